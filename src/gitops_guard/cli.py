@@ -1,0 +1,252 @@
+"""The command line: parse arguments, call the library, print, pick the exit code.
+
+This is the only module that reads argv or the environment, prints, or decides exit
+codes. Heavy modules are imported inside the commands that need them, so
+``gitops-guard --version`` and the pre-commit path start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from gitops_guard import __version__
+from gitops_guard.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    GuardError,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _size(value: str) -> int:
+    from gitops_guard.policy import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a size such as 5MiB") from None
+
+
+def workspace_options(function: F) -> F:
+    """Options every command that reads a repository shares."""
+    function = click.option(
+        "--max-file-size",
+        metavar="SIZE",
+        default=None,
+        help="Largest YAML file read, e.g. 5MiB (default: the policy's, else 5MiB).",
+    )(function)
+    function = click.option(
+        "--policy",
+        "policy_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Policy file to use instead of .gitops-guard.yaml at the repository root.",
+    )(function)
+    function = click.option(
+        "--repo",
+        "-C",
+        "repo",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Repository to work on (default: the Git work tree around the current directory).",
+    )(function)
+    return function
+
+
+def traceback_option(function: F) -> F:
+    return click.option(
+        "--traceback", is_flag=True, hidden=False, help="Show the full traceback on internal errors."
+    )(function)
+
+
+def _open(repo: Path | None, policy_file: Path | None, max_file_size: str | None) -> Any:
+    from gitops_guard.workspace import open_workspace
+
+    workspace = open_workspace(repo, policy_file, _size(max_file_size) if max_file_size else None)
+    for note in workspace.notes:
+        click.echo(f"gitops-guard: {note}", err=True)
+    return workspace
+
+
+def _write_output(output: Path | None, text: str) -> None:
+    """Write to stdout or, after the work is done, atomically to a file."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from gitops_guard.output import write_atomically
+
+    write_atomically(output, text)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="gitops-guard")
+@traceback_option
+def cli(traceback: bool) -> None:
+    """Policy checks and audit history for container image promotion in GitOps repositories."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@workspace_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@traceback_option
+def images(
+    paths: tuple[str, ...],
+    repo: Path | None,
+    policy_file: Path | None,
+    max_file_size: str | None,
+    output_format: str,
+    output: Path | None,
+    traceback: bool,
+) -> None:
+    """List every image the repository deploys, with app, environment and location.
+
+    With PATHS, only images written in (or resolved through) those files.
+    """
+    from gitops_guard.extract import extract
+    from gitops_guard.workspace import select_paths
+
+    workspace = _open(repo, policy_file, max_file_size)
+    selected: list[str] | None = None
+    refused: list[str] = []
+    if paths:
+        selection = select_paths(workspace, paths)
+        selected, refused = selection.files, selection.refused
+    inventory = extract(workspace.source, workspace.policy, selected)
+    if output_format == "json":
+        from gitops_guard.formats import inventory_json
+
+        text = inventory_json.render(inventory.uses, inventory.problems)
+    else:
+        from gitops_guard.formats import inventory_text
+
+        text = inventory_text.render(inventory.uses, len(inventory.files))
+    _write_output(output, text)
+    for message in refused:
+        click.echo(f"gitops-guard: {message}", err=True)
+    for problem in inventory.problems:
+        click.echo(f"{problem.location}: {problem.rule} {problem.message}", err=True)
+    if refused:
+        raise SystemExit(EXIT_USAGE)
+    if inventory.problems:
+        raise SystemExit(EXIT_FINDINGS)
+
+
+@cli.command()
+@traceback_option
+def schema(traceback: bool) -> None:
+    """Print the JSON Schema of .gitops-guard.yaml (for editors and CI)."""
+    import json
+
+    from gitops_guard.policy import schema as policy_schema
+
+    click.echo(json.dumps(policy_schema(), indent=2))
+
+
+@cli.command()
+@click.option(
+    "--repo",
+    "-C",
+    "repo",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Repository to write the policy into (default: the one around the current directory).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing .gitops-guard.yaml.")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the policy instead of writing it.")
+@traceback_option
+def init(repo: Path | None, force: bool, to_stdout: bool, traceback: bool) -> None:
+    """Write a commented starter .gitops-guard.yaml inferred from the repository."""
+    from gitops_guard.starter import write_starter_policy
+
+    result = write_starter_policy(repo or Path.cwd(), force=force, dry_run=to_stdout)
+    if to_stdout:
+        click.echo(result.text, nl=False)
+        return
+    click.echo(f"wrote {result.path}: {result.summary}")
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where to build the sample repository (default: a new temporary folder, kept).",
+)
+@traceback_option
+def demo(directory: Path | None, traceback: bool) -> None:
+    """Build a sample GitOps repository with a promotion history and run the tool on it."""
+    from gitops_guard.demo import run_demo
+
+    status = run_demo(directory, echo=click.echo)
+    raise SystemExit(status)
+
+
+def _wants_traceback(argv: Sequence[str]) -> bool:
+    return "--traceback" in argv or bool(os.environ.get("GITOPS_GUARD_TRACEBACK"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 clean, 1 findings, 2 usage, 3 internal)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(args=args, prog_name="gitops-guard", standalone_mode=False)
+    except GuardError as exc:
+        click.echo(f"gitops-guard: error: {exc.message}", err=True)
+        if exc.hint:
+            click.echo(f"  hint: {exc.hint}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("gitops-guard: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("gitops-guard: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``| head``); nothing more to say.
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:
+        if _wants_traceback(args):
+            import traceback
+
+            traceback.print_exc()
+        else:
+            click.echo(
+                f"gitops-guard: internal error: {type(exc).__name__}: {exc} "
+                "(re-run with --traceback and report it)",
+                err=True,
+            )
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+def console_main() -> None:
+    """Entry point of the ``gitops-guard`` console script."""
+    raise SystemExit(main())

@@ -1,0 +1,125 @@
+"""Shared state of one extraction run: the file source, the policy, parsed files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from yaml.nodes import Node
+
+from gitops_guard.files import FileSource, OutsideRepository
+from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
+from gitops_guard.layout import Placement
+from gitops_guard.loader import LoadedFile, WrongType, load_yaml, location, string_value
+from gitops_guard.model import Finding, ImageUse, Location, Source
+from gitops_guard.policy import Policy
+
+INPUT_RULE = "GG001"
+
+
+@dataclass
+class Context:
+    """What every extractor needs: where files come from, the policy, and the sinks.
+
+    Files are parsed once and cached, because a Kustomize base is read by every
+    overlay that includes it.
+    """
+
+    source: FileSource
+    policy: Policy
+    uses: list[ImageUse] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    parsed: dict[str, LoadedFile] = field(default_factory=dict)
+    _reported: set[tuple[str, int, int, str]] = field(default_factory=set)
+
+    def load(self, path: str) -> LoadedFile:
+        """The parsed file at ``path`` (problems reported once, however often it is read)."""
+        loaded = self.parsed.get(path)
+        if loaded is not None:
+            return loaded
+        try:
+            data = self.source.read(path)
+        except OutsideRepository as exc:
+            loaded = LoadedFile(path)
+            self.problem(Location(path), f"not read: {exc}")
+        except OSError as exc:
+            loaded = LoadedFile(path)
+            reason = exc.strerror or str(exc)
+            self.problem(Location(path), f"cannot read the file: {reason}")
+        else:
+            loaded = load_yaml(path, data, max_bytes=self.policy.max_file_size)
+            for problem in loaded.problems:
+                self.report(problem)
+        self.parsed[path] = loaded
+        return loaded
+
+    def report(self, finding: Finding) -> None:
+        key = (
+            finding.location.path,
+            finding.location.line,
+            finding.location.column,
+            finding.message,
+        )
+        if key not in self._reported:
+            self._reported.add(key)
+            self.problems.append(finding)
+
+    def problem(self, where: Location, message: str, hint: str | None = None) -> None:
+        """Report an input problem (GG001) at a location."""
+        self.report(Finding(INPUT_RULE, message, where, hint=hint))
+
+    def place(self, path: str) -> Placement:
+        return self.policy.layout.place(path)
+
+    def text(self, path: str, node: Node | None, what: str) -> str | None:
+        """A string field; a value of another YAML type is reported and its text kept."""
+        try:
+            return string_value(node, what)
+        except WrongType as exc:
+            assert node is not None
+            self.problem(location(path, node), exc.message, exc.hint)
+            value = getattr(node, "value", None)
+            return value if isinstance(value, str) else None
+
+    def add_use(
+        self,
+        where: Location,
+        source: Source,
+        raw: str,
+        placement: Placement,
+        *,
+        resource: str | None = None,
+        container: str | None = None,
+        origin: Location | None = None,
+        alias: str | None = None,
+        constraint: str | None = None,
+        reference: ImageRef | Callable[[], ImageRef | None] | None = None,
+    ) -> ImageUse:
+        """Record one image use, parsing ``raw`` unless a reference is given."""
+        error: str | None = None
+        ref: ImageRef | None
+        if callable(reference):
+            ref = reference()
+        elif reference is not None:
+            ref = reference
+        else:
+            try:
+                ref = parse_reference(raw)
+            except InvalidReference as exc:
+                ref, error = None, exc.reason
+        use = ImageUse(
+            location=where,
+            source=source,
+            raw=raw,
+            reference=ref,
+            error=error,
+            app=placement.app,
+            environment=placement.environment,
+            resource=resource,
+            container=container,
+            origin=origin,
+            alias=alias,
+            constraint=constraint,
+        )
+        self.uses.append(use)
+        return use

@@ -1,0 +1,216 @@
+"""Helm values: ``image.repository/tag/registry/digest`` (or ``image: name:tag``), nested.
+
+``values.yaml`` beside ``values-<env>.yaml`` files is the chart's default: its images
+are reported through each environment file, with that file's keys laid over it, so
+``values-prod.yaml`` setting only ``image.tag`` yields the full prod reference,
+located at the prod file's ``tag:`` line.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from gitops_guard.extract.context import Context
+from gitops_guard.layout import Placement
+from gitops_guard.loader import child, location, mapping_items
+from gitops_guard.model import Location, Source
+
+VALUES_NAME = re.compile(r"values(?:[-._][^/]*)?\.ya?ml\Z")
+BASE_VALUES = ("values.yaml", "values.yml")
+_FIELDS = {
+    "repository": "repository",
+    "name": "repository",
+    "registry": "registry",
+    "tag": "tag",
+    "digest": "digest",
+}
+_MAX_DEPTH = 64
+
+
+def is_values_file(path: str) -> bool:
+    """Whether a file name follows the Helm values convention (``values*.yaml``)."""
+    return VALUES_NAME.match(posixpath.basename(path)) is not None
+
+
+@dataclass
+class HelmImage:
+    """The image fields found under one key path (``image``, ``controller.image``...)."""
+
+    keypath: str
+    fields: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    spec: tuple[str, Location] | None = None
+    anchor: Location | None = None
+
+    def over(self, base: HelmImage | None) -> HelmImage:
+        """These fields laid over ``base`` (a key set here wins)."""
+        if base is None:
+            return self
+        if self.spec is not None:
+            return self
+        merged = HelmImage(self.keypath, dict(base.fields), base.spec, self.anchor or base.anchor)
+        if self.fields:
+            merged.spec = None if "repository" in self.fields else base.spec
+        merged.fields.update(self.fields)
+        return merged
+
+    def reference(self) -> tuple[str, Location] | None:
+        """The full reference and the line to change, when a repository is known."""
+        if self.spec is not None and not self.fields:
+            return self.spec
+        repository = self.fields.get("repository")
+        if repository is None:
+            if self.spec is None:
+                return None
+            return self.spec
+        raw = repository[0]
+        registry = self.fields.get("registry")
+        if registry and registry[0]:
+            raw = registry[0].rstrip("/") + "/" + raw
+        tag = self.fields.get("tag")
+        digest = self.fields.get("digest")
+        if tag and tag[0]:
+            raw += f":{tag[0]}"
+        if digest and digest[0]:
+            raw += f"@{digest[0]}"
+        where = (tag or digest or repository)[1]
+        return raw, where
+
+
+def helm_images(
+    ctx: Context, path: str, root: Node, offset: tuple[int, int] = (0, 0)
+) -> dict[str, HelmImage]:
+    """Every image found in a values tree, by key path."""
+    found: dict[str, HelmImage] = {}
+    seen: set[int] = set()
+    stack: list[tuple[Node, str, int]] = [(root, "", 0)]
+    while stack:
+        node, prefix, depth = stack.pop()
+        if id(node) in seen or depth > _MAX_DEPTH:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            for index, item in enumerate(node.value):
+                stack.append((item, f"{prefix}[{index}]", depth + 1))
+            continue
+        for key, key_node, value in mapping_items(node):
+            keypath = f"{prefix}.{key}" if prefix else key
+            if key == "image" or (key.endswith("Image") and len(key) > 5):
+                image = _image_at(ctx, path, keypath, key_node, value, offset)
+                if image is not None:
+                    found[keypath] = image
+                    continue
+            if isinstance(value, MappingNode | SequenceNode):
+                stack.append((value, keypath, depth + 1))
+    return found
+
+
+def _at(path: str, node: Node, offset: tuple[int, int]) -> Location:
+    where = location(path, node)
+    return Location(path, where.line + offset[0], where.column + offset[1])
+
+
+def _image_at(
+    ctx: Context, path: str, keypath: str, key_node: Node, value: Node, offset: tuple[int, int]
+) -> HelmImage | None:
+    anchor = _at(path, key_node, offset)
+    if isinstance(value, ScalarNode):
+        text = ctx.text(path, value, f"Helm value {keypath}")
+        if not text or not any(c in text for c in "/:@"):
+            return None  # a bare word (``image: enabled``) is not a reference
+        return HelmImage(keypath, spec=(text, _at(path, value, offset)), anchor=anchor)
+    if not isinstance(value, MappingNode):
+        return None
+    image = HelmImage(keypath, anchor=anchor)
+    for key, _key_node, field_node in mapping_items(value):
+        name = _FIELDS.get(key)
+        if name is None or not isinstance(field_node, ScalarNode):
+            continue
+        text = ctx.text(path, field_node, f"Helm value {keypath}.{key}")
+        if text is None:
+            continue
+        image.fields[name] = (text, _at(path, field_node, offset))
+    return image if image.fields else None
+
+
+def chart_app_version(
+    ctx: Context, directory: str, fileset: set[str]
+) -> tuple[str, Location] | None:
+    """``appVersion`` of the chart in ``directory``: the tag most charts default to."""
+    chart = f"{directory}/Chart.yaml" if directory else "Chart.yaml"
+    if chart not in fileset:
+        return None
+    loaded = ctx.load(chart)
+    if not loaded.documents:
+        return None
+    node = child(loaded.documents[0].root, "appVersion")
+    if not isinstance(node, ScalarNode) or not node.value:
+        return None
+    return str(node.value), location(chart, node)
+
+
+def emit_values(
+    ctx: Context,
+    images: dict[str, HelmImage],
+    placement: Placement,
+    app_version: tuple[str, Location] | None,
+    source: Source = Source.HELM,
+) -> None:
+    """Record one use per complete image (a repository is known)."""
+    for keypath, image in images.items():
+        if "tag" not in image.fields and image.spec is None and app_version is not None:
+            image.fields["tag"] = app_version
+        resolved = image.reference()
+        if resolved is None:
+            continue
+        raw, where = resolved
+        ctx.add_use(where, source, raw, placement, resource=None, container=keypath)
+
+
+def values_documents_root(ctx: Context, path: str) -> Node | None:
+    """The root mapping of a values file (its first document), if any."""
+    loaded = ctx.load(path)
+    if not loaded.documents:
+        return None
+    root = loaded.documents[0].root
+    if child(root, "apiVersion") is not None and child(root, "kind") is not None:
+        return None  # a Kubernetes manifest that happens to be named values-*.yaml
+    return root
+
+
+def extract_values(
+    ctx: Context, values_files: list[str], fileset: set[str], selected: set[str] | None
+) -> None:
+    """Record the images of every values file, environment files over the chart default."""
+    by_directory: dict[str, list[str]] = {}
+    for path in values_files:
+        by_directory.setdefault(posixpath.dirname(path), []).append(path)
+    for directory, paths in by_directory.items():
+        if selected is not None and not any(p in selected for p in paths):
+            continue
+        base = next((p for p in paths if posixpath.basename(p) in BASE_VALUES), None)
+        overlays = [p for p in paths if p != base]
+        app_version = chart_app_version(ctx, directory, fileset)
+        base_images: dict[str, HelmImage] = {}
+        if base is not None:
+            base_root = values_documents_root(ctx, base)
+            if base_root is not None:
+                base_images = helm_images(ctx, base, base_root)
+        if not overlays:
+            if base is not None:
+                emit_values(ctx, base_images, ctx.place(base), app_version)
+            continue
+        for overlay in overlays:
+            root = values_documents_root(ctx, overlay)
+            overlay_images = helm_images(ctx, overlay, root) if root is not None else {}
+            merged = {k: v.over(None) for k, v in base_images.items()}
+            for keypath, image in overlay_images.items():
+                merged[keypath] = image.over(base_images.get(keypath))
+            emit_values(ctx, _copy(merged), ctx.place(overlay), app_version)
+
+
+def _copy(images: dict[str, HelmImage]) -> dict[str, HelmImage]:
+    return {k: HelmImage(v.keypath, dict(v.fields), v.spec, v.anchor) for k, v in images.items()}

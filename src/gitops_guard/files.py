@@ -1,0 +1,159 @@
+"""Where repository files come from: the work tree on disk (and, later, a Git revision).
+
+Extraction only sees repository-relative POSIX paths through a :class:`FileSource`,
+so the same code reads the work tree for ``validate`` and old blobs for history.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import subprocess
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+YAML_SUFFIXES = (".yaml", ".yml")
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+class OutsideRepository(OSError):
+    """A path that leaves the repository (``..`` or a symlink pointing out)."""
+
+
+class FileSource(Protocol):
+    """Read-only access to the files of one repository state."""
+
+    def list_files(self) -> list[str]:
+        """Every file, repository-relative with ``/``."""
+        ...
+
+    def read(self, path: str) -> bytes:
+        """The bytes of a file; raises OSError (OutsideRepository for escapes)."""
+        ...
+
+    def is_file(self, path: str) -> bool: ...
+
+    def is_dir(self, path: str) -> bool: ...
+
+
+def is_yaml_path(path: str) -> bool:
+    """Whether a path is one we read as YAML (``*.yaml``, ``*.yml``, ``Kustomization``)."""
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith(YAML_SUFFIXES) or name == "Kustomization"
+
+
+def normalize(path: str) -> str | None:
+    """Normalise a repository-relative path; None when it escapes the repository."""
+    clean = posixpath.normpath(path.replace("\\", "/"))
+    if clean == "..":
+        return None
+    if clean.startswith("../") or clean.startswith("/"):
+        return None
+    return "" if clean == "." else clean
+
+
+class DiskSource:
+    """The work tree of a repository on disk."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._listing: list[str] | None = None
+
+    def list_files(self) -> list[str]:
+        if self._listing is None:
+            self._listing = _git_listing(self.root)
+            if self._listing is None:
+                self._listing = _walk_listing(self.root)
+        return self._listing
+
+    def _resolve(self, path: str) -> Path:
+        full = self.root / path
+        real = Path(os.path.realpath(full))
+        if real != self.root and self.root not in real.parents:
+            raise OutsideRepository(f"{path} points outside the repository (to {real})")
+        return full
+
+    def read(self, path: str) -> bytes:
+        return self._resolve(path).read_bytes()
+
+    def is_file(self, path: str) -> bool:
+        try:
+            return self._resolve(path).is_file()
+        except OSError:
+            return False
+
+    def is_dir(self, path: str) -> bool:
+        try:
+            return self._resolve(path).is_dir()
+        except OSError:
+            return False
+
+
+def _git_listing(root: Path) -> list[str] | None:
+    """Tracked and untracked-but-not-ignored files, when ``root`` is a Git work tree."""
+    if not (root / ".git").exists():
+        return None
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    seen: dict[str, None] = {}
+    for raw in result.stdout.split(b"\0"):
+        if raw:
+            seen[raw.decode("utf-8", "surrogateescape")] = None
+    # Deleted-but-tracked files are still listed by ls-files; keep only what exists.
+    return sorted(p for p in seen if os.path.lexists(root / p))
+
+
+def _walk_listing(root: Path) -> list[str]:
+    found: list[str] = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in (".git", "node_modules", ".venv")]
+        relative = os.path.relpath(directory, root)
+        for name in filenames:
+            path = name if relative == "." else f"{relative}/{name}"
+            found.append(path.replace(os.sep, "/"))
+    return sorted(found)
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out = []
+    i = 0
+    pattern = pattern.strip("/")
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append(r"(?:[^/]+/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(r".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append(r"[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append(r"[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    # A pattern naming a directory also covers everything under it.
+    return re.compile("".join(out) + r"(?:/.*)?\Z")
+
+
+def path_matches(pattern: str, path: str) -> bool:
+    """Whether a repository path matches a glob (``*`` one segment, ``**`` any depth)."""
+    return _glob_regex(pattern).match(path) is not None
+
+
+def matches_any(patterns: Iterable[str], path: str) -> bool:
+    """Whether any of the globs matches the path."""
+    return any(path_matches(p, path) for p in patterns)
