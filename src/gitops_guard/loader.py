@@ -31,6 +31,7 @@ PARSE_RULE = "GG001"
 
 STR_TAG = "tag:yaml.org,2002:str"
 MERGE_TAG = "tag:yaml.org,2002:merge"
+NULL_TAG = "tag:yaml.org,2002:null"
 _TYPE_NAMES = {
     "tag:yaml.org,2002:int": "the number",
     "tag:yaml.org,2002:float": "the number",
@@ -138,7 +139,8 @@ def load_yaml(path: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
         index = 0
         while loader.check_node():
             root = loader.get_node()
-            if root is not None:
+            # An empty document ("---" alone) composes to a null scalar: nothing in it.
+            if root is not None and not _is_empty(root):
                 loaded.documents.append(Document(path, index, root))
             index += 1
     except yaml.MarkedYAMLError as exc:
@@ -157,6 +159,10 @@ def load_yaml(path: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     for document in loaded.documents:
         loaded.problems.extend(duplicate_keys(path, document.root))
     return loaded
+
+
+def _is_empty(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == NULL_TAG and node.value in ("", "~")
 
 
 def duplicate_keys(path: str, root: Node) -> Iterator[Finding]:

@@ -327,7 +327,9 @@ def _describe(error: Any, root: Node, display: str) -> tuple[str, str]:
         message = "must not be an empty string"
     else:
         message = str(error.message)
-    anchor = key_node if key_node is not None and validator != "type" else node
+    # Point at the unknown key itself; for anything else at the offending value.
+    unknown_key = validator in ("additionalProperties", "unevaluatedProperties")
+    anchor = key_node if key_node is not None and unknown_key else node
     loc = location(display, anchor)
     return str(loc), f"{_dotted(path)}: {message}"
 

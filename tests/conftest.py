@@ -1,0 +1,78 @@
+"""Shared fixtures: small real Git repositories built in code."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import textwrap
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+    "GIT_AUTHOR_DATE": "2026-01-01T12:00:00+00:00",
+    "GIT_COMMITTER_DATE": "2026-01-01T12:00:00+00:00",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """Run git in ``repo`` with pinned identity and dates; returns stdout."""
+    result = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV, **(env or {})},
+    )
+    return result.stdout
+
+
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write files (text is dedented) under ``root``, creating folders."""
+    for relative, content in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+
+
+RepoFactory = Callable[..., Path]
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> RepoFactory:
+    """Build a Git repository with the given files committed; returns its root."""
+    counter = [0]
+
+    def factory(files: Mapping[str, str | bytes], *, commit: bool = True) -> Path:
+        counter[0] += 1
+        root = tmp_path / f"repo{counter[0]}"
+        root.mkdir()
+        git(root, "init", "-q", "-b", "main")
+        write_files(root, files)
+        if commit:
+            git(root, "add", "-A")
+            git(root, "commit", "-q", "-m", "initial", "--no-verify")
+        return root
+
+    return factory
+
+
+def require_tool(name: str) -> str:
+    """The path of a system tool a test needs; skip locally, fail in CI, when it is missing."""
+    found = shutil.which(name)
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is required in CI but is not installed (see .ci/run)")
+    pytest.skip(f"{name} is not installed and CI is unset; CI installs it and runs this test")

@@ -1,0 +1,210 @@
+"""The YAML loader: positions, and every kind of bad input as a located GG001 finding."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gitops_guard.loader import (
+    WrongType,
+    child,
+    child_path,
+    load_yaml,
+    location,
+    mapping_items,
+    scalar_text,
+    sequence,
+    string_value,
+    to_python,
+)
+
+
+def load(text: str, **kwargs: int):  # type: ignore[no-untyped-def]
+    return load_yaml("f.yaml", textwrap.dedent(text).lstrip("\n").encode(), **kwargs)
+
+
+def problems(text: str | bytes, **kwargs: int) -> list[tuple[int, int, str]]:
+    data = text if isinstance(text, bytes) else textwrap.dedent(text).lstrip("\n").encode()
+    loaded = load_yaml("f.yaml", data, **kwargs)
+    return [(p.location.line, p.location.column, p.rule) for p in loaded.problems]
+
+
+def test_every_document_of_a_multi_document_file_is_read_with_positions() -> None:
+    loaded = load(
+        """
+        kind: A
+        ---
+        # comment
+        kind: B
+        spec:
+          image: nginx:1.2
+        """
+    )
+    assert [scalar_text(child(d.root, "kind")) for d in loaded.documents] == ["A", "B"]
+    image = child_path(loaded.documents[1].root, "spec", "image")
+    assert image is not None
+    assert location("f.yaml", image) == location("f.yaml", image)
+    assert (location("f.yaml", image).line, location("f.yaml", image).column) == (6, 10)
+    assert loaded.lines[2] == "# comment"
+
+
+def test_empty_documents_are_skipped_but_counted() -> None:
+    loaded = load("---\n---\nkind: A\n")
+    assert len(loaded.documents) == 1
+    assert loaded.documents[0].index == 1
+
+
+def test_a_syntax_error_is_a_located_finding_and_earlier_documents_are_kept() -> None:
+    loaded = load(
+        """
+        kind: A
+        ---
+        kind: B
+          bad: indentation
+        """
+    )
+    assert len(loaded.documents) == 1
+    assert [(p.location.line, p.rule) for p in loaded.problems] == [(4, "GG001")]
+    assert "YAML syntax error" in loaded.problems[0].message
+
+
+def test_duplicate_keys_are_reported_at_the_second_key() -> None:
+    found = problems(
+        """
+        spec:
+          image: a
+          name: x
+          image: b
+        """
+    )
+    assert found == [(4, 3, "GG001")]
+
+
+def test_the_same_key_in_sibling_mappings_is_not_a_duplicate() -> None:
+    assert problems("a: {x: 1}\nb: {x: 1}\n") == []
+
+
+def test_a_file_over_the_size_limit_is_a_finding_and_not_parsed() -> None:
+    loaded = load_yaml("f.yaml", b"a: " + b"x" * 200 + b"\n", max_bytes=100)
+    assert loaded.documents == []
+    assert "over the" in loaded.problems[0].message
+
+
+def test_non_utf8_bytes_are_located() -> None:
+    assert problems(b"ok: 1\nname: caf\xe9\n") == [(2, 10, "GG001")]
+
+
+def test_binary_files_are_a_finding_not_a_crash() -> None:
+    loaded = load_yaml("f.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    assert loaded.documents == []
+    assert "binary" in loaded.problems[0].message
+
+
+def test_utf16_with_a_bom_is_read() -> None:
+    data = "kind: A\n".encode("utf-16")
+    loaded = load_yaml("f.yaml", data)
+    assert loaded.problems == []
+    assert scalar_text(child(loaded.documents[0].root, "kind")) == "A"
+
+
+def test_utf8_bom_is_accepted() -> None:
+    assert problems(b"\xef\xbb\xbfkind: A\n") == []
+
+
+def test_an_alias_bomb_costs_nothing() -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 30):
+        refs = ", ".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    loaded = load_yaml("f.yaml", "\n".join(lines).encode())
+    assert loaded.problems == []
+    # Walking the merged mapping must not expand the aliases either.
+    assert len(list(mapping_items(loaded.documents[0].root))) == 30
+
+
+def test_to_python_refuses_an_alias_bomb() -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 12):
+        lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
+    loaded = load_yaml("f.yaml", "\n".join(lines).encode())
+    with pytest.raises(ValueError, match="too large"):
+        to_python(loaded.documents[0].root)
+
+
+def test_recursive_aliases_do_not_hang() -> None:
+    loaded = load_yaml("f.yaml", b"a: &x\n  b: *x\n")
+    assert len(loaded.documents) <= 1
+
+
+def test_very_deep_nesting_is_a_finding() -> None:
+    loaded = load_yaml("f.yaml", b"[" * 100_000)
+    assert loaded.documents == []
+    assert loaded.problems and loaded.problems[0].rule == "GG001"
+
+
+def test_merge_keys_are_resolved_and_own_keys_win() -> None:
+    loaded = load(
+        """
+        base: &base
+          image: a
+          name: base
+        item:
+          <<: *base
+          name: own
+        """
+    )
+    item = child(loaded.documents[0].root, "item")
+    assert scalar_text(child(item, "image")) == "a"
+    assert scalar_text(child(item, "name")) == "own"
+
+
+@pytest.mark.parametrize(
+    ("value", "reads_as"),
+    [
+        ("1.10", "the number 1.1"),
+        ("1", "the number 1"),
+        ("true", "the boolean true"),
+        ("yes", "the boolean true"),
+        ("2024-01-05", "the date 2024-01-05"),
+    ],
+)
+def test_a_non_string_where_a_string_is_expected_is_wrong_type(value: str, reads_as: str) -> None:
+    loaded = load(f"newTag: {value}\n")
+    with pytest.raises(WrongType) as caught:
+        string_value(child(loaded.documents[0].root, "newTag"), "Kustomize newTag")
+    assert reads_as in caught.value.message
+    assert caught.value.hint == f'quote it: newTag: "{value}"'
+
+
+def test_quoted_values_are_strings() -> None:
+    loaded = load('newTag: "1.10"\n')
+    assert string_value(child(loaded.documents[0].root, "newTag"), "newTag") == "1.10"
+
+
+def test_null_is_absent_and_collections_are_wrong_type() -> None:
+    loaded = load("a: ~\nb: [1]\n")
+    root = loaded.documents[0].root
+    assert string_value(child(root, "a"), "a") is None
+    with pytest.raises(WrongType, match="found a list"):
+        string_value(child(root, "b"), "b")
+
+
+def test_sequence_of_a_non_sequence_is_empty() -> None:
+    loaded = load("a: 1\n")
+    assert sequence(child(loaded.documents[0].root, "a")) == []
+
+
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_raise(data: bytes) -> None:
+    loaded = load_yaml("f.yaml", data)
+    for problem in loaded.problems:
+        assert problem.rule == "GG001"
+        assert problem.location.line >= 1
+
+
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_raises(text: str) -> None:
+    load_yaml("f.yaml", text.encode("utf-8", "surrogatepass"))
