@@ -142,7 +142,8 @@ def test_recursive_aliases_do_not_hang() -> None:
 def test_very_deep_nesting_is_a_finding() -> None:
     loaded = load_yaml("f.yaml", b"[" * 100_000)
     assert loaded.documents == []
-    assert loaded.problems and loaded.problems[0].rule == "GG001"
+    assert loaded.problems
+    assert loaded.problems[0].rule == "GG001"
 
 
 def test_merge_keys_are_resolved_and_own_keys_win() -> None:

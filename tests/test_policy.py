@@ -92,7 +92,9 @@ def test_the_spec_example_policy_is_valid_and_frozen() -> None:
     assert prod.from_environment == "staging"
     assert prod.soak_seconds == 86400
     assert prod.automated == frozenset()
-    assert prod.require_digest and not prod.allow_prerelease and prod.require_signed_commits
+    assert prod.require_digest
+    assert not prod.allow_prerelease
+    assert prod.require_signed_commits
     assert policy.environments["staging"].automated == {"patch"}
     assert policy.layout.place("apps/api/overlays/prod/k.yaml").environment == "prod"
     assert policy.severity["GG209"] == "warning"
@@ -183,7 +185,8 @@ def test_default_policy_is_safe_and_says_it_is_default() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("30s", 30), ("30m", 1800), ("24h", 86400), ("1d12h", 129600), ("2w", 1209600)]
+    ("text", "seconds"),
+    [("30s", 30), ("30m", 1800), ("24h", 86400), ("1d12h", 129600), ("2w", 1209600)],
 )
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text) == seconds

@@ -65,7 +65,10 @@ def workspace_options(function: F) -> F:
 
 def traceback_option(function: F) -> F:
     return click.option(
-        "--traceback", is_flag=True, hidden=False, help="Show the full traceback on internal errors."
+        "--traceback",
+        is_flag=True,
+        hidden=False,
+        help="Show the full traceback on internal errors.",
     )(function)
 
 

@@ -136,7 +136,10 @@ spec:
 
 
 def _base_kustomization() -> str:
-    return "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - deployment.yaml\n"
+    return (
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources:\n  - deployment.yaml\n"
+    )
 
 
 def _overlay(env: str, name: str, version: str, digest: str | None) -> str:
@@ -228,13 +231,10 @@ def render(state: SampleState) -> dict[str, str]:
         files[f"argocd/api-{env}.yaml"] = _application(
             "api", env, f"apps/api/overlays/{env}", api_annotations
         )
-        files[f"argocd/web-{env}.yaml"] = _application(
-            "web", env, f"apps/web/overlays/{env}", {}
-        )
+        files[f"argocd/web-{env}.yaml"] = _application("web", env, f"apps/web/overlays/{env}", {})
     if state.api_dev_write_back:
         files["apps/api/overlays/dev/.argocd-source-api-dev.yaml"] = (
-            "kustomize:\n  images:\n"
-            f"    - {API_IMAGE}:{state.api_dev_write_back}\n"
+            f"kustomize:\n  images:\n    - {API_IMAGE}:{state.api_dev_write_back}\n"
         )
     return files
 
@@ -258,7 +258,7 @@ def history() -> list[Step]:
             "2026-01-12T10:00:00+00:00",
             "bot",
             "build: automatic update of api-dev\n\n"
-            f"updates image team/api tag '1.4.0' to '1.4.1'\n",
+            "updates image team/api tag '1.4.0' to '1.4.1'\n",
             {"api": {"dev": "1.4.1"}},
             write_back="1.4.1",
         ),
@@ -284,7 +284,7 @@ def history() -> list[Step]:
             "2026-01-22T16:10:00+00:00",
             "bot",
             "build: automatic update of api-dev\n\n"
-            f"updates image team/api tag '1.4.1' to '1.5.0'\n",
+            "updates image team/api tag '1.4.1' to '1.5.0'\n",
             {"api": {"dev": "1.5.0"}},
             write_back="1.5.0",
         ),

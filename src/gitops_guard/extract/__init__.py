@@ -92,8 +92,7 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
                 argo.write_back_file(path)
             continue
         if is_values_file(path):
-            values_files.append(path)
-            continue
+            values_files.append(path)  # and read below too: it may be a manifest after all
         if selected is not None and path not in selected:
             continue
         if path not in owned:

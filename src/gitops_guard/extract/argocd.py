@@ -108,7 +108,9 @@ class ArgoExtractor:
             return
         base = location(path, node)
         single_line = (
-            isinstance(node, ScalarNode) and node.style in (None, "'", '"') and "\n" not in value
+            isinstance(node, ScalarNode)
+            and node.style in (None, "", "'", '"')
+            and "\n" not in value
         )
         quote = 1 if isinstance(node, ScalarNode) and node.style in ("'", '"') else 0
         for entry in parse_image_list(value, self.ctx.policy.updater_version):

@@ -1,0 +1,59 @@
+"""Run the extraction on a folder of files written in the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+from gitops_guard.extract import Inventory, extract
+from gitops_guard.files import DiskSource
+from gitops_guard.policy import default_policy, parse_policy
+from tests.conftest import write_files
+
+POLICY = """\
+version: 1
+layout:
+  - apps/{app}/overlays/{env}/**
+  - clusters/{env}/{app}/**
+  - charts/{app}/values-{env}.yaml
+  - argocd/{app}-{env}.yaml
+environments:
+  dev: {}
+  staging: {from: dev}
+  prod: {from: staging}
+"""
+
+Extract = Callable[..., Inventory]
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Extract:
+    """Write files, extract with the sample layout (or ``policy=None`` for defaults)."""
+
+    def runner(
+        files: Mapping[str, str | bytes],
+        *,
+        policy: str | None = POLICY,
+        paths: list[str] | None = None,
+    ) -> Inventory:
+        write_files(tmp_path, files)
+        parsed = parse_policy(policy.encode()) if policy is not None else default_policy()
+        return extract(DiskSource(tmp_path), parsed, paths)
+
+    return runner
+
+
+def summary(inventory: Inventory) -> list[tuple[str, str | None, str | None, str, str]]:
+    """(location, app, env, source, reference) per use, for compact assertions."""
+    return [
+        (
+            str(u.location),
+            u.app,
+            u.environment,
+            u.source.value,
+            str(u.reference) if u.reference else f"INVALID {u.raw}",
+        )
+        for u in inventory.uses
+    ]

@@ -1,0 +1,253 @@
+"""Kustomize overlays: images resolved through bases, patches and ``images:``."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from gitops_guard.extract.kustomize import ImageEntry, apply_entry, split_image
+from gitops_guard.model import Location
+from tests.extract.conftest import Extract, summary
+
+BASE = {
+    "apps/api/base/deployment.yaml": """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: api}
+    spec:
+      template:
+        spec:
+          containers:
+            - name: api
+              image: registry.example.com/team/api:1.0.0
+            - name: proxy
+              image: nginx:1.27
+    """,
+    "apps/api/base/kustomization.yaml": "resources: [deployment.yaml]\n",
+}
+
+
+def overlay(env: str, images: str = "") -> dict[str, str]:
+    body = f"resources:\n  - ../../base\n{images}"
+    return {f"apps/api/overlays/{env}/kustomization.yaml": body}
+
+
+PROD_IMAGES = """images:
+  - name: registry.example.com/team/api
+    newTag: "1.4.2"
+    digest: sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+"""
+
+
+def test_an_override_is_located_at_the_overlay_line_with_the_overlay_environment(
+    run: Extract,
+) -> None:
+    inventory = run({**BASE, **overlay("prod", PROD_IMAGES), **overlay("dev")})
+    assert summary(inventory) == [
+        (
+            "apps/api/base/deployment.yaml:9:18",
+            "api",
+            "dev",
+            "container",
+            "registry.example.com/team/api:1.0.0",
+        ),
+        (
+            "apps/api/base/deployment.yaml:11:18",
+            "api",
+            "dev",
+            "container",
+            "docker.io/library/nginx:1.27",
+        ),
+        (
+            "apps/api/base/deployment.yaml:11:18",
+            "api",
+            "prod",
+            "container",
+            "docker.io/library/nginx:1.27",
+        ),
+        (
+            "apps/api/overlays/prod/kustomization.yaml:5:13",
+            "api",
+            "prod",
+            "kustomize",
+            "registry.example.com/team/api:1.4.2@sha256:" + "a" * 64,
+        ),
+    ]
+    prod = next(u for u in inventory.uses if u.source.value == "kustomize")
+    assert prod.origin == Location("apps/api/base/deployment.yaml", 9, 18)
+    assert prod.resource == "Deployment/api"
+    assert prod.container == "api"
+
+
+def test_a_base_included_by_overlays_is_not_reported_on_its_own(run: Extract) -> None:
+    inventory = run({**BASE, **overlay("dev")})
+    assert {u.environment for u in inventory.uses} == {"dev"}
+
+
+def test_a_base_alone_is_reported_as_a_plain_manifest(run: Extract) -> None:
+    inventory = run(BASE)
+    assert [(u.app, u.environment) for u in inventory.uses] == [(None, None), (None, None)]
+
+
+def test_nested_overlays_apply_innermost_first(run: Extract) -> None:
+    files = {
+        **BASE,
+        "apps/api/overlays/prod/kustomization.yaml": (
+            "resources: [../../components/hardened]\n"
+            "images:\n  - name: nginx\n    newTag: '1.27.3'\n"
+        ),
+        "apps/api/components/hardened/kustomization.yaml": (
+            "resources: [../../base]\nimages:\n  - name: nginx\n    newName: registry.example.com/nginx\n"
+        ),
+    }
+    inventory = run(files)
+    proxy = [u for u in inventory.uses if u.container == "proxy"]
+    # The inner overlay renamed nginx, so the outer "nginx" entry no longer matches.
+    assert [str(u.reference) for u in proxy] == ["registry.example.com/nginx:1.27"]
+    assert proxy[0].location.path == "apps/api/components/hardened/kustomization.yaml"
+
+
+def test_strategic_merge_patches_change_the_image(run: Extract) -> None:
+    files = {
+        **BASE,
+        "apps/api/overlays/staging/kustomization.yaml": (
+            "resources: [../../base]\npatches:\n  - path: image.yaml\n"
+        ),
+        "apps/api/overlays/staging/image.yaml": """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: api
+                  image: registry.example.com/team/api:1.3.0
+        """,
+    }
+    inventory = run(files)
+    api = [u for u in inventory.uses if u.container == "api"]
+    assert [(str(u.location), str(u.reference)) for u in api] == [
+        ("apps/api/overlays/staging/image.yaml:9:18", "registry.example.com/team/api:1.3.0")
+    ]
+
+
+def test_json6902_patches_change_the_image_by_index(run: Extract) -> None:
+    files = {
+        **BASE,
+        "apps/api/overlays/staging/kustomization.yaml": """
+        resources: [../../base]
+        patches:
+          - target: {kind: Deployment, name: api}
+            patch: |-
+              - op: replace
+                path: /spec/template/spec/containers/1/image
+                value: nginx:1.28
+        """,
+    }
+    inventory = run(files)
+    proxy = [u for u in inventory.uses if u.container == "proxy"]
+    assert [(str(u.location), str(u.reference)) for u in proxy] == [
+        ("apps/api/overlays/staging/kustomization.yaml:7:16", "docker.io/library/nginx:1.28")
+    ]
+
+
+def test_a_base_outside_the_repository_is_a_finding(run: Extract) -> None:
+    inventory = run(
+        {"apps/api/overlays/dev/kustomization.yaml": "resources:\n  - ../../../../../etc\n"}
+    )
+    assert [(str(p.location), p.rule) for p in inventory.problems] == [
+        ("apps/api/overlays/dev/kustomization.yaml:2:5", "GG001")
+    ]
+    assert "outside the repository" in inventory.problems[0].message
+
+
+def test_a_missing_resource_is_a_finding(run: Extract) -> None:
+    inventory = run({"apps/api/overlays/dev/kustomization.yaml": "resources: [../../nope]\n"})
+    assert "does not exist" in inventory.problems[0].message
+
+
+def test_remote_bases_are_skipped_silently(run: Extract) -> None:
+    inventory = run(
+        {
+            "apps/api/overlays/dev/kustomization.yaml": "resources:\n  - https://github.com/x/y//base?ref=v1\n"
+        }
+    )
+    assert inventory.problems == []
+
+
+def test_a_kustomization_cycle_is_a_finding_not_a_hang(run: Extract) -> None:
+    inventory = run(
+        {
+            "a/kustomization.yaml": "resources: [../b]\n",
+            "b/kustomization.yaml": "resources: [../a]\n",
+            "root/kustomization.yaml": "resources: [../a]\n",
+        }
+    )
+    assert any("cycle" in p.message for p in inventory.problems)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_a_symlink_out_of_the_repository_is_not_read(run: Extract, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.yaml"
+    outside.write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n")
+    (tmp_path / "apps/api/base").mkdir(parents=True)
+    (tmp_path / "apps/api/base/evil.yaml").symlink_to(outside)
+    inventory = run({"apps/api/base/kustomization.yaml": "resources: [evil.yaml]\n"})
+    assert any("points outside the repository" in p.message for p in inventory.problems)
+
+
+def test_a_float_new_tag_is_gg001_and_its_text_is_kept(run: Extract) -> None:
+    inventory = run({**BASE, **overlay("dev", "images:\n  - name: nginx\n    newTag: 1.10\n")})
+    assert [(str(p.location), p.rule) for p in inventory.problems] == [
+        ("apps/api/overlays/dev/kustomization.yaml:5:13", "GG001")
+    ]
+    proxy = [u for u in inventory.uses if u.container == "proxy"]
+    assert str(proxy[0].reference) == "docker.io/library/nginx:1.10"
+
+
+def test_only_the_given_files_are_reported_but_bases_resolve_through_overlays(
+    run: Extract,
+) -> None:
+    inventory = run(
+        {**BASE, **overlay("prod", PROD_IMAGES), **overlay("dev")},
+        paths=["apps/api/base/deployment.yaml"],
+    )
+    assert {(u.environment, u.source.value) for u in inventory.uses} == {
+        ("dev", "container"),
+        ("prod", "container"),
+        ("prod", "kustomize"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        ("nginx", ("nginx", None, None)),
+        ("nginx:1.2", ("nginx", "1.2", None)),
+        ("localhost:5000/app", ("localhost:5000/app", None, None)),
+        ("localhost:5000/app:1", ("localhost:5000/app", "1", None)),
+        ("app@sha256:ab", ("app", None, "sha256:ab")),
+        ("r.io/app:1@sha256:ab", ("r.io/app", "1", "sha256:ab")),
+    ],
+)
+def test_split_image_like_kustomize(
+    image: str, expected: tuple[str, str | None, str | None]
+) -> None:
+    assert split_image(image) == expected
+
+
+@pytest.mark.parametrize(
+    ("image", "entry", "expected"),
+    [
+        ("nginx:1", ImageEntry("nginx", None, "2", None, Location("k")), "nginx:2"),
+        ("nginx@sha256:a", ImageEntry("nginx", None, "2", None, Location("k")), "nginx:2"),
+        ("nginx:1", ImageEntry("nginx", None, None, "sha256:b", Location("k")), "nginx@sha256:b"),
+        ("nginx:1", ImageEntry("nginx", "r.io/nginx", None, None, Location("k")), "r.io/nginx:1"),
+        ("nginx:1", ImageEntry("nginx", None, "2", "sha256:b", Location("k")), "nginx:2@sha256:b"),
+        ("redis:1", ImageEntry("nginx", None, "2", None, Location("k")), None),
+    ],
+)
+def test_apply_entry_like_kustomize(image: str, entry: ImageEntry, expected: str | None) -> None:
+    assert apply_entry(image, entry) == expected
