@@ -92,3 +92,85 @@ class Finding:
     image: str | None = None
     resource: str | None = None
     container: str | None = None
+
+
+def finding_key(finding: Finding) -> tuple[str, str, str, str, str]:
+    """What identifies a finding across edits: rule, file, resource, container — not line.
+
+    Findings not tied to a resource (a YAML syntax error) are told apart by message.
+    Baselines and SARIF fingerprints use this key.
+    """
+    tied = finding.resource is not None or finding.container is not None
+    return (
+        finding.rule,
+        finding.location.path,
+        finding.resource or "",
+        finding.container or "",
+        finding.environment or "" if tied else finding.message,
+    )
+
+
+def fingerprint(finding: Finding) -> str:
+    """A stable hex fingerprint of :func:`finding_key`."""
+    import hashlib
+
+    text = "\x1f".join(finding_key(finding))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What formats need to know about a rule: id, name, default severity, documentation.
+
+    ``summary`` is one line; ``doc`` the full explanation with a passing and a failing
+    example (the rule module's docstring).
+    """
+
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """A finding an inline comment silenced, with the reason the comment gives."""
+
+    finding: Finding
+    reason: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of a check run, which every output format renders.
+
+    ``findings`` are sorted by path, line, column and rule and carry their effective
+    severity. ``files`` and ``images`` count what was read; ``rules`` documents every
+    rule of the run (formats such as SARIF list them).
+    """
+
+    findings: tuple[Finding, ...]
+    files: int
+    images: int
+    rules: tuple[RuleInfo, ...]
+    paths: tuple[str, ...] = ()
+    suppressed: tuple[Suppression, ...] = ()
+    baselined: int = 0
+    tool_version: str = ""
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    def rule(self, rule_id: str) -> RuleInfo | None:
+        """The documentation of one rule of this run."""
+        for info in self.rules:
+            if info.id == rule_id:
+                return info
+        return None
