@@ -431,6 +431,7 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
 
     _check_environment_lists(raw, names, fail)
     _check_expressions(raw, fail)
+    _check_rule_names(raw, fail)
 
     layout_templates = raw.get("layout") or list(DEFAULT_TEMPLATES)
     try:
@@ -458,7 +459,9 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
         updater_version=str(
             (raw.get("image_updater") or {}).get("version", DEFAULT_UPDATER_VERSION)
         ),
-        severity=MappingProxyType(dict(raw.get("severity") or {})),
+        severity=MappingProxyType(
+            {k: "off" if v is False else v for k, v in (raw.get("severity") or {}).items()}
+        ),
         exclude=tuple(raw.get("exclude", ())),
         protected_refs=tuple(raw.get("protected_refs", ())),
         max_file_size=parse_size(raw.get("max_file_size", DEFAULT_MAX_BYTES)),
@@ -489,6 +492,22 @@ def _check_environment_lists(raw: Mapping[str, Any], names: list[str], fail: Any
                     item_path,
                     f"unknown environment {value!r}{extra}; declared: {', '.join(names)}",
                 )
+
+
+def _check_rule_names(raw: Mapping[str, Any], fail: Any) -> None:
+    """Severity overrides must name rules that exist (a typo would silently do nothing)."""
+    from gitops_guard.rules import CONTRACT_IDS, RULES, find
+
+    for name in raw.get("severity") or {}:
+        if find(name) is None and name not in CONTRACT_IDS:
+            known = [r.ID for r in RULES] + [r.NAME for r in RULES]
+            suggestion = difflib.get_close_matches(name, known, n=1)
+            extra = f" (did you mean {suggestion[0]!r}?)" if suggestion else ""
+            raise fail(
+                ["severity", name],
+                f"unknown rule {name!r}{extra}",
+                hint="`gitops-guard rules` lists every rule",
+            )
 
 
 def _check_expressions(raw: Mapping[str, Any], fail: Any) -> None:

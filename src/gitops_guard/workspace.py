@@ -70,10 +70,15 @@ def _display(path: Path, root: Path) -> str:
 
 @dataclass
 class Selection:
-    """Repository-relative files chosen from command-line paths, and what was refused."""
+    """Repository-relative files chosen from command-line paths.
+
+    ``refused`` are paths that could not be used (outside the repository, missing);
+    ``skipped`` are files that are not YAML, which a hook may pass along harmlessly.
+    """
 
     files: list[str]
     refused: list[str]
+    skipped: list[str] = field(default_factory=list)
 
 
 def select_paths(workspace: Workspace, paths: Iterable[str], cwd: Path | None = None) -> Selection:
@@ -87,6 +92,7 @@ def select_paths(workspace: Workspace, paths: Iterable[str], cwd: Path | None = 
     listing = workspace.source.list_files()
     files: list[str] = []
     refused: list[str] = []
+    skipped: list[str] = []
     for given in paths:
         absolute = Path(os.path.abspath(base / given))
         try:
@@ -102,7 +108,7 @@ def select_paths(workspace: Workspace, paths: Iterable[str], cwd: Path | None = 
         elif not absolute.exists() and not absolute.is_symlink():
             refused.append(f"{given}: no such file; not checked")
         elif not is_yaml_path(relative):
-            refused.append(f"{given}: not a YAML file (*.yaml, *.yml, Kustomization); not checked")
+            skipped.append(f"{given}: not a YAML file (*.yaml, *.yml, Kustomization); not checked")
         else:
             files.append(relative)
-    return Selection(sorted(dict.fromkeys(files)), refused)
+    return Selection(sorted(dict.fromkeys(files)), refused, skipped)

@@ -1,0 +1,151 @@
+"""Run the rules over an inventory and return one :class:`~gitops_guard.model.Report`.
+
+The engine, not the rules, stamps each finding's id and effective severity (the
+policy's ``severity:`` overrides; ``off`` drops the rule), applies ``exclude`` globs,
+inline suppressions and the baseline, and sorts.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from types import ModuleType
+
+from gitops_guard import __version__
+from gitops_guard.baseline import Key, apply_baseline
+from gitops_guard.extract import Inventory
+from gitops_guard.files import matches_any
+from gitops_guard.model import Finding, ImageUse, Report, Severity, Suppression
+from gitops_guard.policy import Policy
+from gitops_guard.rules import IMAGE_RULES, RULES, find, info
+from gitops_guard.rules.base import RuleContext
+from gitops_guard.suppressions import InlineSuppression, parse_file
+
+
+def effective_severity(policy: Policy, rule: ModuleType) -> Severity | None:
+    """The severity a rule runs at under this policy; None when it is turned off."""
+    setting = policy.severity.get(rule.ID) or policy.severity.get(rule.NAME)
+    if setting is None:
+        severity: Severity = rule.SEVERITY
+        return severity
+    if setting == "off":
+        return None
+    return Severity(setting)
+
+
+def _canonical(name: str) -> str | None:
+    rule = find(name)
+    return rule.ID if rule is not None else None
+
+
+def image_findings(uses: Iterable[ImageUse], ctx: RuleContext) -> list[Finding]:
+    """Run every image rule over the uses (unstamped findings)."""
+    found: list[Finding] = []
+    for use in uses:
+        image = str(use.reference) if use.reference is not None else use.raw
+        for rule in IMAGE_RULES:
+            for problem in rule.check(use, ctx):
+                found.append(
+                    Finding(
+                        rule.ID,
+                        problem.message,
+                        problem.location or use.location,
+                        hint=problem.hint,
+                        app=use.app,
+                        environment=use.environment,
+                        image=image,
+                        resource=use.resource,
+                        container=use.container,
+                    )
+                )
+    return found
+
+
+def run_rules(
+    inventory: Inventory,
+    policy: Policy,
+    *,
+    today: datetime.date | None = None,
+    baseline: Counter[Key] | None = None,
+    suppressions_allowed: Callable[[Finding], bool] | None = None,
+    extra: Iterable[Finding] = (),
+) -> Report:
+    """Check an inventory against the policy and return the sorted, stamped report.
+
+    ``suppressions_allowed`` decides, per finding, whether an inline suppression may
+    silence it (default: unless its environment has ``allow_suppressions: false``).
+    ``extra`` adds findings computed elsewhere (history, supply chain) to the same
+    stamping, suppression and baseline steps.
+    """
+    today = today or datetime.date.today()
+    ctx = RuleContext(policy, today)
+    raw = list(inventory.problems) + image_findings(inventory.uses, ctx) + list(extra)
+
+    suppression_problems: list[Finding] = []
+    covered: dict[str, dict[int, list[InlineSuppression]]] = {}
+    for path in inventory.files:
+        loaded = inventory.parsed.get(path)
+        if loaded is not None and "gitops-guard" in loaded.text:
+            covered[path] = parse_file(path, loaded.lines, _canonical, today, suppression_problems)
+    raw.extend(suppression_problems)
+
+    if suppressions_allowed is None:
+
+        def suppressions_allowed(finding: Finding) -> bool:
+            env = policy.environment(finding.environment)
+            return env is None or env.allow_suppressions
+
+    by_id = {rule.ID: rule for rule in RULES}
+    stamped: list[Finding] = []
+    suppressed: list[Suppression] = []
+    for finding in raw:
+        if policy.exclude and matches_any(policy.exclude, finding.location.path):
+            continue
+        rule = by_id.get(finding.rule)
+        severity = effective_severity(policy, rule) if rule is not None else Severity.ERROR
+        if severity is None:
+            continue
+        finding = replace(finding, severity=severity)
+        match = _suppression_for(finding, covered)
+        if match is not None and suppressions_allowed(finding):
+            suppressed.append(Suppression(finding, match.reason, match.location))
+            continue
+        stamped.append(finding)
+
+    known = 0
+    if baseline is not None:
+        stamped, known = apply_baseline(stamped, baseline)
+    stamped.sort(key=lambda f: (f.location, f.rule, f.environment or "", f.message))
+    rules_used = tuple(info(rule) for rule in RULES)
+    return Report(
+        findings=tuple(_dedupe(stamped)),
+        files=len(inventory.files),
+        images=len(inventory.uses),
+        rules=rules_used,
+        paths=tuple(inventory.files),
+        suppressed=tuple(suppressed),
+        baselined=known,
+        tool_version=__version__,
+    )
+
+
+def _suppression_for(
+    finding: Finding, covered: dict[str, dict[int, list[InlineSuppression]]]
+) -> InlineSuppression | None:
+    for suppression in covered.get(finding.location.path, {}).get(finding.location.line, ()):
+        if finding.rule in suppression.rules:
+            return suppression
+    return None
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    # A base line reached through overlays of one environment twice says the same thing.
+    seen: set[Finding] = set()
+    unique = []
+    for finding in findings:
+        if finding not in seen:
+            seen.add(finding)
+            unique.append(finding)
+    return unique

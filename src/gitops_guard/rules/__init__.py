@@ -1,0 +1,77 @@
+"""The rule registry: every rule, listed explicitly (no import-time self-registration).
+
+Adding a rule changes three places: its module, one line here, its test.
+``gitops-guard rules``, the documentation and the schema's list of ids come from here.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from gitops_guard.model import RuleInfo
+from gitops_guard.rules import (
+    gg001_unreadable_input,
+    gg002_invalid_suppression,
+    gg101_missing_tag,
+    gg102_mutable_tag,
+    gg103_tag_pattern,
+    gg104_registry_not_allowed,
+    gg105_digest_required,
+    gg106_malformed_reference,
+    gg107_prerelease_forbidden,
+)
+from gitops_guard.rules.base import IMAGE_SCOPE, summary_of
+
+RULES: tuple[ModuleType, ...] = (
+    gg001_unreadable_input,
+    gg002_invalid_suppression,
+    gg101_missing_tag,
+    gg102_mutable_tag,
+    gg103_tag_pattern,
+    gg104_registry_not_allowed,
+    gg105_digest_required,
+    gg106_malformed_reference,
+    gg107_prerelease_forbidden,
+)
+IMAGE_RULES: tuple[ModuleType, ...] = tuple(r for r in RULES if r.SCOPE == IMAGE_SCOPE)
+
+# Every id of the product contract (SPEC §4). A policy may configure one before this
+# version implements it; it then has no effect yet.
+CONTRACT_IDS: frozenset[str] = frozenset(
+    (
+        "GG001",
+        *(f"GG10{i}" for i in range(1, 9)),
+        *(f"GG2{i:02d}" for i in range(1, 11)),
+        *(f"GG30{i}" for i in range(1, 8)),
+        "GG401",
+        "GG402",
+        *(f"GG50{i}" for i in range(1, 7)),
+    )
+)
+
+
+def info(rule: ModuleType) -> RuleInfo:
+    """The documentation record of a rule module."""
+    import inspect
+
+    return RuleInfo(
+        id=rule.ID,
+        name=rule.NAME,
+        severity=rule.SEVERITY,
+        summary=summary_of(rule),
+        doc=inspect.cleandoc(rule.__doc__ or ""),
+    )
+
+
+def find(id_or_name: str) -> ModuleType | None:
+    """The rule with this id (``GG102``, any case) or name (``mutable-tag``)."""
+    wanted = id_or_name.strip()
+    for rule in RULES:
+        if wanted.upper() == rule.ID or wanted.lower() == rule.NAME:
+            return rule
+    return None
+
+
+def all_info() -> tuple[RuleInfo, ...]:
+    """Documentation of every rule, in registry order."""
+    return tuple(info(rule) for rule in RULES)

@@ -1,0 +1,125 @@
+"""What rules receive and return.
+
+A rule module defines ``ID`` (GG code), ``NAME`` (kebab-case), ``SEVERITY`` (default),
+``SCOPE`` and ``check``; its docstring is its user documentation, first line the
+summary. Rules yield :class:`Problem`; the engine stamps id, severity, location and
+the use's app, environment and image.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Protocol
+
+from gitops_guard.imageref import ImageRef
+from gitops_guard.model import ImageUse, Location, Severity
+from gitops_guard.policy import ImageOverride, ImageRules, Policy
+
+IMAGE_SCOPE = "image"
+INPUT_SCOPE = "input"
+DOCUMENT_SCOPE = "document"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """What a rule found; ``location`` defaults to the image use's location."""
+
+    message: str
+    hint: str | None = None
+    location: Location | None = None
+
+
+class ImageCheck(Protocol):
+    def __call__(self, use: ImageUse, ctx: RuleContext) -> Iterator[Problem]: ...
+
+
+def glob_matches(pattern: str, text: str) -> bool:
+    """Policy globs: ``*`` matches any characters (``/`` included); nothing else is special."""
+    if "*" not in pattern:
+        return pattern == text
+    parts = pattern.split("*")
+    if not text.startswith(parts[0]) or not text.endswith(parts[-1]):
+        return False
+    position = len(parts[0])
+    end = len(text) - len(parts[-1])
+    for middle in parts[1:-1]:
+        found = text.find(middle, position, end)
+        if found < 0:
+            return False
+        position = found + len(middle)
+    return position <= end
+
+
+def image_names(ref: ImageRef) -> tuple[str, ...]:
+    """Names a policy glob may use for an image: full (``docker.io/library/nginx``), short."""
+    names = [ref.name]
+    if ref.familiar_name != ref.name:
+        names.append(ref.familiar_name)
+    return tuple(names)
+
+
+@dataclass
+class RuleContext:
+    """The policy and what is derived from it, cached for the run."""
+
+    policy: Policy
+    today: datetime.date = field(default_factory=datetime.date.today)
+    _rules: dict[tuple[str | None, str], ImageRules] = field(default_factory=dict)
+
+    def image_rules(self, use: ImageUse) -> ImageRules:
+        """Top-level ``images:`` ← environment ``images:`` ← matching ``overrides``."""
+        ref = use.reference
+        name = ref.name if ref is not None else use.raw
+        key = (use.environment, name)
+        cached = self._rules.get(key)
+        if cached is not None:
+            return cached
+        rules = self.policy.image_rules(use.environment)
+        if ref is not None:
+            for override in rules.overrides:
+                if any(glob_matches(override.image, n) for n in image_names(ref)):
+                    rules = rules.merged_with(_as_rules(override))
+        self._rules[key] = rules
+        return rules
+
+
+def _as_rules(override: ImageOverride) -> ImageRules:
+    return ImageRules(
+        forbidden_tags=override.forbidden_tags,
+        tag_pattern=override.tag_pattern,
+        constraint=override.constraint,
+        require_digest=override.require_digest,
+        allow_prerelease=override.allow_prerelease,
+    )
+
+
+def where(use: ImageUse) -> str:
+    """``in prod`` / ``in api (prod)`` for messages, or empty when unknown."""
+    if use.environment and use.app:
+        return f" in {use.app} ({use.environment})"
+    if use.environment:
+        return f" in {use.environment}"
+    return ""
+
+
+def is_checked_image(use: ImageUse) -> bool:
+    """Image rules judge deployed references; ``image-list`` entries hold constraints."""
+    return use.reference is not None and use.source.value != "annotation"
+
+
+class RuleModule(Protocol):
+    """The attributes a rule module provides."""
+
+    ID: str
+    NAME: str
+    SEVERITY: Severity
+    SCOPE: str
+
+
+def summary_of(module: ModuleType) -> str:
+    """The first line of a rule's docstring."""
+    doc = (module.__doc__ or "").strip()
+    return doc.splitlines()[0].rstrip(".") if doc else module.NAME

@@ -1,0 +1,49 @@
+"""Image comes from a registry or repository that `images.registries` does not allow.
+
+Each entry is a glob over the normalised image name, where `*` matches any
+characters: `registry.example.com/*`, `ghcr.io/acme/*`, `docker.io/library/nginx`.
+Docker Hub names are normalised first (`nginx` is `docker.io/library/nginx`) and the
+short form is also tried, so `nginx` works as an entry too.
+
+Failing (with `registries: ["registry.example.com/*"]`)::
+
+    image: docker.io/someone/api:1.0.0
+
+Passing::
+
+    image: registry.example.com/team/api:1.0.0
+"""
+
+from collections.abc import Iterator
+
+from gitops_guard.model import ImageUse, Severity
+from gitops_guard.rules.base import (
+    IMAGE_SCOPE,
+    Problem,
+    RuleContext,
+    glob_matches,
+    image_names,
+    is_checked_image,
+    where,
+)
+
+ID = "GG104"
+NAME = "registry-not-allowed"
+SEVERITY = Severity.ERROR
+SCOPE = IMAGE_SCOPE
+
+
+def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:
+    ref = use.reference
+    if ref is None or not is_checked_image(use):
+        return
+    allowed = ctx.image_rules(use).registries
+    if allowed is None:
+        return
+    names = image_names(ref)
+    if any(glob_matches(pattern, name) for pattern in allowed for name in names):
+        return
+    yield Problem(
+        f"{ref.name} is not from an allowed registry{where(use)}",
+        hint=f"allowed: {', '.join(allowed)}",
+    )

@@ -1,0 +1,37 @@
+"""Image is not pinned by digest where the environment (or image) requires it.
+
+With `require_digest: true` every image must carry `@sha256:…`: a tag can be
+re-pushed, a digest cannot. For Kustomize overrides set `digest:`; in Helm values
+`image.digest`.
+
+Failing (in an environment with `require_digest: true`)::
+
+    image: registry.example.com/team/api:1.4.2
+
+Passing::
+
+    image: registry.example.com/team/api:1.4.2@sha256:4f4f…
+"""
+
+from collections.abc import Iterator
+
+from gitops_guard.model import ImageUse, Severity, Source
+from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checked_image, where
+
+ID = "GG105"
+NAME = "digest-required"
+SEVERITY = Severity.ERROR
+SCOPE = IMAGE_SCOPE
+
+
+def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:
+    ref = use.reference
+    if ref is None or not is_checked_image(use) or ref.digest:
+        return
+    if not ctx.image_rules(use).require_digest:
+        return
+    how = {
+        Source.KUSTOMIZE: "add `digest: sha256:…` to the Kustomize images entry",
+        Source.HELM: "set the image's `digest:` value",
+    }.get(use.source, f"write it as {ref.familiar()}@sha256:…")
+    yield Problem(f"{ref.familiar()} is not pinned by digest{where(use)}", hint=how)

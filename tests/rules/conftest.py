@@ -1,0 +1,86 @@
+"""Rule tests: YAML in, ``[(line, column, rule)]`` out."""
+
+from __future__ import annotations
+
+import datetime
+import textwrap
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+from gitops_guard.engine import run_rules
+from gitops_guard.extract import extract
+from gitops_guard.files import DiskSource
+from gitops_guard.model import Report
+from gitops_guard.policy import default_policy, parse_policy
+from tests.conftest import write_files
+
+TODAY = datetime.date(2026, 6, 1)
+
+POLICY = """\
+version: 1
+layout:
+  - clusters/{env}/{app}/**
+  - apps/{app}/overlays/{env}/**
+environments:
+  dev: {}
+  staging: {from: dev}
+  prod:
+    from: staging
+    require_digest: true
+    allow_prerelease: false
+    images:
+      tag_pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+$'
+images:
+  registries: ["registry.example.com/*", "docker.io/library/*"]
+  forbidden_tags: [latest, main]
+  tag_pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$'
+"""
+
+
+def pod(image: str, name: str = "p") -> str:
+    """A one-container Pod manifest; the image is on line 7, column 14."""
+    return textwrap.dedent(
+        f"""\
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: {name}
+        spec:
+          containers:
+            - image: {image}
+              name: main
+        """
+    )
+
+
+Check = Callable[..., Report]
+
+
+@pytest.fixture
+def check(tmp_path: Path) -> Check:
+    """Write files (a string is a Pod manifest's image in dev, staging or prod) and check."""
+
+    def runner(
+        files: Mapping[str, str],
+        *,
+        policy: str | None = POLICY,
+        paths: list[str] | None = None,
+        today: datetime.date = TODAY,
+    ) -> Report:
+        write_files(tmp_path, files)
+        parsed = parse_policy(policy.encode()) if policy is not None else default_policy()
+        inventory = extract(DiskSource(tmp_path), parsed, paths)
+        return run_rules(inventory, parsed, today=today)
+
+    return runner
+
+
+def located(report: Report, rule: str | None = None) -> list[tuple[int, int, str]]:
+    """(line, column, rule) of every finding, optionally of one rule."""
+    return [
+        (f.location.line, f.location.column, f.rule)
+        for f in report.findings
+        if rule is None or f.rule == rule
+    ]
