@@ -129,9 +129,10 @@ def images(
     workspace = _open(repo, policy_file, max_file_size)
     selected: list[str] | None = None
     refused: list[str] = []
+    skipped: list[str] = []
     if paths:
         selection = select_paths(workspace, paths)
-        selected, refused = selection.files, selection.refused
+        selected, refused, skipped = selection.files, selection.refused, selection.skipped
     inventory = extract(workspace.source, workspace.policy, selected)
     if output_format == "json":
         from gitops_guard.formats import inventory_json
@@ -142,7 +143,7 @@ def images(
 
         text = inventory_text.render(inventory.uses, len(inventory.files))
     _write_output(output, text)
-    for message in refused:
+    for message in refused + skipped:
         click.echo(f"gitops-guard: {message}", err=True)
     for problem in inventory.problems:
         click.echo(f"{problem.location}: {problem.rule} {problem.message}", err=True)
@@ -150,6 +151,149 @@ def images(
         raise SystemExit(EXIT_USAGE)
     if inventory.problems:
         raise SystemExit(EXIT_FINDINGS)
+
+
+FINDING_FORMAT_NAMES = ["text", "json", "sarif", "github", "junit", "markdown"]
+
+
+def findings_output_options(function: F) -> F:
+    """``--format``, ``--output`` and ``--fail-on``, shared by every command with findings."""
+    function = click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning"]),
+        default="error",
+        show_default=True,
+        help="Lowest severity that makes the exit code 1.",
+    )(function)
+    function = click.option(
+        "--output",
+        "-o",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Write the report to FILE (atomically, after the run) instead of stdout.",
+    )(function)
+    function = click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(FINDING_FORMAT_NAMES),
+        default="text",
+        show_default=True,
+    )(function)
+    return function
+
+
+def _use_color(output: Path | None) -> bool:
+    if output is not None or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def _emit_report(
+    report: Any, output_format: str, output: Path | None, fail_on: str, plan: str | None = None
+) -> None:
+    """Render, write, and leave through the exit code the findings call for."""
+    from gitops_guard.formats import render_findings
+
+    text = render_findings(output_format, report, color=_use_color(output), plan=plan)
+    _write_output(output, text)
+    failing = report.errors + (report.warnings if fail_on == "warning" else 0)
+    if failing:
+        raise SystemExit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@workspace_options
+@findings_output_options
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Report only findings that are not in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Record today's findings in FILE (then exit 0).",
+)
+@traceback_option
+def validate(
+    paths: tuple[str, ...],
+    repo: Path | None,
+    policy_file: Path | None,
+    max_file_size: str | None,
+    output_format: str,
+    output: Path | None,
+    fail_on: str,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    traceback: bool,
+) -> None:
+    """Check manifests against the policy: the given files, or the whole repository.
+
+    With PATHS (what the pre-commit hook passes), exactly those files are checked,
+    with what they need around them: a Kustomize base is checked in the environments
+    of the overlays that include it.
+    """
+    from gitops_guard.baseline import load_baseline, render_baseline
+    from gitops_guard.engine import run_rules
+    from gitops_guard.extract import extract
+    from gitops_guard.workspace import select_paths
+
+    workspace = _open(repo, policy_file, max_file_size)
+    known = load_baseline(baseline) if baseline is not None else None
+    selected: list[str] | None = None
+    refused: list[str] = []
+    if paths:
+        selection = select_paths(workspace, paths)
+        selected, refused = selection.files, selection.refused
+        for message in selection.refused + selection.skipped:
+            click.echo(f"gitops-guard: {message}", err=True)
+    inventory = extract(workspace.source, workspace.policy, selected)
+    report = run_rules(inventory, workspace.policy, baseline=known)
+    if write_baseline is not None:
+        from gitops_guard.output import write_atomically
+
+        write_atomically(write_baseline, render_baseline(report.findings))
+        click.echo(f"wrote {len(report.findings)} findings to the baseline {write_baseline}")
+        return
+    try:
+        _emit_report(report, output_format, output, fail_on)
+    finally:
+        if refused:
+            raise SystemExit(EXIT_USAGE)
+
+
+@cli.command()
+@click.argument("rule", required=False)
+@traceback_option
+def rules(rule: str | None, traceback: bool) -> None:
+    """List every rule, or explain one (by id such as GG102 or name such as mutable-tag)."""
+    from gitops_guard.rules import RULES, find, info
+
+    if rule is None:
+        for module in RULES:
+            record = info(module)
+            click.echo(
+                f"{record.id}  {record.name:<24} {record.severity.value:<8} {record.summary}"
+            )
+        return
+    found = find(rule)
+    if found is None:
+        import difflib
+
+        known = [r.ID for r in RULES] + [r.NAME for r in RULES]
+        close = difflib.get_close_matches(rule, known, n=1)
+        raise GuardError(
+            f"unknown rule {rule!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+            hint="`gitops-guard rules` lists every rule",
+        )
+    record = info(found)
+    click.echo(f"{record.id} {record.name} (default severity: {record.severity.value})\n")
+    click.echo(record.doc)
 
 
 @cli.command()

@@ -19,7 +19,7 @@ from gitops_guard.extract import Inventory
 from gitops_guard.files import matches_any
 from gitops_guard.model import Finding, ImageUse, Report, Severity, Suppression
 from gitops_guard.policy import Policy
-from gitops_guard.rules import IMAGE_RULES, RULES, find, info
+from gitops_guard.rules import IMAGE_RULES, INVENTORY_RULES, RULES, find, info
 from gitops_guard.rules.base import RuleContext
 from gitops_guard.suppressions import InlineSuppression, parse_file
 
@@ -82,6 +82,10 @@ def run_rules(
     today = today or datetime.date.today()
     ctx = RuleContext(policy, today)
     raw = list(inventory.problems) + image_findings(inventory.uses, ctx) + list(extra)
+    for rule in INVENTORY_RULES:
+        # Rules over the whole inventory (Image Updater configuration) locate their own
+        # findings; the engine still owns the id.
+        raw.extend(replace(f, rule=rule.ID) for f in rule.check(inventory, ctx))
 
     suppression_problems: list[Finding] = []
     covered: dict[str, dict[int, list[InlineSuppression]]] = {}

@@ -20,7 +20,7 @@ from gitops_guard.rules import (
     gg106_malformed_reference,
     gg107_prerelease_forbidden,
 )
-from gitops_guard.rules.base import IMAGE_SCOPE, summary_of
+from gitops_guard.rules.base import IMAGE_SCOPE, INVENTORY_SCOPE, summary_of
 
 RULES: tuple[ModuleType, ...] = (
     gg001_unreadable_input,
@@ -34,6 +34,7 @@ RULES: tuple[ModuleType, ...] = (
     gg107_prerelease_forbidden,
 )
 IMAGE_RULES: tuple[ModuleType, ...] = tuple(r for r in RULES if r.SCOPE == IMAGE_SCOPE)
+INVENTORY_RULES: tuple[ModuleType, ...] = tuple(r for r in RULES if r.SCOPE == INVENTORY_SCOPE)
 
 # Every id of the product contract (SPEC §4). A policy may configure one before this
 # version implements it; it then has no effect yet.

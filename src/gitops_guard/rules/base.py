@@ -18,9 +18,9 @@ from gitops_guard.imageref import ImageRef
 from gitops_guard.model import ImageUse, Location, Severity
 from gitops_guard.policy import ImageOverride, ImageRules, Policy
 
-IMAGE_SCOPE = "image"
-INPUT_SCOPE = "input"
-DOCUMENT_SCOPE = "document"
+IMAGE_SCOPE = "image"  # check(use: ImageUse, ctx) -> Iterator[Problem], once per image use
+INPUT_SCOPE = "input"  # reported by the loader, extraction or suppression parsing
+INVENTORY_SCOPE = "inventory"  # check(inventory, ctx) -> Iterator[Finding], once per run
 
 
 @dataclass(frozen=True, slots=True)
