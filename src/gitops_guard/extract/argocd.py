@@ -173,6 +173,7 @@ class ArgoExtractor:
             return {}, None
         for name in BASE_VALUES:
             candidate = f"{directory}/{name}" if directory else name
+            self.ctx.note_read(candidate)  # so that adding it later recomputes this unit
             if candidate in self.fileset:
                 root = values_documents_root(self.ctx, candidate)
                 if root is not None:
@@ -236,6 +237,9 @@ class ArgoExtractor:
         ctx = self.ctx
         root = self.graph.kustomization_in(directory) if directory is not None else None
         built = self.graph.build(root) if root is not None else []
+        if root is not None:
+            for reached in self.graph.reach(root):
+                ctx.note_read(reached)
         for item in items:
             text = ctx.text(path, item, "kustomize image")
             if not text:

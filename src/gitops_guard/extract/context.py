@@ -30,10 +30,23 @@ class Context:
     uses: list[ImageUse] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
     parsed: dict[str, LoadedFile] = field(default_factory=dict)
+    reads: set[str] | None = None
     _reported: set[tuple[str, int, int, str]] = field(default_factory=set)
+
+    def note_read(self, path: str) -> None:
+        """Record that the unit being computed depends on ``path`` (read or looked for)."""
+        if self.reads is not None:
+            self.reads.add(path)
+
+    def forget(self, paths: set[str]) -> None:
+        """Drop cached parses of files that changed."""
+        for path in paths:
+            self.parsed.pop(path, None)
 
     def load(self, path: str) -> LoadedFile:
         """The parsed file at ``path`` (problems reported once, however often it is read)."""
+        if self.reads is not None:
+            self.reads.add(path)
         loaded = self.parsed.get(path)
         if loaded is not None:
             return loaded
@@ -52,6 +65,10 @@ class Context:
                 self.report(problem)
         self.parsed[path] = loaded
         return loaded
+
+    def reset_reported(self) -> None:
+        """Start a new round of problem reports (incremental updates report afresh)."""
+        self._reported = set()
 
     def report(self, finding: Finding) -> None:
         key = (

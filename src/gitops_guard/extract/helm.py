@@ -141,6 +141,7 @@ def chart_app_version(
 ) -> tuple[str, Location] | None:
     """``appVersion`` of the chart in ``directory``: the tag most charts default to."""
     chart = f"{directory}/Chart.yaml" if directory else "Chart.yaml"
+    ctx.note_read(chart)
     if chart not in fileset:
         return None
     loaded = ctx.load(chart)

@@ -115,20 +115,85 @@ class KustomizeGraph:
         self.fileset = fileset
         self.kustomizations: dict[str, Kustomization] = {}
         self._by_directory: dict[str, str] = {}
-        for path in files:
+        for path in sorted(files):
             if posixpath.basename(path) in KUSTOMIZATION_NAMES:
-                directory = posixpath.dirname(path)
-                self._by_directory.setdefault(directory, path)
-        for directory, path in self._by_directory.items():
+                self._by_directory.setdefault(posixpath.dirname(path), path)
+        for directory, path in list(self._by_directory.items()):
             self.kustomizations[path] = self._read(path, directory)
+        self.roots: list[str] = []
+        self.owned: set[str] = set()
+        self._built: dict[str, list[ContainerImage]] = {}
+        self._reach: dict[str, set[str]] = {}
+        self._reached_by: dict[str, set[str]] = {}
+        self._structure()
+
+    def _structure(self) -> None:
+        """Roots, what each kustomization reaches, and which files roots own."""
         included: set[str] = set()
         for kustomization in self.kustomizations.values():
             for resource in kustomization.resources + kustomization.components:
                 if resource in self.kustomizations:
                     included.add(resource)
-        self.roots = [p for p in self.kustomizations if p not in included]
-        self._built: dict[str, list[ContainerImage]] = {}
-        self._reach: dict[str, set[str]] = {}
+        self.roots = sorted(p for p in self.kustomizations if p not in included)
+        self._reach = {}
+        self._reached_by = {}
+        for path in self.kustomizations:
+            for reached in self.reach(path):
+                self._reached_by.setdefault(reached, set()).add(path)
+        self.owned = set()
+        for root in self.roots:
+            self.owned |= self.reach(root)
+
+    def refresh(self, changed: set[str], structural: bool) -> set[str]:
+        """Bring the graph up to date after ``changed`` files changed; returns affected roots.
+
+        ``structural`` says files were added or removed, so every resource resolution
+        may differ; otherwise only the changed kustomizations are read again. Builds
+        of kustomizations that reach a changed file are dropped.
+        """
+        old_reach = {root: self.reach(root) for root in self.roots}
+        if structural:
+            self._by_directory = {}
+            for path in sorted(self.fileset):
+                if posixpath.basename(path) in KUSTOMIZATION_NAMES:
+                    self._by_directory.setdefault(posixpath.dirname(path), path)
+            self.kustomizations = {
+                path: self._read(path, directory) for directory, path in self._by_directory.items()
+            }
+            self._built = {}
+            self._structure()
+            return self._reshaped_roots(old_reach, changed)
+        reshaped = False
+        for path in changed:
+            if path in self.kustomizations:
+                before = self.kustomizations[path]
+                after = self._read(path, posixpath.dirname(path))
+                self.kustomizations[path] = after
+                if (before.resources, before.components, before.patch_files) != (
+                    after.resources,
+                    after.components,
+                    after.patch_files,
+                ):
+                    reshaped = True
+        stale: set[str] = set()
+        for path in changed:
+            stale |= self._reached_by.get(path, set())
+        for path in stale:
+            self._built.pop(path, None)
+        if reshaped:
+            self._built = {}
+            self._structure()
+            return self._reshaped_roots(old_reach, changed)
+        return {root for root in self.roots if root in stale}
+
+    def _reshaped_roots(self, old_reach: dict[str, set[str]], changed: set[str]) -> set[str]:
+        """Roots that appeared or disappeared, or whose reach changed or holds a changed file."""
+        affected = set(self.roots) ^ set(old_reach)
+        for root in self.roots:
+            before = old_reach.get(root)
+            if before is not None and (before != self.reach(root) or before & changed):
+                affected.add(root)
+        return affected
 
     def kustomization_in(self, directory: str) -> str | None:
         """The kustomization file of a directory, if it has one."""
@@ -341,7 +406,8 @@ class KustomizeGraph:
         files = {path, *kustomization.patch_files}
         for resource in kustomization.resources + kustomization.components:
             files |= self.reach(resource, (*stack, path))
-        self._reach[path] = files
+        if not stack:
+            self._reach[path] = files
         return files
 
     def build(self, path: str, stack: tuple[str, ...] = ()) -> list[ContainerImage]:

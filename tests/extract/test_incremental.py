@@ -1,0 +1,116 @@
+"""Incremental extraction gives the same uses as extracting the new state from scratch."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gitops_guard.extract import Extraction, extract
+from gitops_guard.files import DiskSource
+from gitops_guard.policy import parse_policy
+from tests.conftest import write_files
+from tests.extract.conftest import POLICY
+
+POD = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: {name}\n          image: {image}\n"
+
+START = {
+    "apps/api/base/deploy.yaml": POD.format(name="api", image="r.io/api:1.0.0"),
+    "apps/api/base/kustomization.yaml": "resources: [deploy.yaml]\n",
+    "apps/api/overlays/dev/kustomization.yaml": "resources: [../../base]\nimages:\n  - name: r.io/api\n    newTag: '1.1.0'\n",
+    "apps/api/overlays/prod/kustomization.yaml": "resources: [../../base]\n",
+    "clusters/dev/web/deploy.yaml": POD.format(name="web", image="r.io/web:2.0.0"),
+    "charts/worker/values.yaml": "image:\n  repository: r.io/worker\n  tag: '0.1.0'\n",
+    "argocd/api-prod.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: api-prod}\n"
+        "spec:\n  source:\n    path: apps/api/overlays/prod\n    kustomize:\n      images: ['r.io/api:1.0.5']\n"
+    ),
+    "argocd/worker-prod.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: worker-prod}\n"
+        "spec:\n  source:\n    path: charts/worker\n    helm:\n      parameters:\n"
+        "        - {name: image.tag, value: '0.1.1'}\n"
+    ),
+    "argocd/api-dev.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: api-dev}\n"
+        "spec:\n  source:\n    path: apps/api/overlays/dev\n    kustomize:\n      images: ['r.io/api=mirror.io/api']\n"
+    ),
+}
+
+CHANGES: dict[str, dict[str, str | None]] = {
+    "bump dev overlay": {
+        "apps/api/overlays/dev/kustomization.yaml": "resources: [../../base]\nimages:\n  - name: r.io/api\n    newTag: '1.2.0'\n"
+    },
+    "bump base": {"apps/api/base/deploy.yaml": POD.format(name="api", image="r.io/api:1.0.1")},
+    "add staging overlay": {
+        "apps/api/overlays/staging/kustomization.yaml": "resources: [../../base]\nimages:\n  - name: r.io/api\n    newTag: '1.1.5'\n"
+    },
+    "delete prod overlay": {"apps/api/overlays/prod/kustomization.yaml": None},
+    "add values-prod": {"charts/worker/values-prod.yaml": "image:\n  tag: '0.2.0'\n"},
+    "change application": {
+        "argocd/api-prod.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: api-prod}\n"
+            "spec:\n  source:\n    path: apps/api/overlays/prod\n    kustomize:\n      images: ['r.io/api:1.0.6']\n"
+        )
+    },
+    "add a resource to the base": {
+        "apps/api/base/kustomization.yaml": "resources: [deploy.yaml, sidecar.yaml]\n",
+        "apps/api/base/sidecar.yaml": POD.format(name="side", image="r.io/side:3.0.0"),
+    },
+    "write-back file": {
+        "apps/api/overlays/dev/.argocd-source-api-dev.yaml": "kustomize:\n  images:\n  - r.io/api:1.3.0\n"
+    },
+    "web becomes a kustomize app": {
+        "clusters/dev/web/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n  - name: r.io/web\n    newTag: '2.1.0'\n"
+    },
+    "delete the web manifest": {"clusters/dev/web/deploy.yaml": None},
+    "move the chart's repository": {
+        "charts/worker/values.yaml": "image:\n  repository: mirror.io/worker\n  tag: '0.1.0'\n"
+    },
+}
+
+
+def apply(root: Path, change: dict[str, str | None]) -> None:
+    for path, text in change.items():
+        target = root / path
+        if text is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+
+
+def fingerprint(uses: list) -> list[tuple[str, str, str | None, str]]:  # type: ignore[type-arg]
+    return sorted((str(u.location), u.raw, u.environment, u.source.value) for u in uses)
+
+
+def check_sequence(root: Path, names: list[str]) -> None:
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir()
+    write_files(root, START)
+    policy = parse_policy(POLICY.encode())
+    extraction = Extraction(DiskSource(root), policy)
+    for key in extraction.all_keys():
+        extraction.compute(key)
+    for name in names:
+        change = CHANGES[name]
+        apply(root, change)
+        extraction.update(change.keys(), DiskSource(root))
+        fresh = extract(DiskSource(root), policy)
+        assert fingerprint(extraction.uses()) == fingerprint(fresh.uses), name
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_each_change_alone(tmp_path: Path, name: str) -> None:
+    check_sequence(tmp_path / "repo", [name])
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(sorted(CHANGES)), min_size=1, max_size=6))
+def test_any_sequence_of_changes(tmp_path: Path, names: list[str]) -> None:
+    check_sequence(tmp_path / "repo", names)
