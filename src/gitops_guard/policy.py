@@ -135,6 +135,10 @@ class Policy:
     def is_default(self) -> bool:
         return self.path is None
 
+    def layout_environments(self) -> tuple[str, ...]:
+        """The environment names ``{env}`` stands for: the declared ones, else common names."""
+        return tuple(self.environments) or COMMON_ENVIRONMENT_NAMES
+
     def environment(self, name: str | None) -> EnvironmentPolicy | None:
         """The policy of an environment, or None when it is not declared."""
         if name is None:

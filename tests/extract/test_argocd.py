@@ -173,3 +173,32 @@ def test_helm_write_back_with_namespace_in_the_name(run: Extract) -> None:
     )
     write_back = [u for u in inventory.uses if u.source.value == "write-back"]
     assert [str(u.reference) for u in write_back] == ["r.io/worker:1.0.1"]
+
+
+def test_a_helm_write_back_file_takes_the_environment_from_its_name(run: Extract) -> None:
+    inventory = run(
+        {
+            "charts/worker/values.yaml": "image:\n  repository: r.io/worker\n  tag: '1.0.0'\n",
+            "charts/worker/.argocd-source-worker-staging.yaml": (
+                "helm:\n  parameters:\n  - name: image.tag\n    value: '1.0.2'\n"
+            ),
+        },
+        policy="version: 1\nlayout: ['charts/{app}/**']\nenvironments: {dev: {}, staging: {}}\n",
+    )
+    write_back = [u for u in inventory.uses if u.source.value == "write-back"]
+    assert [(u.app, u.environment, str(u.reference)) for u in write_back] == [
+        ("worker", "staging", "r.io/worker:1.0.2")
+    ]
+
+
+def test_a_base_given_alone_shows_the_write_back_overrides_of_its_overlays(run: Extract) -> None:
+    inventory = run(
+        {
+            **KUSTOMIZE_APP,
+            "apps/api/overlays/prod/.argocd-source-api-prod.yaml": (
+                "kustomize:\n  images:\n  - registry.example.com/team/api:1.4.3\n"
+            ),
+        },
+        paths=["apps/api/base/deployment.yaml"],
+    )
+    assert {u.source.value for u in inventory.uses} == {"kustomize", "write-back"}

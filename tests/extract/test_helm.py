@@ -109,3 +109,33 @@ def test_a_values_file_that_is_a_manifest_is_read_as_a_manifest(run: Extract) ->
         }
     )
     assert [u.source.value for u in inventory.uses] == ["container"]
+
+
+def test_an_empty_tag_falls_back_to_the_app_version(run: Extract) -> None:
+    inventory = run(
+        {
+            "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\nappVersion: 2.1.0\n",
+            "charts/web/values.yaml": 'image:\n  repository: ghcr.io/acme/web\n  tag: ""\n',
+            "charts/web/values-dev.yaml": "replicas: 2\n",
+        }
+    )
+    assert summary(inventory) == [
+        ("charts/web/Chart.yaml:4:13", "web", "dev", "helm", "ghcr.io/acme/web:2.1.0")
+    ]
+
+
+def test_an_environment_file_setting_only_the_digest_is_where_the_use_is(run: Extract) -> None:
+    digest = "sha256:" + "c" * 64
+    inventory = run(
+        {**CHART, "charts/worker/values-prod.yaml": f"image:\n  digest: {digest}\n"},
+        paths=["charts/worker/values-prod.yaml"],
+    )
+    assert summary(inventory) == [
+        (
+            "charts/worker/values-prod.yaml:2:11",
+            "worker",
+            "prod",
+            "helm",
+            f"registry.example.com/team/worker:1.0.0@{digest}",
+        )
+    ]

@@ -113,9 +113,15 @@ class Extraction:
     def keys_touching(self, paths: set[str]) -> list[UnitKey]:
         """The units whose uses a change to ``paths`` can show up in."""
         keys: dict[UnitKey, None] = {}
+        directories: set[str] = set()
         for root in self.graph.roots:
             if self.graph.reach(root) & paths:
                 keys[(ROOT, root)] = None
+                directories.add(posixpath.dirname(root))
+        # Image Updater's write-back files override what those roots deploy.
+        for path in sorted(self.files):
+            if is_write_back_file(path) and posixpath.dirname(path) in directories:
+                keys[(FILE, path)] = None
         for path in sorted(paths):
             if path in self.files:
                 for key in self._keys_for(path):

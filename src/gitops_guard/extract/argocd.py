@@ -33,7 +33,7 @@ from gitops_guard.loader import child, child_path, location, scalar_text, sequen
 from gitops_guard.model import Location, Source
 from gitops_guard.updater import IMAGE_LIST, parse_image_list
 
-WRITE_BACK_NAME = re.compile(r"\.argocd-source-[^/]+\.ya?ml\Z")
+WRITE_BACK_NAME = re.compile(r"\.argocd-source-([^/]+)\.ya?ml\Z")
 _PARAM_SUFFIXES = {
     "repository": "repository",
     "name": "repository",
@@ -145,8 +145,35 @@ class ArgoExtractor:
             return
         directory = posixpath.dirname(path)
         self.source_overrides(
-            path, loaded.documents[0].root, directory, self.ctx.place(path), Source.WRITE_BACK
+            path,
+            loaded.documents[0].root,
+            directory,
+            self.write_back_placement(path),
+            Source.WRITE_BACK,
         )
+
+    def write_back_placement(self, path: str) -> Placement:
+        """Where a write-back file belongs: its folder through the layout, else its name.
+
+        Image Updater names the file after the Application (``.argocd-source-<app>.yaml``,
+        ``<namespace>_<app>``), and Application names usually carry the environment
+        (``api-prod``, ``prod-api``): a chart folder shared by all environments
+        (``charts/api/``) only tells the app.
+        """
+        placement = self.ctx.place(path)
+        if placement.environment is not None:
+            return placement
+        name = WRITE_BACK_NAME.match(posixpath.basename(path))
+        application = name.group(1) if name else ""
+        application = application.split("_", 1)[-1]
+        for environment in self.ctx.policy.layout_environments():
+            for app in (
+                application.removesuffix(f"-{environment}"),
+                application.removeprefix(f"{environment}-"),
+            ):
+                if app != application and app:
+                    return Placement(placement.app or app, environment)
+        return placement
 
     # --- overrides --------------------------------------------------------------------
 

@@ -44,17 +44,19 @@ class HelmImage:
     fields: dict[str, tuple[str, Location]] = field(default_factory=dict)
     spec: tuple[str, Location] | None = None
     anchor: Location | None = None
+    latest: set[str] = field(default_factory=set)  # fields set by the topmost layer
 
     def over(self, base: HelmImage | None) -> HelmImage:
         """These fields laid over ``base`` (a key set here wins)."""
-        if base is None:
-            return self
-        if self.spec is not None:
-            return self
+        if base is None or self.spec is not None:
+            return HelmImage(
+                self.keypath, dict(self.fields), self.spec, self.anchor, set(self.fields)
+            )
         merged = HelmImage(self.keypath, dict(base.fields), base.spec, self.anchor or base.anchor)
         if self.fields:
             merged.spec = None if "repository" in self.fields else base.spec
         merged.fields.update(self.fields)
+        merged.latest = set(self.fields)
         return merged
 
     def reference(self) -> tuple[str, Location] | None:
@@ -76,8 +78,12 @@ class HelmImage:
             raw += f":{tag[0]}"
         if digest and digest[0]:
             raw += f"@{digest[0]}"
-        where = (tag or digest or repository)[1]
-        return raw, where
+        # Point at what the topmost layer set (a prod file setting only the digest is
+        # where prod's image is decided), preferring the version over the name.
+        present = [f for f in ("tag", "digest", "repository") if self.fields.get(f, ("",))[0]]
+        recent = [f for f in present if f in self.latest]
+        chosen = (recent or present or ["repository"])[0]
+        return raw, self.fields[chosen][1]
 
 
 def helm_images(
@@ -162,8 +168,11 @@ def emit_values(
 ) -> None:
     """Record one use per complete image (a repository is known)."""
     for keypath, image in images.items():
-        if "tag" not in image.fields and image.spec is None and app_version is not None:
+        tag = image.fields.get("tag")
+        if (tag is None or not tag[0]) and image.spec is None and app_version is not None:
+            # Charts template `.Values.image.tag | default .Chart.AppVersion`; "" is unset.
             image.fields["tag"] = app_version
+            image.latest.discard("tag")
         resolved = image.reference()
         if resolved is None:
             continue
@@ -214,4 +223,7 @@ def extract_values(
 
 
 def _copy(images: dict[str, HelmImage]) -> dict[str, HelmImage]:
-    return {k: HelmImage(v.keypath, dict(v.fields), v.spec, v.anchor) for k, v in images.items()}
+    return {
+        k: HelmImage(v.keypath, dict(v.fields), v.spec, v.anchor, set(v.latest))
+        for k, v in images.items()
+    }
