@@ -49,9 +49,8 @@ class HelmImage:
     def over(self, base: HelmImage | None) -> HelmImage:
         """These fields laid over ``base`` (a key set here wins)."""
         if base is None or self.spec is not None:
-            return HelmImage(
-                self.keypath, dict(self.fields), self.spec, self.anchor, set(self.fields)
-            )
+            # Alone, every field is as recent as the others: no preference.
+            return HelmImage(self.keypath, dict(self.fields), self.spec, self.anchor)
         merged = HelmImage(self.keypath, dict(base.fields), base.spec, self.anchor or base.anchor)
         if self.fields:
             merged.spec = None if "repository" in self.fields else base.spec
