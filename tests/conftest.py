@@ -76,3 +76,13 @@ def require_tool(name: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{name} is required in CI but is not installed (see .ci/run)")
     pytest.skip(f"{name} is not installed and CI is unset; CI installs it and runs this test")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-goldens`` rewrites the golden files of tests/formats (never edit them by hand)."""
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite golden files under tests/formats/golden from the current output",
+    )

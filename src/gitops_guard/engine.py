@@ -107,8 +107,8 @@ def run_rules(
     for finding in raw:
         if policy.exclude and matches_any(policy.exclude, finding.location.path):
             continue
-        rule = by_id.get(finding.rule)
-        severity = effective_severity(policy, rule) if rule is not None else Severity.ERROR
+        module = by_id.get(finding.rule)
+        severity = effective_severity(policy, module) if module is not None else Severity.ERROR
         if severity is None:
             continue
         finding = replace(finding, severity=severity)

@@ -92,6 +92,7 @@ class Finding:
     image: str | None = None
     resource: str | None = None
     container: str | None = None
+    detail: str | None = None  # what tells two findings of one rule on one object apart
 
 
 def finding_key(finding: Finding) -> tuple[str, str, str, str, str]:
@@ -101,12 +102,16 @@ def finding_key(finding: Finding) -> tuple[str, str, str, str, str]:
     Baselines and SARIF fingerprints use this key.
     """
     tied = finding.resource is not None or finding.container is not None
+    if tied:
+        detail = (finding.environment or "") + (f"/{finding.detail}" if finding.detail else "")
+    else:
+        detail = finding.detail or finding.message
     return (
         finding.rule,
         finding.location.path,
         finding.resource or "",
         finding.container or "",
-        finding.environment or "" if tied else finding.message,
+        detail,
     )
 
 
