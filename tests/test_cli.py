@@ -214,6 +214,8 @@ def test_demo_builds_the_sample_and_prints_the_inventory(
     code, out, _ = run_cli(["demo", "--dir", str(tmp_path / "demo")], capsys)
     assert code == 0
     assert "$ gitops-guard images" in out
+    assert "$ gitops-guard validate" in out
+    assert "[GG104 registry-not-allowed] quay.io/prometheus/statsd-exporter" in out
     assert "apps/api/overlays/prod/kustomization.yaml:8:13" in out
     log = subprocess.run(
         ["git", "log", "--format=%an|%s"],

@@ -267,6 +267,34 @@ def validate(
             raise SystemExit(EXIT_USAGE)
 
 
+@cli.command("check-policy")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@traceback_option
+def check_policy(files: tuple[Path, ...], traceback: bool) -> None:
+    """Validate policy files (default: .gitops-guard.yaml of the repository).
+
+    Each problem is printed with its file, line and key; exit 1 when one is invalid.
+    This is what the `gitops-guard-policy` pre-commit hook runs.
+    """
+    from gitops_guard.errors import PolicyError
+    from gitops_guard.policy import POLICY_FILE, load_policy_file
+    from gitops_guard.workspace import find_root
+
+    targets = list(files) or [find_root(Path.cwd()) / POLICY_FILE]
+    failed = False
+    for target in targets:
+        try:
+            load_policy_file(target, str(target))
+        except PolicyError as exc:
+            failed = True
+            click.echo(f"{exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"  hint: {exc.hint}", err=True)
+    if failed:
+        raise SystemExit(EXIT_FINDINGS)
+    click.echo(f"{len(targets)} policy file{'s' if len(targets) != 1 else ''} valid")
+
+
 @cli.command()
 @click.argument("rule", required=False)
 @traceback_option

@@ -1,4 +1,4 @@
-"""``gitops-guard demo``: build the sample repository and run the tool on it."""
+"""`gitops-guard demo`: build the sample repository and run the tool on it."""
 
 from __future__ import annotations
 
@@ -11,18 +11,23 @@ from gitops_guard.sample import build_sample_repository
 
 def run_demo(directory: Path | None, echo: Callable[[str], None]) -> int:
     """Build the sample repository and show what the tool sees; returns an exit code."""
+    from gitops_guard.engine import run_rules
     from gitops_guard.extract import extract
-    from gitops_guard.formats import inventory_text
+    from gitops_guard.formats import inventory_text, text
     from gitops_guard.workspace import open_workspace
 
     target = directory or Path(tempfile.mkdtemp(prefix="gitops-guard-demo-"))
     build_sample_repository(target)
     echo(f"Sample GitOps repository with a promotion history: {target}")
-    echo("")
-    echo("$ gitops-guard images")
     workspace = open_workspace(target)
     inventory = extract(workspace.source, workspace.policy)
+
+    echo("\n$ gitops-guard images")
     echo(inventory_text.render(inventory.uses, len(inventory.files)).rstrip("\n"))
-    echo("")
-    echo(f"Explore it yourself: cd {target} && git log --oneline && gitops-guard images")
+
+    echo("\n$ gitops-guard validate")
+    report = run_rules(inventory, workspace.policy)
+    echo(text.render(report).rstrip("\n"))
+
+    echo(f"\nExplore it yourself: cd {target} && git log --oneline && gitops-guard validate")
     return 0

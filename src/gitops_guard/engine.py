@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from types import ModuleType
 
@@ -124,7 +124,7 @@ def run_rules(
     stamped.sort(key=lambda f: (f.location, f.rule, f.environment or "", f.message))
     rules_used = tuple(info(rule) for rule in RULES)
     return Report(
-        findings=tuple(_dedupe(stamped)),
+        findings=tuple(merge_environments(_dedupe(stamped), policy.layout_environments())),
         files=len(inventory.files),
         images=len(inventory.uses),
         rules=rules_used,
@@ -142,6 +142,55 @@ def _suppression_for(
         if finding.rule in suppression.rules:
             return suppression
     return None
+
+
+def merge_environments(findings: list[Finding], order: Sequence[str] = ()) -> list[Finding]:
+    """One finding for a line that fails the same way in several environments.
+
+    A Kustomize base or a Helm default is checked once per environment that deploys it;
+    when the findings differ only by environment, they are reported once, naming all.
+    """
+    groups: dict[tuple[object, ...], list[Finding]] = {}
+    for finding in findings:
+        key = (
+            finding.rule,
+            finding.location,
+            finding.severity,
+            finding.hint,
+            finding.app,
+            finding.image,
+            finding.resource,
+            finding.container,
+            finding.detail,
+            _without_environment(finding),
+        )
+        groups.setdefault(key, []).append(finding)
+    merged: list[Finding] = []
+    for group in groups.values():
+        rank = {name: index for index, name in enumerate(order)}
+        environments = sorted(
+            {f.environment for f in group if f.environment},
+            key=lambda e: (rank.get(e, len(rank)), e),
+        )
+        if len(group) == 1 or len(environments) != len(group):
+            merged.extend(group)
+            continue
+        first = group[0]
+        names = ", ".join(environments)
+        message = first.message.replace(f"({first.environment})", f"({names})", 1)
+        if first.app is None:
+            message = first.message.replace(f" in {first.environment}", f" in {names}", 1)
+        merged.append(replace(first, message=message, environment=None))
+    merged.sort(key=lambda f: (f.location, f.rule, f.environment or "", f.message))
+    return merged
+
+
+def _without_environment(finding: Finding) -> str:
+    if finding.environment is None:
+        return finding.message
+    if finding.app is not None:
+        return finding.message.replace(f"({finding.environment})", "()", 1)
+    return finding.message.replace(f" in {finding.environment}", " in ", 1)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -6,9 +6,11 @@ so the same code reads the work tree for ``validate`` and old blobs for history.
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import re
+import stat
 import subprocess
 from collections.abc import Iterable
 from functools import lru_cache
@@ -77,7 +79,11 @@ class DiskSource:
         return full
 
     def read(self, path: str) -> bytes:
-        return self._resolve(path).read_bytes()
+        full = self._resolve(path)
+        # A FIFO or device named *.yaml would block or never end: only read regular files.
+        if not stat.S_ISREG(full.stat().st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return full.read_bytes()
 
     def is_file(self, path: str) -> bool:
         try:

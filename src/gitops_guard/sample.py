@@ -257,8 +257,7 @@ def history() -> list[Step]:
         Step(
             "2026-01-12T10:00:00+00:00",
             "bot",
-            "build: automatic update of api-dev\n\n"
-            "updates image team/api tag '1.4.0' to '1.4.1'\n",
+            "build: automatic update of api-dev\n\nupdates image team/api tag '1.4.0' to '1.4.1'\n",
             {"api": {"dev": "1.4.1"}},
             write_back="1.4.1",
         ),
@@ -283,8 +282,7 @@ def history() -> list[Step]:
         Step(
             "2026-01-22T16:10:00+00:00",
             "bot",
-            "build: automatic update of api-dev\n\n"
-            "updates image team/api tag '1.4.1' to '1.5.0'\n",
+            "build: automatic update of api-dev\n\nupdates image team/api tag '1.4.1' to '1.5.0'\n",
             {"api": {"dev": "1.5.0"}},
             write_back="1.5.0",
         ),
