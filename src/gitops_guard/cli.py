@@ -198,9 +198,7 @@ def _emit_report(
 
     text = render_findings(output_format, report, color=_use_color(output), plan=plan)
     _write_output(output, text)
-    failing = report.errors + (report.warnings if fail_on == "warning" else 0)
-    if failing:
-        raise SystemExit(EXIT_FINDINGS)
+    _exit_for(report, fail_on)
 
 
 @cli.command()
@@ -265,6 +263,68 @@ def validate(
     finally:
         if refused:
             raise SystemExit(EXIT_USAGE)
+
+
+@cli.command()
+@click.option("--base", required=True, help="The revision the change is merged into (PR base).")
+@click.option("--head", default="HEAD", show_default=True, help="The revision to check.")
+@click.option(
+    "--direct",
+    is_flag=True,
+    help="The range is pushed straight to a protected branch, not merged through a PR.",
+)
+@click.option(
+    "--repo",
+    "-C",
+    "repo",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Repository to check (default: the one around the current directory).",
+)
+@findings_output_options
+@traceback_option
+def check(
+    base: str,
+    head: str,
+    direct: bool,
+    repo: Path | None,
+    output_format: str,
+    output: Path | None,
+    fail_on: str,
+    traceback: bool,
+) -> None:
+    """The PR check: validate what changed in BASE..HEAD and judge every promotion in it.
+
+    The range is judged by the policy at BASE, never by a policy it brings along.
+    """
+    from gitops_guard.check import run_check
+    from gitops_guard.formats import plan as plan_format
+    from gitops_guard.gitio import GitRepository
+
+    result = run_check(GitRepository(repo or Path.cwd()), base, head, direct=direct)
+    if output_format == "json":
+        import json
+
+        from gitops_guard.formats import render_findings
+
+        document = json.loads(render_findings("json", result.report))
+        document["promotions"] = plan_format.to_json(result.plan)
+        document["range"] = {"base": result.base, "head": result.head, "commits": result.commits}
+        _write_output(output, json.dumps(document, indent=2) + "\n")
+        _exit_for(result.report, fail_on)
+        return
+    plan_text: str | None = None
+    if output_format == "markdown":
+        plan_text = plan_format.render_markdown(result.plan)
+    elif output_format == "text":
+        click.echo(plan_format.render_text(result.plan), nl=False)
+    _emit_report(result.report, output_format, output, fail_on, plan=plan_text)
+
+
+def _exit_for(report: Any, fail_on: str) -> None:
+    failing = report.errors + (report.warnings if fail_on == "warning" else 0)
+    if failing:
+        raise SystemExit(EXIT_FINDINGS)
 
 
 @cli.command("check-policy")

@@ -69,13 +69,13 @@ def run_rules(
     *,
     today: datetime.date | None = None,
     baseline: Counter[Key] | None = None,
-    suppressions_allowed: Callable[[Finding], bool] | None = None,
+    suppressions_allowed: Callable[[Finding, InlineSuppression], bool] | None = None,
     extra: Iterable[Finding] = (),
 ) -> Report:
     """Check an inventory against the policy and return the sorted, stamped report.
 
-    ``suppressions_allowed`` decides, per finding, whether an inline suppression may
-    silence it (default: unless its environment has ``allow_suppressions: false``).
+    ``suppressions_allowed`` decides whether an inline suppression may silence a
+    finding (default: unless its environment has ``allow_suppressions: false``).
     ``extra`` adds findings computed elsewhere (history, supply chain) to the same
     stamping, suppression and baseline steps.
     """
@@ -97,7 +97,7 @@ def run_rules(
 
     if suppressions_allowed is None:
 
-        def suppressions_allowed(finding: Finding) -> bool:
+        def suppressions_allowed(finding: Finding, suppression: InlineSuppression) -> bool:
             env = policy.environment(finding.environment)
             return env is None or env.allow_suppressions
 
@@ -113,7 +113,7 @@ def run_rules(
             continue
         finding = replace(finding, severity=severity)
         match = _suppression_for(finding, covered)
-        if match is not None and suppressions_allowed(finding):
+        if match is not None and suppressions_allowed(finding, match):
             suppressed.append(Suppression(finding, match.reason, match.location))
             continue
         stamped.append(finding)

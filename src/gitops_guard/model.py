@@ -6,6 +6,7 @@ between the inventory, the rules and the history without copies.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -179,3 +180,57 @@ class Report:
             if info.id == rule_id:
                 return info
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """An author or committer with the time they signed off on the commit."""
+
+    name: str
+    email: str
+    time: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One path a commit changed against its first parent (``None`` blob: absent)."""
+
+    path: str
+    old_blob: str | None
+    new_blob: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """A commit as the history reads it from one streaming ``git log``."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author: Person
+    committer: Person
+    message: str
+    signature: str | None  # "ssh" | "gpg" | "x509" when the commit carries one
+    changes: tuple[FileChange, ...] = ()
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0].strip()
+
+    @property
+    def signed(self) -> bool:
+        return self.signature is not None
+
+    def trailers(self) -> dict[str, str]:
+        """Trailers of the last paragraph (``Rollback: INC-42``), by lower-case key."""
+        paragraphs = [p for p in self.message.strip().split("\n\n") if p.strip()]
+        if len(paragraphs) < 2:
+            return {}
+        found: dict[str, str] = {}
+        for line in paragraphs[-1].splitlines():
+            key, sep, value = line.partition(":")
+            if not sep or not key or " " in key.strip() or not value.strip():
+                if line[:1].isspace() and found:
+                    continue  # a folded continuation line
+                return {}
+            found[key.strip().lower()] = value.strip()
+        return found

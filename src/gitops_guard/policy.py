@@ -255,6 +255,12 @@ def _most_useful(errors: Sequence[Any]) -> Any:
     return best_match(errors)
 
 
+def node_at(root: Node, path: Sequence[str | int]) -> Node:
+    """The node at a key path in a policy document (or the deepest that exists)."""
+    node, key = _node_at(root, path)
+    return key or node
+
+
 def _node_at(root: Node, path: Sequence[str | int]) -> tuple[Node, Node | None]:
     """The node at a JSON path, and the key node that names it (for mappings)."""
     node: Node = root

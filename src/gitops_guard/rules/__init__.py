@@ -19,8 +19,23 @@ from gitops_guard.rules import (
     gg105_digest_required,
     gg106_malformed_reference,
     gg107_prerelease_forbidden,
+    gg301_change_too_large,
+    gg302_unmarked_downgrade,
+    gg303_skipped_environment,
+    gg304_soak_time,
+    gg305_outside_review,
+    gg306_multi_environment_commit,
+    gg307_policy_loosened,
+    gg401_vague_automated_message,
+    gg402_unsigned_commit,
 )
-from gitops_guard.rules.base import IMAGE_SCOPE, INVENTORY_SCOPE, summary_of
+from gitops_guard.rules.base import (
+    COMMIT_SCOPE,
+    EVENT_SCOPE,
+    IMAGE_SCOPE,
+    INVENTORY_SCOPE,
+    summary_of,
+)
 
 RULES: tuple[ModuleType, ...] = (
     gg001_unreadable_input,
@@ -32,9 +47,20 @@ RULES: tuple[ModuleType, ...] = (
     gg105_digest_required,
     gg106_malformed_reference,
     gg107_prerelease_forbidden,
+    gg301_change_too_large,
+    gg302_unmarked_downgrade,
+    gg303_skipped_environment,
+    gg304_soak_time,
+    gg305_outside_review,
+    gg306_multi_environment_commit,
+    gg307_policy_loosened,
+    gg401_vague_automated_message,
+    gg402_unsigned_commit,
 )
 IMAGE_RULES: tuple[ModuleType, ...] = tuple(r for r in RULES if r.SCOPE == IMAGE_SCOPE)
 INVENTORY_RULES: tuple[ModuleType, ...] = tuple(r for r in RULES if r.SCOPE == INVENTORY_SCOPE)
+EVENT_RULES: tuple[ModuleType, ...] = tuple(r for r in RULES if r.SCOPE == EVENT_SCOPE)
+COMMIT_RULES: tuple[ModuleType, ...] = tuple(r for r in RULES if r.SCOPE == COMMIT_SCOPE)
 
 # Every id of the product contract (SPEC §4). A policy may configure one before this
 # version implements it; it then has no effect yet.

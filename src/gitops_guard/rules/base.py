@@ -17,10 +17,14 @@ from typing import Protocol
 from gitops_guard.imageref import ImageRef
 from gitops_guard.model import ImageUse, Location, Severity
 from gitops_guard.policy import ImageOverride, ImageRules, Policy
+from gitops_guard.wildcard import glob_matches
 
 IMAGE_SCOPE = "image"  # check(use: ImageUse, ctx) -> Iterator[Problem], once per image use
 INPUT_SCOPE = "input"  # reported by the loader, extraction or suppression parsing
 INVENTORY_SCOPE = "inventory"  # check(inventory, ctx) -> Iterator[Finding], once per run
+EVENT_SCOPE = "event"  # check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]
+COMMIT_SCOPE = "commit"  # check(step: Step, ctx: PromotionContext) -> Iterator[Problem]
+RANGE_SCOPE = "range"  # check(change: PolicyChange) -> Iterator[Problem], once per range
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,23 +38,6 @@ class Problem:
 
 class ImageCheck(Protocol):
     def __call__(self, use: ImageUse, ctx: RuleContext) -> Iterator[Problem]: ...
-
-
-def glob_matches(pattern: str, text: str) -> bool:
-    """Policy globs: ``*`` matches any characters (``/`` included); nothing else is special."""
-    if "*" not in pattern:
-        return pattern == text
-    parts = pattern.split("*")
-    if not text.startswith(parts[0]) or not text.endswith(parts[-1]):
-        return False
-    position = len(parts[0])
-    end = len(text) - len(parts[-1])
-    for middle in parts[1:-1]:
-        found = text.find(middle, position, end)
-        if found < 0:
-            return False
-        position = found + len(middle)
-    return position <= end
 
 
 def image_names(ref: ImageRef) -> tuple[str, ...]:

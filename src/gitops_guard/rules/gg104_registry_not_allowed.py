@@ -21,11 +21,11 @@ from gitops_guard.rules.base import (
     IMAGE_SCOPE,
     Problem,
     RuleContext,
-    glob_matches,
     image_names,
     is_checked_image,
     where,
 )
+from gitops_guard.wildcard import glob_matches
 
 ID = "GG104"
 NAME = "registry-not-allowed"

@@ -1,0 +1,272 @@
+"""`check --base --head`: validate what changed, and judge every commit against history.
+
+Trust: the range is judged by the policy of ``base`` (the revision it is merged into),
+never by a policy it brings along; a change to the policy file is reported as GG307
+with what it loosens. History before ``base`` is replayed (first-parent, oldest
+first) to learn where and since when each version ran; then each commit of the
+range is applied in order and its events are judged before being recorded.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from gitops_guard.engine import run_rules
+from gitops_guard.errors import GitError
+from gitops_guard.extract import extract
+from gitops_guard.files import is_yaml_path
+from gitops_guard.gitio import GitRepository
+from gitops_guard.history import History, PromotionEvent, Step, TreeSource, classify
+from gitops_guard.imageref import ImageRef
+from gitops_guard.loader import load_yaml, location
+from gitops_guard.model import Commit, Finding, ImageUse, Location, Report
+from gitops_guard.policy import POLICY_FILE, Policy, default_policy, parse_policy
+from gitops_guard.policy_diff import loosenings
+from gitops_guard.promotion import Ledger, PromotionContext, is_rollback
+from gitops_guard.rules import COMMIT_RULES, EVENT_RULES, gg307_policy_loosened
+from gitops_guard.suppressions import InlineSuppression
+
+
+@dataclass
+class PlannedChange:
+    """One row of the promotion plan: what the range does to one image use, overall."""
+
+    app: str | None
+    environment: str | None
+    container: str | None
+    image: str
+    old: str | None
+    new: str | None
+    change: str
+    authors: list[str] = field(default_factory=list)
+    bot: bool = False
+    rollback: bool = False
+    rules: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        return "ok" if not self.rules else "blocked: " + ", ".join(sorted(set(self.rules)))
+
+
+@dataclass
+class CheckResult:
+    """The report, the promotion plan and what was compared."""
+
+    report: Report
+    plan: list[PlannedChange]
+    base: str
+    head: str
+    commits: int
+    events: list[PromotionEvent]
+
+
+def policy_at(repo: GitRepository, commit: str) -> tuple[Policy, bytes | None]:
+    """The policy of a revision (or the defaults when it has none) and its bytes."""
+    data = repo.file_at(commit, POLICY_FILE)
+    if data is None:
+        return default_policy(), None
+    return parse_policy(data, f"{POLICY_FILE} at {commit[:12]}"), data
+
+
+def signature_verifier(repo: GitRepository) -> Callable[[Commit], bool | None]:
+    """Verify signatures the repository configures verification for; None for the others."""
+    ssh_signers = repo.config("gpg.ssh.allowedSignersFile")
+    home = Path(os.environ.get("GNUPGHOME") or Path.home() / ".gnupg")
+    gpg_keyring = any((home / name).exists() for name in ("pubring.kbx", "pubring.gpg"))
+    cache: dict[str, bool] = {}
+
+    def verify(commit: Commit) -> bool | None:
+        if commit.signature == "ssh" and not ssh_signers:
+            return None
+        if commit.signature in ("gpg", "x509") and not gpg_keyring:
+            return None
+        if commit.sha not in cache:
+            cache[commit.sha] = repo.verify_commit(commit.sha)
+        return cache[commit.sha]
+
+    return verify
+
+
+def _judge(
+    step: Step, ctx: PromotionContext, rules: Iterable[ModuleType], subject: object
+) -> list[Finding]:
+    found: list[Finding] = []
+    by_location = {event.use.location: event.use for event in step.events}
+    for rule in rules:
+        for problem in rule.check(subject, ctx):
+            use: ImageUse | None = subject.use if isinstance(subject, PromotionEvent) else None
+            if use is None and problem.location is not None:
+                use = by_location.get(problem.location)
+            where = problem.location or (use.location if use else Location(POLICY_FILE))
+            found.append(
+                Finding(
+                    rule.ID,
+                    problem.message,
+                    where,
+                    hint=problem.hint,
+                    app=use.app if use else None,
+                    environment=use.environment if use else None,
+                    image=(str(use.reference) if use.reference else use.raw) if use else None,
+                    resource=use.resource if use else None,
+                    container=use.container if use else None,
+                    detail=step.commit.sha[:12],
+                )
+            )
+    return found
+
+
+def run_check(
+    repo: GitRepository,
+    base_revision: str,
+    head_revision: str = "HEAD",
+    *,
+    direct: bool = False,
+    today: datetime.date | None = None,
+) -> CheckResult:
+    """Judge ``base..head``: static checks on changed files plus promotion and commit rules."""
+    if repo.is_shallow():
+        raise GitError(
+            "this is a shallow clone: promotion history before the base is missing",
+            hint="fetch the whole history: `git fetch --unshallow` "
+            "(GitHub Actions: actions/checkout with fetch-depth: 0)",
+        )
+    base = repo.resolve(base_revision)
+    head = repo.resolve(head_revision)
+    policy, base_policy_bytes = policy_at(repo, base)
+
+    history = History(repo, policy)
+    ledger = Ledger()
+    for step in history.replay(["--first-parent", "--reverse", base]):
+        for event in step.events:
+            ledger.record(event)
+    ctx = PromotionContext(policy, ledger, direct=direct, verify_signature=signature_verifier(repo))
+
+    findings: list[Finding] = []
+    events: list[PromotionEvent] = []
+    rolled_back: set[int] = set()
+    changed: set[str] = set()
+    commits = 0
+    for commit in repo.log(["--reverse", "--topo-order", f"{base}..{head}"]):
+        commits += 1
+        step = history.apply(commit)
+        changed.update(change.path for change in commit.changes)
+        for event in step.events:
+            findings.extend(_judge(step, ctx, EVENT_RULES, event))
+            if is_rollback(event, ctx):
+                rolled_back.add(id(event))
+            ledger.record(event)
+        for rule in COMMIT_RULES:
+            findings.extend(_judge(step, ctx, [rule], step))
+        events.extend(step.events)
+
+    head_policy_bytes = repo.file_at(head, POLICY_FILE)
+    if head_policy_bytes != base_policy_bytes and head_policy_bytes is not None:
+        findings.extend(_policy_change(policy, head_policy_bytes))
+
+    source = TreeSource(repo, repo.tree(head))
+    paths = sorted(p for p in changed if is_yaml_path(p) and source.is_file(p))
+    inventory = extract(source, policy, paths)
+    base_source = TreeSource(repo, repo.tree(base))
+
+    def suppression_allowed(finding: Finding, suppression: InlineSuppression) -> bool:
+        env = policy.environment(finding.environment)
+        if env is None or env.allow_suppressions:
+            return True
+        # Where suppressions are not allowed, only those the base already had still count.
+        path = suppression.location.path
+        if not base_source.is_file(path):
+            return False
+        base_lines = base_source.read(path).decode("utf-8", "replace").splitlines()
+        text = inventory.parsed[path].lines[suppression.location.line - 1]
+        return text in base_lines
+
+    report = run_rules(
+        inventory, policy, today=today, extra=findings, suppressions_allowed=suppression_allowed
+    )
+    plan = _plan(events, report, rolled_back)
+    return CheckResult(report, plan, base, head, commits, events)
+
+
+def _policy_change(policy: Policy, head_bytes: bytes) -> list[Finding]:
+    """GG307 for what the range's own policy file loosens (judged by the base's)."""
+    display = POLICY_FILE
+    loaded = load_yaml(display, head_bytes)
+    try:
+        new_policy = parse_policy(head_bytes, display)
+    except Exception as exc:  # the new policy does not even load
+        message = getattr(exc, "message", str(exc))
+        return [
+            Finding(
+                gg307_policy_loosened.ID,
+                f"the range changes {display} into a policy that does not load: {message}",
+                Location(display),
+                hint="fix the policy file; the range is judged by the base's policy meanwhile",
+            )
+        ]
+    found = loosenings(policy.data, new_policy.data)
+    root = loaded.documents[0].root if loaded.documents else None
+    results = []
+    from gitops_guard.policy import node_at
+
+    for path, description in found:
+        where = location(display, node_at(root, path)) if root is not None else Location(display)
+        results.append(
+            Finding(
+                gg307_policy_loosened.ID,
+                f"the range changes {display}: it {description}; this change is judged by "
+                "the base's policy",
+                where,
+                hint="have the policy change reviewed on its own, separately from promotions",
+                detail=description,
+            )
+        )
+    return results
+
+
+def short_version(ref: ImageRef) -> str:
+    """``1.4.2@sha256:4f4f4f4f…`` — the version a promotion moves, short enough for a table."""
+    version = ref.tag or ""
+    if ref.digest:
+        version += f"@{ref.digest[:15]}…"
+    return version or ref.familiar()
+
+
+def _plan(
+    events: list[PromotionEvent], report: Report, rolled_back: set[int]
+) -> list[PlannedChange]:
+    """Collapse the range's events per image use: first old → last new, with verdicts."""
+    blocking: dict[tuple[str | None, str | None, str | None], list[str]] = {}
+    for finding in report.findings:
+        if finding.severity is not None and finding.severity.value == "error":
+            blocking.setdefault((finding.app, finding.environment, finding.container), []).append(
+                finding.rule
+            )
+    rows: dict[tuple[object, ...], PlannedChange] = {}
+    firsts: dict[tuple[object, ...], PromotionEvent] = {}
+    for event in events:
+        firsts.setdefault(event.key, event)
+        first = firsts[event.key]
+        old, new = first.old_ref, event.new_ref
+        change = classify(old, new) or "unchanged"
+        either = new or old
+        image = either.familiar_name if either is not None else event.use.raw
+        row = rows.get(event.key)
+        if row is None:
+            row = rows[event.key] = PlannedChange(
+                event.app, event.environment, event.container, image, None, None, change
+            )
+        row.old = short_version(old) if old else (first.old.raw if first.old else None)
+        row.new = short_version(new) if new else (event.new.raw if event.new else None)
+        row.change = change
+        author = event.commit.author.name
+        if author not in row.authors:
+            row.authors.append(author)
+        row.bot = row.bot or event.bot
+        row.rollback = row.rollback or id(event) in rolled_back
+        row.rules = blocking.get((event.app, event.environment, event.container), [])
+    return list(rows.values())

@@ -1,0 +1,234 @@
+"""Git access: the only module that imports GitPython (lazily, it is slow to import).
+
+History is read with as few processes as possible: one streaming ``git log`` for the
+commits and their changed paths, and GitPython's persistent ``git cat-file --batch``
+for blobs — never one process per commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from gitops_guard.errors import GitError
+from gitops_guard.model import Commit, FileChange, Person
+
+ZERO = "0" * 40
+_NOT_FILES = ("120000", "160000")
+_SIGNATURE_KINDS = (
+    ("-----BEGIN SSH SIGNATURE", "ssh"),
+    ("-----BEGIN PGP SIGNATURE", "gpg"),
+    ("-----BEGIN SIGNED MESSAGE", "x509"),
+)
+
+
+class GitRepository:
+    """A repository (work tree or bare) to read revisions, history and blobs from."""
+
+    def __init__(self, path: Path) -> None:
+        import git
+
+        try:
+            self.repo: Any = git.Repo(path, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise GitError(
+                f"{path} is not a Git repository",
+                hint="run gitops-guard inside a clone of the GitOps repository",
+            ) from None
+        self.git_dir = Path(self.repo.git_dir)
+        self.root = Path(self.repo.working_tree_dir) if self.repo.working_tree_dir else self.git_dir
+
+    def run(self, *args: str) -> str:
+        """Run a git command and return its output; failures become :class:`GitError`."""
+        import git
+
+        try:
+            return str(self.repo.git.execute(["git", *args], stdout_as_string=True))
+        except git.GitCommandError as exc:
+            message = (exc.stderr or str(exc)).strip().removeprefix("stderr:").strip(" '\n")
+            raise GitError(f"git {args[0]} failed: {message}") from None
+
+    def resolve(self, revision: str) -> str:
+        """The commit a revision names; an unknown one is a clear error."""
+        if revision.startswith("-"):
+            raise GitError(f"{revision!r} is not a revision")
+        try:
+            return self.run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
+        except GitError:
+            raise GitError(
+                f"unknown revision {revision!r}",
+                hint="fetch it first (git fetch origin <branch>) or check the spelling",
+            ) from None
+
+    def is_shallow(self) -> bool:
+        """Whether the clone is shallow (history before the graft is missing)."""
+        return (self.git_dir / "shallow").exists()
+
+    def config(self, key: str) -> str | None:
+        """A git configuration value, or None."""
+        try:
+            value = self.run("config", "--get", key).strip()
+        except GitError:
+            return None
+        return value or None
+
+    def read_blob(self, sha: str) -> bytes:
+        """A blob's bytes through the persistent ``cat-file --batch`` process."""
+        data: bytes = self.repo.odb.stream(bytes.fromhex(sha)).read()
+        return data
+
+    def tree(self, commit: str) -> dict[str, str]:
+        """Every regular file of a commit: path → blob id (symlinks and submodules left out)."""
+        if commit == ZERO:
+            return {}
+        output = self.run("ls-tree", "-r", "-z", "--full-tree", commit)
+        files: dict[str, str] = {}
+        for entry in output.split("\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition("\t")
+            mode, kind, sha = meta.split(" ")
+            if kind == "blob" and mode != "120000":
+                files[path] = sha
+        return files
+
+    def file_at(self, commit: str, path: str) -> bytes | None:
+        """A file's bytes at a commit, or None when it does not exist there."""
+        try:
+            sha = self.run("rev-parse", "--verify", "--quiet", f"{commit}:{path}").strip()
+        except GitError:
+            return None
+        return self.read_blob(sha) if sha else None
+
+    def verify_commit(self, sha: str) -> bool:
+        """Whether ``git verify-commit`` accepts the commit's signature."""
+        result = subprocess.run(
+            ["git", "verify-commit", sha],
+            cwd=self.git_dir,
+            capture_output=True,
+        )
+        return result.returncode == 0
+
+    def log(self, arguments: Sequence[str], paths: Sequence[str] = ()) -> Iterator[Commit]:
+        """Stream commits with their changes against the first parent, parsed as they come."""
+        command = [
+            "log",
+            "--pretty=raw",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--diff-merges=first-parent",
+            "-z",
+            *arguments,
+            "--",
+            *paths,
+        ]
+        process = self.repo.git.execute(["git", *command], as_process=True)
+        try:
+            yield from parse_log(_chunks(process.proc.stdout))
+        finally:
+            process.proc.stdout.close()
+            code = process.proc.wait()
+            stderr = (
+                process.proc.stderr.read().decode("utf-8", "replace") if process.proc.stderr else ""
+            )
+            if code not in (0, None) and stderr and "Broken pipe" not in stderr:
+                raise GitError(f"git log failed: {stderr.strip()}")
+
+
+def _chunks(stream: Any, size: int = 1 << 16) -> Iterator[bytes]:
+    while True:
+        chunk = stream.read(size)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _person(text: str) -> Person:
+    """``Name <email> 1770109500 +0100`` → Person with an aware datetime."""
+    name_email, _, stamp = text.rpartition(">")
+    name, _, email = name_email.partition("<")
+    seconds, _, zone = stamp.strip().partition(" ")
+    sign = -1 if zone.startswith("-") else 1
+    offset = datetime.timedelta(hours=int(zone[1:3] or 0), minutes=int(zone[3:5] or 0)) * sign
+    moment = datetime.datetime.fromtimestamp(int(seconds), datetime.timezone(offset))
+    return Person(name.strip(), email.strip(), moment)
+
+
+def _commit(header: str, changes: list[FileChange]) -> Commit:
+    head, _, body = header.partition("\n\n")
+    fields: dict[str, list[str]] = {}
+    current = ""
+    for line in head.split("\n"):
+        if line.startswith(" ") and current:
+            fields[current][-1] += "\n" + line[1:]
+            continue
+        current, _, value = line.partition(" ")
+        fields.setdefault(current, []).append(value)
+    signature = None
+    for key in ("gpgsig", "gpgsig-sha256"):
+        for value in fields.get(key, ()):
+            for marker, kind in _SIGNATURE_KINDS:
+                if value.startswith(marker):
+                    signature = kind
+            signature = signature or "gpg"
+    message = "\n".join(line[4:] for line in body.split("\n"))
+    return Commit(
+        sha=fields["commit"][0].split(" ")[0],
+        parents=tuple(fields.get("parent", ())),
+        author=_person(fields["author"][0]),
+        committer=_person(fields["committer"][0]),
+        message=message.strip("\n") + "\n",
+        signature=signature,
+        changes=tuple(changes),
+    )
+
+
+def parse_log(chunks: Iterator[bytes]) -> Iterator[Commit]:
+    """Parse ``git log --pretty=raw --raw -z`` output into commits, streaming.
+
+    Records are NUL-separated tokens: a header (``commit …`` … message, possibly followed
+    by the first ``:mode mode old new status`` line), then ``path`` and further
+    ``:meta`` tokens. A token right after a ``:meta`` is always a path, whatever it
+    looks like.
+    """
+    header: str | None = None
+    changes: list[FileChange] = []
+    meta: str | None = None
+    buffer = b""
+    for chunk in chunks:
+        buffer += chunk
+        *tokens, buffer = buffer.split(b"\0")
+        for raw in tokens:
+            token = raw.decode("utf-8", "surrogateescape")
+            if meta is not None:
+                changes.append(_change(meta, token))
+                meta = None
+            elif token.startswith("commit ") or token.startswith("\ncommit "):
+                if header is not None:
+                    yield _commit(header, changes)
+                header, changes = token.lstrip("\n"), []
+                last = header.rsplit("\n", 1)
+                if len(last) == 2 and last[1].startswith(":"):
+                    header, meta = last[0], last[1]
+            elif token.startswith(":") or token.startswith("\n:"):
+                meta = token.lstrip("\n")
+    tail = buffer.decode("utf-8", "surrogateescape")
+    if tail.startswith("commit ") and header is not None:
+        yield _commit(header, changes)
+        header, changes = tail, []
+    elif tail.startswith("commit "):
+        header = tail
+    if header is not None:
+        yield _commit(header.rstrip("\n"), changes)
+
+
+def _change(meta: str, path: str) -> FileChange:
+    old_mode, new_mode, old, new, _status = meta.lstrip(":").split(" ", 4)
+    # Symlinks (120000) and submodules (160000) are not files we read.
+    old_blob = None if old == ZERO or old_mode in _NOT_FILES else old
+    new_blob = None if new == ZERO or new_mode in _NOT_FILES else new
+    return FileChange(path, old_blob, new_blob)

@@ -1,0 +1,303 @@
+"""Commits → repository states → promotion events: the same extraction, over history.
+
+``History.replay`` walks commits oldest first, keeps one incremental
+:class:`~gitops_guard.extract.Extraction` of the tree, and after each commit compares
+the effective image of every (app, environment, resource, container) with the one
+before: every difference is a :class:`PromotionEvent`. Only changed blobs are read
+and parsed, through one persistent ``cat-file --batch``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from gitops_guard.extract import Extraction
+from gitops_guard.files import OutsideRepository
+from gitops_guard.gitio import GitRepository
+from gitops_guard.imageref import ImageRef
+from gitops_guard.model import Commit, ImageUse, Source
+from gitops_guard.policy import Policy
+from gitops_guard.versions import change_kind, try_parse_version
+from gitops_guard.wildcard import glob_matches
+
+StateKey = tuple[str | None, str | None, str | None, str | None]  # app, env, resource, container
+
+# Which use wins when several set the same container's image: Image Updater's write-back
+# file overrides the Application, which overrides what the manifests say.
+_PRECEDENCE = {Source.WRITE_BACK: 3, Source.APPLICATION: 2}
+_MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
+_SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
+_GITLAB_MR = re.compile(r"See merge request \S*!(\d+)")
+_UPDATER_SUBJECT = re.compile(r"^build: automatic update of (\S+)$")
+_UPDATER_LINE = re.compile(r"^updates image (\S+) tag '([^']*)' to '([^']*)'$", re.MULTILINE)
+
+
+class TreeSource:
+    """The files of one commit, read from Git: a FileSource kept up to date commit by commit."""
+
+    def __init__(self, repo: GitRepository, blobs: dict[str, str]) -> None:
+        self.repo = repo
+        self.blobs = blobs
+        self._directories: Counter[str] = Counter()
+        for path in blobs:
+            self._count(path, 1)
+        self._listing: list[str] | None = None
+
+    def _count(self, path: str, delta: int) -> None:
+        directory = posixpath.dirname(path)
+        while directory:
+            self._directories[directory] += delta
+            if self._directories[directory] <= 0:
+                del self._directories[directory]
+            directory = posixpath.dirname(directory)
+
+    def set(self, path: str, blob: str | None) -> None:
+        """Record a change of one path (None: deleted)."""
+        if blob is None:
+            if self.blobs.pop(path, None) is not None:
+                self._count(path, -1)
+                self._listing = None
+        else:
+            if path not in self.blobs:
+                self._count(path, 1)
+                self._listing = None
+            self.blobs[path] = blob
+
+    def list_files(self) -> list[str]:
+        if self._listing is None:
+            self._listing = sorted(self.blobs)
+        return self._listing
+
+    def read(self, path: str) -> bytes:
+        blob = self.blobs.get(path)
+        if blob is None:
+            raise OutsideRepository(f"{path} is not a file at this revision")
+        return self.repo.read_blob(blob)
+
+    def is_file(self, path: str) -> bool:
+        return path in self.blobs
+
+    def is_dir(self, path: str) -> bool:
+        return path == "" or path in self._directories
+
+
+def version_of(ref: ImageRef | None) -> str | None:
+    """What a promotion moves: the tag, else the digest."""
+    if ref is None:
+        return None
+    return ref.tag or ref.digest
+
+
+def classify(old: ImageRef | None, new: ImageRef | None) -> str | None:
+    """The kind of change between two references of one image use (None: no change).
+
+    new, removed; for the same repository: digest (same tag, other digest), patch,
+    minor, major, downgrade (semver, read as Image Updater reads versions), tag (any
+    other tag change); another repository counts as new.
+    """
+    if old is None and new is None:
+        return None
+    if old is None:
+        return "new"
+    if new is None:
+        return "removed"
+    if str(old) == str(new):
+        return None
+    if old.name != new.name:
+        return "new"
+    if old.tag == new.tag:
+        return "digest"
+    old_version = try_parse_version(old.tag) if old.tag else None
+    new_version = try_parse_version(new.tag) if new.tag else None
+    if old_version is None or new_version is None:
+        return "tag"
+    kind = change_kind(old_version, new_version)
+    return "tag" if kind == "same" else kind
+
+
+def pull_request(commit: Commit) -> int | None:
+    """The PR (or GitLab merge request) a commit landed through, when its message says so."""
+    for pattern, text in (
+        (_MERGE_PR, commit.subject),
+        (_SQUASH_PR, commit.subject),
+        (_GITLAB_MR, commit.message),
+    ):
+        match = pattern.search(text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def is_bot(commit: Commit, patterns: Sequence[str]) -> bool:
+    """Whether the author's name or email matches a ``bots`` pattern (``*`` only wildcard)."""
+    author = commit.author
+    return any(glob_matches(p, author.name) or glob_matches(p, author.email) for p in patterns)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdaterMessage:
+    """What Image Updater's default commit message says it changed."""
+
+    application: str
+    changes: tuple[tuple[str, str, str], ...]  # (image path, old tag, new tag)
+
+
+def updater_message(commit: Commit) -> UpdaterMessage | None:
+    """Parse Image Updater's default commit message, if this is one."""
+    match = _UPDATER_SUBJECT.match(commit.subject)
+    if match is None:
+        return None
+    lines = tuple(
+        (m.group(1), m.group(2), m.group(3)) for m in _UPDATER_LINE.finditer(commit.message)
+    )
+    return UpdaterMessage(match.group(1), lines)
+
+
+def effective(uses: Iterable[ImageUse]) -> dict[StateKey, ImageUse]:
+    """The image each (app, environment, resource, container) runs: the winning use.
+
+    Image Updater ``image-list`` entries are configuration, not deployed images.
+    """
+    state: dict[StateKey, ImageUse] = {}
+    for use in uses:
+        if use.source is Source.ANNOTATION:
+            continue
+        key = (use.app, use.environment, use.resource, use.container)
+        current = state.get(key)
+        if current is None or _PRECEDENCE.get(use.source, 1) >= _PRECEDENCE.get(current.source, 1):
+            state[key] = use
+    return state
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionEvent:
+    """One image change of one (app, environment, resource, container) in one commit."""
+
+    commit: Commit
+    key: StateKey
+    old: ImageUse | None
+    new: ImageUse | None
+    change: str
+    bot: bool
+    pr: int | None
+
+    @property
+    def app(self) -> str | None:
+        return self.key[0]
+
+    @property
+    def environment(self) -> str | None:
+        return self.key[1]
+
+    @property
+    def container(self) -> str | None:
+        return self.key[3]
+
+    @property
+    def use(self) -> ImageUse:
+        """The use that locates the event: the new one, else the removed one."""
+        use = self.new or self.old
+        assert use is not None
+        return use
+
+    @property
+    def old_ref(self) -> ImageRef | None:
+        return self.old.reference if self.old else None
+
+    @property
+    def new_ref(self) -> ImageRef | None:
+        return self.new.reference if self.new else None
+
+    @property
+    def repository(self) -> str | None:
+        ref = self.new_ref or self.old_ref
+        return ref.name if ref else None
+
+
+@dataclass
+class Step:
+    """A commit with the events it made and the state after it."""
+
+    commit: Commit
+    events: list[PromotionEvent]
+    state: dict[StateKey, ImageUse]
+
+
+@dataclass
+class History:
+    """Replays commits over an incrementally maintained extraction of the tree."""
+
+    repo: GitRepository
+    policy: Policy
+    start: str | None = None  # the commit whose tree the replay starts from (None: empty)
+    extraction: Extraction = field(init=False)
+    source: TreeSource = field(init=False)
+    state: dict[StateKey, ImageUse] = field(init=False)
+    head: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        blobs = self.repo.tree(self.start) if self.start else {}
+        self.source = TreeSource(self.repo, blobs)
+        self.extraction = Extraction(self.source, self.policy)
+        for key in self.extraction.all_keys():
+            self.extraction.compute(key)
+        self.state = effective(self.extraction.uses())
+        self.head = self.start
+
+    def reset(self, commit: str | None) -> None:
+        """Start again from another commit's tree (a range that is not linear)."""
+        self.start = commit
+        self.__post_init__()
+
+    def apply(self, commit: Commit) -> Step:
+        """Move the tree to ``commit`` and return the events it made."""
+        parent = commit.parents[0] if commit.parents else None
+        if parent != self.head:
+            self.reset(parent)
+        changed = []
+        for change in commit.changes:
+            self.source.set(change.path, change.new_blob)
+            changed.append(change.path)
+        if changed:
+            self.extraction.update(changed, self.source)
+        new_state = effective(self.extraction.uses())
+        events = self._diff(commit, self.state, new_state)
+        self.state = new_state
+        self.head = commit.sha
+        return Step(commit, events, new_state)
+
+    def _diff(
+        self,
+        commit: Commit,
+        before: dict[StateKey, ImageUse],
+        after: dict[StateKey, ImageUse],
+    ) -> list[PromotionEvent]:
+        events: list[PromotionEvent] = []
+        bot = is_bot(commit, self.policy.bots)
+        pr = pull_request(commit)
+        order = {name: index for index, name in enumerate(self.policy.environments)}
+        for key in sorted(
+            set(before) | set(after),
+            key=lambda k: (order.get(k[1] or "", len(order)), tuple(str(p) for p in k)),
+        ):
+            old, new = before.get(key), after.get(key)
+            if old is not None and new is not None and old.raw == new.raw:
+                continue
+            old_ref = old.reference if old else None
+            new_ref = new.reference if new else None
+            kind = classify(old_ref, new_ref)
+            if kind is None:
+                if old is None or new is None or old.raw == new.raw:
+                    continue
+                kind = "tag"  # unparsable references that changed
+            events.append(PromotionEvent(commit, key, old, new, kind, bot, pr))
+        return events
+
+    def replay(self, arguments: Sequence[str]) -> Iterator[Step]:
+        """Apply every commit ``git log`` lists (give ``--reverse``) and yield the steps."""
+        for commit in self.repo.log(arguments):
+            yield self.apply(commit)

@@ -1,0 +1,51 @@
+"""A version went down without a rollback marker.
+
+A downgrade is a rollback only when the commit carries the rollback trailer
+(`rollback_trailer`, default `Rollback`, e.g. `Rollback: INC-42`) and the version
+went back to one that ran in the same environment before. Anything else is an
+accidental or unexplained downgrade (Image Updater re-applying an old policy, a bad
+merge).
+
+Failing::
+
+    Promote web
+
+    newTag: "2.3.0"   # was 2.4.0
+
+Passing::
+
+    Roll back web in prod to 2.3.0
+
+    Rollback: INC-42
+"""
+
+from collections.abc import Iterator
+
+from gitops_guard.history import PromotionEvent, version_of
+from gitops_guard.model import Severity
+from gitops_guard.promotion import PromotionContext
+from gitops_guard.rules.base import EVENT_SCOPE, Problem
+
+ID = "GG302"
+NAME = "unmarked-downgrade"
+SEVERITY = Severity.ERROR
+SCOPE = EVENT_SCOPE
+
+
+def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:
+    if event.change != "downgrade" or event.new_ref is None or event.environment is None:
+        return
+    trailer = ctx.policy.rollback_trailer
+    old, new = version_of(event.old_ref), version_of(event.new_ref)
+    what = f"{event.repository} went down from {old} to {new} in {event.environment}"
+    if trailer.lower() not in event.commit.trailers():
+        yield Problem(
+            f"{what} without a rollback marker",
+            hint=f"if this is a rollback, add the trailer `{trailer}: <incident or reason>` "
+            "to the commit message",
+        )
+    elif ctx.ledger.ran(event.app, event.environment, event.new_ref) is None:
+        yield Problem(
+            f"{what}: marked as a rollback, but {new} never ran in {event.environment}",
+            hint="a rollback returns to a version that ran there before",
+        )

@@ -1,0 +1,63 @@
+"""A version was promoted before it had run long enough in the environment it comes from.
+
+`environments.<env>.soak` (e.g. `24h`) is the time a version must have run in the
+`from` environment: measured between the commit times of the two changes. Rollbacks
+are exempt.
+
+Failing (with `prod: {from: staging, soak: 24h}`)::
+
+    # staging got 1.5.0 at 09:00, prod gets it at 15:00 the same day
+
+Passing::
+
+    # prod gets it the next day after 09:00
+"""
+
+import datetime
+from collections.abc import Iterator
+
+from gitops_guard.history import PromotionEvent, version_of
+from gitops_guard.model import Severity
+from gitops_guard.promotion import PromotionContext, is_rollback
+from gitops_guard.rules.base import EVENT_SCOPE, Problem
+from gitops_guard.rules.gg303_skipped_environment import PROMOTIONS
+
+ID = "GG304"
+NAME = "soak-time"
+SEVERITY = Severity.ERROR
+SCOPE = EVENT_SCOPE
+
+
+def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:
+    env = ctx.environment(event)
+    ref = event.new_ref
+    if env is None or not env.soak_seconds or env.from_environment is None or ref is None:
+        return
+    if event.change not in PROMOTIONS or is_rollback(event, ctx):
+        return
+    since = ctx.ledger.ran(event.app, env.from_environment, ref)
+    if since is None:
+        return  # GG303 says it never ran there
+    soaked = event.commit.committer.time - since
+    needed = datetime.timedelta(seconds=env.soak_seconds)
+    if soaked >= needed:
+        return
+    ready = since + needed
+    yield Problem(
+        f"{ref.familiar_name} {version_of(ref)} reaches {env.name} after "
+        f"{_duration(soaked)} in {env.from_environment}; {env.name} requires {_duration(needed)}",
+        hint=f"promote it after {ready.isoformat(timespec='minutes')}",
+    )
+
+
+def _duration(delta: datetime.timedelta) -> str:
+    seconds = max(int(delta.total_seconds()), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [
+        f"{days}d" if days else "",
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+    ]
+    return "".join(parts) or "0m"

@@ -1,0 +1,40 @@
+"""A person changed an image in an environment that requires changes through a pull request.
+
+With `environments.<env>.require_pr: true`, human changes must arrive through a
+reviewed pull request (a merge commit or a squash merge naming `(#N)`); a push
+straight to the protected branch skips review. Bots are judged by GG301, unsigned
+commits by GG402.
+
+Failing (pushed directly to main)::
+
+    Bump api in prod
+
+Passing::
+
+    Merge pull request #42 from acme/promote-api
+"""
+
+from collections.abc import Iterator
+
+from gitops_guard.history import PromotionEvent
+from gitops_guard.model import Severity
+from gitops_guard.promotion import PromotionContext
+from gitops_guard.rules.base import EVENT_SCOPE, Problem
+
+ID = "GG305"
+NAME = "outside-review"
+SEVERITY = Severity.ERROR
+SCOPE = EVENT_SCOPE
+
+
+def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:
+    env = ctx.environment(event)
+    if env is None or not env.require_pr or event.bot or event.pr is not None:
+        return
+    if not ctx.direct:
+        return  # judged as part of a pull request
+    yield Problem(
+        f"{event.repository} changed in {env.name} by a direct push "
+        f"({event.commit.sha[:12]} by {event.commit.author.name}), not through a pull request",
+        hint=f"{env.name} requires review: open a pull request",
+    )

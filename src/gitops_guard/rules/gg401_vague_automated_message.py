@@ -1,0 +1,44 @@
+"""An automated commit's message does not name the app, image, old and new version.
+
+Audits read history from `git log`: a bot commit must say what it changed. Image
+Updater's default message does (`build: automatic update of api-dev` /
+`updates image team/api tag '1.4.0' to '1.4.1'`); a custom template may not.
+
+Failing (author argocd-image-updater)::
+
+    chore: update images
+
+Passing::
+
+    build: automatic update of api-dev
+
+    updates image team/api tag '1.4.0' to '1.4.1'
+"""
+
+from collections.abc import Iterator
+
+from gitops_guard.history import Step
+from gitops_guard.model import Severity
+from gitops_guard.promotion import PromotionContext, named_in_message
+from gitops_guard.rules.base import COMMIT_SCOPE, Problem
+
+ID = "GG401"
+NAME = "vague-automated-message"
+SEVERITY = Severity.ERROR
+SCOPE = COMMIT_SCOPE
+
+
+def check(step: Step, ctx: PromotionContext) -> Iterator[Problem]:
+    for event in step.events:
+        if not event.bot or event.change == "removed":
+            continue
+        missing = named_in_message(step, event)
+        if not missing:
+            continue
+        yield Problem(
+            f"automated commit {step.commit.sha[:12]} ({step.commit.subject!r}) does not "
+            f"name {', '.join(missing)}",
+            hint="use Image Updater's default commit message, or a template naming "
+            "app, image and both versions",
+            location=event.use.location,
+        )
