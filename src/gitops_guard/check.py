@@ -120,6 +120,38 @@ def _judge(
     return found
 
 
+@dataclass
+class Range:
+    """What to judge: commits on top of ``base``, and the tree they end in."""
+
+    base: str
+    commits: Iterable[Commit]
+    head: str
+    head_tree: dict[str, str]
+    head_policy: bytes | None
+
+
+def revision_range(repo: GitRepository, base_revision: str, head_revision: str) -> Range:
+    """``base..head`` of the repository, commits oldest first."""
+    base = repo.resolve(base_revision)
+    head = repo.resolve(head_revision)
+    commits = repo.log(["--reverse", "--topo-order", f"{base}..{head}"])
+    return Range(base, commits, head, repo.tree(head), repo.file_at(head, POLICY_FILE))
+
+
+def staged_range(repo: GitRepository, message: str) -> Range:
+    """The commit being made: HEAD plus the staged changes, with the message given."""
+    base = repo.resolve("HEAD")
+    index = repo.index_tree()
+    changes = repo.staged_changes()
+    author = repo.identity("GIT_AUTHOR_IDENT")
+    committer = repo.identity("GIT_COMMITTER_IDENT")
+    commit = Commit("0" * 40, (base,), author, committer, message, None, tuple(changes))
+    policy_blob = index.get(POLICY_FILE)
+    head_policy = repo.read_blob(policy_blob) if policy_blob else None
+    return Range(base, [commit], "the staged changes", index, head_policy)
+
+
 def run_check(
     repo: GitRepository,
     base_revision: str,
@@ -129,14 +161,31 @@ def run_check(
     today: datetime.date | None = None,
 ) -> CheckResult:
     """Judge ``base..head``: static checks on changed files plus promotion and commit rules."""
+    refuse_shallow(repo)
+    return judge(
+        repo, revision_range(repo, base_revision, head_revision), direct=direct, today=today
+    )
+
+
+def refuse_shallow(repo: GitRepository) -> None:
+    """Promotion rules need the history before the base; a shallow clone lacks it."""
     if repo.is_shallow():
         raise GitError(
             "this is a shallow clone: promotion history before the base is missing",
             hint="fetch the whole history: `git fetch --unshallow` "
             "(GitHub Actions: actions/checkout with fetch-depth: 0)",
         )
-    base = repo.resolve(base_revision)
-    head = repo.resolve(head_revision)
+
+
+def judge(
+    repo: GitRepository,
+    selected: Range,
+    *,
+    direct: bool = False,
+    today: datetime.date | None = None,
+) -> CheckResult:
+    """Judge a range by the policy of its base."""
+    base = selected.base
     policy, base_policy_bytes = policy_at(repo, base)
 
     history = History(repo, policy)
@@ -151,7 +200,7 @@ def run_check(
     rolled_back: set[int] = set()
     changed: set[str] = set()
     commits = 0
-    for commit in repo.log(["--reverse", "--topo-order", f"{base}..{head}"]):
+    for commit in selected.commits:
         commits += 1
         step = history.apply(commit)
         changed.update(change.path for change in commit.changes)
@@ -164,11 +213,11 @@ def run_check(
             findings.extend(_judge(step, ctx, [rule], step))
         events.extend(step.events)
 
-    head_policy_bytes = repo.file_at(head, POLICY_FILE)
+    head_policy_bytes = selected.head_policy
     if head_policy_bytes != base_policy_bytes and head_policy_bytes is not None:
         findings.extend(_policy_change(policy, head_policy_bytes))
 
-    source = TreeSource(repo, repo.tree(head))
+    source = TreeSource(repo, dict(selected.head_tree))
     paths = sorted(p for p in changed if is_yaml_path(p) and source.is_file(p))
     inventory = extract(source, policy, paths)
     base_source = TreeSource(repo, repo.tree(base))
@@ -189,7 +238,7 @@ def run_check(
         inventory, policy, today=today, extra=findings, suppressions_allowed=suppression_allowed
     )
     plan = _plan(events, report, rolled_back)
-    return CheckResult(report, plan, base, head, commits, events)
+    return CheckResult(report, plan, base, selected.head, commits, events)
 
 
 def _policy_change(policy: Policy, head_bytes: bytes) -> list[Finding]:

@@ -103,6 +103,32 @@ class GitRepository:
             return None
         return self.read_blob(sha) if sha else None
 
+    def index_tree(self) -> dict[str, str]:
+        """The files staged in the index: path → blob id (what the next commit will hold)."""
+        files: dict[str, str] = {}
+        for entry in self.run("ls-files", "-s", "-z").split("\0"):
+            if not entry:
+                continue
+            meta, _, path = entry.partition("\t")
+            mode, sha, _stage = meta.split(" ")
+            if mode not in _NOT_FILES:
+                files[path] = sha
+        return files
+
+    def staged_changes(self) -> list[FileChange]:
+        """What the index changes against HEAD."""
+        output = self.run("diff-index", "--cached", "--raw", "-z", "--no-renames", "HEAD")
+        tokens = output.split("\0")
+        changes = []
+        for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
+            if meta.startswith(":"):
+                changes.append(_change(meta, path))
+        return changes
+
+    def identity(self, variable: str) -> Person:
+        """``git var GIT_AUTHOR_IDENT`` (or committer) as a Person."""
+        return _person(self.run("var", variable).strip())
+
     def verify_commit(self, sha: str) -> bool:
         """Whether ``git verify-commit`` accepts the commit's signature."""
         result = subprocess.run(

@@ -1,0 +1,220 @@
+"""Native Git hooks: what `gitops-guard hook <name>` does, and installing the scripts.
+
+Client side: ``pre-commit`` validates the staged files (read from the index, not the
+work tree), ``commit-msg`` judges the commit being made against history (rollback
+trailer, bot messages, promotion order), ``pre-push`` judges each pushed range.
+Server side: ``pre-receive`` (and ``update``) judge every push to a protected ref
+by the policy already on that ref, and reject it with a short message.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitops_guard.check import PlannedChange, Range, judge, refuse_shallow, staged_range
+from gitops_guard.errors import InputError
+from gitops_guard.gitio import ZERO, GitRepository
+from gitops_guard.model import Report, Severity
+from gitops_guard.policy import Policy, default_policy, parse_policy
+from gitops_guard.wildcard import glob_matches
+
+CLIENT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
+SERVER_HOOKS = ("pre-receive", "update")
+MARKER = "# gitops-guard hook"
+# Judged later, when it is known: whether the commit will be signed, and how it arrives.
+_NOT_AT_COMMIT_TIME = frozenset({"GG402", "GG305"})
+
+
+def hook_script(name: str, executable: str = "gitops-guard") -> str:
+    """The thin shell script for one hook (what `hooks/<name>` holds)."""
+    return (
+        "#!/bin/sh\n"
+        f"{MARKER}: {name}. A thin wrapper; `gitops-guard install-hooks` writes it.\n"
+        f'GITOPS_GUARD="${{GITOPS_GUARD:-{executable}}}"\n'
+        'command -v "$GITOPS_GUARD" >/dev/null 2>&1 || GITOPS_GUARD=gitops-guard\n'
+        f'exec "$GITOPS_GUARD" hook {name} "$@"\n'
+    )
+
+
+def install(hooks_dir: Path, names: Sequence[str], executable: str, force: bool) -> list[Path]:
+    """Write hook scripts; a hook someone else wrote is kept unless ``force``."""
+    hooks_dir.mkdir(parents=True, exist_ok=True)
+    foreign = []
+    for name in names:
+        target = hooks_dir / name
+        if target.exists() and MARKER not in target.read_text(errors="replace"):
+            foreign.append(target)
+    if foreign and not force:
+        raise InputError(
+            f"{', '.join(str(p) for p in foreign)} already exists and is not a gitops-guard hook; "
+            "nothing was installed",
+            hint="merge it by hand (call `gitops-guard hook <name>` from it), or use --force",
+        )
+    written = []
+    for name in names:
+        target = hooks_dir / name
+        target.write_text(hook_script(name, executable))
+        target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        written.append(target)
+    return written
+
+
+@dataclass
+class HookOutcome:
+    """What a hook decided: its reports (one per ref or range) and what it refused."""
+
+    results: list[tuple[str, Report, list[PlannedChange]]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, label: str, report: Report, plan: list[PlannedChange]) -> None:
+        self.results.append((label, report, plan))
+        if _blocking(report):
+            self.refused.append(label)
+
+
+def pre_commit(repo: GitRepository) -> HookOutcome:
+    """Validate the staged YAML files as they are staged (the index, not the work tree)."""
+    from gitops_guard.engine import run_rules
+    from gitops_guard.extract import extract
+    from gitops_guard.files import is_yaml_path
+    from gitops_guard.history import TreeSource
+
+    outcome = HookOutcome()
+    index = repo.index_tree()
+    try:
+        changes = repo.staged_changes()
+        paths = sorted(c.path for c in changes if c.new_blob and is_yaml_path(c.path))
+    except Exception:  # no HEAD yet: everything staged is new
+        paths = sorted(p for p in index if is_yaml_path(p))
+    if not paths:
+        return outcome
+    policy_blob = index.get(".gitops-guard.yaml")
+    policy = (
+        parse_policy(repo.read_blob(policy_blob), ".gitops-guard.yaml")
+        if policy_blob
+        else default_policy()
+    )
+    source = TreeSource(repo, index)
+    report = run_rules(extract(source, policy, paths), policy)
+    outcome.add("the staged files", report, [])
+    return outcome
+
+
+def _without(report: Report, rules: frozenset[str]) -> Report:
+    from dataclasses import replace
+
+    return replace(report, findings=tuple(f for f in report.findings if f.rule not in rules))
+
+
+def _blocking(report: Report) -> bool:
+    return any(f.severity is Severity.ERROR for f in report.findings)
+
+
+def policy_on(repo: GitRepository, revision: str) -> Policy:
+    """The policy of a revision (defaults when it has none)."""
+    data = repo.file_at(revision, ".gitops-guard.yaml")
+    return parse_policy(data, ".gitops-guard.yaml") if data is not None else default_policy()
+
+
+def default_branch(repo: GitRepository) -> str:
+    """The ref HEAD points to (``refs/heads/main`` in most repositories)."""
+    try:
+        return repo.run("symbolic-ref", "HEAD").strip()
+    except Exception:
+        return "refs/heads/main"
+
+
+def is_protected(repo: GitRepository, policy: Policy, ref: str) -> bool:
+    """Whether a ref is one the policy protects (default: the default branch)."""
+    patterns = policy.protected_refs or (default_branch(repo),)
+    return any(glob_matches(p, ref) for p in patterns)
+
+
+def commit_msg(repo: GitRepository, message_file: Path) -> HookOutcome:
+    """Judge the commit being made: staged changes on top of HEAD, with its message."""
+    outcome = HookOutcome()
+    try:
+        repo.resolve("HEAD")
+    except Exception:
+        outcome.notes.append("first commit: nothing to compare with yet")
+        return outcome
+    message = message_file.read_text(encoding="utf-8", errors="replace")
+    message = "\n".join(line for line in message.splitlines() if not line.startswith("#"))
+    result = judge(repo, staged_range(repo, message))
+    outcome.add("the commit being made", _without(result.report, _NOT_AT_COMMIT_TIME), result.plan)
+    return outcome
+
+
+def _ranges(
+    repo: GitRepository, updates: Iterable[tuple[str, str, str]]
+) -> Iterable[tuple[str, str, str]]:
+    """(ref, base, head) for each update; new refs start from their merge base with HEAD."""
+    for ref, old, new in updates:
+        if new == ZERO:
+            continue  # a deleted ref brings nothing to judge
+        if old == ZERO:
+            try:
+                old = repo.run("merge-base", new, "HEAD").strip()
+            except Exception:
+                continue  # an unrelated history: nothing to compare with
+        yield ref, old, new
+
+
+def receive(
+    repo: GitRepository, updates: Iterable[tuple[str, str, str]], *, server: bool
+) -> HookOutcome:
+    """Judge pushed ranges: ``(ref, old, new)`` each; only protected refs on the server."""
+    outcome = HookOutcome()
+    for ref, base, head in _ranges(repo, updates):
+        policy = policy_on(repo, base)
+        protected = is_protected(repo, policy, ref)
+        if server and not protected:
+            continue
+        refuse_shallow(repo)
+        selected = Range(
+            base,
+            repo.log(["--reverse", "--topo-order", f"{base}..{head}"]),
+            head,
+            repo.tree(head),
+            repo.file_at(head, ".gitops-guard.yaml"),
+        )
+        result = judge(repo, selected, direct=protected)
+        outcome.add(ref, result.report, result.plan)
+    return outcome
+
+
+def parse_receive_lines(text: str) -> list[tuple[str, str, str]]:
+    """``<old> <new> <ref>`` lines (pre-receive) as (ref, old, new)."""
+    updates = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            old, new, ref = parts
+            updates.append((ref, old, new))
+    return updates
+
+
+def parse_push_lines(text: str) -> list[tuple[str, str, str]]:
+    """``<local ref> <local sha> <remote ref> <remote sha>`` lines (pre-push) as (ref, old, new)."""
+    updates = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 4:
+            _local_ref, local_sha, remote_ref, remote_sha = parts
+            updates.append((remote_ref, remote_sha, local_sha))
+    return updates
+
+
+def pre_commit_framework_push() -> list[tuple[str, str, str]] | None:
+    """The range the pre-commit framework passes to pre-push hooks in its environment."""
+    # FROM is what the remote has (the base), TO what is pushed (the head).
+    base, head = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if not base or not head:
+        return None
+    ref = os.environ.get("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/unknown")
+    return [(ref, base, head)]
