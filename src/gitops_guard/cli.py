@@ -360,7 +360,8 @@ def hook(name: str, arguments: tuple[str, ...], traceback: bool) -> None:
         updates = hooks.pre_commit_framework_push()
         if updates is None:
             updates = hooks.parse_push_lines(sys.stdin.read())
-        outcome = hooks.receive(repo, updates, server=False)
+        remote = arguments[0] if arguments else None
+        outcome = hooks.receive(repo, updates, server=False, remote=remote)
     _report_hook(name, outcome)
 
 

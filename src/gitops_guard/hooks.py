@@ -151,26 +151,38 @@ def commit_msg(repo: GitRepository, message_file: Path) -> HookOutcome:
 
 
 def _ranges(
-    repo: GitRepository, updates: Iterable[tuple[str, str, str]]
+    repo: GitRepository, updates: Iterable[tuple[str, str, str]], known: Sequence[str]
 ) -> Iterable[tuple[str, str, str]]:
-    """(ref, base, head) for each update; new refs start from their merge base with HEAD."""
+    """(ref, base, head) for each update.
+
+    A new ref starts where its commits leave what the other side already has
+    (``known``: ``--all`` on a server, ``--remotes=<remote>`` on a client).
+    """
     for ref, old, new in updates:
         if new == ZERO:
             continue  # a deleted ref brings nothing to judge
         if old == ZERO:
-            try:
-                old = repo.run("merge-base", new, "HEAD").strip()
-            except Exception:
+            fresh = repo.run("rev-list", "--reverse", "--topo-order", new, "--not", *known).split()
+            if not fresh:
+                continue  # nothing new: the commits are already there
+            parents = repo.run("rev-list", "--parents", "-n", "1", fresh[0]).split()[1:]
+            if not parents:
                 continue  # an unrelated history: nothing to compare with
+            old = parents[0]
         yield ref, old, new
 
 
 def receive(
-    repo: GitRepository, updates: Iterable[tuple[str, str, str]], *, server: bool
+    repo: GitRepository,
+    updates: Iterable[tuple[str, str, str]],
+    *,
+    server: bool,
+    remote: str | None = None,
 ) -> HookOutcome:
     """Judge pushed ranges: ``(ref, old, new)`` each; only protected refs on the server."""
     outcome = HookOutcome()
-    for ref, base, head in _ranges(repo, updates):
+    known = ["--all"] if server else [f"--remotes={remote}" if remote else "--remotes"]
+    for ref, base, head in _ranges(repo, updates, known):
         policy = policy_on(repo, base)
         protected = is_protected(repo, policy, ref)
         if server and not protected:
