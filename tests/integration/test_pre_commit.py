@@ -114,3 +114,70 @@ def test_the_policy_hook_rejects_a_broken_policy(
     result = try_repo(repo, pre_commit_home, "gitops-guard-policy")
     assert result.returncode == 1
     assert "environments.prod.require_digets: unknown key 'require_digets'" in result.stdout
+
+
+def framework(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    executable = Path(sys.executable).parent / "pre-commit"
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
+    return subprocess.run(
+        [str(executable), "try-repo", str(PROJECT), *args, "--color", "never"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def promotion_repo(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from tests.conftest import require_tool
+    from tests.integration.promotion_repo import build_history, make_signer
+
+    require_tool("ssh-keygen")
+    return build_history(tmp_path / "gitops", make_signer(tmp_path / "keys"))
+
+
+@pytest.fixture
+def promotion_history(promotion_repo) -> Path:  # type: ignore[no-untyped-def]
+    return promotion_repo.path
+
+
+@pytest.mark.slow
+def test_the_commit_msg_hook_wants_the_rollback_trailer(promotion_history: Path, pre_commit_home: Path) -> None:
+    from tests.integration.promotion_repo import overlay
+
+    (promotion_history / "apps/api/overlays/staging/kustomization.yaml").write_text(overlay("1.0.1"))
+    git(promotion_history, "add", "-A")
+    message = promotion_history / "MSG"
+    message.write_text("Put the previous api back in staging\n")
+    args = ["gitops-guard-commit-msg", "--hook-stage", "commit-msg", "--commit-msg-filename", str(message)]
+    refused = framework(promotion_history, pre_commit_home, *args)
+    assert refused.returncode == 1, refused.stdout
+    assert "[GG302 unmarked-downgrade]" in refused.stdout
+    message.write_text("Put the previous api back in staging\n\nRollback: INC-9\n")
+    accepted = framework(promotion_history, pre_commit_home, *args)
+    assert accepted.returncode == 0, accepted.stdout
+
+
+@pytest.mark.slow
+def test_the_pre_push_hook_judges_the_pushed_range(promotion_repo, pre_commit_home: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.promotion_repo import SCENARIOS
+
+    promotion_history = promotion_repo.path
+    base = git(promotion_history, "rev-parse", "HEAD").strip()
+    SCENARIOS["prod gets a version staging never ran"][0](promotion_repo)
+    head = git(promotion_history, "rev-parse", "HEAD").strip()
+    result = framework(
+        promotion_history,
+        pre_commit_home,
+        "gitops-guard-pre-push",
+        "--hook-stage",
+        "pre-push",
+        "--from-ref",
+        base,
+        "--to-ref",
+        head,
+    )
+    assert result.returncode == 1, result.stdout
+    assert "[GG303 skipped-environment]" in result.stdout
