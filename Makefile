@@ -13,6 +13,7 @@ $(BIN)/.installed-test: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q src >/dev/null
 	@touch $@
 
 demo: $(BIN)/.installed-test

@@ -208,3 +208,25 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
     from jsonschema import Draft202012Validator
 
     Draft202012Validator.check_schema(schema())
+
+
+def test_a_policy_that_passed_the_schema_once_skips_jsonschema_next_time(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    policy = tmp_path / ".gitops-guard.yaml"
+    policy.write_text(FULL)
+    cache = tmp_path / "cache"
+    program = (
+        "import sys; from pathlib import Path; from gitops_guard.policy import load_policy_file; "
+        f"load_policy_file(Path({str(policy)!r}), cache_dir=Path({str(cache)!r})); "
+        "print('jsonschema' in sys.modules)"
+    )
+    first = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    second = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert (first.stdout.strip(), second.stdout.strip()) == ("True", "False")
+    policy.write_text(FULL.replace("soak: 24h", "soak: 1 day"))
+    from gitops_guard.policy import load_policy_file
+
+    with pytest.raises(PolicyError, match="expected a duration"):
+        load_policy_file(policy, cache_dir=cache)

@@ -63,6 +63,7 @@ class DiskSource:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._listing: list[str] | None = None
+        self._real_directories: dict[str, str] = {}
 
     def list_files(self) -> list[str]:
         if self._listing is None:
@@ -71,19 +72,36 @@ class DiskSource:
                 self._listing = _walk_listing(self.root)
         return self._listing
 
-    def _resolve(self, path: str) -> Path:
-        full = self.root / path
-        real = Path(os.path.realpath(full))
-        if real != self.root and self.root not in real.parents:
+    def _inside(self, path: str, real: str) -> str:
+        root = str(self.root)
+        if real != root and not real.startswith(root + os.sep):
             raise OutsideRepository(f"{path} points outside the repository (to {real})")
-        return full
+        return real
+
+    def _real_directory(self, directory: str) -> str:
+        # Symlinked folders are rare; resolving each folder once keeps reads to one lstat.
+        real = self._real_directories.get(directory)
+        if real is None:
+            real = self._inside(directory, os.path.realpath(os.path.join(self.root, directory)))
+            self._real_directories[directory] = real
+        return real
+
+    def _resolve(self, path: str) -> Path:
+        directory, _, name = path.rpartition("/")
+        full = os.path.join(self._real_directory(directory), name)
+        if stat.S_ISLNK(os.lstat(full).st_mode):
+            self._inside(path, os.path.realpath(full))
+        return Path(full)
 
     def read(self, path: str) -> bytes:
         full = self._resolve(path)
         # A FIFO or device named *.yaml would block or never end: only read regular files.
-        if not stat.S_ISREG(full.stat().st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
-        return full.read_bytes()
+        # O_NONBLOCK keeps opening a FIFO from waiting for a writer.
+        descriptor = os.open(full, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            return handle.read()
 
     def is_file(self, path: str) -> bool:
         try:
@@ -116,7 +134,8 @@ def _git_listing(root: Path) -> list[str] | None:
         if raw:
             seen[raw.decode("utf-8", "surrogateescape")] = None
     # Deleted-but-tracked files are still listed by ls-files; keep only what exists.
-    return sorted(p for p in seen if os.path.lexists(root / p))
+    prefix = str(root) + os.sep
+    return sorted(p for p in seen if os.path.lexists(prefix + p))
 
 
 def _walk_listing(root: Path) -> list[str]:

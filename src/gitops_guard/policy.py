@@ -207,18 +207,34 @@ def find_policy(root: Path) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def load_policy_file(path: Path, display: str | None = None) -> Policy:
+def load_policy_file(
+    path: Path, display: str | None = None, cache_dir: Path | None = None
+) -> Policy:
     """Read and validate a policy file from disk."""
     shown = display or path.name
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise PolicyError(f"{shown}: cannot read the policy file: {exc.strerror}") from None
-    return parse_policy(data, shown)
+    return parse_policy(data, shown, cache_dir)
 
 
-def parse_policy(data: bytes, display: str = POLICY_FILE) -> Policy:
-    """Validate policy bytes (from disk or from a Git revision) and freeze them."""
+def _schema_marker(cache_dir: Path, data: bytes) -> Path:
+    import hashlib
+
+    from gitops_guard import __version__
+
+    digest = hashlib.sha256(__version__.encode() + b"\0" + data).hexdigest()
+    return cache_dir / "valid-policies" / digest
+
+
+def parse_policy(data: bytes, display: str = POLICY_FILE, cache_dir: Path | None = None) -> Policy:
+    """Validate policy bytes (from disk or from a Git revision) and freeze them.
+
+    With ``cache_dir``, a policy text that passed the schema once (with this tool
+    version) is not validated again: importing jsonschema is most of a pre-commit run's
+    start-up. The semantic checks (environments, RE2 patterns, constraints) always run.
+    """
     loaded = load_yaml(display, data)
     if loaded.problems:
         problem = loaded.problems[0]
@@ -236,13 +252,22 @@ def parse_policy(data: bytes, display: str = POLICY_FILE) -> Policy:
         raw = to_python(root)
     except ValueError as exc:
         raise PolicyError(f"{display}: {exc}") from None
-    errors = sorted(_validator().iter_errors(raw), key=_error_order)
-    if errors:
-        error = _most_useful(errors)
-        where, message = _describe(error, root, display)
-        raise PolicyError(f"{where}: {message}", hint="`gitops-guard schema` prints every key")
+    marker = _schema_marker(cache_dir, data) if cache_dir is not None else None
+    if marker is None or not marker.exists():
+        errors = sorted(_validator().iter_errors(raw), key=_error_order)
+        if errors:
+            error = _most_useful(errors)
+            where, message = _describe(error, root, display)
+            raise PolicyError(f"{where}: {message}", hint="`gitops-guard schema` prints every key")
     assert isinstance(raw, dict)
-    return _freeze(raw, root, display)
+    policy = _freeze(raw, root, display)
+    if marker is not None and not marker.exists():
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass  # a read-only .git only costs the next run the schema check
+    return policy
 
 
 def _error_order(error: Any) -> tuple[int, ...]:

@@ -53,7 +53,9 @@ def open_workspace(
         )
     else:
         display = _display(path, root)
-        policy = load_policy_file(path, display)
+        git_dir = root / ".git"
+        cache = git_dir / "gitops-guard" if git_dir.is_dir() else None
+        policy = load_policy_file(path, display, cache)
     if max_file_size is not None:
         from dataclasses import replace
 

@@ -80,14 +80,22 @@ class Extraction:
     uses it commit after commit.
     """
 
-    def __init__(self, source: FileSource, policy: Policy, extra_files: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        source: FileSource,
+        policy: Policy,
+        extra_files: Iterable[str] = (),
+        focus: set[str] | None = None,
+    ) -> None:
         self.ctx = Context(source, policy)
         self.policy = policy
         listing = list(source.list_files())
         known = set(listing)
         listing += sorted(p for p in extra_files if p not in known)
         self.files: set[str] = set(candidate_files(listing, policy))
-        self.graph = KustomizeGraph(self.ctx, sorted(self.files), self.files)
+        # With a focus (the files a hook was given), only kustomizations related to them
+        # are read; the graph is then partial and must not be updated incrementally.
+        self.graph = KustomizeGraph(self.ctx, sorted(self.files), self.files, focus)
         self.argo = ArgoExtractor(self.ctx, self.graph, self.files)
         self.units: dict[UnitKey, Unit] = {}
         self._readers: dict[str, set[UnitKey]] = {}
@@ -239,7 +247,7 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
     given files are returned.
     """
     selected = None if paths is None else set(paths)
-    extraction = Extraction(source, policy, selected or ())
+    extraction = Extraction(source, policy, selected or (), focus=selected)
     keys = extraction.all_keys() if selected is None else extraction.keys_touching(selected)
     for key in keys:
         extraction.compute(key)

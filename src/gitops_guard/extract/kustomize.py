@@ -110,7 +110,9 @@ def apply_entry(image: str, entry: ImageEntry) -> str | None:
 class KustomizeGraph:
     """Every kustomization of the repository, how they include each other, and builds."""
 
-    def __init__(self, ctx: Context, files: list[str], fileset: set[str]) -> None:
+    def __init__(
+        self, ctx: Context, files: list[str], fileset: set[str], focus: set[str] | None = None
+    ) -> None:
         self.ctx = ctx
         self.fileset = fileset
         self.kustomizations: dict[str, Kustomization] = {}
@@ -118,14 +120,69 @@ class KustomizeGraph:
         for path in sorted(files):
             if posixpath.basename(path) in KUSTOMIZATION_NAMES:
                 self._by_directory.setdefault(posixpath.dirname(path), path)
-        for directory, path in list(self._by_directory.items()):
-            self.kustomizations[path] = self._read(path, directory)
+        if focus is None:
+            for directory, path in list(self._by_directory.items()):
+                self.kustomizations[path] = self._read(path, directory)
+        else:
+            self._read_related(focus)
         self.roots: list[str] = []
         self.owned: set[str] = set()
         self._built: dict[str, list[ContainerImage]] = {}
         self._reach: dict[str, set[str]] = {}
         self._reached_by: dict[str, set[str]] = {}
         self._structure()
+
+    def _read_related(self, focus: set[str]) -> None:
+        """Read only the kustomizations that include ``focus`` (transitively) or that those read.
+
+        A kustomization can only include a file through a path ending in the file's name,
+        or a folder through a path ending in the folder's name; kustomizations whose text
+        does not contain that name are not parsed. For one changed file in a repository
+        of thousands this saves parsing nearly all of them (the pre-commit case).
+        """
+        texts: dict[str, bytes] = {}
+        for path in self._by_directory.values():
+            try:
+                texts[path] = self.ctx.source.read(path)
+            except OSError:
+                texts[path] = b""
+        frontier = list(focus)
+        seen: set[str] = set()
+        while frontier:
+            target = frontier.pop()
+            if target in seen:
+                continue
+            seen.add(target)
+            if posixpath.basename(target) in KUSTOMIZATION_NAMES and target in texts:
+                self._read_with_children(target)
+                target_path = posixpath.dirname(target)  # included as a folder
+            else:
+                target_path = target
+            for path, text in texts.items():
+                if path in seen:
+                    continue
+                # An includer names the target by its path relative to the includer.
+                relative = posixpath.relpath(target_path or ".", posixpath.dirname(path) or ".")
+                if relative.encode("utf-8", "surrogateescape") not in text:
+                    continue
+                kustomization = self._read_with_children(path)
+                reads = (
+                    kustomization.resources + kustomization.components + kustomization.patch_files
+                )
+                if target in reads:
+                    frontier.append(path)
+
+    def _read_with_children(self, path: str) -> Kustomization:
+        """Read a kustomization and every kustomization it includes."""
+        existing = self.kustomizations.get(path)
+        if existing is not None:
+            return existing
+        kustomization = self._read(path, posixpath.dirname(path))
+        self.kustomizations[path] = kustomization
+        for included in kustomization.resources + kustomization.components:
+            if posixpath.basename(included) in KUSTOMIZATION_NAMES:
+                self._read_with_children(included)
+        return kustomization
 
     def _structure(self) -> None:
         """Roots, what each kustomization reaches, and which files roots own."""
@@ -401,6 +458,8 @@ class KustomizeGraph:
         if path in self._reach:
             return self._reach[path]
         kustomization = self.kustomizations.get(path)
+        if kustomization is None and posixpath.basename(path) in KUSTOMIZATION_NAMES:
+            kustomization = self._read_with_children(path)
         if kustomization is None or path in stack:
             return {path}
         files = {path, *kustomization.patch_files}
@@ -421,7 +480,8 @@ class KustomizeGraph:
         return [replace(image) for image in self._built[path]]
 
     def _build(self, path: str, stack: tuple[str, ...]) -> list[ContainerImage]:
-        kustomization = self.kustomizations[path]
+        # A focused graph reads a kustomization the first time something builds it.
+        kustomization = self._read_with_children(path)
         images: list[ContainerImage] = []
         for resource in kustomization.resources:
             if resource in self.kustomizations:

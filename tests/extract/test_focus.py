@@ -1,0 +1,35 @@
+"""Extracting for a few files (the hook case) gives exactly the full extraction's uses for them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_guard.extract import extract
+from gitops_guard.files import DiskSource
+from gitops_guard.policy import load_policy_file
+from gitops_guard.sample import build_sample_repository
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_sample_repository(tmp_path_factory.mktemp("focus") / "repo")
+
+
+def key(use) -> tuple[str, str, str | None, str]:  # type: ignore[no-untyped-def]
+    return (str(use.location), use.raw, use.environment, use.source.value)
+
+
+def test_each_file_alone_yields_what_the_full_run_says_about_it(sample: Path) -> None:
+    policy = load_policy_file(sample / ".gitops-guard.yaml")
+    source = DiskSource(sample)
+    full = extract(source, policy)
+    for path in full.files:
+        expected = sorted(
+            key(u)
+            for u in full.uses
+            if u.location.path == path or (u.origin is not None and u.origin.path == path)
+        )
+        focused = extract(DiskSource(sample), policy, [path])
+        assert sorted(key(u) for u in focused.uses) == expected, path
