@@ -209,3 +209,65 @@ def test_arbitrary_bytes_never_raise(data: bytes) -> None:
 @given(st.text(max_size=300))
 def test_arbitrary_text_never_raises(text: str) -> None:
     load_yaml("f.yaml", text.encode("utf-8", "surrogatepass"))
+
+
+def _tags(node: object) -> object:
+    from yaml.nodes import MappingNode, SequenceNode
+
+    if isinstance(node, MappingNode):
+        return [(_tags(k), _tags(v)) for k, v in node.value]
+    if isinstance(node, SequenceNode):
+        return [_tags(item) for item in node.value]
+    return (node.tag, node.value)  # type: ignore[attr-defined]
+
+
+plain_scalars = st.sampled_from(
+    [
+        "yes",
+        "No",
+        "on",
+        "OFF",
+        "true",
+        "~",
+        "null",
+        "1.10",
+        "0x1f",
+        "1e3",
+        "-.inf",
+        ".nan",
+        "2024-01-05",
+        "12:30:00",
+        "0o17",
+        "+12",
+        "=",
+        "nginx:1.2",
+        "v1.0",
+        "y",
+        "n",
+        "Yes please",
+        "1_000",
+        "0b101",
+        "190:20:30",
+        "2001-12-14t21:59:43.10-05:00",
+        "- x",
+        "word",
+        "off-by-one",
+    ]
+)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "1", "yes", "~"]), plain_scalars), max_size=8))
+def test_the_fast_tag_resolution_agrees_with_pyyaml(pairs: list[tuple[str, str]]) -> None:
+    import yaml
+
+    text = "".join(f"k{index}{key}: {value}\n" for index, (key, value) in enumerate(pairs))
+    text += "".join(
+        f"s{index}: [{value}]\n" for index, (_k, value) in enumerate(pairs) if "," not in value
+    )
+    ours = load_yaml("f.yaml", text.encode()).documents
+    try:
+        theirs = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError:
+        return
+    assert [_tags(d.root) for d in ours] == [_tags(n) for n in theirs if n is not None]
+    assert text.count(":") == 0 or ours

@@ -22,9 +22,29 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from gitops_guard.model import Finding, Location
 
 try:  # pragma: no branch - libyaml is part of every PyYAML wheel we support
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - a PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+# Plain scalars YAML 1.1 may read as something other than a string start with one of
+# these (bool, int, float, null, timestamp, merge, value); anything else is a string.
+_MAYBE_TYPED = frozenset("yYnNtTfFoO-+0123456789.<~=")
+
+
+class _Loader(_BaseLoader):
+    """libyaml with a shortcut in tag resolution, which otherwise costs a Python call and
+    a regexp scan per scalar: most scalars are plain words and resolve to str at once."""
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            if implicit[0] and (not value or value[0] in _MAYBE_TYPED):
+                tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                return tag
+            return STR_TAG
+        if kind is MappingNode:
+            return "tag:yaml.org,2002:map"
+        return "tag:yaml.org,2002:seq"
+
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 PARSE_RULE = "GG001"

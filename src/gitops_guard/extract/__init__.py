@@ -99,8 +99,17 @@ class Extraction:
         self.argo = ArgoExtractor(self.ctx, self.graph, self.files)
         self.units: dict[UnitKey, Unit] = {}
         self._readers: dict[str, set[UnitKey]] = {}
+        self._values_by_directory: dict[str, set[str]] | None = None
 
     # --- which units exist --------------------------------------------------------------
+
+    def _values_in(self, directory: str) -> set[str]:
+        if self._values_by_directory is None:
+            self._values_by_directory = {}
+            for path in self.files:
+                if is_values_file(path):
+                    self._values_by_directory.setdefault(posixpath.dirname(path), set()).add(path)
+        return self._values_by_directory.get(directory, set())
 
     def _keys_for(self, path: str) -> list[UnitKey]:
         keys: list[UnitKey] = []
@@ -150,9 +159,7 @@ class Extraction:
                 ctx.reads |= self.graph.reach(name)
                 self.graph.emit(name)
         elif kind == VALUES:
-            in_directory = sorted(
-                p for p in self.files if posixpath.dirname(p) == name and is_values_file(p)
-            )
+            in_directory = sorted(self._values_in(name))
             extract_values(self.ctx, in_directory, self.files, None)
             ctx.reads |= set(in_directory)
         elif name in self.files:
@@ -209,6 +216,8 @@ class Extraction:
             elif not exists and path in self.files:
                 self.files.discard(path)
                 structural = True
+        if structural:
+            self._values_by_directory = None
         old_owned = set(self.graph.owned)
         roots = self.graph.refresh(paths, structural)
         affected: set[UnitKey] = {(ROOT, root) for root in roots}
