@@ -52,7 +52,7 @@ def test_images_json_lists_every_layout_with_app_environment_and_source(
         for i in document["images"]
     }
     expected = {
-        ("apps/api/overlays/prod/kustomization.yaml", "prod", "kustomize", "team/api", "1.4.1"),
+        ("apps/api/overlays/prod/kustomization.yaml", "prod", "kustomize", "team/api", "1.5.0"),
         (
             "apps/api/overlays/staging/kustomization.yaml",
             "staging",

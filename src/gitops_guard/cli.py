@@ -179,7 +179,29 @@ def findings_output_options(function: F) -> F:
         default="text",
         show_default=True,
     )(function)
+    function = click.option(
+        "--report",
+        "reports",
+        multiple=True,
+        metavar="FORMAT=FILE",
+        callback=_parse_reports,
+        help="Also write the findings in another format to FILE (repeatable), "
+        "e.g. --report sarif=gitops-guard.sarif: one run, several outputs for CI.",
+    )(function)
     return function
+
+
+def _parse_reports(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> list[tuple[str, Path]]:
+    parsed = []
+    for value in values:
+        name, sep, target = value.partition("=")
+        if not sep or name not in FINDING_FORMAT_NAMES or not target:
+            formats = ", ".join(FINDING_FORMAT_NAMES)
+            raise click.BadParameter(f"{value!r}: expected FORMAT=FILE, FORMAT one of {formats}")
+        parsed.append((name, Path(target)))
+    return parsed
 
 
 def _use_color(output: Path | None) -> bool:
@@ -190,14 +212,43 @@ def _use_color(output: Path | None) -> bool:
     return sys.stdout.isatty()
 
 
-def _emit_report(
-    report: Any, output_format: str, output: Path | None, fail_on: str, plan: str | None = None
-) -> None:
-    """Render, write, and leave through the exit code the findings call for."""
+def _render(name: str, report: Any, color: bool, result: Any = None) -> str:
+    """One format of a report; with a check result, the promotion plan goes along."""
     from gitops_guard.formats import render_findings
 
-    text = render_findings(output_format, report, color=_use_color(output), plan=plan)
-    _write_output(output, text)
+    if result is None:
+        return render_findings(name, report, color=color)
+    from gitops_guard.formats import plan as plan_format
+
+    if name == "json":
+        import json
+
+        document = json.loads(render_findings("json", report))
+        document["promotions"] = plan_format.to_json(result.plan)
+        document["range"] = {"base": result.base, "head": result.head, "commits": result.commits}
+        return json.dumps(document, indent=2) + "\n"
+    if name == "markdown":
+        return render_findings(name, report, plan=plan_format.render_markdown(result.plan))
+    text = render_findings(name, report, color=color)
+    if name == "text":
+        return plan_format.render_text(result.plan) + text
+    return text
+
+
+def _emit_report(
+    report: Any,
+    output_format: str,
+    output: Path | None,
+    fail_on: str,
+    reports: list[tuple[str, Path]],
+    result: Any = None,
+) -> None:
+    """Render, write every requested output, and leave with the exit code the findings call for."""
+    from gitops_guard.output import write_atomically
+
+    for name, target in reports:
+        write_atomically(target, _render(name, report, False, result))
+    _write_output(output, _render(output_format, report, _use_color(output), result))
     _exit_for(report, fail_on)
 
 
@@ -226,6 +277,7 @@ def validate(
     output_format: str,
     output: Path | None,
     fail_on: str,
+    reports: list[tuple[str, Path]],
     baseline: Path | None,
     write_baseline: Path | None,
     traceback: bool,
@@ -259,7 +311,7 @@ def validate(
         click.echo(f"wrote {len(report.findings)} findings to the baseline {write_baseline}")
         return
     try:
-        _emit_report(report, output_format, output, fail_on)
+        _emit_report(report, output_format, output, fail_on, reports)
     finally:
         if refused:
             raise SystemExit(EXIT_USAGE)
@@ -291,6 +343,7 @@ def check(
     output_format: str,
     output: Path | None,
     fail_on: str,
+    reports: list[tuple[str, Path]],
     traceback: bool,
 ) -> None:
     """The PR check: validate what changed in BASE..HEAD and judge every promotion in it.
@@ -298,27 +351,10 @@ def check(
     The range is judged by the policy at BASE, never by a policy it brings along.
     """
     from gitops_guard.check import run_check
-    from gitops_guard.formats import plan as plan_format
     from gitops_guard.gitio import GitRepository
 
     result = run_check(GitRepository(repo or Path.cwd()), base, head, direct=direct)
-    if output_format == "json":
-        import json
-
-        from gitops_guard.formats import render_findings
-
-        document = json.loads(render_findings("json", result.report))
-        document["promotions"] = plan_format.to_json(result.plan)
-        document["range"] = {"base": result.base, "head": result.head, "commits": result.commits}
-        _write_output(output, json.dumps(document, indent=2) + "\n")
-        _exit_for(result.report, fail_on)
-        return
-    plan_text: str | None = None
-    if output_format == "markdown":
-        plan_text = plan_format.render_markdown(result.plan)
-    elif output_format == "text":
-        click.echo(plan_format.render_text(result.plan), nl=False)
-    _emit_report(result.report, output_format, output, fail_on, plan=plan_text)
+    _emit_report(result.report, output_format, output, fail_on, reports, result)
 
 
 def _exit_for(report: Any, fail_on: str) -> None:

@@ -29,5 +29,14 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> int:
     report = run_rules(inventory, workspace.policy)
     echo(text.render(report).rstrip("\n"))
 
+    from gitops_guard.check import run_check
+    from gitops_guard.formats import plan
+    from gitops_guard.gitio import GitRepository
+
+    echo("\n$ gitops-guard check --base HEAD~3   # the last three commits, as a pull request")
+    result = run_check(GitRepository(target), "HEAD~3")
+    echo(plan.render_text(result.plan).rstrip("\n"))
+    echo(text.render(result.report).rstrip("\n"))
+
     echo(f"\nExplore it yourself: cd {target} && git log --oneline && gitops-guard validate")
     return 0

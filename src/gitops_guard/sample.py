@@ -310,6 +310,13 @@ def history() -> list[Step]:
             "Promote api 1.5.0 to staging",
             {"api": {"staging": "1.5.0"}},
         ),
+        # Too early: prod wants 24h of soak in staging (the demo's check shows GG304).
+        Step(
+            "2026-02-09T14:00:00+00:00",
+            "bob",
+            "Promote api 1.5.0 to prod",
+            {"api": {"prod": "1.5.0"}},
+        ),
     ]
 
 
