@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from gitops_guard.extract import Extraction
+from gitops_guard.extract import Extraction, UnitKey
 from gitops_guard.files import OutsideRepository
 from gitops_guard.gitio import GitRepository
 from gitops_guard.imageref import ImageRef
@@ -218,9 +218,16 @@ class PromotionEvent:
         return ref.name if ref else None
 
 
+def _winner(units: dict[UnitKey, list[ImageUse]]) -> ImageUse:
+    """The use that decides a key's image when several units set it (see `effective`)."""
+    uses = [use for unit in sorted(units) for use in units[unit]]
+    chosen = effective(uses)
+    return next(iter(chosen.values()))
+
+
 @dataclass
 class Step:
-    """A commit with the events it made and the state after it."""
+    """A commit with the events it made; ``state`` is the live state after it (not a copy)."""
 
     commit: Commit
     events: list[PromotionEvent]
@@ -238,15 +245,43 @@ class History:
     source: TreeSource = field(init=False)
     state: dict[StateKey, ImageUse] = field(init=False)
     head: str | None = field(init=False)
+    # Uses by state key and unit, so a commit only re-decides the keys its units touch.
+    _by_key: dict[StateKey, dict[UnitKey, list[ImageUse]]] = field(init=False)
+    _unit_keys: dict[UnitKey, set[StateKey]] = field(init=False)
 
     def __post_init__(self) -> None:
         blobs = self.repo.tree(self.start) if self.start else {}
         self.source = TreeSource(self.repo, blobs)
         self.extraction = Extraction(self.source, self.policy)
+        self._by_key, self._unit_keys = {}, {}
         for key in self.extraction.all_keys():
             self.extraction.compute(key)
-        self.state = effective(self.extraction.uses())
+            self._index(key)
+        self.state = {key: _winner(units) for key, units in self._by_key.items()}
         self.head = self.start
+
+    def _index(self, unit_key: UnitKey) -> set[StateKey]:
+        """Move a unit's uses into the key index; returns every state key it touched."""
+        touched = self._unit_keys.pop(unit_key, set())
+        for state_key in touched:
+            units = self._by_key.get(state_key)
+            if units is not None:
+                units.pop(unit_key, None)
+                if not units:
+                    del self._by_key[state_key]
+        unit = self.extraction.units.get(unit_key)
+        if unit is not None:
+            mine: set[StateKey] = set()
+            for use in unit.uses:
+                if use.source is Source.ANNOTATION:
+                    continue
+                state_key = (use.app, use.environment, use.resource, use.container)
+                self._by_key.setdefault(state_key, {}).setdefault(unit_key, []).append(use)
+                mine.add(state_key)
+            if mine:
+                self._unit_keys[unit_key] = mine
+            touched |= mine
+        return touched
 
     def reset(self, commit: str | None) -> None:
         """Start again from another commit's tree (a range that is not linear)."""
@@ -262,29 +297,35 @@ class History:
         for change in commit.changes:
             self.source.set(change.path, change.new_blob)
             changed.append(change.path)
+        touched: set[StateKey] = set()
         if changed:
-            self.extraction.update(changed, self.source)
-        new_state = effective(self.extraction.uses())
-        events = self._diff(commit, self.state, new_state)
-        self.state = new_state
+            for unit_key in self.extraction.update(changed, self.source):
+                touched |= self._index(unit_key)
+        before = {key: self.state[key] for key in touched if key in self.state}
+        for key in touched:
+            units = self._by_key.get(key)
+            if units:
+                self.state[key] = _winner(units)
+            else:
+                self.state.pop(key, None)
+        events = self._diff(commit, before, touched)
         self.head = commit.sha
-        return Step(commit, events, new_state)
+        return Step(commit, events, self.state)
 
     def _diff(
-        self,
-        commit: Commit,
-        before: dict[StateKey, ImageUse],
-        after: dict[StateKey, ImageUse],
+        self, commit: Commit, before: dict[StateKey, ImageUse], touched: set[StateKey]
     ) -> list[PromotionEvent]:
         events: list[PromotionEvent] = []
+        if not touched:
+            return events
         bot = is_bot(commit, self.policy.bots)
         pr = pull_request(commit)
         order = {name: index for index, name in enumerate(self.policy.environments)}
         for key in sorted(
-            set(before) | set(after),
+            touched,
             key=lambda k: (order.get(k[1] or "", len(order)), tuple(str(p) for p in k)),
         ):
-            old, new = before.get(key), after.get(key)
+            old, new = before.get(key), self.state.get(key)
             if old is not None and new is not None and old.raw == new.raw:
                 continue
             old_ref = old.reference if old else None
