@@ -459,6 +459,177 @@ def install_hooks(server: Path | None, force: bool, repo: Path | None, traceback
         click.echo(f"installed {path}")
 
 
+def _moment(value: str, option: str, end_of_day: bool = False) -> Any:
+    """An ISO 8601 date or time (no offset: UTC); None when it is not one (a revision)."""
+    import datetime
+
+    try:
+        if len(value) == 10:
+            day = datetime.date.fromisoformat(value)
+            moment = datetime.datetime.combine(
+                day, datetime.time.max if end_of_day else datetime.time.min
+            )
+        else:
+            moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)
+
+
+def _progress() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(count: int) -> None:
+        click.echo(f"\rreplaying history: {count} commits", err=True, nl=False)
+
+    return show
+
+
+REPORT_FORMATS = {"markdown": "md", "md": "md", "html": "html", "json": "json", "csv": "csv"}
+
+
+@cli.command()
+@click.option("--since", default=None, help="Start: a date (2026-03-01), a time, or a revision.")
+@click.option("--until", default=None, help="End: a date, a time, or a revision.")
+@click.option("--env", "environments", multiple=True, help="Only this environment (repeatable).")
+@click.option("--app", "apps", multiple=True, help="Only this app (repeatable).")
+@click.option("--image", default=None, help="Only images matching this glob (* wildcard).")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(list(REPORT_FORMATS)),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder to write report.<ext> into (HTML defaults to reports/; text formats to stdout).",
+)
+@click.option(
+    "--replay-policy",
+    type=click.Choice(["in-force", "current"]),
+    default="in-force",
+    show_default=True,
+    help="Judge each change by the policy in force when it was made, or all by today's.",
+)
+@click.option(
+    "--failure-window",
+    default="7d",
+    show_default=True,
+    help="A promotion followed by a rollback or downgrade within this time counts as failed.",
+)
+@click.option("--head", default="HEAD", show_default=True, help="The branch or revision to audit.")
+@click.option(
+    "--repo",
+    "-C",
+    "repo",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+)
+@traceback_option
+def report(
+    since: str | None,
+    until: str | None,
+    environments: tuple[str, ...],
+    apps: tuple[str, ...],
+    image: str | None,
+    output_format: str,
+    out: Path | None,
+    replay_policy: str,
+    failure_window: str,
+    head: str,
+    repo: Path | None,
+    traceback: bool,
+) -> None:
+    """The audit report: every promotion of the history, judged, with delivery metrics."""
+    import datetime
+
+    from gitops_guard.audit import AuditOptions
+    from gitops_guard.policy import parse_duration
+    from gitops_guard.reporting import build_report, render_report
+
+    window = parse_duration(failure_window)
+    if window <= 0:
+        raise GuardError(f"--failure-window {failure_window!r} is not a duration such as 7d or 48h")
+    options = AuditOptions(
+        since=_moment(since, "--since") if since else None,
+        until=_moment(until, "--until", end_of_day=True) if until else None,
+        environments=frozenset(environments),
+        apps=frozenset(apps),
+        image=image,
+        replay_current=replay_policy == "current",
+        head=head,
+    )
+    if since and options.since is None:
+        options.since_revision = since
+    if until and options.until is None:
+        options.until_revision = until
+    built = build_report(
+        repo or Path.cwd(), options, datetime.timedelta(seconds=window), _progress()
+    )
+    if sys.stderr.isatty():
+        click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+    for note in built.notes:
+        click.echo(f"gitops-guard: {note}", err=True)
+    extension = REPORT_FORMATS[output_format]
+    text = render_report(extension, built)
+    if out is None and extension != "html":
+        click.echo(text, nl=False)
+        return
+    from gitops_guard.output import write_atomically
+
+    target = (out or built.root / "reports") / f"report.{extension}"
+    write_atomically(target, text)
+    click.echo(f"wrote {target}")
+
+
+@cli.command()
+@click.argument("date")
+@click.option("--env", "environments", multiple=True, help="Only this environment (repeatable).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--head", default="HEAD", show_default=True, help="The branch or revision to read.")
+@click.option(
+    "--repo",
+    "-C",
+    "repo",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+)
+@traceback_option
+def at(
+    date: str,
+    environments: tuple[str, ...],
+    output_format: str,
+    head: str,
+    repo: Path | None,
+    traceback: bool,
+) -> None:
+    """What ran in each environment at DATE (a date, or a time such as 2026-03-03T14:00Z)."""
+    from gitops_guard.reporting import running_at
+
+    moment = _moment(date, "DATE")
+    if moment is None:
+        raise GuardError(
+            f"{date!r} is not a date or time",
+            hint="use ISO 8601: 2026-03-03, 2026-03-03T14:00, 2026-03-03T14:00+01:00",
+        )
+    state = running_at(repo or Path.cwd(), moment, frozenset(environments), head, _progress())
+    if sys.stderr.isatty():
+        click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+    from gitops_guard.formats import at_format
+
+    text = (
+        at_format.render_json(moment, state)
+        if output_format == "json"
+        else at_format.render_text(moment, state)
+    )
+    click.echo(text, nl=False)
+
+
 @cli.command("check-policy")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
 @traceback_option

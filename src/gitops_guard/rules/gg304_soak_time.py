@@ -33,7 +33,7 @@ def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:
     ref = event.new_ref
     if env is None or not env.soak_seconds or env.from_environment is None or ref is None:
         return
-    if event.change not in PROMOTIONS or is_rollback(event, ctx):
+    if event.change not in PROMOTIONS or is_rollback(event, ctx) or not event.commit.parents:
         return
     since = ctx.ledger.ran(event.app, env.from_environment, ref)
     if since is None:

@@ -1,0 +1,92 @@
+"""The audit as plain data: what the JSON, CSV, Markdown and HTML reports are made of."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitops_guard import __version__
+from gitops_guard.audit import Audit, AuditEvent, Running
+from gitops_guard.metrics import Metrics
+
+
+def event_to_dict(event: AuditEvent) -> dict[str, Any]:
+    """One event in the stable JSON shape (SPEC §6), plus a few located extras."""
+    return {
+        "time": event.time.isoformat(),
+        "commit": event.commit,
+        "author": event.author,
+        "committer": event.committer,
+        "bot": event.bot,
+        "signed": event.signed,
+        "pr": event.pr,
+        "app": event.app,
+        "environment": event.environment,
+        "image": event.image,
+        "from": event.from_version,
+        "to": event.to_version,
+        "change": event.change,
+        "rollback": event.rollback,
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": f.severity.value if f.severity else "error",
+                "message": f.message,
+                "path": f.location.path,
+                "line": f.location.line,
+            }
+            for f in event.findings
+        ],
+        "container": event.container,
+        "subject": event.subject,
+        "author_email": event.author_email,
+        "from_reference": event.from_reference,
+        "to_reference": event.to_reference,
+        "path": event.path,
+        "line": event.line,
+        "initial": event.initial,
+    }
+
+
+def running_to_dict(running: Running) -> dict[str, Any]:
+    """What ran for one app and container (the `at` shape)."""
+    return {
+        "app": running.app,
+        "container": running.container,
+        "image": running.image,
+        "version": running.version,
+        "reference": running.reference,
+        "since": running.since.isoformat(),
+        "commit": running.commit,
+    }
+
+
+def state_by_environment(state: list[Running]) -> dict[str, list[dict[str, Any]]]:
+    """The state grouped by environment."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for running in state:
+        grouped.setdefault(running.environment or "-", []).append(running_to_dict(running))
+    return grouped
+
+
+def summary(audit: Audit, metrics: Metrics) -> dict[str, Any]:
+    """The `summary` object of the JSON report."""
+    findings = sum(len(e.findings) for e in audit.events)
+    return {
+        "tool": {"name": "gitops-guard", "version": __version__},
+        "head": audit.head,
+        "commits": audit.commits,
+        "period": {
+            "start": audit.start.isoformat() if audit.start else None,
+            "end": audit.end.isoformat() if audit.end else None,
+            "weeks": metrics.weeks,
+        },
+        "events": len(audit.events),
+        "findings": findings,
+        "automated_share": metrics.automated_share,
+        "environments": [g.summary() for g in metrics.environments],
+        "apps": [g.summary() for g in metrics.apps],
+        "findings_per_week": metrics.findings_per_week,
+        "state": state_by_environment(audit.state),
+        "drift": metrics.drift,
+        "notes": audit.notes,
+    }

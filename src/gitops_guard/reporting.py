@@ -1,0 +1,75 @@
+"""Glue for `report` and `at`: open the repository, replay, compute, render."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gitops_guard.audit import Audit, AuditOptions, Running, replay
+from gitops_guard.gitio import GitRepository
+from gitops_guard.metrics import Metrics, compute
+from gitops_guard.policy import POLICY_FILE, Policy, default_policy, parse_policy
+
+
+@dataclass
+class BuiltReport:
+    """An audit with its metrics, ready for any format."""
+
+    audit: Audit
+    metrics: Metrics
+    root: Path
+    notes: list[str] = field(default_factory=list)
+
+
+def today_policy(repo: GitRepository, head: str) -> tuple[Policy, list[str]]:
+    """The policy whose layout maps paths to apps and environments: the head's."""
+    data = repo.file_at(repo.resolve(head), POLICY_FILE)
+    if data is None:
+        return default_policy(), [f"no {POLICY_FILE} at {head}; using the default layout"]
+    return parse_policy(data, f"{POLICY_FILE} at {head}"), []
+
+
+def build_report(
+    path: Path,
+    options: AuditOptions,
+    failure_window: datetime.timedelta,
+    progress: Callable[[int], None] | None = None,
+) -> BuiltReport:
+    """Replay the history and compute the metrics of the period."""
+    repo = GitRepository(path)
+    policy, notes = today_policy(repo, options.head)
+    audit = replay(repo, policy, options, progress)
+    order = list(policy.environments) or sorted(
+        {e.environment for e in audit.events if e.environment}
+    )
+    metrics = compute(audit.events, audit.state, order, audit.start, audit.end, failure_window)
+    return BuiltReport(audit, metrics, repo.root, notes + audit.notes)
+
+
+def render_report(extension: str, built: BuiltReport) -> str:
+    """One format of the report (md, json, csv, html)."""
+    if extension == "json":
+        from gitops_guard.formats import report_json as module
+    elif extension == "csv":
+        from gitops_guard.formats import report_csv as module  # type: ignore[no-redef]
+    elif extension == "html":
+        from gitops_guard.formats import report_html as module  # type: ignore[no-redef]
+    else:
+        from gitops_guard.formats import report_markdown as module  # type: ignore[no-redef]
+    return module.render(built.audit, built.metrics)
+
+
+def running_at(
+    path: Path,
+    moment: datetime.datetime,
+    environments: frozenset[str],
+    head: str = "HEAD",
+    progress: Callable[[int], None] | None = None,
+) -> list[Running]:
+    """What ran in each environment at an instant (the state after the last commit before it)."""
+    repo = GitRepository(path)
+    policy, _notes = today_policy(repo, head)
+    options = AuditOptions(until=moment, environments=environments, head=head)
+    return replay(repo, policy, options, progress).state
