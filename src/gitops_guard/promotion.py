@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gitops_guard.history import PromotionEvent, Step, updater_message, version_of
-from gitops_guard.model import Commit
 from gitops_guard.imageref import ImageRef
+from gitops_guard.model import Commit
 from gitops_guard.policy import EnvironmentPolicy, Policy
 
 LedgerKey = tuple[str | None, str | None, str]  # app, environment, repository
