@@ -18,7 +18,7 @@ from types import ModuleType
 from gitops_guard.engine import effective_severity, image_findings
 from gitops_guard.errors import GuardError
 from gitops_guard.gitio import GitRepository
-from gitops_guard.history import History, PromotionEvent, StateKey, Step, version_of
+from gitops_guard.history import PromotionEvent, StateKey, Step, version_of
 from gitops_guard.model import Commit, Finding, ImageUse, Location
 from gitops_guard.policy import POLICY_FILE, Policy, parse_policy
 from gitops_guard.promotion import Ledger, PromotionContext, is_rollback
@@ -264,43 +264,61 @@ def replay(
     today: Policy,
     options: AuditOptions,
     progress: Callable[[int], None] | None = None,
+    policy_bytes: bytes | None = None,
+    use_cache: bool = True,
 ) -> Audit:
-    """Replay the first-parent history of ``options.head`` into an audit."""
+    """Replay the first-parent history of ``options.head`` into an audit.
+
+    Steps come from the history cache where it has them (``.git/gitops-guard/``); the
+    state at the end is rebuilt from the events, so a cached run parses nothing.
+    """
+    from gitops_guard.cache import Replay
+
     head = repo.resolve(options.head)
     since_revision = repo.resolve(options.since_revision) if options.since_revision else None
     until_revision = repo.resolve(options.until_revision) if options.until_revision else None
-    history = History(repo, today)
+    runner = Replay(repo, today, policy_bytes, head, use_cache=use_cache)
     policies = PolicyHistory(repo, today, options.replay_current)
     ledger = Ledger()
     events: list[AuditEvent] = []
     last_change: dict[StateKey, tuple[datetime.datetime, str]] = {}
+    state: dict[StateKey, ImageUse] = {}
     inside = since_revision is None
     commits = 0
-    for commit in repo.log(["--first-parent", "--reverse", head]):
-        when = commit.committer.time
-        if options.until is not None and when > options.until:
-            break
-        step = history.apply(commit)
-        commits += 1
-        if progress is not None and commits % 500 == 0:
-            progress(commits)
-        policy = policies.before(commit)
-        findings, rollbacks = judge_step(step, ledger, policy)
-        for index, event in enumerate(step.events):
-            last_change[event.key] = (when, commit.sha)
-            if inside and (options.since is None or when >= options.since):
-                audited = audit_event(event, findings[index], index in rollbacks)
-                if options.wants(audited):
-                    events.append(audited)
-        policies.after(commit)
-        if commit.sha == since_revision:
-            inside = True
-        if commit.sha == until_revision:
-            break
-    state = _running(history.state, last_change, options, list(today.environments))
+    steps = runner.steps()
+    try:
+        for step in steps:
+            commit = step.commit
+            when = commit.committer.time
+            if options.until is not None and when > options.until:
+                break
+            commits += 1
+            if progress is not None and commits % 500 == 0:
+                progress(commits)
+            policy = policies.before(commit)
+            findings, rollbacks = judge_step(step, ledger, policy)
+            for index, event in enumerate(step.events):
+                last_change[event.key] = (when, commit.sha)
+                if event.new is None:
+                    state.pop(event.key, None)
+                else:
+                    state[event.key] = event.new
+                if inside and (options.since is None or when >= options.since):
+                    audited = audit_event(event, findings[index], index in rollbacks)
+                    if options.wants(audited):
+                        events.append(audited)
+            policies.after(commit)
+            if commit.sha == since_revision:
+                inside = True
+            if commit.sha == until_revision:
+                break
+    finally:
+        steps.close()
+        runner.close()
+    running = _running(state, last_change, options, list(today.environments))
     start = options.since or (events[0].time if events else None)
     end = options.until or (events[-1].time if events else None)
-    return Audit(events, state, today, head, commits, start, end, policies.notes)
+    return Audit(events, running, today, head, commits, start, end, policies.notes)
 
 
 def _running(

@@ -21,7 +21,7 @@ from gitops_guard.errors import GitError
 from gitops_guard.extract import extract
 from gitops_guard.files import is_yaml_path
 from gitops_guard.gitio import GitRepository
-from gitops_guard.history import History, PromotionEvent, Step, TreeSource, classify
+from gitops_guard.history import PromotionEvent, Step, TreeSource, classify
 from gitops_guard.imageref import ImageRef
 from gitops_guard.loader import load_yaml, location
 from gitops_guard.model import Commit, Finding, ImageUse, Location, Report
@@ -188,11 +188,17 @@ def judge(
     base = selected.base
     policy, base_policy_bytes = policy_at(repo, base)
 
-    history = History(repo, policy)
+    from gitops_guard.cache import Replay
+
     ledger = Ledger()
-    for step in history.replay(["--first-parent", "--reverse", base]):
-        for event in step.events:
-            ledger.record(event)
+    replay = Replay(repo, policy, base_policy_bytes, base)
+    try:
+        for step in replay.steps():
+            for event in step.events:
+                ledger.record(event)
+        history = replay.history()
+    finally:
+        replay.close()
     ctx = PromotionContext(policy, ledger, direct=direct, verify_signature=signature_verifier(repo))
 
     findings: list[Finding] = []

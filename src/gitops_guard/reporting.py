@@ -23,12 +23,12 @@ class BuiltReport:
     notes: list[str] = field(default_factory=list)
 
 
-def today_policy(repo: GitRepository, head: str) -> tuple[Policy, list[str]]:
+def today_policy(repo: GitRepository, head: str) -> tuple[Policy, bytes | None, list[str]]:
     """The policy whose layout maps paths to apps and environments: the head's."""
     data = repo.file_at(repo.resolve(head), POLICY_FILE)
     if data is None:
-        return default_policy(), [f"no {POLICY_FILE} at {head}; using the default layout"]
-    return parse_policy(data, f"{POLICY_FILE} at {head}"), []
+        return default_policy(), None, [f"no {POLICY_FILE} at {head}; using the default layout"]
+    return parse_policy(data, f"{POLICY_FILE} at {head}"), data, []
 
 
 def build_report(
@@ -39,8 +39,8 @@ def build_report(
 ) -> BuiltReport:
     """Replay the history and compute the metrics of the period."""
     repo = GitRepository(path)
-    policy, notes = today_policy(repo, options.head)
-    audit = replay(repo, policy, options, progress)
+    policy, policy_bytes, notes = today_policy(repo, options.head)
+    audit = replay(repo, policy, options, progress, policy_bytes)
     order = list(policy.environments) or sorted(
         {e.environment for e in audit.events if e.environment}
     )
@@ -70,6 +70,6 @@ def running_at(
 ) -> list[Running]:
     """What ran in each environment at an instant (the state after the last commit before it)."""
     repo = GitRepository(path)
-    policy, _notes = today_policy(repo, head)
+    policy, policy_bytes, _notes = today_policy(repo, head)
     options = AuditOptions(until=moment, environments=environments, head=head)
-    return replay(repo, policy, options, progress).state
+    return replay(repo, policy, options, progress, policy_bytes).state

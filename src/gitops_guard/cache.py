@@ -1,0 +1,267 @@
+"""An incremental cache of replayed history: SQLite under ``.git/gitops-guard/``.
+
+Replaying history is the slow part of `report`, `at` and `check`: every changed blob
+is parsed once. The cache keeps, per first-parent commit, what the replay found (the
+commit's metadata and its promotion events) so the next run reads only new commits.
+It is keyed by tool version and by the policy whose layout mapped the paths (today's,
+or the base's for `check`): when either changes, a new cache starts. A history that was
+rewritten is noticed (the cached commits are no longer a prefix) and replayed again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import sqlite3
+from collections.abc import Generator, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from gitops_guard import __version__
+from gitops_guard.gitio import GitRepository
+from gitops_guard.history import History, PromotionEvent, Step
+from gitops_guard.imageref import InvalidReference, parse_reference
+from gitops_guard.model import Commit, FileChange, ImageUse, Location, Person, Source
+from gitops_guard.policy import POLICY_FILE, Policy
+
+SCHEMA = 1
+
+
+def cache_key(policy_bytes: bytes | None) -> str:
+    """What a cache depends on: this tool's version and the policy that mapped paths."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}\0{SCHEMA}\0".encode())
+    digest.update(policy_bytes or b"(default policy)")
+    return digest.hexdigest()[:24]
+
+
+def _person(person: Person) -> list[Any]:
+    return [person.name, person.email, person.time.isoformat()]
+
+
+def _unperson(data: list[Any]) -> Person:
+    return Person(data[0], data[1], datetime.datetime.fromisoformat(data[2]))
+
+
+def _use(use: ImageUse | None) -> dict[str, Any] | None:
+    if use is None:
+        return None
+    return {
+        "l": [use.location.path, use.location.line, use.location.column],
+        "s": use.source.value,
+        "r": use.raw,
+        "a": use.app,
+        "e": use.environment,
+        "res": use.resource,
+        "c": use.container,
+    }
+
+
+def _unuse(data: dict[str, Any] | None) -> ImageUse | None:
+    if data is None:
+        return None
+    try:
+        reference = parse_reference(data["r"])
+        error = None
+    except InvalidReference as exc:
+        reference, error = None, exc.reason
+    return ImageUse(
+        Location(*data["l"]),
+        Source(data["s"]),
+        data["r"],
+        reference,
+        error,
+        data["a"],
+        data["e"],
+        data["res"],
+        data["c"],
+    )
+
+
+def encode_step(step: Step, keep_paths: Sequence[str]) -> str:
+    """A step as JSON: the commit (changes of ``keep_paths`` only) and its events."""
+    commit = step.commit
+    data = {
+        "sha": commit.sha,
+        "parents": list(commit.parents),
+        "author": _person(commit.author),
+        "committer": _person(commit.committer),
+        "message": commit.message,
+        "signature": commit.signature,
+        "changes": [
+            [c.path, c.old_blob, c.new_blob] for c in commit.changes if c.path in keep_paths
+        ],
+        "events": [
+            {
+                "k": list(event.key),
+                "o": _use(event.old),
+                "n": _use(event.new),
+                "ch": event.change,
+                "b": event.bot,
+                "pr": event.pr,
+            }
+            for event in step.events
+        ],
+    }
+    return json.dumps(data, separators=(",", ":"))
+
+
+def decode_step(text: str) -> Step:
+    """The step :func:`encode_step` wrote (its state is not kept: an empty dict)."""
+    data = json.loads(text)
+    commit = Commit(
+        data["sha"],
+        tuple(data["parents"]),
+        _unperson(data["author"]),
+        _unperson(data["committer"]),
+        data["message"],
+        data["signature"],
+        tuple(FileChange(*c) for c in data["changes"]),
+    )
+    events = [
+        PromotionEvent(
+            commit,
+            tuple(e["k"]),
+            _unuse(e["o"]),
+            _unuse(e["n"]),
+            e["ch"],
+            e["b"],
+            e["pr"],
+        )
+        for e in data["events"]
+    ]
+    return Step(commit, events, {})
+
+
+class HistoryCache:
+    """The steps of one first-parent history, in order, for one cache key."""
+
+    def __init__(self, git_dir: Path, key: str) -> None:
+        directory = git_dir / "gitops-guard"
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"history-{key}.sqlite"
+        self.connection = sqlite3.connect(self.path)
+        self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS steps "
+            "(seq INTEGER PRIMARY KEY, sha TEXT NOT NULL, data TEXT)"
+        )
+        self.connection.commit()
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def shas(self) -> list[str]:
+        """The cached commits, oldest first."""
+        return [row[0] for row in self.connection.execute("SELECT sha FROM steps ORDER BY seq")]
+
+    def prefix(self, chain: Sequence[str]) -> int:
+        """How many leading commits of ``chain`` the cache holds (drops the rest if it diverged)."""
+        cached = self.shas()
+        count = 0
+        for cached_sha, sha in zip(cached, chain, strict=False):
+            if cached_sha != sha:
+                break
+            count += 1
+        if count < len(cached):
+            # History was rewritten (or a different branch): forget what no longer applies.
+            self.connection.execute("DELETE FROM steps WHERE seq >= ?", (count,))
+            self.connection.commit()
+        return count
+
+    def steps(self, count: int) -> Iterator[Step]:
+        """The first ``count`` cached steps, oldest first, streamed."""
+        cursor = self.connection.execute(
+            "SELECT data FROM steps WHERE seq < ? ORDER BY seq", (count,)
+        )
+        for (text,) in cursor:
+            yield decode_step(text)
+
+    def add(self, seq: int, step: Step, keep_paths: Sequence[str]) -> None:
+        """Remember a step (committed in batches by :meth:`flush`)."""
+        self.connection.execute(
+            "INSERT OR REPLACE INTO steps (seq, sha, data) VALUES (?, ?, ?)",
+            (seq, step.commit.sha, encode_step(step, keep_paths)),
+        )
+
+    def flush(self) -> None:
+        self.connection.commit()
+
+
+def open_cache(git_dir: Path, policy_bytes: bytes | None) -> HistoryCache | None:
+    """The cache for this policy, or None when it cannot be used (read-only, disabled)."""
+    import os
+
+    if os.environ.get("GITOPS_GUARD_NO_CACHE"):
+        return None
+    try:
+        return HistoryCache(git_dir, cache_key(policy_bytes))
+    except (OSError, sqlite3.Error):
+        return None
+
+
+class Replay:
+    """The first-parent history of a commit, from the cache where it can, replayed after.
+
+    ``steps()`` yields every step oldest first; afterwards ``history()`` is a
+    :class:`~gitops_guard.history.History` positioned at the head, ready to apply more
+    commits (built from the head's tree when every step came from the cache).
+    """
+
+    def __init__(
+        self,
+        repo: GitRepository,
+        policy: Policy,
+        policy_bytes: bytes | None,
+        head: str,
+        *,
+        use_cache: bool = True,
+    ) -> None:
+        self.repo = repo
+        self.policy = policy
+        self.head = head
+        self.cache = open_cache(repo.git_dir, policy_bytes) if use_cache else None
+        self._history: History | None = None
+        self.cached = 0
+        self.replayed = 0
+
+    def steps(self) -> Generator[Step, None, None]:
+        """Every step of the first-parent chain of ``head``, oldest first."""
+        chain = self.repo.run("rev-list", "--first-parent", "--reverse", self.head).split()
+        cache = self.cache
+        count = cache.prefix(chain) if cache is not None else 0
+        if cache is not None:
+            for step in cache.steps(count):
+                self.cached += 1
+                yield step
+        if count == len(chain):
+            return
+        start = chain[count - 1] if count else None
+        history = History(self.repo, self.policy, start=start)
+        self._history = history
+        arguments = ["--first-parent", "--reverse"]
+        arguments.append(f"{start}..{self.head}" if start else self.head)
+        sequence = count
+        try:
+            for commit in self.repo.log(arguments):
+                step = history.apply(commit)
+                if cache is not None:
+                    cache.add(sequence, step, (POLICY_FILE,))
+                    if sequence % 2000 == 0:
+                        cache.flush()
+                sequence += 1
+                self.replayed += 1
+                yield step
+        finally:
+            if cache is not None:
+                cache.flush()
+
+    def history(self) -> History:
+        """A History positioned at ``head`` (after :meth:`steps` was consumed)."""
+        if self._history is None or self._history.head != self.head:
+            self._history = History(self.repo, self.policy, start=self.head)
+        return self._history
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
