@@ -738,6 +738,16 @@ def demo(directory: Path | None, traceback: bool) -> None:
     raise SystemExit(status)
 
 
+def _register_commands() -> None:
+    # Commands that live in their own modules (they import only click at module level).
+    from gitops_guard.cli_explain import explain
+
+    cli.add_command(explain)
+
+
+_register_commands()
+
+
 def _wants_traceback(argv: Sequence[str]) -> bool:
     return "--traceback" in argv or bool(os.environ.get("GITOPS_GUARD_TRACEBACK"))
 

@@ -1,0 +1,77 @@
+"""Shared builders for the Image Updater rule tests (GG201-GG210)."""
+
+from __future__ import annotations
+
+P = "argocd-image-updater.argoproj.io/"
+
+# Annotations start on line 7, keys in column 5; a value starts two columns after its key.
+FIRST_LINE = 7
+KEY_COLUMN = 5
+
+POLICY = """\
+version: 1
+layout:
+  - apps/{app}/overlays/{env}/**
+  - argocd/{app}-{env}.yaml
+environments:
+  dev: {}
+  staging: {from: dev}
+  prod:
+    from: staging
+    allow_prerelease: false
+    images:
+      tag_pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$'
+images:
+  forbidden_tags: [latest, main]
+annotations:
+  require_selection_rule: [prod]
+  require_git_write_back: [staging, prod]
+  forbidden_strategies:
+    prod: [newest-build, alphabetical]
+image_updater:
+  version: "{version}"
+"""
+
+
+def policy(version: str = "1.3") -> str:
+    """The test policy for one Image Updater version."""
+    return POLICY.replace("{version}", version)
+
+
+def value_column(key: str) -> int:
+    """The column of a plain value written as ``<key>: <value>`` at KEY_COLUMN."""
+    return KEY_COLUMN + len(key) + 2
+
+
+def application(
+    *annotations: str,
+    env: str = "dev",
+    name: str = "api",
+    extra_metadata: str = "",
+    namespace: str = "argocd",
+) -> dict[str, str]:
+    """One Application file ``argocd/<name>-<env>.yaml`` with the given annotation lines."""
+    body = "".join(f"    {line}\n" for line in annotations)
+    text = (
+        "apiVersion: argoproj.io/v1alpha1\n"
+        "kind: Application\n"
+        "metadata:\n"
+        f"  name: {name}-{env}\n"
+        f"  namespace: {namespace}\n"
+        f"  annotations:\n{body}{extra_metadata}"
+        "spec:\n"
+        "  source:\n"
+        "    repoURL: https://git.example.com/acme/gitops.git\n"
+        f"    path: apps/{name}/overlays/{env}\n"
+    )
+    return {f"argocd/{name}-{env}.yaml": text}
+
+
+def git() -> str:
+    """A write-back line that satisfies require_git_write_back."""
+    return f"{P}write-back-method: git"
+
+
+def rule_text() -> str:
+    """A selection-rule line that satisfies require_selection_rule."""
+    return 'gitops-guard.io/selection-rule: "patch releases of 1.4"'
