@@ -216,6 +216,8 @@ def test_demo_builds_the_sample_and_prints_the_inventory(
     assert "$ gitops-guard images" in out
     assert "$ gitops-guard validate" in out
     assert "[GG104 registry-not-allowed] quay.io/prometheus/statsd-exporter" in out
+    assert "$ gitops-guard explain" in out
+    assert "selected  1.5.0" in out
     assert "apps/api/overlays/prod/kustomization.yaml:8:13" in out
     log = subprocess.run(
         ["git", "log", "--format=%an|%s"],

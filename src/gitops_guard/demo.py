@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from gitops_guard.policy import Policy
 from gitops_guard.sample import build_sample_repository
 
 
@@ -29,6 +30,12 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> int:
     report = run_rules(inventory, workspace.policy)
     echo(text.render(report).rstrip("\n"))
 
+    echo(
+        "\n$ gitops-guard explain --app argocd/api-dev.yaml "
+        "--tags 1.4.0,1.5.0,1.5.1-rc.1,2.0.0,latest --running-tag 1.4.0"
+    )
+    echo(_explain_text(target, workspace.policy))
+
     from gitops_guard.check import run_check
     from gitops_guard.formats import plan
     from gitops_guard.gitio import GitRepository
@@ -40,3 +47,22 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> int:
 
     echo(f"\nExplore it yourself: cd {target} && git log --oneline && gitops-guard validate")
     return 0
+
+
+def _explain_text(root: Path, policy: Policy) -> str:
+    """What Image Updater would pick for the sample's api-dev Application."""
+    from gitops_guard.explain import (
+        choose_target,
+        explain,
+        override,
+        parse_tags_option,
+        targets_from_file,
+    )
+    from gitops_guard.formats import explain_text
+
+    path = "argocd/api-dev.yaml"
+    data = (root / path).read_bytes()
+    targets = targets_from_file(path, data, policy.updater_version, {}, policy.layout.place)
+    target = override(choose_target(targets, None), running_tag="1.4.0")
+    tags = parse_tags_option("1.4.0,1.5.0,1.5.1-rc.1,2.0.0,latest")
+    return explain_text.render(explain(target, tags)).rstrip("\n")
