@@ -55,6 +55,7 @@ class AuditEvent:
     path: str
     line: int
     initial: bool = False  # made by the repository's first commit: setup, not a promotion
+    trailers: tuple[tuple[str, str], ...] = ()  # the commit's trailers (Rollback: INC-42)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +257,7 @@ def audit_event(event: PromotionEvent, findings: list[Finding], rollback: bool) 
         path=event.use.location.path,
         line=event.use.location.line,
         initial=not commit.parents,
+        trailers=tuple(commit.trailers().items()),
     )
 
 

@@ -19,7 +19,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def _group_row(group: Group) -> list[str]:
+def group_row(group: Group) -> list[str]:
     data = group.summary()
     lead = data["lead_time_hours"]
     restore = data["time_to_restore_hours"]
@@ -91,11 +91,11 @@ def render(audit: Audit, metrics: Metrics) -> str:
         "",
         "## Metrics by environment",
         "",
-        *_table(METRIC_HEADER, [_group_row(g) for g in metrics.environments]),
+        *_table(METRIC_HEADER, [group_row(g) for g in metrics.environments]),
         "",
         "## Metrics by app",
         "",
-        *_table(METRIC_HEADER, [_group_row(g) for g in metrics.apps]),
+        *_table(METRIC_HEADER, [group_row(g) for g in metrics.apps]),
         "",
         "## What runs now",
         "",
