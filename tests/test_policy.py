@@ -222,8 +222,12 @@ def test_a_policy_that_passed_the_schema_once_skips_jsonschema_next_time(tmp_pat
         f"load_policy_file(Path({str(policy)!r}), cache_dir=Path({str(cache)!r})); "
         "print('jsonschema' in sys.modules)"
     )
-    first = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
-    second = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    first = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
+    second = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    )
     assert (first.stdout.strip(), second.stdout.strip()) == ("True", "False")
     policy.write_text(FULL.replace("soak: 24h", "soak: 1 day"))
     from gitops_guard.policy import load_policy_file

@@ -144,14 +144,24 @@ def promotion_history(promotion_repo) -> Path:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
-def test_the_commit_msg_hook_wants_the_rollback_trailer(promotion_history: Path, pre_commit_home: Path) -> None:
+def test_the_commit_msg_hook_wants_the_rollback_trailer(
+    promotion_history: Path, pre_commit_home: Path
+) -> None:
     from tests.integration.promotion_repo import overlay
 
-    (promotion_history / "apps/api/overlays/staging/kustomization.yaml").write_text(overlay("1.0.1"))
+    (promotion_history / "apps/api/overlays/staging/kustomization.yaml").write_text(
+        overlay("1.0.1")
+    )
     git(promotion_history, "add", "-A")
     message = promotion_history / "MSG"
     message.write_text("Put the previous api back in staging\n")
-    args = ["gitops-guard-commit-msg", "--hook-stage", "commit-msg", "--commit-msg-filename", str(message)]
+    args = [
+        "gitops-guard-commit-msg",
+        "--hook-stage",
+        "commit-msg",
+        "--commit-msg-filename",
+        str(message),
+    ]
     refused = framework(promotion_history, pre_commit_home, *args)
     assert refused.returncode == 1, refused.stdout
     assert "[GG302 unmarked-downgrade]" in refused.stdout
