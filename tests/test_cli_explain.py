@@ -235,8 +235,8 @@ def test_the_repository_resource_and_the_policy_version(run: Run, tmp_path: Path
     ("args", "message"),
     [
         (
-            ("--image", "r.io/a", "--registry"),
-            "--registry is not available until the supply-chain gates land",
+            ("--image", "r.io/a", "--registry", "--tags", "1"),
+            "--tags and --registry exclude each other",
         ),
         (("--tags", "1.0"), "explain needs --app FILE or --image IMAGE"),
         (("--image", "r.io/a"), "explain needs the tags to choose from"),
@@ -324,4 +324,4 @@ def test_through_main(
     assert main(["explain", "--image", "r.io/a:latest", "--tags", "1.2.0"]) == 2
     err = capsys.readouterr().err
     assert "gitops-guard: error: Image Updater would report an error for r.io/a" in err
-    assert main(["explain", "--image", "r.io/a", "--registry"]) == 2
+    assert main(["explain", "--image", "r.io/a", "--registry", "--tags", "1"]) == 2

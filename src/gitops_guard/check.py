@@ -159,12 +159,12 @@ def run_check(
     *,
     direct: bool = False,
     today: datetime.date | None = None,
+    offline: bool = False,
 ) -> CheckResult:
-    """Judge ``base..head``: static checks on changed files plus promotion and commit rules."""
+    """Judge ``base..head``: static checks on changed files, promotion, commit and supply rules."""
     refuse_shallow(repo)
-    return judge(
-        repo, revision_range(repo, base_revision, head_revision), direct=direct, today=today
-    )
+    selected = revision_range(repo, base_revision, head_revision)
+    return judge(repo, selected, direct=direct, today=today, supply=True, offline=offline)
 
 
 def refuse_shallow(repo: GitRepository) -> None:
@@ -183,8 +183,10 @@ def judge(
     *,
     direct: bool = False,
     today: datetime.date | None = None,
+    supply: bool = False,
+    offline: bool = False,
 ) -> CheckResult:
-    """Judge a range by the policy of its base."""
+    """Judge a range by the policy of its base (with the supply-chain gates when ``supply``)."""
     base = selected.base
     policy, base_policy_bytes = policy_at(repo, base)
 
@@ -227,6 +229,20 @@ def judge(
     paths = sorted(p for p in changed if is_yaml_path(p) and source.is_file(p))
     inventory = extract(source, policy, paths)
     base_source = TreeSource(repo, repo.tree(base))
+    if supply:
+        from gitops_guard.cli_supply import supply_findings
+
+        # Keys and the trusted root are read at the base: a change cannot bring its own key.
+        findings.extend(
+            supply_findings(
+                inventory,
+                policy,
+                repo.root,
+                offline=offline,
+                source=source,
+                read_trusted=base_source.read,
+            )
+        )
 
     def suppression_allowed(finding: Finding, suppression: InlineSuppression) -> bool:
         env = policy.environment(finding.environment)

@@ -268,6 +268,12 @@ def _emit_report(
     default=None,
     help="Record today's findings in FILE (then exit 0).",
 )
+@click.option("--supply-chain", is_flag=True, help="Also run the supply-chain gates GG501-GG506.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="No network: gates that need the registry are reported as not checked.",
+)
 @traceback_option
 def validate(
     paths: tuple[str, ...],
@@ -280,6 +286,8 @@ def validate(
     reports: list[tuple[str, Path]],
     baseline: Path | None,
     write_baseline: Path | None,
+    supply_chain: bool,
+    offline: bool,
     traceback: bool,
 ) -> None:
     """Check manifests against the policy: the given files, or the whole repository.
@@ -303,7 +311,12 @@ def validate(
         for message in selection.refused + selection.skipped:
             click.echo(f"gitops-guard: {message}", err=True)
     inventory = extract(workspace.source, workspace.policy, selected)
-    report = run_rules(inventory, workspace.policy, baseline=known)
+    extra = []
+    if supply_chain:
+        from gitops_guard.cli_supply import supply_findings
+
+        extra = supply_findings(inventory, workspace.policy, workspace.root, offline=offline)
+    report = run_rules(inventory, workspace.policy, baseline=known, extra=extra)
     if write_baseline is not None:
         from gitops_guard.output import write_atomically
 
@@ -326,6 +339,11 @@ def validate(
     help="The range is pushed straight to a protected branch, not merged through a PR.",
 )
 @click.option(
+    "--offline",
+    is_flag=True,
+    help="No network: supply-chain gates are reported as not checked.",
+)
+@click.option(
     "--repo",
     "-C",
     "repo",
@@ -339,6 +357,7 @@ def check(
     base: str,
     head: str,
     direct: bool,
+    offline: bool,
     repo: Path | None,
     output_format: str,
     output: Path | None,
@@ -353,7 +372,9 @@ def check(
     from gitops_guard.check import run_check
     from gitops_guard.gitio import GitRepository
 
-    result = run_check(GitRepository(repo or Path.cwd()), base, head, direct=direct)
+    result = run_check(
+        GitRepository(repo or Path.cwd()), base, head, direct=direct, offline=offline
+    )
     _emit_report(result.report, output_format, output, fail_on, reports, result)
 
 
@@ -741,8 +762,10 @@ def demo(directory: Path | None, traceback: bool) -> None:
 def _register_commands() -> None:
     # Commands that live in their own modules (they import only click at module level).
     from gitops_guard.cli_explain import explain
+    from gitops_guard.cli_supply import pin
 
     cli.add_command(explain)
+    cli.add_command(pin)
 
 
 _register_commands()

@@ -128,7 +128,7 @@ def explain(
             from gitops_guard.explain import target_from_options
 
             target = target_from_options(image, version=version, **options)
-        tag_list = _tags(tags, tags_file)
+        tag_list = _registry_tags(target, workspace, repo) if registry else _tags(tags, tags_file)
     except ExplainError as exc:
         raise GuardError(exc.message, exc.hint) from None
     result = run_explain(target, tag_list)
@@ -158,11 +158,6 @@ def _check_usage(
 ) -> None:
     from gitops_guard.errors import GuardError
 
-    if registry:
-        raise GuardError(
-            "--registry is not available until the supply-chain gates land",
-            "give the tags with --tags T1,T2,... or --tags-file FILE",
-        )
     if app_file is None and image is None:
         raise GuardError(
             "explain needs --app FILE or --image IMAGE",
@@ -172,13 +167,16 @@ def _check_usage(
         raise GuardError("--app and --image exclude each other; give one of them")
     if alias is not None and app_file is None:
         raise GuardError("--alias chooses an image of --app FILE; with --image write alias=image")
-    if tags is None and tags_file is None:
+    given = [name for name, value in (("--tags", tags), ("--tags-file", tags_file)) if value]
+    if registry:
+        given.append("--registry")
+    if not given:
         raise GuardError(
             "explain needs the tags to choose from",
-            "give --tags T1,T2,... or --tags-file FILE (one tag a line, or JSON)",
+            "give --tags T1,T2,..., --tags-file FILE (one tag a line, or JSON) or --registry",
         )
-    if tags is not None and tags_file is not None:
-        raise GuardError("--tags and --tags-file exclude each other; give one of them")
+    if len(given) > 1:
+        raise GuardError(f"{' and '.join(given)} exclude each other; give one of them")
 
 
 def _workspace(repo: Path | None, policy_file: Path | None) -> Workspace:
@@ -199,6 +197,22 @@ def _version(updater_version: str | None, workspace: Workspace | None) -> str:
     except ValueError as exc:
         raise GuardError(f"--updater-version: {exc}") from None
     return updater_version.strip().removeprefix("v")
+
+
+def _registry_tags(target: Target, workspace: Workspace | None, repo: Path | None) -> list[TagInfo]:
+    """The repository's tags from its registry, with creation dates where they matter."""
+    import json
+
+    from gitops_guard.cli_supply import registry_tags
+    from gitops_guard.explain import parse_tags_text
+    from gitops_guard.selection import resolve_strategy
+
+    if workspace is None:
+        workspace = _workspace(repo, None)
+    strategy = resolve_strategy(target.settings.strategy)
+    dated = strategy.name in ("newest-build", "digest")
+    records = registry_tags(target.image, workspace.policy, workspace.root, created=dated)
+    return parse_tags_text(json.dumps(records), "the registry")
 
 
 def _tags(tags: str | None, tags_file: Path | None) -> list[TagInfo]:

@@ -35,6 +35,10 @@ def effective_severity(policy: Policy, rule: ModuleType) -> Severity | None:
     return Severity(setting)
 
 
+def _overridden(policy: Policy, rule: ModuleType | None) -> bool:
+    return rule is not None and (rule.ID in policy.severity or rule.NAME in policy.severity)
+
+
 def _canonical(name: str) -> str | None:
     rule = find(name)
     return rule.ID if rule is not None else None
@@ -111,6 +115,10 @@ def run_rules(
         severity = effective_severity(policy, module) if module is not None else Severity.ERROR
         if severity is None:
             continue
+        if finding.severity is not None and not _overridden(policy, module):
+            # A rule that decides its own severity per finding (GG506 follows the policy's
+            # on_unreachable) keeps it, unless the policy's severity: names the rule.
+            severity = finding.severity
         finding = replace(finding, severity=severity)
         match = _suppression_for(finding, covered)
         if match is not None and suppressions_allowed(finding, match):

@@ -39,6 +39,12 @@ from gitops_guard.rules import (
     gg307_policy_loosened,
     gg401_vague_automated_message,
     gg402_unsigned_commit,
+    gg501_tag_missing,
+    gg502_digest_moved,
+    gg503_signature_invalid,
+    gg504_vulnerabilities,
+    gg505_provenance,
+    gg506_registry_unreachable,
 )
 from gitops_guard.rules.base import (
     COMMIT_SCOPE,
@@ -78,6 +84,12 @@ RULES: tuple[ModuleType, ...] = (
     gg307_policy_loosened,
     gg401_vague_automated_message,
     gg402_unsigned_commit,
+    gg501_tag_missing,
+    gg502_digest_moved,
+    gg503_signature_invalid,
+    gg504_vulnerabilities,
+    gg505_provenance,
+    gg506_registry_unreachable,
 )
 IMAGE_RULES: tuple[ModuleType, ...] = tuple(r for r in RULES if r.SCOPE == IMAGE_SCOPE)
 INVENTORY_RULES: tuple[ModuleType, ...] = tuple(r for r in RULES if r.SCOPE == INVENTORY_SCOPE)

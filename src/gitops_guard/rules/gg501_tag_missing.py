@@ -1,0 +1,27 @@
+"""Tag does not exist in the registry.
+
+The registry gate (`supply_chain.registry`) asks the registry for every image deployed
+in the environments it lists (a HEAD request, no pull). A tag that the registry does not
+know would leave Argo CD unable to pull the image: it was never pushed, was deleted,
+or is misspelled. An image pinned by digest only must exist by that digest.
+
+Runs in `check` and `pre-push`, and in `validate --supply-chain`; with `--offline` it is
+reported as not checked (GG506), never as passed.
+
+Failing (the registry has 1.4.2 but not 1.4.3)::
+
+    image: registry.example.com/team/api:1.4.3
+
+Passing::
+
+    image: registry.example.com/team/api:1.4.2
+"""
+
+from gitops_guard.model import Severity
+
+ID = "GG501"
+NAME = "tag-missing"
+SEVERITY = Severity.ERROR
+# Supply-chain findings come from gitops_guard.supply.gates (network and reports), not
+# from a per-use check function; the scope keeps them out of the static rule loops.
+SCOPE = "supply"

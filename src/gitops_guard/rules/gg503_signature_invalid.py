@@ -1,0 +1,40 @@
+"""Signature missing, or not valid for any trusted key or identity.
+
+With `supply_chain.signatures`, every image deployed in the listed environments must
+carry a cosign signature over its digest from a trusted signer:
+
+* key-based: a `sha256-<hex>.sig` tag (cosign's layout) whose payload names the image
+  digest and whose signature verifies with one of `keys` (PEM public keys: ECDSA
+  P-256/384/521, RSA, Ed25519); a Rekor bundle on it is checked too when a
+  `trusted_root` is configured;
+* keyless: a Fulcio certificate that chains to `trusted_root` (a Sigstore
+  `trusted_root.json`), logged in Rekor, whose identity and issuer match one of
+  `identities` (`*` wildcards), either on a `.sig` tag or in a Sigstore bundle
+  attached as an OCI referrer (cosign v3; the referrers API, else the fallback tag).
+
+Policy::
+
+    supply_chain:
+      signatures:
+        environments: [prod]
+        keys: [keys/cosign.pub]
+        trusted_root: keys/trusted_root.json
+        identities:
+          - {issuer: "https://token.actions.githubusercontent.com",
+             subject: "https://github.com/acme/*"}
+
+Failing (no signature, or signed by another key)::
+
+    image: registry.example.com/team/api:1.4.2@sha256:4f4f…   # not signed
+
+Passing::
+
+    image: registry.example.com/team/api:1.4.2@sha256:4f4f…   # cosign sign --key cosign.key
+"""
+
+from gitops_guard.model import Severity
+
+ID = "GG503"
+NAME = "signature-invalid"
+SEVERITY = Severity.ERROR
+SCOPE = "supply"  # findings come from gitops_guard.supply.gates

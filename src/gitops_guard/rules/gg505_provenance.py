@@ -1,0 +1,36 @@
+"""Provenance missing, or built from a source, ref or builder the policy does not allow.
+
+With `supply_chain.provenance`, an image deployed in the listed environments needs a
+signed SLSA provenance statement (v0.2 or v1) whose subject is the image digest: a
+cosign `.att` attestation or a Sigstore bundle (GitHub artifact attestations). The
+statement must say it was built from one of `source_repositories`, from a ref matching
+`refs` (the release line: `refs/heads/main`, `refs/tags/v*`) and by one of `builders`.
+For keyless provenance the certificate's values are used (source repository and ref
+from Fulcio's extensions, the builder from the signer's identity), because the CI's
+OIDC token vouches for them. Signers are trusted through `supply_chain.signatures`
+(`keys`, `trusted_root`).
+
+Policy::
+
+    supply_chain:
+      provenance:
+        environments: [prod]
+        source_repositories: ["github.com/acme/*"]
+        refs: ["refs/heads/main", "refs/tags/v*"]
+        builders: ["https://github.com/slsa-framework/slsa-github-generator/*"]
+
+Failing (built from a feature branch)::
+
+    image: registry.example.com/team/api:1.5.0-rc1@sha256:77aa…   # ref refs/heads/feature/x
+
+Passing (built by the SLSA generator from tag v1.4.2)::
+
+    image: registry.example.com/team/api:1.4.2@sha256:4f4f…       # ref refs/tags/v1.4.2
+"""
+
+from gitops_guard.model import Severity
+
+ID = "GG505"
+NAME = "provenance"
+SEVERITY = Severity.ERROR
+SCOPE = "supply"  # findings come from gitops_guard.supply.gates
