@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import subprocess
 from pathlib import Path
 
@@ -212,3 +213,41 @@ def test_unknown_revisions_and_non_repositories_are_clear_errors(tmp_path: Path)
     )
     with pytest.raises(GitError, match="unknown revision 'main~3'"):
         GitRepository(tmp_path / "r").resolve("main~3")
+
+
+def test_a_non_linear_range_moves_between_trees_without_rebuilding(
+    sample: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "branchy"
+    subprocess.run(["git", "clone", "-q", str(sample), str(work)], check=True)
+    env = {**os.environ, **GIT_ENV}
+
+    def commit(path: str, old: str, new: str, message: str) -> None:
+        target = work / path
+        target.write_text(target.read_text().replace(old, new))
+        subprocess.run(["git", "commit", "-qam", message], cwd=work, check=True, env=env)
+
+    subprocess.run(
+        ["git", "checkout", "-q", "-b", "feature", "HEAD~3"], cwd=work, check=True, env=env
+    )
+    commit("apps/web/overlays/dev/kustomization.yaml", '"2.4.0"', '"2.5.0"', "web 2.5.0 in dev")
+    commit("charts/worker/values-dev.yaml", '"0.10.0"', '"0.11.0"', "worker 0.11.0 in dev")
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=work, check=True, env=env)
+    subprocess.run(
+        ["git", "merge", "-q", "--no-ff", "-m", "Merge pull request #7", "feature"],
+        cwd=work,
+        check=True,
+        env=env,
+    )
+    repo = GitRepository(work)
+    policy = load_policy_file(work / ".gitops-guard.yaml")
+    history = History(repo, policy, start=repo.resolve("HEAD~5"))
+    moves = 0
+    for step in history.apply_all(repo.log(["--reverse", "--topo-order", "HEAD~5..HEAD"])):
+        fresh = effective(extract(TreeSource(repo, repo.tree(step.commit.sha)), policy).uses)
+        assert {k: u.raw for k, u in step.state.items()} == {k: u.raw for k, u in fresh.items()}
+        moves += 1
+    expected = subprocess.run(
+        ["git", "rev-list", "--count", "HEAD~5..HEAD"], cwd=work, capture_output=True, text=True
+    ).stdout
+    assert moves == int(expected)

@@ -243,8 +243,7 @@ class Replay:
         arguments.append(f"{start}..{self.head}" if start else self.head)
         sequence = count
         try:
-            for commit in self.repo.log(arguments):
-                step = history.apply(commit)
+            for step in history.apply_all(self.repo.log(arguments)):
                 if cache is not None:
                     cache.add(sequence, step, (POLICY_FILE,))
                     if sequence % 2000 == 0:

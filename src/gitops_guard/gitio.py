@@ -25,6 +25,60 @@ _SIGNATURE_KINDS = (
 )
 
 
+# Requests written before reading answers: 1,000 object ids stay well inside a pipe
+# buffer, so writing them never waits on git, which waits on us to read.
+_BATCH = 1000
+
+
+class BlobBatch:
+    """One ``git cat-file --batch`` process answering many requests per round trip."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self.process = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=git_dir,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+    def fetch(self, shas: Sequence[str]) -> dict[str, bytes]:
+        """The bytes of many blobs; writing every request before reading keeps git busy
+        instead of waiting on one request at a time."""
+        found: dict[str, bytes] = {}
+        for start in range(0, len(shas), _BATCH):
+            found.update(self._fetch(shas[start : start + _BATCH]))
+        return found
+
+    def _fetch(self, shas: Sequence[str]) -> dict[str, bytes]:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None
+        assert stdout is not None
+        stdin.write("".join(f"{sha}\n" for sha in shas).encode())
+        stdin.flush()
+        found: dict[str, bytes] = {}
+        for sha in shas:
+            header = stdout.readline().split()
+            if len(header) != 3:
+                continue  # "<sha> missing": not in this repository
+            data = stdout.read(int(header[2]))
+            stdout.read(1)  # the newline after each object
+            found[sha] = data
+        return found
+
+    def __enter__(self) -> BlobBatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
 class GitRepository:
     """A repository (work tree or bare) to read revisions, history and blobs from."""
 
@@ -80,6 +134,10 @@ class GitRepository:
         data: bytes = self.repo.odb.stream(bytes.fromhex(sha)).read()
         return data
 
+    def blob_batch(self) -> BlobBatch:
+        """A ``cat-file --batch`` process for reading many blobs per round trip (close it)."""
+        return BlobBatch(self.git_dir)
+
     def tree(self, commit: str) -> dict[str, str]:
         """Every regular file of a commit: path → blob id (symlinks and submodules left out)."""
         if commit == ZERO:
@@ -94,6 +152,16 @@ class GitRepository:
             if kind == "blob" and mode != "120000":
                 files[path] = sha
         return files
+
+    def tree_diff(self, old: str, new: str) -> list[FileChange]:
+        """What changes from one commit's tree to another's (any two commits)."""
+        output = self.run("diff-tree", "-r", "-z", "--no-renames", old, new)
+        tokens = output.split("\0")
+        return [
+            _change(meta, path)
+            for meta, path in zip(tokens[0::2], tokens[1::2], strict=False)
+            if meta.startswith(":")
+        ]
 
     def file_at(self, commit: str, path: str) -> bytes | None:
         """A file's bytes at a commit, or None when it does not exist there."""

@@ -16,10 +16,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from gitops_guard.extract import Extraction, UnitKey
-from gitops_guard.files import OutsideRepository
-from gitops_guard.gitio import GitRepository
+from gitops_guard.files import OutsideRepository, is_yaml_path
+from gitops_guard.gitio import BlobBatch, GitRepository
 from gitops_guard.imageref import ImageRef
-from gitops_guard.model import Commit, ImageUse, Source
+from gitops_guard.model import Commit, FileChange, ImageUse, Source
 from gitops_guard.policy import Policy
 from gitops_guard.versions import change_kind, try_parse_version
 from gitops_guard.wildcard import glob_matches
@@ -46,6 +46,7 @@ class TreeSource:
         for path in blobs:
             self._count(path, 1)
         self._listing: list[str] | None = None
+        self.prefetched: dict[str, bytes] = {}  # blobs read ahead by History.apply_all
 
     def _count(self, path: str, delta: int) -> None:
         directory = posixpath.dirname(path)
@@ -76,7 +77,8 @@ class TreeSource:
         blob = self.blobs.get(path)
         if blob is None:
             raise OutsideRepository(f"{path} is not a file at this revision")
-        return self.repo.read_blob(blob)
+        data = self.prefetched.get(blob)
+        return data if data is not None else self.repo.read_blob(blob)
 
     def is_file(self, path: str) -> bool:
         return path in self.blobs
@@ -292,9 +294,30 @@ class History:
         """Move the tree to ``commit`` and return the events it made."""
         parent = commit.parents[0] if commit.parents else None
         if parent != self.head:
-            self.reset(parent)
+            self.move_to(parent)
+        before, touched = self._advance(commit.changes)
+        events = self._diff(commit, before, touched)
+        self.head = commit.sha
+        return Step(commit, events, self.state)
+
+    def move_to(self, commit: str | None) -> None:
+        """Bring the tree to another commit without events (a range that is not linear).
+
+        One ``git diff-tree`` gives what differs; only that is extracted again, where
+        rebuilding the tree from scratch would parse every file.
+        """
+        if commit is None or self.head is None:
+            self.reset(commit)
+            return
+        self._advance(self.repo.tree_diff(self.head, commit))
+        self.head = commit
+
+    def _advance(
+        self, changes: Iterable[FileChange]
+    ) -> tuple[dict[StateKey, ImageUse], set[StateKey]]:
+        """Apply file changes; returns the state before for the keys they touched."""
         changed = []
-        for change in commit.changes:
+        for change in changes:
             self.source.set(change.path, change.new_blob)
             changed.append(change.path)
         touched: set[StateKey] = set()
@@ -308,9 +331,7 @@ class History:
                 self.state[key] = _winner(units)
             else:
                 self.state.pop(key, None)
-        events = self._diff(commit, before, touched)
-        self.head = commit.sha
-        return Step(commit, events, self.state)
+        return before, touched
 
     def _diff(
         self, commit: Commit, before: dict[StateKey, ImageUse], touched: set[StateKey]
@@ -340,5 +361,32 @@ class History:
 
     def replay(self, arguments: Sequence[str]) -> Iterator[Step]:
         """Apply every commit ``git log`` lists (give ``--reverse``) and yield the steps."""
-        for commit in self.repo.log(arguments):
-            yield self.apply(commit)
+        yield from self.apply_all(self.repo.log(arguments))
+
+    def apply_all(self, commits: Iterable[Commit], chunk: int = 256) -> Iterator[Step]:
+        """Apply commits in order, reading the blobs of each chunk in one round trip."""
+        batch = self.repo.blob_batch()
+        try:
+            pending: list[Commit] = []
+            for commit in commits:
+                pending.append(commit)
+                if len(pending) >= chunk:
+                    yield from self._apply_chunk(batch, pending)
+                    pending = []
+            yield from self._apply_chunk(batch, pending)
+        finally:
+            batch.close()
+
+    def _apply_chunk(self, batch: BlobBatch, commits: list[Commit]) -> Iterator[Step]:
+        wanted = [
+            change.new_blob
+            for commit in commits
+            for change in commit.changes
+            if change.new_blob and is_yaml_path(change.path)
+        ]
+        self.source.prefetched.update(batch.fetch(list(dict.fromkeys(wanted))))
+        try:
+            for commit in commits:
+                yield self.apply(commit)
+        finally:
+            self.source.prefetched.clear()

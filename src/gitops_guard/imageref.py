@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -60,6 +61,7 @@ _ALGORITHM_RE = re.compile("[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*"
 _ENCODED_RE = re.compile("[0-9A-Fa-f]{32,}")
 _LOWER_HEX_RE = re.compile("[0-9a-f]+")
 _IMAGE_ID_RE = re.compile("[0-9a-f]{64}")
+_WHITESPACE_RE = re.compile(r"\s")
 _SEPARATOR_RUN_RE = re.compile("[._-]+")
 
 _PATH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -159,6 +161,12 @@ def parse_reference(raw: str) -> ImageRef:
     """
     if not isinstance(raw, str):
         raise TypeError(f"image reference must be a string, not {type(raw).__name__}")
+    # History replays meet the same references over and over; results are immutable.
+    return _parse_cached(raw)
+
+
+@lru_cache(maxsize=8192)
+def _parse_cached(raw: str) -> ImageRef:
     problem = _surface_problem(raw)
     if problem is not None:
         raise InvalidReference(raw, problem)
@@ -205,7 +213,7 @@ def _surface_problem(raw: str) -> str | None:
     """Problems visible before any splitting (all of them are rejected upstream too)."""
     if not raw:
         return "reference is empty"
-    if any(ch.isspace() for ch in raw):
+    if _WHITESPACE_RE.search(raw):
         return "reference contains whitespace"
     if "://" in raw:
         return "a URL scheme (such as 'https://') is not part of an image reference"

@@ -50,15 +50,14 @@ def build_report(
 
 def render_report(extension: str, built: BuiltReport) -> str:
     """One format of the report (md, json, csv, html)."""
-    if extension == "json":
-        from gitops_guard.formats import report_json as module
-    elif extension == "csv":
-        from gitops_guard.formats import report_csv as module  # type: ignore[no-redef]
-    elif extension == "html":
-        from gitops_guard.formats import report_html as module  # type: ignore[no-redef]
-    else:
-        from gitops_guard.formats import report_markdown as module  # type: ignore[no-redef]
-    return module.render(built.audit, built.metrics)
+    import importlib
+
+    name = {"json": "report_json", "csv": "report_csv", "html": "report_html"}.get(
+        extension, "report_markdown"
+    )
+    module = importlib.import_module(f"gitops_guard.formats.{name}")
+    text: str = module.render(built.audit, built.metrics)
+    return text
 
 
 def running_at(

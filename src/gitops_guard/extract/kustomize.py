@@ -126,6 +126,7 @@ class KustomizeGraph:
         else:
             self._read_related(focus)
         self.roots: list[str] = []
+        self._root_set: set[str] = set()
         self.owned: set[str] = set()
         self._built: dict[str, list[ContainerImage]] = {}
         self._reach: dict[str, set[str]] = {}
@@ -192,6 +193,7 @@ class KustomizeGraph:
                 if resource in self.kustomizations:
                     included.add(resource)
         self.roots = sorted(p for p in self.kustomizations if p not in included)
+        self._root_set = set(self.roots)
         self._reach = {}
         self._reached_by = {}
         for path in self.kustomizations:
@@ -208,8 +210,8 @@ class KustomizeGraph:
         may differ; otherwise only the changed kustomizations are read again. Builds
         of kustomizations that reach a changed file are dropped.
         """
-        old_reach = {root: self.reach(root) for root in self.roots}
         if structural:
+            old_reach = self._root_reach()
             self._by_directory = {}
             for path in sorted(self.fileset):
                 if posixpath.basename(path) in KUSTOMIZATION_NAMES:
@@ -238,10 +240,16 @@ class KustomizeGraph:
         for path in stale:
             self._built.pop(path, None)
         if reshaped:
+            old_reach = self._root_reach()
             self._built = {}
             self._structure()
             return self._reshaped_roots(old_reach, changed)
-        return {root for root in self.roots if root in stale}
+        # The common case (an overlay's newTag changed): only what reaches the change.
+        return {path for path in stale if path in self._root_set}
+
+    def _root_reach(self) -> dict[str, set[str]]:
+        """What every root reached before a change (the memo still holds the old answers)."""
+        return {root: self._reach.get(root) or self.reach(root) for root in self.roots}
 
     def _reshaped_roots(self, old_reach: dict[str, set[str]], changed: set[str]) -> set[str]:
         """Roots that appeared or disappeared, or whose reach changed or holds a changed file."""
