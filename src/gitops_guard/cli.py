@@ -599,7 +599,8 @@ def report(
     extension = REPORT_FORMATS[output_format]
     text = render_report(extension, built)
     if out is None and extension != "html":
-        click.echo(text, nl=False)
+        for chunk in text:
+            click.echo(chunk, nl=False)
         return
     from gitops_guard.output import write_atomically
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,16 +48,18 @@ def build_report(
     return BuiltReport(audit, metrics, repo.root, notes + audit.notes)
 
 
-def render_report(extension: str, built: BuiltReport) -> str:
-    """One format of the report (md, json, csv, html)."""
+def render_report(extension: str, built: BuiltReport) -> Iterator[str]:
+    """One format of the report (md, json, csv, html), in pieces to write as they come."""
     import importlib
 
     name = {"json": "report_json", "csv": "report_csv", "html": "report_html"}.get(
         extension, "report_markdown"
     )
     module = importlib.import_module(f"gitops_guard.formats.{name}")
-    text: str = module.render(built.audit, built.metrics)
-    return text
+    if hasattr(module, "chunks"):
+        yield from module.chunks(built.audit, built.metrics)
+    else:
+        yield module.render(built.audit, built.metrics)
 
 
 def running_at(

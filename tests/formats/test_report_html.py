@@ -159,7 +159,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
 
 @pytest.fixture(scope="module")
 def sample_html(sample: BuiltReport) -> str:
-    return render_report("html", sample)
+    return "".join(render_report("html", sample))
 
 
 @pytest.fixture(scope="module")
@@ -359,7 +359,7 @@ def test_lead_time_and_frequency_charts(page: Page, sample: BuiltReport) -> None
 
 
 def test_metrics_are_the_markdown_figures(page: Page, sample: BuiltReport) -> None:
-    markdown = render_report("md", sample)
+    markdown = "".join(render_report("md", sample))
     expected = []
     for line in markdown.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
@@ -461,7 +461,7 @@ def test_output_is_deterministic(sample: BuiltReport, sample_html: str, tmp_path
     again = build_report(
         build_sample_repository(tmp_path / "again"), AuditOptions(), datetime.timedelta(days=7)
     )
-    assert render_report("html", again) == sample_html
+    assert "".join(render_report("html", again)) == sample_html
 
 
 # --- synthetic audits --------------------------------------------------------------------

@@ -79,7 +79,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
 @pytest.fixture(scope="module")
 def report_file(sample: BuiltReport, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("report") / "report.html"
-    target.write_text(render_report("html", sample), encoding="utf-8")
+    target.write_text("".join(render_report("html", sample)), encoding="utf-8")
     return target
 
 

@@ -4,62 +4,42 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
-from gitops_guard.audit import Audit
+from gitops_guard.audit import Audit, AuditEvent
 from gitops_guard.metrics import Metrics
 
 COLUMNS = (
-    "time",
-    "commit",
-    "author",
-    "committer",
-    "bot",
-    "signed",
-    "pr",
-    "app",
-    "environment",
-    "container",
-    "image",
-    "from",
-    "to",
-    "change",
-    "rollback",
-    "findings",
-    "rules",
-    "path",
-    "line",
-    "subject",
-)
+    "time", "commit", "author", "committer", "bot", "signed", "pr", "app", "environment",
+    "container", "image", "from", "to", "change", "rollback", "findings", "rules", "path",
+    "line", "subject",
+)  # fmt: skip
 
 
-def render(audit: Audit, metrics: Metrics) -> str:
-    """The CSV report (RFC 4180, header row, booleans as true/false)."""
+def _row(e: AuditEvent) -> list[object]:
+    return [
+        e.time.isoformat(), e.commit, e.author, e.committer, str(e.bot).lower(),
+        str(e.signed).lower(), e.pr if e.pr is not None else "", e.app or "",
+        e.environment or "", e.container or "", e.image, e.from_version or "",
+        e.to_version or "", e.change, str(e.rollback).lower(), len(e.findings),
+        " ".join(sorted({f.rule for f in e.findings})), e.path, e.line, e.subject,
+    ]  # fmt: skip
+
+
+def chunks(audit: Audit, metrics: Metrics, rows: int = 1000) -> Iterator[str]:
+    """The CSV report (RFC 4180, header row, booleans as true/false) in pieces."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for e in audit.events:
-        writer.writerow(
-            [
-                e.time.isoformat(),
-                e.commit,
-                e.author,
-                e.committer,
-                str(e.bot).lower(),
-                str(e.signed).lower(),
-                e.pr if e.pr is not None else "",
-                e.app or "",
-                e.environment or "",
-                e.container or "",
-                e.image,
-                e.from_version or "",
-                e.to_version or "",
-                e.change,
-                str(e.rollback).lower(),
-                len(e.findings),
-                " ".join(sorted({f.rule for f in e.findings})),
-                e.path,
-                e.line,
-                e.subject,
-            ]
-        )
-    return buffer.getvalue()
+    for index, event in enumerate(audit.events, start=1):
+        writer.writerow(_row(event))
+        if index % rows == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def render(audit: Audit, metrics: Metrics) -> str:
+    """The CSV report as one string."""
+    return "".join(chunks(audit, metrics))

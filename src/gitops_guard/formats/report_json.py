@@ -1,18 +1,30 @@
-"""`report --format json`: {"events": [...], "summary": {...}} (SPEC §6)."""
+"""`report --format json`: {"events": [...], "summary": {...}} (SPEC §6).
+
+Written one event per line and streamed: a year of a busy repository is hundreds of
+thousands of events, and building one indented document in memory would cost several
+times the report's size (and the pure-Python pretty printer's time).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 from gitops_guard.audit import Audit
 from gitops_guard.formats.report_data import event_to_dict, summary
 from gitops_guard.metrics import Metrics
 
 
+def chunks(audit: Audit, metrics: Metrics) -> Iterator[str]:
+    """The JSON report in pieces, in order."""
+    yield '{"events": ['
+    for index, event in enumerate(audit.events):
+        yield ("\n" if index == 0 else ",\n") + json.dumps(event_to_dict(event), ensure_ascii=False)
+    yield '\n],\n"summary": '
+    yield json.dumps(summary(audit, metrics), indent=2, ensure_ascii=False)
+    yield "}\n"
+
+
 def render(audit: Audit, metrics: Metrics) -> str:
-    """The JSON report."""
-    document = {
-        "events": [event_to_dict(e) for e in audit.events],
-        "summary": summary(audit, metrics),
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """The JSON report as one string."""
+    return "".join(chunks(audit, metrics))
