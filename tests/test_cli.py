@@ -217,6 +217,13 @@ def test_demo_builds_the_sample_and_prints_the_inventory(
     assert "$ gitops-guard validate" in out
     assert "[GG104 registry-not-allowed] quay.io/prometheus/statsd-exporter" in out
     assert "$ gitops-guard explain" in out
+    import shutil
+
+    if shutil.which("docker-registry"):
+        assert "[GG503 signature-invalid]" in out
+        assert "[GG501 tag-missing]" in out
+    else:
+        assert "supply-chain gates: skipped" in out
     assert "selected  1.5.0" in out
     assert "apps/api/overlays/prod/kustomization.yaml:8:13" in out
     log = subprocess.run(

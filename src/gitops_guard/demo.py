@@ -45,6 +45,10 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> int:
     echo(plan.render_text(result.plan).rstrip("\n"))
     echo(text.render(result.report).rstrip("\n"))
 
+    from gitops_guard.supply_demo import run_supply_demo
+
+    run_supply_demo(Path(tempfile.mkdtemp(prefix="gitops-guard-supply-")), echo)
+
     echo(f"\nExplore it yourself: cd {target} && git log --oneline && gitops-guard validate")
     return 0
 
