@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from gitops_guard import __version__
+from gitops_guard.cli_options import repo_option, traceback_option
 from gitops_guard.errors import (
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -52,24 +53,10 @@ def workspace_options(function: F) -> F:
         default=None,
         help="Policy file to use instead of .gitops-guard.yaml at the repository root.",
     )(function)
-    function = click.option(
-        "--repo",
-        "-C",
-        "repo",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=None,
-        help="Repository to work on (default: the Git work tree around the current directory).",
+    function = repo_option(
+        "Repository to work on (default: the Git work tree around the current directory)."
     )(function)
     return function
-
-
-def traceback_option(function: F) -> F:
-    return click.option(
-        "--traceback",
-        is_flag=True,
-        hidden=False,
-        help="Show the full traceback on internal errors.",
-    )(function)
 
 
 def _open(repo: Path | None, policy_file: Path | None, max_file_size: str | None) -> Any:
@@ -343,14 +330,7 @@ def validate(
     is_flag=True,
     help="No network: supply-chain gates are reported as not checked.",
 )
-@click.option(
-    "--repo",
-    "-C",
-    "repo",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Repository to check (default: the one around the current directory).",
-)
+@repo_option("Repository to check (default: the one around the current directory).")
 @findings_output_options
 @traceback_option
 def check(
@@ -450,14 +430,7 @@ def _report_hook(name: str, outcome: Any) -> None:
     help="Install pre-receive and update into this bare repository instead.",
 )
 @click.option("--force", is_flag=True, help="Replace hooks that gitops-guard did not write.")
-@click.option(
-    "--repo",
-    "-C",
-    "repo",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Client repository (default: the one around the current directory).",
-)
+@repo_option("Client repository (default: the one around the current directory).")
 @traceback_option
 def install_hooks(server: Path | None, force: bool, repo: Path | None, traceback: bool) -> None:
     """Install the native Git hooks: client side, or server side with --server GIT_DIR."""
@@ -544,13 +517,7 @@ REPORT_FORMATS = {"markdown": "md", "md": "md", "html": "html", "json": "json", 
     help="A promotion followed by a rollback or downgrade within this time counts as failed.",
 )
 @click.option("--head", default="HEAD", show_default=True, help="The branch or revision to audit.")
-@click.option(
-    "--repo",
-    "-C",
-    "repo",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-)
+@repo_option()
 @traceback_option
 def report(
     since: str | None,
@@ -614,13 +581,7 @@ def report(
 @click.option("--env", "environments", multiple=True, help="Only this environment (repeatable).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--head", default="HEAD", show_default=True, help="The branch or revision to read.")
-@click.option(
-    "--repo",
-    "-C",
-    "repo",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-)
+@repo_option()
 @traceback_option
 def at(
     date: str,
@@ -721,14 +682,7 @@ def schema(traceback: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--repo",
-    "-C",
-    "repo",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Repository to write the policy into (default: the one around the current directory).",
-)
+@repo_option("Repository to write the policy into (default: the one around the current directory).")
 @click.option("--force", is_flag=True, help="Overwrite an existing .gitops-guard.yaml.")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the policy instead of writing it.")
 @traceback_option

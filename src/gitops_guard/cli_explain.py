@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gitops_guard.cli_options import repo_option, traceback_option
+
 if TYPE_CHECKING:
     from gitops_guard.explain import Target
     from gitops_guard.loader import LoadedFile
@@ -62,14 +64,7 @@ if TYPE_CHECKING:
     default="text",
     show_default=True,
 )
-@click.option(
-    "--repo",
-    "-C",
-    "repo",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Repository (for the policy and ImageUpdater resources; default: around the cwd).",
-)
+@repo_option("Repository (for the policy and ImageUpdater resources; default: around the cwd).")
 @click.option(
     "--policy",
     "policy_file",
@@ -77,7 +72,7 @@ if TYPE_CHECKING:
     default=None,
     help="Policy file to use instead of .gitops-guard.yaml at the repository root.",
 )
-@click.option("--traceback", is_flag=True, help="Show the full traceback on internal errors.")
+@traceback_option
 def explain(
     app_file: Path | None,
     alias: str | None,

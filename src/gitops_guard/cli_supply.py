@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from gitops_guard.cli_options import repo_option, traceback_option
+
 if TYPE_CHECKING:
     from gitops_guard.extract import Inventory
     from gitops_guard.files import FileSource
@@ -143,14 +145,7 @@ def _tag_record(
     is_flag=True,
     help="Send no request (with --check: list the unpinned tags without resolving them).",
 )
-@click.option(
-    "--repo",
-    "-C",
-    "repo",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Repository to work on (default: the Git work tree around the current directory).",
-)
+@repo_option("Repository to work on (default: the Git work tree around the current directory).")
 @click.option(
     "--policy",
     "policy_file",
@@ -158,7 +153,7 @@ def _tag_record(
     default=None,
     help="Policy file to use instead of .gitops-guard.yaml at the repository root.",
 )
-@click.option("--traceback", is_flag=True, help="Show the full traceback on internal errors.")
+@traceback_option
 def pin(
     paths: tuple[str, ...],
     check_only: bool,
