@@ -643,11 +643,15 @@ def check_policy(files: tuple[Path, ...], traceback: bool) -> None:
 
 @cli.command()
 @click.argument("rule", required=False)
+@click.option("--markdown", is_flag=True, help="Print every rule's documentation as Markdown.")
 @traceback_option
-def rules(rule: str | None, traceback: bool) -> None:
+def rules(rule: str | None, markdown: bool, traceback: bool) -> None:
     """List every rule, or explain one (by id such as GG102 or name such as mutable-tag)."""
-    from gitops_guard.rules import RULES, find, info
+    from gitops_guard.rules import RULES, documentation, find, info
 
+    if markdown:
+        click.echo(documentation(), nl=False)
+        return
     if rule is None:
         for module in RULES:
             record = info(module)

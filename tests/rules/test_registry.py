@@ -1,0 +1,43 @@
+"""The rule registry: every rule is complete, unique, documented, and the docs page is current."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gitops_guard.rules import CONTRACT_IDS, RULE_MODULES, RULES, documentation, find, info
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.ID)
+def test_every_rule_is_complete(rule) -> None:  # type: ignore[no-untyped-def]
+    assert re.fullmatch(r"GG\d{3}", rule.ID)
+    assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", rule.NAME)
+    assert rule.__name__.rsplit(".", 1)[1] == f"{rule.ID.lower()}_{rule.NAME.replace('-', '_')}"
+    record = info(rule)
+    assert record.summary
+    assert "Failing" in record.doc
+    assert "Passing" in record.doc
+    assert find(rule.ID) is rule
+    assert find(rule.NAME) is rule
+
+
+def test_ids_and_names_are_unique_and_in_order() -> None:
+    ids = [r.ID for r in RULES]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+    assert len({r.NAME for r in RULES}) == len(RULES)
+    assert len(RULE_MODULES) == len(RULES)
+
+
+def test_every_id_of_the_contract_is_implemented() -> None:
+    assert {r.ID for r in RULES} >= CONTRACT_IDS
+
+
+def test_the_documentation_page_is_generated_from_the_registry() -> None:
+    assert DOCS.read_text() == documentation(), (
+        "regenerate: gitops-guard rules --markdown > docs/rules.md"
+    )
