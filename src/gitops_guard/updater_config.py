@@ -15,7 +15,7 @@ Two sources describe which images Image Updater (AIU) manages and how:
 of a set of parsed files, links resources to the Applications they govern (by name, within
 the resource's namespace) and records each value with its location, so rules can point at
 the line to change. Shape problems met while reading (unknown resource fields, values of the
-wrong YAML type) are kept as :class:`ReadProblem` for the rules to report.
+wrong YAML type) are kept as findings for the rules to report.
 """
 
 from __future__ import annotations
@@ -68,7 +68,6 @@ __all__ = [
     "Configuration",
     "ImageConfig",
     "Managed",
-    "ReadProblem",
     "UpdaterRef",
     "UpdaterResource",
     "Value",
@@ -122,20 +121,6 @@ class Annotation:
     def suffix(self) -> str:
         """The key without the Image Updater prefix."""
         return self.name.suffix
-
-
-@dataclass(frozen=True, slots=True)
-class ReadProblem:
-    """A problem found while reading, for the rule ``rule`` to report."""
-
-    rule: str
-    location: Location
-    message: str
-    hint: str | None = None
-    app: str | None = None
-    environment: str | None = None
-    image: str | None = None
-    resource: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,7 +466,7 @@ class Configuration:
     semantics: Semantics
     applications: list[Application] = field(default_factory=list)
     resources: list[UpdaterResource] = field(default_factory=list)
-    problems: list[ReadProblem] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
     reported: frozenset[str] | None = None
 
     def report(self, findings: Iterable[Finding]) -> Iterator[Finding]:
@@ -498,16 +483,7 @@ class Configuration:
         """The read problems a rule reports, as findings."""
         for problem in self.problems:
             if problem.rule == rule:
-                yield Finding(
-                    rule,
-                    problem.message,
-                    problem.location,
-                    hint=problem.hint,
-                    app=problem.app,
-                    environment=problem.environment,
-                    image=problem.image,
-                    resource=problem.resource,
-                )
+                yield problem
 
     def annotation_applications(self) -> list[Application]:
         """Applications whose Image Updater annotations this version would read.
@@ -934,7 +910,7 @@ class _ResourceReader:
     ) -> None:
         """Record a problem at ``node`` for ``rule`` (GG201 by default)."""
         self.config.problems.append(
-            ReadProblem(rule, location(self.path, node), message, hint, resource=self.resource)
+            Finding(rule, message, location(self.path, node), hint=hint, resource=self.resource)
         )
 
     def check_shape(self, node: Node | None, schema: Mapping[str, Any], where: str) -> None:
