@@ -1155,7 +1155,7 @@ def generate_history(dest: Path, commits: int, manifests: int = 300, seed: int =
     if commits < 1:
         raise ValueError("commits must be at least 1")
     started = time.perf_counter()
-    dest = Path(dest)
+    dest = Path(dest).resolve()  # fast-import runs in dest: marks need an absolute path
     if dest.exists() and any(dest.iterdir()):
         raise FileExistsError(f"{dest} exists and is not empty")
     dest.mkdir(parents=True, exist_ok=True)
@@ -1180,7 +1180,7 @@ def append_history(
     to the same head twice gives the same commits. The work tree is updated.
     """
     started = time.perf_counter()
-    dest = Path(dest)
+    dest = Path(dest).resolve()
     marks = dest / ".git" / MARKS_FILE
     if not marks.is_file():
         raise FileNotFoundError(f"{marks} is missing: not a repository generate_history wrote")
