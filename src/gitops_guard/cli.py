@@ -430,9 +430,17 @@ def _report_hook(name: str, outcome: Any) -> None:
     help="Install pre-receive and update into this bare repository instead.",
 )
 @click.option("--force", is_flag=True, help="Replace hooks that gitops-guard did not write.")
+@click.option(
+    "--update-hook",
+    is_flag=True,
+    help="With --server: install the per-ref `update` hook instead of pre-receive "
+    "(for servers that only run that one).",
+)
 @repo_option("Client repository (default: the one around the current directory).")
 @traceback_option
-def install_hooks(server: Path | None, force: bool, repo: Path | None, traceback: bool) -> None:
+def install_hooks(
+    server: Path | None, force: bool, update_hook: bool, repo: Path | None, traceback: bool
+) -> None:
     """Install the native Git hooks: client side, or server side with --server GIT_DIR."""
     import shutil
 
@@ -444,6 +452,8 @@ def install_hooks(server: Path | None, force: bool, repo: Path | None, traceback
         str(beside_python) if beside_python.exists() else "gitops-guard"
     )
     names: tuple[str, ...] = hooks.CLIENT_HOOKS if server is None else hooks.SERVER_HOOKS
+    if server is not None and update_hook:
+        names = (hooks.UPDATE_HOOK,)
     target = GitRepository(server if server is not None else repo or Path.cwd())
     hooks_dir = Path(target.run("rev-parse", "--git-path", "hooks").strip())
     if not hooks_dir.is_absolute():

@@ -23,7 +23,10 @@ from gitops_guard.policy import Policy, default_policy, parse_policy
 from gitops_guard.wildcard import glob_matches
 
 CLIENT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
-SERVER_HOOKS = ("pre-receive", "update")
+# pre-receive sees the whole push at once; `update` (one ref per call) is for servers that
+# only run that hook. Installing both would judge every push twice.
+SERVER_HOOKS = ("pre-receive",)
+UPDATE_HOOK = "update"
 MARKER = "# gitops-guard hook"
 # Judged later, when it is known: whether the commit will be signed, and how it arrives.
 _NOT_AT_COMMIT_TIME = frozenset({"GG402", "GG305"})

@@ -256,3 +256,34 @@ def test_an_unknown_revision_is_a_clear_error(
     code = main(["check", "--repo", str(template.path), "--base", "no-such-branch"])
     assert code == 2
     assert "unknown revision 'no-such-branch'" in capsys.readouterr().err
+
+
+def test_the_update_hook_alone_also_guards_the_branch(
+    template: Repo, clone: Repo, tmp_path: Path
+) -> None:
+    bare = tmp_path / "update-only.git"
+    subprocess.run(
+        ["git", "clone", "-q", "--bare", str(template.path), str(bare)],
+        check=True,
+        capture_output=True,
+    )
+    installed = subprocess.run(
+        [str(GITOPS_GUARD), "install-hooks", "--server", str(bare), "--update-hook"],
+        capture_output=True,
+        text=True,
+    )
+    assert installed.returncode == 0, installed.stderr
+    assert (bare / "hooks/update").exists()
+    assert not (bare / "hooks/pre-receive").exists()
+    clone.git("remote", "set-url", "origin", str(bare))
+    SCENARIOS["downgrade without the rollback trailer"][0](clone)
+    pushed = subprocess.run(
+        ["git", "push", "origin", "change:main"],
+        cwd=clone.path,
+        capture_output=True,
+        text=True,
+        env=hook_env(),
+    )
+    assert pushed.returncode != 0
+    assert "[GG302 " in pushed.stderr
+    assert "hook declined" in pushed.stderr
