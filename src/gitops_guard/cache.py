@@ -155,6 +155,11 @@ class HistoryCache:
         """The cached commits, oldest first."""
         return [row[0] for row in self.connection.execute("SELECT sha FROM steps ORDER BY seq")]
 
+    def covers(self, chain: Sequence[str]) -> bool:
+        """Whether the cache holds every commit of ``chain`` (and maybe more after it)."""
+        cached = self.shas()
+        return len(cached) >= len(chain) and cached[: len(chain)] == list(chain)
+
     def prefix(self, chain: Sequence[str]) -> int:
         """How many leading commits of ``chain`` the cache holds (drops the rest if it diverged)."""
         cached = self.shas()

@@ -21,7 +21,7 @@ from gitops_guard.errors import GitError
 from gitops_guard.extract import extract
 from gitops_guard.files import is_yaml_path
 from gitops_guard.gitio import GitRepository
-from gitops_guard.history import PromotionEvent, Step, TreeSource, classify
+from gitops_guard.history import History, PromotionEvent, Step, TreeSource, classify
 from gitops_guard.imageref import ImageRef
 from gitops_guard.loader import load_yaml, location
 from gitops_guard.model import Commit, Finding, ImageUse, Location, Report
@@ -190,17 +190,9 @@ def judge(
     base = selected.base
     policy, base_policy_bytes = policy_at(repo, base)
 
-    from gitops_guard.cache import Replay
-
-    ledger = Ledger()
-    replay = Replay(repo, policy, base_policy_bytes, base)
-    try:
-        for step in replay.steps():
-            for event in step.events:
-                ledger.record(event)
-        history = replay.history()
-    finally:
-        replay.close()
+    history = History(repo, policy, start=base)
+    steps = list(history.apply_all(selected.commits))
+    ledger = ledger_before(repo, policy, base_policy_bytes, base, history, steps)
     ctx = PromotionContext(policy, ledger, direct=direct, verify_signature=signature_verifier(repo))
 
     findings: list[Finding] = []
@@ -208,9 +200,9 @@ def judge(
     rolled_back: set[int] = set()
     changed: set[str] = set()
     commits = 0
-    for commit in selected.commits:
+    for step in steps:
+        commit = step.commit
         commits += 1
-        step = history.apply(commit)
         changed.update(change.path for change in commit.changes)
         for event in step.events:
             findings.extend(_judge(step, ctx, EVENT_RULES, event))
@@ -261,6 +253,67 @@ def judge(
     )
     plan = _plan(events, report, rolled_back)
     return CheckResult(report, plan, base, selected.head, commits, events)
+
+
+def ledger_before(
+    repo: GitRepository,
+    policy: Policy,
+    policy_bytes: bytes | None,
+    base: str,
+    history: History,
+    steps: list[Step],
+) -> Ledger:
+    """Where and since when versions ran before ``base``: what the range is judged against.
+
+    From the history cache when it holds the whole first-parent chain of the base;
+    otherwise by replaying only the commits that touch the files of the apps and
+    environments the range changes (and the environments they come from) — on a large
+    repository that is a few hundred commits instead of tens of thousands.
+    """
+    from gitops_guard.cache import open_cache
+
+    ledger = Ledger()
+    chain = repo.run("rev-list", "--first-parent", "--reverse", base).split()
+    cache = open_cache(repo.git_dir, policy_bytes)
+    if cache is not None:
+        try:
+            if cache.covers(chain):
+                for step in cache.steps(len(chain)):
+                    for event in step.events:
+                        ledger.record(event)
+                return ledger
+        finally:
+            cache.close()
+    paths = relevant_paths(policy, history, steps)
+    if not paths:
+        return ledger
+    partial = History(repo, policy, linear=True)
+    for step in partial.apply_all(repo.log(["--first-parent", "--reverse", base], paths)):
+        for event in step.events:
+            ledger.record(event)
+    return ledger
+
+
+def relevant_paths(policy: Policy, history: History, steps: list[Step]) -> list[str]:
+    """The files that decide the images of the apps and environments the steps change."""
+    # What the rules look up: where a promoted version ran before (the from-environment,
+    # for GG303/GG304) and, for a downgrade, whether it ran in its own environment before
+    # (a rollback). Nothing else of the past matters to a range.
+    targets: set[tuple[str | None, str | None]] = set()
+    for step in steps:
+        for event in step.events:
+            if event.app is None or event.environment is None:
+                continue
+            if event.change == "downgrade":
+                targets.add((event.app, event.environment))
+            env = policy.environment(event.environment)
+            if env is not None and env.from_environment:
+                targets.add((event.app, env.from_environment))
+    paths: set[str] = set()
+    for unit in history.extraction.units.values():
+        if any((use.app, use.environment) in targets for use in unit.uses):
+            paths |= unit.reads
+    return sorted(paths)
 
 
 def _policy_change(policy: Policy, head_bytes: bytes) -> list[Finding]:

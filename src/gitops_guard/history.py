@@ -243,6 +243,9 @@ class History:
     repo: GitRepository
     policy: Policy
     start: str | None = None  # the commit whose tree the replay starts from (None: empty)
+    # A replay restricted to some paths sees only the commits that touch them: each
+    # commit then follows the previous one, whatever its parents say.
+    linear: bool = False
     extraction: Extraction = field(init=False)
     source: TreeSource = field(init=False)
     state: dict[StateKey, ImageUse] = field(init=False)
@@ -293,7 +296,7 @@ class History:
     def apply(self, commit: Commit) -> Step:
         """Move the tree to ``commit`` and return the events it made."""
         parent = commit.parents[0] if commit.parents else None
-        if parent != self.head:
+        if parent != self.head and not self.linear:
             self.move_to(parent)
         before, touched = self._advance(commit.changes)
         events = self._diff(commit, before, touched)

@@ -287,3 +287,24 @@ def test_the_update_hook_alone_also_guards_the_branch(
     assert pushed.returncode != 0
     assert "[GG302 " in pushed.stderr
     assert "hook declined" in pushed.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["prod before its soak in staging", "prod gets a version staging never ran", "proper rollback"],
+)
+def test_check_gives_the_same_verdict_from_the_history_cache(
+    clone: Repo, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario, expected = SCENARIOS[name]
+    # `report` on the base fills the history cache; `check` then reads the ledger from it
+    # instead of replaying only the commits that touch the changed apps.
+    assert (
+        main(["report", "--repo", str(clone.path), "--head", "origin/main", "--format", "json"])
+        == 0
+    )
+    capsys.readouterr()
+    assert list((clone.path / ".git/gitops-guard").glob("history-*.sqlite"))
+    scenario(clone)
+    _, found, _ = rules_found(clone.path, "origin/main", "change", capsys)
+    assert found == expected
