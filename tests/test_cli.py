@@ -211,8 +211,14 @@ def test_init_writes_a_valid_policy_inferred_from_the_repository(
 def test_demo_builds_the_sample_and_prints_the_inventory(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run_cli(["demo", "--dir", str(tmp_path / "demo")], capsys)
+    reports = tmp_path / "reports"
+    code, out, _ = run_cli(
+        ["demo", "--dir", str(tmp_path / "demo"), "--reports", str(reports)], capsys
+    )
     assert code == 0
+    assert (reports / "report.html").read_text().startswith("<!DOCTYPE html>")
+    assert "# Promotion audit" in (reports / "report.md").read_text()
+    assert f"wrote {(reports / 'report.html').resolve()}" in out
     assert "$ gitops-guard images" in out
     assert "$ gitops-guard validate" in out
     assert "[GG104 registry-not-allowed] quay.io/prometheus/statsd-exporter" in out
@@ -254,3 +260,16 @@ def test_start_up_does_not_import_heavy_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ}
     )
     assert result.stdout.strip() == ""
+
+
+def test_written_files_get_the_usual_mode(tmp_path: Path) -> None:
+    import stat
+
+    from gitops_guard.output import write_atomically
+
+    target = tmp_path / "out" / "report.md"
+    write_atomically(target, "x")
+    assert stat.S_IMODE(target.stat().st_mode) & 0o044 == 0o044  # readable by others (umask 022)
+    target.chmod(0o600)
+    write_atomically(target, ["a", "b"])
+    assert (stat.S_IMODE(target.stat().st_mode), target.read_text()) == (0o600, "ab")

@@ -719,12 +719,19 @@ def init(repo: Path | None, force: bool, to_stdout: bool, traceback: bool) -> No
     default=None,
     help="Where to build the sample repository (default: a new temporary folder, kept).",
 )
+@click.option(
+    "--reports",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports"),
+    show_default=True,
+    help="Where to write the audit reports (HTML and Markdown) of the sample history.",
+)
 @traceback_option
-def demo(directory: Path | None, traceback: bool) -> None:
+def demo(directory: Path | None, reports: Path, traceback: bool) -> None:
     """Build a sample GitOps repository with a promotion history and run the tool on it."""
     from gitops_guard.demo import run_demo
 
-    status = run_demo(directory, echo=click.echo)
+    status = run_demo(directory, echo=click.echo, reports=reports)
     raise SystemExit(status)
 
 

@@ -10,7 +10,9 @@ from gitops_guard.policy import Policy
 from gitops_guard.sample import build_sample_repository
 
 
-def run_demo(directory: Path | None, echo: Callable[[str], None]) -> int:
+def run_demo(
+    directory: Path | None, echo: Callable[[str], None], reports: Path = Path("reports")
+) -> int:
     """Build the sample repository and show what the tool sees; returns an exit code."""
     from gitops_guard.engine import run_rules
     from gitops_guard.extract import extract
@@ -48,6 +50,22 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> int:
     from gitops_guard.supply_demo import run_supply_demo
 
     run_supply_demo(Path(tempfile.mkdtemp(prefix="gitops-guard-supply-")), echo)
+
+    import datetime
+
+    from gitops_guard.audit import AuditOptions
+    from gitops_guard.output import write_atomically
+    from gitops_guard.reporting import build_report, render_report
+
+    built = build_report(target, AuditOptions(), datetime.timedelta(days=7))
+    echo(
+        f"\n$ gitops-guard report --format html --out {reports}   "
+        f"# and --format md: {len(built.audit.events)} events, {built.audit.commits} commits"
+    )
+    for extension in ("html", "md"):
+        path = reports / f"report.{extension}"
+        write_atomically(path, render_report(extension, built))
+        echo(f"wrote {path.resolve()}")
 
     echo(f"\nExplore it yourself: cd {target} && git log --oneline && gitops-guard validate")
     return 0

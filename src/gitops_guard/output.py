@@ -27,6 +27,15 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
                 handle.write(text)
             else:
                 handle.writelines(text)
+        # mkstemp creates 0600; the result gets the mode a plain open() would have given
+        # (or keeps the mode of the file it replaces).
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
