@@ -30,7 +30,10 @@ def render_text(moment: datetime.datetime, state: list[Running]) -> str:
     """One block per environment: app, image and version, since when, which commit."""
     lines = [f"At {moment.isoformat()}:"]
     if not state:
-        lines.append("  nothing ran yet (no commit before that time)")
+        lines.append(
+            "  no image of a known environment ran then: no commit before that time, or the "
+            "layout places no path in an environment (`gitops-guard images` shows where)"
+        )
     current = None
     for running in state:
         if running.environment != current:
