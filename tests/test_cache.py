@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gitops_guard.audit import AuditOptions, replay
-from gitops_guard.cache import Replay, decode_step, encode_step
+from gitops_guard.cache import HistoryCache, Replay, cache_key, decode_step, encode_step
 from gitops_guard.gitio import GitRepository
 from gitops_guard.policy import POLICY_FILE, parse_policy
 from gitops_guard.sample import build_sample_repository
@@ -144,3 +145,40 @@ def test_an_unwritable_cache_folder_only_costs_time(sample: Path) -> None:
     shutil.rmtree(sample / ".git/gitops-guard")
     (sample / ".git/gitops-guard").write_text("not a folder")
     assert events_of(repo, use_cache=True) == events_of(repo, use_cache=False)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"environments": frozenset({"prod"})},
+        {"apps": frozenset({"api"}), "since": datetime.datetime(2026, 1, 14, tzinfo=datetime.UTC)},
+        {"until": datetime.datetime(2026, 2, 2, 15, tzinfo=datetime.UTC)},
+        {"since_revision": "HEAD~3", "until_revision": "HEAD~1"},
+        {"image": "ghcr.io/*"},
+        {"replay_current": True},
+    ],
+    ids=["all", "env", "app-since", "until", "revisions", "image", "current-policy"],
+)
+def test_warm_judged_events_give_the_same_audit(sample: Path, options: dict[str, object]) -> None:
+    repo = GitRepository(sample)
+    data = repo.file_at(repo.resolve("HEAD"), POLICY_FILE)
+    policy = parse_policy(data or b"")
+
+    def audit(use_cache: bool):  # type: ignore[no-untyped-def]
+        return replay(repo, policy, AuditOptions(**options), None, data, use_cache)  # type: ignore[arg-type]
+
+    replay(
+        repo, policy, AuditOptions(), None, data, True
+    )  # fills the cache, judged events included
+    cache = HistoryCache(sample / ".git", cache_key(data))
+    assert cache.judged_upto() == int(
+        subprocess.run(
+            ["git", "rev-list", "--count", "HEAD"], cwd=sample, capture_output=True, text=True
+        ).stdout
+    )
+    cache.close()
+    warm, cold = audit(True), audit(False)
+    assert [e.to_dict() for e in warm.events] == [e.to_dict() for e in cold.events]
+    assert warm.state == cold.state
+    assert warm.commits == cold.commits

@@ -11,15 +11,17 @@ existed is still mapped.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from types import ModuleType
+from typing import Any
 
 from gitops_guard.engine import effective_severity, image_findings
 from gitops_guard.errors import GuardError
 from gitops_guard.gitio import GitRepository
-from gitops_guard.history import PromotionEvent, StateKey, Step, version_of
-from gitops_guard.model import Commit, Finding, ImageUse, Location
+from gitops_guard.history import PromotionEvent, Step, version_of
+from gitops_guard.model import Commit, Finding, ImageUse, Location, Severity
 from gitops_guard.policy import POLICY_FILE, Policy, parse_policy
 from gitops_guard.promotion import Ledger, PromotionContext, is_rollback
 from gitops_guard.rules import COMMIT_RULES, EVENT_RULES
@@ -56,6 +58,100 @@ class AuditEvent:
     line: int
     initial: bool = False  # made by the repository's first commit: setup, not a promotion
     trailers: tuple[tuple[str, str], ...] = ()  # the commit's trailers (Rollback: INC-42)
+    # The event's JSON line when it came from (or went to) the history cache.
+    encoded: str | None = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event in the report's JSON shape (SPEC §6 keys first, then located extras)."""
+        return {
+            "time": self.time.isoformat(),
+            "commit": self.commit,
+            "author": self.author,
+            "committer": self.committer,
+            "bot": self.bot,
+            "signed": self.signed,
+            "pr": self.pr,
+            "app": self.app,
+            "environment": self.environment,
+            "image": self.image,
+            "from": self.from_version,
+            "to": self.to_version,
+            "change": self.change,
+            "rollback": self.rollback,
+            "findings": [
+                {
+                    "rule": f.rule,
+                    "severity": f.severity.value if f.severity else "error",
+                    "message": f.message,
+                    "path": f.location.path,
+                    "line": f.location.line,
+                    "column": f.location.column,
+                    "hint": f.hint,
+                }
+                for f in self.findings
+            ],
+            "container": self.container,
+            "resource": self.resource,
+            "subject": self.subject,
+            "author_email": self.author_email,
+            "from_reference": self.from_reference,
+            "to_reference": self.to_reference,
+            "path": self.path,
+            "line": self.line,
+            "initial": self.initial,
+            "trailers": [list(pair) for pair in self.trailers],
+        }
+
+    def line_json(self) -> str:
+        """The event as one line of JSON (what `report --format json` writes)."""
+        if self.encoded is None:
+            return json.dumps(self.to_dict(), ensure_ascii=False)
+        return self.encoded
+
+    @classmethod
+    def from_line(cls, line: str) -> AuditEvent:
+        """The event :meth:`line_json` wrote."""
+        data = json.loads(line)
+        findings = tuple(
+            Finding(
+                f["rule"],
+                f["message"],
+                Location(f["path"], f["line"], f.get("column", 1)),
+                severity=Severity(f["severity"]),
+                hint=f.get("hint"),
+                app=data["app"],
+                environment=data["environment"],
+            )
+            for f in data["findings"]
+        )
+        return cls(
+            time=datetime.datetime.fromisoformat(data["time"]),
+            commit=data["commit"],
+            subject=data["subject"],
+            author=data["author"],
+            author_email=data["author_email"],
+            committer=data["committer"],
+            bot=data["bot"],
+            signed=data["signed"],
+            pr=data["pr"],
+            app=data["app"],
+            environment=data["environment"],
+            container=data["container"],
+            resource=data["resource"],
+            image=data["image"],
+            from_version=data["from"],
+            to_version=data["to"],
+            from_reference=data["from_reference"],
+            to_reference=data["to_reference"],
+            change=data["change"],
+            rollback=data["rollback"],
+            findings=findings,
+            path=data["path"],
+            line=data["line"],
+            initial=data["initial"],
+            trailers=tuple((k, v) for k, v in data["trailers"]),
+            encoded=line,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +238,11 @@ class PolicyHistory:
                 if own is not None:
                     return own
         return self.today
+
+    def resume(self, blob: str | None) -> None:
+        """Continue from a stored position: the policy file's blob at that commit."""
+        self.blob = blob
+        self.current = self._parse(blob) if blob else None
 
     def after(self, commit: Commit) -> None:
         """Follow a commit's change to the policy file."""
@@ -261,6 +362,29 @@ def audit_event(event: PromotionEvent, findings: list[Finding], rollback: bool) 
     )
 
 
+class _Collector:
+    """What a replay keeps while it goes: the reported events and the last event per key."""
+
+    def __init__(self, options: AuditOptions, since_revision: str | None) -> None:
+        self.options = options
+        self.events: list[AuditEvent] = []
+        self.last: dict[tuple[str | None, ...], AuditEvent] = {}
+        self.inside = since_revision is None
+        self.since_revision = since_revision
+        self.commits = 0
+
+    def take(self, event: AuditEvent) -> None:
+        self.last[(event.app, event.environment, event.resource, event.container)] = event
+        options = self.options
+        recent = options.since is None or event.time >= options.since
+        if self.inside and recent and options.wants(event):
+            self.events.append(event)
+
+    def passed(self, sha: str) -> None:
+        if sha == self.since_revision:
+            self.inside = True
+
+
 def replay(
     repo: GitRepository,
     today: Policy,
@@ -271,8 +395,10 @@ def replay(
 ) -> Audit:
     """Replay the first-parent history of ``options.head`` into an audit.
 
-    Steps come from the history cache where it has them (``.git/gitops-guard/``); the
-    state at the end is rebuilt from the events, so a cached run parses nothing.
+    Steps come from the history cache where it has them (``.git/gitops-guard/``), and so
+    do their judged events when judged by the policy in force (the default): a warm run
+    reads those and judges only new commits. The state at the end is rebuilt from the
+    events, so a cached run parses nothing.
     """
     from gitops_guard.cache import Replay
 
@@ -282,79 +408,127 @@ def replay(
     runner = Replay(repo, today, policy_bytes, head, use_cache=use_cache)
     policies = PolicyHistory(repo, today, options.replay_current)
     ledger = Ledger()
-    events: list[AuditEvent] = []
-    last_change: dict[StateKey, tuple[datetime.datetime, str]] = {}
-    state: dict[StateKey, ImageUse] = {}
-    inside = since_revision is None
-    commits = 0
-    steps = runner.steps()
+    collected = _Collector(options, since_revision)
+    stopped = False
+    try:
+        runner.prepare()
+        cache = runner.cache if not options.replay_current else None
+        judged = min(cache.judged_upto(), runner.count) if cache is not None else 0
+        if cache is not None and judged:
+            state = cache.judged_state()
+            ledger.restore(state.get("ledger", {}))
+            policies.resume(state.get("policy"))
+            stopped = _read_judged(cache, judged, runner.chain, collected, until_revision, progress)
+        if not stopped:
+            stopped = _replay_steps(
+                runner, judged, cache, ledger, policies, collected, until_revision, progress
+            )
+    finally:
+        runner.close()
+    events = collected.events
+    running = _running(collected.last, options, list(today.environments))
+    start = options.since or (events[0].time if events else None)
+    end = options.until or (events[-1].time if events else None)
+    return Audit(events, running, today, head, collected.commits, start, end, policies.notes)
+
+
+def _read_judged(
+    cache: Any,
+    count: int,
+    chain: list[str],
+    collected: _Collector,
+    until_revision: str | None,
+    progress: Callable[[int], None] | None,
+) -> bool:
+    """Take the judged events of the first ``count`` steps; True when the period ended."""
+    until = collected.options.until
+    for seq, (time, lines) in enumerate(cache.judged(count)):
+        if until is not None and datetime.datetime.fromisoformat(time) > until:
+            return True
+        collected.commits += 1
+        if progress is not None and collected.commits % 500 == 0:
+            progress(collected.commits)
+        for line in lines:
+            collected.take(AuditEvent.from_line(line))
+        collected.passed(chain[seq])
+        if chain[seq] == until_revision:
+            return True
+    return False
+
+
+def _replay_steps(
+    runner: Any,
+    skip: int,
+    cache: Any,
+    ledger: Ledger,
+    policies: PolicyHistory,
+    collected: _Collector,
+    until_revision: str | None,
+    progress: Callable[[int], None] | None,
+) -> bool:
+    """Judge the steps after ``skip``; store them when the whole history was judged."""
+    until = collected.options.until
+    sequence = skip
+    steps = runner.steps(skip=skip)
     try:
         for step in steps:
             commit = step.commit
             when = commit.committer.time
-            if options.until is not None and when > options.until:
-                break
-            commits += 1
-            if progress is not None and commits % 500 == 0:
-                progress(commits)
+            if until is not None and when > until:
+                return True
+            collected.commits += 1
+            if progress is not None and collected.commits % 500 == 0:
+                progress(collected.commits)
             policy = policies.before(commit)
             findings, rollbacks = judge_step(step, ledger, policy)
-            for index, event in enumerate(step.events):
-                last_change[event.key] = (when, commit.sha)
-                if event.new is None:
-                    state.pop(event.key, None)
-                else:
-                    state[event.key] = event.new
-                if inside and (options.since is None or when >= options.since):
-                    audited = audit_event(event, findings[index], index in rollbacks)
-                    if options.wants(audited):
-                        events.append(audited)
+            audited = [
+                audit_event(event, findings[index], index in rollbacks)
+                for index, event in enumerate(step.events)
+            ]
+            for event in audited:
+                collected.take(event)
             policies.after(commit)
-            if commit.sha == since_revision:
-                inside = True
+            if cache is not None:
+                cache.add_judged(sequence, when.isoformat(), [e.line_json() for e in audited])
+            sequence += 1
+            collected.passed(commit.sha)
             if commit.sha == until_revision:
-                break
+                return True
     finally:
         steps.close()
-        runner.close()
-    running = _running(state, last_change, options, list(today.environments))
-    start = options.since or (events[0].time if events else None)
-    end = options.until or (events[-1].time if events else None)
-    return Audit(events, running, today, head, commits, start, end, policies.notes)
+    if cache is not None and sequence > skip:
+        # Only a replay that reached the head records its state: it is where the next
+        # warm run resumes judging.
+        cache.save_judged(sequence, {"ledger": ledger.dump(), "policy": policies.blob})
+    return False
 
 
 def _running(
-    state: dict[StateKey, ImageUse],
-    last_change: dict[StateKey, tuple[datetime.datetime, str]],
+    last: dict[tuple[str | None, ...], AuditEvent],
     options: AuditOptions,
     order: list[str],
 ) -> list[Running]:
+    """What ran at the end of the period: the last event of every key, unless a removal."""
     running = []
-    for key, use in state.items():
-        app, environment, _resource, container = key
-        if environment is None:
+    for event in last.values():
+        if event.environment is None or event.change == "removed":
             continue
-        if options.environments and environment not in options.environments:
+        if options.environments and event.environment not in options.environments:
             continue
-        if options.apps and app not in options.apps:
+        if options.apps and event.app not in options.apps:
             continue
-        ref = use.reference
-        image = ref.familiar_name if ref else use.raw
-        if options.image is not None and not glob_matches(options.image, image):
+        if options.image is not None and not glob_matches(options.image, event.image):
             continue
-        since, commit = last_change.get(
-            key, (datetime.datetime.min.replace(tzinfo=datetime.UTC), "")
-        )
         running.append(
             Running(
-                app,
-                environment,
-                container,
-                image,
-                version_of(ref) if ref else use.raw,
-                ref.familiar() if ref else use.raw,
-                since,
-                commit,
+                event.app,
+                event.environment,
+                event.container,
+                event.image,
+                event.to_version,
+                event.to_reference or event.image,
+                event.time,
+                event.commit,
             )
         )
     rank = {name: index for index, name in enumerate(order)}

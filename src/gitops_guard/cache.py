@@ -146,6 +146,15 @@ class HistoryCache:
             "CREATE TABLE IF NOT EXISTS steps "
             "(seq INTEGER PRIMARY KEY, sha TEXT NOT NULL, data TEXT)"
         )
+        # What the audit made of each step (its judged events, as report JSON lines) and,
+        # in `meta`, the replay state after the last judged step: a warm report then only
+        # judges new commits.
+        self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS judged (seq INTEGER PRIMARY KEY, time TEXT, data TEXT)"
+        )
+        self.connection.execute(
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"
+        )
         self.connection.commit()
 
     def close(self) -> None:
@@ -171,13 +180,50 @@ class HistoryCache:
         if count < len(cached):
             # History was rewritten (or a different branch): forget what no longer applies.
             self.connection.execute("DELETE FROM steps WHERE seq >= ?", (count,))
+            self.connection.execute("DELETE FROM judged WHERE seq >= ?", (count,))
+            if self.judged_upto() > count:
+                self.connection.execute("DELETE FROM meta WHERE key = 'judged'")
             self.connection.commit()
         return count
 
-    def steps(self, count: int) -> Iterator[Step]:
-        """The first ``count`` cached steps, oldest first, streamed."""
+    def judged_upto(self) -> int:
+        """How many leading steps have their judged events (and state) stored."""
+        row = self.connection.execute("SELECT value FROM meta WHERE key = 'judged'").fetchone()
+        return int(json.loads(row[0])["upto"]) if row else 0
+
+    def judged_state(self) -> dict[str, Any]:
+        """The replay state after the last judged step (ledger, policy blob)."""
+        row = self.connection.execute("SELECT value FROM meta WHERE key = 'judged'").fetchone()
+        state: dict[str, Any] = json.loads(row[0]) if row else {}
+        return state
+
+    def judged(self, count: int) -> Iterator[tuple[str, list[str]]]:
+        """(commit time, event JSON lines) of the first ``count`` judged steps, in order."""
         cursor = self.connection.execute(
-            "SELECT data FROM steps WHERE seq < ? ORDER BY seq", (count,)
+            "SELECT time, data FROM judged WHERE seq < ? ORDER BY seq", (count,)
+        )
+        for time, data in cursor:
+            yield time, json.loads(data)
+
+    def add_judged(self, seq: int, time: str, lines: Sequence[str]) -> None:
+        """Remember what the audit made of one step (committed with :meth:`flush`)."""
+        self.connection.execute(
+            "INSERT OR REPLACE INTO judged (seq, time, data) VALUES (?, ?, ?)",
+            (seq, time, json.dumps(list(lines), separators=(",", ":"))),
+        )
+
+    def save_judged(self, upto: int, state: dict[str, Any]) -> None:
+        """Record that steps before ``upto`` are judged, and the state after them."""
+        value = json.dumps({"upto": upto, **state}, separators=(",", ":"))
+        self.connection.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('judged', ?)", (value,)
+        )
+        self.connection.commit()
+
+    def steps(self, count: int, start: int = 0) -> Iterator[Step]:
+        """Cached steps ``start`` to ``count`` (excluded), oldest first, streamed."""
+        cursor = self.connection.execute(
+            "SELECT data FROM steps WHERE seq >= ? AND seq < ? ORDER BY seq", (start, count)
         )
         for (text,) in cursor:
             yield decode_step(text)
@@ -229,14 +275,21 @@ class Replay:
         self._history: History | None = None
         self.cached = 0
         self.replayed = 0
+        self.chain: list[str] = []
+        self.count = 0  # leading commits of the chain the cache holds
 
-    def steps(self) -> Generator[Step, None, None]:
-        """Every step of the first-parent chain of ``head``, oldest first."""
-        chain = self.repo.run("rev-list", "--first-parent", "--reverse", self.head).split()
-        cache = self.cache
-        count = cache.prefix(chain) if cache is not None else 0
+    def prepare(self) -> None:
+        """List the first-parent chain and find how much of it the cache holds."""
+        if not self.chain:
+            self.chain = self.repo.run("rev-list", "--first-parent", "--reverse", self.head).split()
+            self.count = self.cache.prefix(self.chain) if self.cache is not None else 0
+
+    def steps(self, skip: int = 0) -> Generator[Step, None, None]:
+        """Every step of the first-parent chain of ``head`` from ``skip`` on, oldest first."""
+        self.prepare()
+        chain, count, cache = self.chain, self.count, self.cache
         if cache is not None:
-            for step in cache.steps(count):
+            for step in cache.steps(count, start=skip):
                 self.cached += 1
                 yield step
         if count == len(chain):

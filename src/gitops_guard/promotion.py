@@ -33,6 +33,20 @@ class Ledger:
         seen = self.first_seen.setdefault((event.app, event.environment, ref.name), {})
         seen.setdefault(version, event.commit.committer.time)
 
+    def dump(self) -> dict[str, dict[str, str]]:
+        """The ledger as JSON-able data (for the history cache)."""
+        return {
+            "\x1f".join(part or "" for part in key): {v: t.isoformat() for v, t in seen.items()}
+            for key, seen in self.first_seen.items()
+        }
+
+    def restore(self, data: dict[str, dict[str, str]]) -> None:
+        """Load what :meth:`dump` wrote."""
+        for joined, seen in data.items():
+            app, environment, repository = joined.split("\x1f")
+            key = (app or None, environment or None, repository)
+            self.first_seen[key] = {v: datetime.datetime.fromisoformat(t) for v, t in seen.items()}
+
     def ran(self, app: str | None, environment: str, ref: ImageRef) -> datetime.datetime | None:
         """When ``ref``'s version first ran in ``environment`` for ``app`` (None: never)."""
         version = version_of(ref)

@@ -11,40 +11,7 @@ from gitops_guard.metrics import Metrics
 
 def event_to_dict(event: AuditEvent) -> dict[str, Any]:
     """One event in the stable JSON shape (SPEC §6), plus a few located extras."""
-    return {
-        "time": event.time.isoformat(),
-        "commit": event.commit,
-        "author": event.author,
-        "committer": event.committer,
-        "bot": event.bot,
-        "signed": event.signed,
-        "pr": event.pr,
-        "app": event.app,
-        "environment": event.environment,
-        "image": event.image,
-        "from": event.from_version,
-        "to": event.to_version,
-        "change": event.change,
-        "rollback": event.rollback,
-        "findings": [
-            {
-                "rule": f.rule,
-                "severity": f.severity.value if f.severity else "error",
-                "message": f.message,
-                "path": f.location.path,
-                "line": f.location.line,
-            }
-            for f in event.findings
-        ],
-        "container": event.container,
-        "subject": event.subject,
-        "author_email": event.author_email,
-        "from_reference": event.from_reference,
-        "to_reference": event.to_reference,
-        "path": event.path,
-        "line": event.line,
-        "initial": event.initial,
-    }
+    return event.to_dict()
 
 
 def running_to_dict(running: Running) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 
 from gitops_guard.audit import Audit
-from gitops_guard.formats.report_data import event_to_dict, summary
+from gitops_guard.formats.report_data import summary
 from gitops_guard.metrics import Metrics
 
 
@@ -19,7 +19,7 @@ def chunks(audit: Audit, metrics: Metrics) -> Iterator[str]:
     """The JSON report in pieces, in order."""
     yield '{"events": ['
     for index, event in enumerate(audit.events):
-        yield ("\n" if index == 0 else ",\n") + json.dumps(event_to_dict(event), ensure_ascii=False)
+        yield ("\n" if index == 0 else ",\n") + event.line_json()
     yield '\n],\n"summary": '
     yield json.dumps(summary(audit, metrics), indent=2, ensure_ascii=False)
     yield "}\n"
