@@ -25,7 +25,7 @@ from gitops_guard.imageref import InvalidReference, parse_reference
 from gitops_guard.model import Commit, FileChange, ImageUse, Location, Person, Source
 from gitops_guard.policy import POLICY_FILE, Policy
 
-SCHEMA = 1
+SCHEMA = 2  # the cache layout and what it stores; a change starts new caches
 
 
 def cache_key(policy_bytes: bytes | None) -> str:
