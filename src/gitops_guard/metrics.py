@@ -169,19 +169,18 @@ def _failures(events: Sequence[AuditEvent], window: datetime.timedelta, groups) 
         for index, event in enumerate(series):
             if event.change not in PROMOTION_KINDS or event.rollback or event.change == "downgrade":
                 continue
-            following = series[index + 1 :]
-            failing = next(
-                (
-                    later
-                    for later in following
-                    if later.time - event.time <= window
-                    and (later.rollback or later.change == "downgrade")
-                ),
-                None,
-            )
-            if failing is None:
+            failed = False
+            # Events are in time order: stop at the first one past the window.
+            for position in range(index + 1, len(series)):
+                later = series[position]
+                if later.time - event.time > window:
+                    break
+                if later.rollback or later.change == "downgrade":
+                    failed = True
+                    break
+            if not failed:
                 continue
-            restore = following[0]
+            restore = series[index + 1]
             for group in groups(event):
                 group.failed += 1
                 group.restore_hours.append(_hours(restore.time - event.time))
