@@ -108,50 +108,70 @@ class AuditEvent:
             return json.dumps(self.to_dict(), ensure_ascii=False)
         return self.encoded
 
+    def to_record(self) -> list[Any]:
+        """A compact positional form for the history cache (its JSON line included)."""
+        return [
+            self.line_json(),
+            self.time.isoformat(),
+            self.commit,
+            self.subject,
+            self.author,
+            self.author_email,
+            self.committer,
+            self.bot,
+            self.signed,
+            self.pr,
+            self.app,
+            self.environment,
+            self.container,
+            self.resource,
+            self.image,
+            self.from_version,
+            self.to_version,
+            self.from_reference,
+            self.to_reference,
+            self.change,
+            self.rollback,
+            [
+                [
+                    f.rule,
+                    f.severity.value if f.severity else "error",
+                    f.message,
+                    f.location.path,
+                    f.location.line,
+                    f.location.column,
+                    f.hint,
+                ]
+                for f in self.findings
+            ],
+            self.path,
+            self.line,
+            self.initial,
+            [list(pair) for pair in self.trailers],
+        ]
+
     @classmethod
-    def from_line(cls, line: str) -> AuditEvent:
-        """The event :meth:`line_json` wrote."""
-        data = json.loads(line)
-        findings = tuple(
-            Finding(
-                f["rule"],
-                f["message"],
-                Location(f["path"], f["line"], f.get("column", 1)),
-                severity=Severity(f["severity"]),
-                hint=f.get("hint"),
-                app=data["app"],
-                environment=data["environment"],
-            )
-            for f in data["findings"]
-        )
+    def from_record(cls, record: list[Any]) -> AuditEvent:
+        """The event :meth:`to_record` wrote (one JSON decode per cached step, no dicts)."""
+        (
+            encoded, time, commit, subject, author, author_email, committer, bot, signed, pr,
+            app, environment, container, resource, image, from_version, to_version,
+            from_reference, to_reference, change, rollback, findings, path, line, initial,
+            trailers,
+        ) = record  # fmt: skip
         return cls(
-            time=datetime.datetime.fromisoformat(data["time"]),
-            commit=data["commit"],
-            subject=data["subject"],
-            author=data["author"],
-            author_email=data["author_email"],
-            committer=data["committer"],
-            bot=data["bot"],
-            signed=data["signed"],
-            pr=data["pr"],
-            app=data["app"],
-            environment=data["environment"],
-            container=data["container"],
-            resource=data["resource"],
-            image=data["image"],
-            from_version=data["from"],
-            to_version=data["to"],
-            from_reference=data["from_reference"],
-            to_reference=data["to_reference"],
-            change=data["change"],
-            rollback=data["rollback"],
-            findings=findings,
-            path=data["path"],
-            line=data["line"],
-            initial=data["initial"],
-            trailers=tuple((k, v) for k, v in data["trailers"]),
-            encoded=line,
-        )
+            datetime.datetime.fromisoformat(time), commit, subject, author, author_email,
+            committer, bot, signed, pr, app, environment, container, resource, image,
+            from_version, to_version, from_reference, to_reference, change, rollback,
+            tuple(
+                Finding(
+                    rule, message, Location(where, number, column), severity=Severity(severity),
+                    hint=hint, app=app, environment=environment,
+                )
+                for rule, severity, message, where, number, column, hint in findings
+            ),
+            path, line, initial, tuple((k, v) for k, v in trailers), encoded,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,14 +462,14 @@ def _read_judged(
 ) -> bool:
     """Take the judged events of the first ``count`` steps; True when the period ended."""
     until = collected.options.until
-    for seq, (time, lines) in enumerate(cache.judged(count)):
+    for seq, (time, records) in enumerate(cache.judged(count)):
         if until is not None and datetime.datetime.fromisoformat(time) > until:
             return True
         collected.commits += 1
         if progress is not None and collected.commits % 500 == 0:
             progress(collected.commits)
-        for line in lines:
-            collected.take(AuditEvent.from_line(line))
+        for record in records:
+            collected.take(AuditEvent.from_record(record))
         collected.passed(chain[seq])
         if chain[seq] == until_revision:
             return True
@@ -489,7 +509,7 @@ def _replay_steps(
                 collected.take(event)
             policies.after(commit)
             if cache is not None:
-                cache.add_judged(sequence, when.isoformat(), [e.line_json() for e in audited])
+                cache.add_judged(sequence, when.isoformat(), [e.to_record() for e in audited])
             sequence += 1
             collected.passed(commit.sha)
             if commit.sha == until_revision:

@@ -166,19 +166,18 @@ def _failures(events: Sequence[AuditEvent], window: datetime.timedelta, groups) 
         if not event.initial:
             by_target[(event.app, event.environment, event.container)].append(event)
     for series in by_target.values():
+        # The next rollback or downgrade after each position, found in one backward pass.
+        next_bad: list[AuditEvent | None] = [None] * len(series)
+        upcoming: AuditEvent | None = None
+        for position in range(len(series) - 1, -1, -1):
+            next_bad[position] = upcoming
+            if series[position].rollback or series[position].change == "downgrade":
+                upcoming = series[position]
         for index, event in enumerate(series):
             if event.change not in PROMOTION_KINDS or event.rollback or event.change == "downgrade":
                 continue
-            failed = False
-            # Events are in time order: stop at the first one past the window.
-            for position in range(index + 1, len(series)):
-                later = series[position]
-                if later.time - event.time > window:
-                    break
-                if later.rollback or later.change == "downgrade":
-                    failed = True
-                    break
-            if not failed:
+            bad = next_bad[index]
+            if bad is None or bad.time - event.time > window:
                 continue
             restore = series[index + 1]
             for group in groups(event):
