@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_guard import __version__
+from gitops_guard.errors import GitError
 from gitops_guard.gitio import GitRepository
 from gitops_guard.history import History, PromotionEvent, Step
 from gitops_guard.imageref import InvalidReference, parse_reference
@@ -170,12 +171,33 @@ class HistoryCache:
         return [row[0] for row in self.connection.execute("SELECT sha FROM steps ORDER BY seq")]
 
     def covers(self, chain: Sequence[str]) -> bool:
-        """Whether the cache holds every commit of ``chain`` (and maybe more after it)."""
-        cached = self.shas()
-        return len(cached) >= len(chain) and cached[: len(chain)] == list(chain)
+        """Whether the cache holds every commit of ``chain`` (and maybe more after it).
+
+        The chain's last commit at its place in the cache is enough: it determines the
+        commits before it.
+        """
+        if not chain:
+            return True
+        row = self.connection.execute(
+            "SELECT sha FROM steps WHERE seq = ?", (len(chain) - 1,)
+        ).fetchone()
+        return row is not None and row[0] == chain[-1]
+
+    def _last(self) -> tuple[int, str] | None:
+        row = self.connection.execute(
+            "SELECT seq, sha FROM steps ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        return (int(row[0]), str(row[1])) if row else None
 
     def prefix(self, chain: Sequence[str]) -> int:
         """How many leading commits of ``chain`` the cache holds (drops the rest if it diverged)."""
+        last = self._last()
+        if last is None:
+            return 0
+        # A commit determines its whole first-parent chain: when the cache's last commit
+        # sits at the same place in ``chain``, everything before it matches too.
+        if last[0] < len(chain) and chain[last[0]] == last[1]:
+            return last[0] + 1
         cached = self.shas()
         count = 0
         for cached_sha, sha in zip(cached, chain, strict=False):
@@ -288,14 +310,18 @@ class Replay:
     def prepare(self) -> None:
         """List the first-parent chain and find how much of it the cache holds."""
         if not self.chain:
-            # A plain pipe: the chain of a large history is megabytes of output.
-            listed = subprocess.run(
+            # A plain pipe read in one go: the chain of a large history is megabytes.
+            process = subprocess.Popen(
                 ["git", "rev-list", "--first-parent", "--reverse", self.head],
                 cwd=self.repo.git_dir,
-                capture_output=True,
-                check=True,
+                stdout=subprocess.PIPE,
             )
-            self.chain = listed.stdout.decode().split()
+            assert process.stdout is not None
+            with process.stdout:
+                output = process.stdout.read()
+            if process.wait() != 0:
+                raise GitError(f"git rev-list failed for {self.head}")
+            self.chain = output.decode().split()
             self.count = self.cache.prefix(self.chain) if self.cache is not None else 0
 
     def steps(self, skip: int = 0) -> Generator[Step, None, None]:
