@@ -53,9 +53,7 @@ def workspace_options(function: F) -> F:
         default=None,
         help="Policy file to use instead of .gitops-guard.yaml at the repository root.",
     )(function)
-    function = repo_option(
-        "Repository to work on (default: the Git work tree around the current directory)."
-    )(function)
+    function = repo_option()(function)
     return function
 
 

@@ -242,21 +242,18 @@ class Application:
         """``Kind/name`` for baselines and messages."""
         return f"{self.kind}/{self.name or '?'}"
 
+    def _keyed(self, key: str) -> Annotation | None:
+        return next((a for a in self.annotations if a.key == key), None)
+
     @property
     def image_list(self) -> Annotation | None:
         """The image-list annotation, if present."""
-        for annotation in self.annotations:
-            if annotation.key == IMAGE_LIST:
-                return annotation
-        return None
+        return self._keyed(IMAGE_LIST)
 
     @property
     def selection_rule(self) -> Annotation | None:
         """The gitops-guard.io/selection-rule annotation, if present."""
-        for annotation in self.annotations:
-            if annotation.key == SELECTION_RULE_ANNOTATION:
-                return annotation
-        return None
+        return self._keyed(SELECTION_RULE_ANNOTATION)
 
     @property
     def updater_annotations(self) -> list[Annotation]:
@@ -273,11 +270,7 @@ class Application:
 
     def annotation(self, suffix: str) -> Annotation | None:
         """The Image Updater annotation ``<prefix><suffix>``, if present."""
-        wanted = ANNOTATION_PREFIX + suffix
-        for annotation in self.annotations:
-            if annotation.key == wanted:
-                return annotation
-        return None
+        return self._keyed(ANNOTATION_PREFIX + suffix)
 
     def finding(
         self,
