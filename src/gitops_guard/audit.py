@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from types import ModuleType
 from typing import Any
 
 from gitops_guard.engine import effective_severity, image_findings
@@ -23,8 +22,8 @@ from gitops_guard.gitio import GitRepository
 from gitops_guard.history import PromotionEvent, Step, version_of
 from gitops_guard.model import Commit, Finding, ImageUse, Location, Severity
 from gitops_guard.policy import POLICY_FILE, Policy, parse_policy
-from gitops_guard.promotion import Ledger, PromotionContext, is_rollback
-from gitops_guard.rules import COMMIT_RULES, EVENT_RULES
+from gitops_guard.promotion import Ledger, PromotionContext, judge_step
+from gitops_guard.rules import IMAGE_RULES
 from gitops_guard.rules.base import RuleContext
 from gitops_guard.wildcard import glob_matches
 
@@ -272,70 +271,24 @@ class PolicyHistory:
                 self.current = self._parse(change.new_blob) if change.new_blob else None
 
 
-def _stamp(policy: Policy, rule: ModuleType, finding: Finding) -> Finding | None:
-    severity = effective_severity(policy, rule)
-    return None if severity is None else replace(finding, severity=severity)
-
-
-def judge_step(
-    step: Step, ledger: Ledger, policy: Policy, direct: bool = True
-) -> tuple[dict[int, list[Finding]], set[int]]:
-    """Findings of each event of a step (by index) and which are rollbacks.
-
-    Events are recorded in the ledger as they are judged, in promotion order, as `check`
-    does: a commit that sets a version in staging and then prod judges prod after staging.
-    """
-    ctx = PromotionContext(policy, ledger, direct=direct)
+def judge(step: Step, ledger: Ledger, policy: Policy) -> tuple[dict[int, list[Finding]], set[int]]:
+    """Findings of each event of a step (by index), stamped with ``policy``'s severities, and
+    which events are rollbacks: the promotion and commit rules as `check` runs them, plus
+    the image rules on each new reference."""
+    verdict = judge_step(step, PromotionContext(policy, ledger, direct=True))
     rule_ctx = RuleContext(policy)
-    found: dict[int, list[Finding]] = {index: [] for index in range(len(step.events))}
-    by_location = {event.use.location: index for index, event in enumerate(step.events)}
-    image_rules = {rule.ID: rule for rule in _image_rules()}
-    rollbacks: set[int] = set()
-    # The repository's first commit lays out what already ran: nothing was promoted.
-    promotion_rules = EVENT_RULES if step.commit.parents else ()
+    image_rules = {rule.ID: rule for rule in IMAGE_RULES}
+    found: dict[int, list[Finding]] = {}
     for index, event in enumerate(step.events):
-        if is_rollback(event, ctx):
-            rollbacks.add(index)
-        for rule in promotion_rules:
-            for problem in rule.check(event, ctx):
-                finding = Finding(
-                    rule.ID,
-                    problem.message,
-                    problem.location or event.use.location,
-                    hint=problem.hint,
-                    app=event.app,
-                    environment=event.environment,
-                )
-                stamped = _stamp(policy, rule, finding)
-                if stamped is not None:
-                    found[index].append(stamped)
+        pairs = list(verdict.findings[index])
         if event.new is not None and event.change != "removed":
-            for finding in image_findings([event.new], rule_ctx):
-                stamped = _stamp(policy, image_rules[finding.rule], finding)
-                if stamped is not None:
-                    found[index].append(stamped)
-        ledger.record(event)
-    for rule in COMMIT_RULES if step.commit.parents else ():
-        for problem in rule.check(step, ctx):
-            index = by_location.get(problem.location or Location(""), 0)
-            if not step.events:
-                continue
-            finding = Finding(
-                rule.ID,
-                problem.message,
-                problem.location or step.events[0].use.location,
-                hint=problem.hint,
-            )
-            stamped = _stamp(policy, rule, finding)
-            if stamped is not None:
-                found[index].append(stamped)
-    return found, rollbacks
-
-
-def _image_rules() -> tuple[ModuleType, ...]:
-    from gitops_guard.rules import IMAGE_RULES
-
-    return IMAGE_RULES
+            pairs += [(image_rules[f.rule], f) for f in image_findings([event.new], rule_ctx)]
+        found[index] = []
+        for rule, finding in pairs:
+            severity = effective_severity(policy, rule)
+            if severity is not None:
+                found[index].append(replace(finding, severity=severity))
+    return found, verdict.rollbacks
 
 
 def _label(use: ImageUse | None) -> tuple[str | None, str | None]:
@@ -500,7 +453,7 @@ def _replay_steps(
             if progress is not None and collected.commits % 500 == 0:
                 progress(collected.commits)
             policy = policies.before(commit)
-            findings, rollbacks = judge_step(step, ledger, policy)
+            findings, rollbacks = judge(step, ledger, policy)
             audited = [
                 audit_event(event, findings[index], index in rollbacks)
                 for index, event in enumerate(step.events)
@@ -561,10 +514,3 @@ def _running(
         )
     )
     return running
-
-
-def iter_findings(events: list[AuditEvent]) -> Iterator[tuple[AuditEvent, Finding]]:
-    """Every finding of every event, with its event."""
-    for event in events:
-        for finding in event.findings:
-            yield event, finding

@@ -283,9 +283,8 @@ def open_cache(git_dir: Path, policy_bytes: bytes | None) -> HistoryCache | None
 class Replay:
     """The first-parent history of a commit, from the cache where it can, replayed after.
 
-    ``steps()`` yields every step oldest first; afterwards ``history()`` is a
-    :class:`~gitops_guard.history.History` positioned at the head, ready to apply more
-    commits (built from the head's tree when every step came from the cache).
+    ``steps()`` yields every step oldest first: the cached ones, then those replayed
+    (and cached) from the last cached commit on.
     """
 
     def __init__(
@@ -301,7 +300,6 @@ class Replay:
         self.policy = policy
         self.head = head
         self.cache = open_cache(repo.git_dir, policy_bytes) if use_cache else None
-        self._history: History | None = None
         self.cached = 0
         self.replayed = 0
         self.chain: list[str] = []
@@ -336,7 +334,6 @@ class Replay:
             return
         start = chain[count - 1] if count else None
         history = History(self.repo, self.policy, start=start)
-        self._history = history
         arguments = ["--first-parent", "--reverse"]
         arguments.append(f"{start}..{self.head}" if start else self.head)
         sequence = count
@@ -352,12 +349,6 @@ class Replay:
         finally:
             if cache is not None:
                 cache.flush()
-
-    def history(self) -> History:
-        """A History positioned at ``head`` (after :meth:`steps` was consumed)."""
-        if self._history is None or self._history.head != self.head:
-            self._history = History(self.repo, self.policy, start=self.head)
-        return self._history
 
     def close(self) -> None:
         if self.cache is not None:

@@ -14,7 +14,6 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 from gitops_guard.engine import run_rules
 from gitops_guard.errors import GitError
@@ -24,11 +23,11 @@ from gitops_guard.gitio import GitRepository
 from gitops_guard.history import History, PromotionEvent, Step, TreeSource, classify
 from gitops_guard.imageref import ImageRef
 from gitops_guard.loader import load_yaml, location
-from gitops_guard.model import Commit, Finding, ImageUse, Location, Report
-from gitops_guard.policy import POLICY_FILE, Policy, default_policy, parse_policy
+from gitops_guard.model import Commit, Finding, Location, Report
+from gitops_guard.policy import POLICY_FILE, Policy, parse_policy, policy_at
 from gitops_guard.policy_diff import loosenings
-from gitops_guard.promotion import Ledger, PromotionContext, is_rollback
-from gitops_guard.rules import COMMIT_RULES, EVENT_RULES, gg307_policy_loosened
+from gitops_guard.promotion import Ledger, PromotionContext, judge_step
+from gitops_guard.rules import gg307_policy_loosened
 from gitops_guard.suppressions import InlineSuppression
 
 
@@ -65,14 +64,6 @@ class CheckResult:
     events: list[PromotionEvent]
 
 
-def policy_at(repo: GitRepository, commit: str) -> tuple[Policy, bytes | None]:
-    """The policy of a revision (or the defaults when it has none) and its bytes."""
-    data = repo.file_at(commit, POLICY_FILE)
-    if data is None:
-        return default_policy(), None
-    return parse_policy(data, f"{POLICY_FILE} at {commit[:12]}"), data
-
-
 def signature_verifier(repo: GitRepository) -> Callable[[Commit], bool | None]:
     """Verify signatures the repository configures verification for; None for the others."""
     ssh_signers = repo.config("gpg.ssh.allowedSignersFile")
@@ -90,34 +81,6 @@ def signature_verifier(repo: GitRepository) -> Callable[[Commit], bool | None]:
         return cache[commit.sha]
 
     return verify
-
-
-def _judge(
-    step: Step, ctx: PromotionContext, rules: Iterable[ModuleType], subject: object
-) -> list[Finding]:
-    found: list[Finding] = []
-    by_location = {event.use.location: event.use for event in step.events}
-    for rule in rules:
-        for problem in rule.check(subject, ctx):
-            use: ImageUse | None = subject.use if isinstance(subject, PromotionEvent) else None
-            if use is None and problem.location is not None:
-                use = by_location.get(problem.location)
-            where = problem.location or (use.location if use else Location(POLICY_FILE))
-            found.append(
-                Finding(
-                    rule.ID,
-                    problem.message,
-                    where,
-                    hint=problem.hint,
-                    app=use.app if use else None,
-                    environment=use.environment if use else None,
-                    image=(str(use.reference) if use.reference else use.raw) if use else None,
-                    resource=use.resource if use else None,
-                    container=use.container if use else None,
-                    detail=step.commit.sha[:12],
-                )
-            )
-    return found
 
 
 @dataclass
@@ -199,18 +162,12 @@ def judge(
     events: list[PromotionEvent] = []
     rolled_back: set[int] = set()
     changed: set[str] = set()
-    commits = 0
     for step in steps:
-        commit = step.commit
-        commits += 1
-        changed.update(change.path for change in commit.changes)
-        for event in step.events:
-            findings.extend(_judge(step, ctx, EVENT_RULES, event))
-            if is_rollback(event, ctx):
-                rolled_back.add(id(event))
-            ledger.record(event)
-        for rule in COMMIT_RULES:
-            findings.extend(_judge(step, ctx, [rule], step))
+        changed.update(change.path for change in step.commit.changes)
+        verdict = judge_step(step, ctx)
+        for index in sorted(verdict.findings):
+            findings.extend(finding for _rule, finding in verdict.findings[index])
+        rolled_back.update(id(step.events[index]) for index in verdict.rollbacks)
         events.extend(step.events)
 
     head_policy_bytes = selected.head_policy
@@ -252,7 +209,7 @@ def judge(
         inventory, policy, today=today, extra=findings, suppressions_allowed=suppression_allowed
     )
     plan = _plan(events, report, rolled_back)
-    return CheckResult(report, plan, base, selected.head, commits, events)
+    return CheckResult(report, plan, base, selected.head, len(steps), events)
 
 
 def ledger_before(

@@ -20,7 +20,7 @@ from gitops_guard.files import matches_any
 from gitops_guard.model import Finding, ImageUse, Report, Severity, Suppression
 from gitops_guard.policy import Policy
 from gitops_guard.rules import IMAGE_RULES, INVENTORY_RULES, RULES, find, info
-from gitops_guard.rules.base import RuleContext
+from gitops_guard.rules.base import RuleContext, located
 from gitops_guard.suppressions import InlineSuppression, parse_file
 
 
@@ -46,25 +46,12 @@ def _canonical(name: str) -> str | None:
 
 def image_findings(uses: Iterable[ImageUse], ctx: RuleContext) -> list[Finding]:
     """Run every image rule over the uses (unstamped findings)."""
-    found: list[Finding] = []
-    for use in uses:
-        image = str(use.reference) if use.reference is not None else use.raw
-        for rule in IMAGE_RULES:
-            for problem in rule.check(use, ctx):
-                found.append(
-                    Finding(
-                        rule.ID,
-                        problem.message,
-                        problem.location or use.location,
-                        hint=problem.hint,
-                        app=use.app,
-                        environment=use.environment,
-                        image=image,
-                        resource=use.resource,
-                        container=use.container,
-                    )
-                )
-    return found
+    return [
+        located(rule.ID, problem, use)
+        for use in uses
+        for rule in IMAGE_RULES
+        for problem in rule.check(use, ctx)
+    ]
 
 
 def run_rules(

@@ -155,13 +155,7 @@ class GitRepository:
 
     def tree_diff(self, old: str, new: str) -> list[FileChange]:
         """What changes from one commit's tree to another's (any two commits)."""
-        output = self.run("diff-tree", "-r", "-z", "--no-renames", old, new)
-        tokens = output.split("\0")
-        return [
-            _change(meta, path)
-            for meta, path in zip(tokens[0::2], tokens[1::2], strict=False)
-            if meta.startswith(":")
-        ]
+        return _raw_changes(self.run("diff-tree", "-r", "-z", "--no-renames", old, new))
 
     def file_at(self, commit: str, path: str) -> bytes | None:
         """A file's bytes at a commit, or None when it does not exist there."""
@@ -185,13 +179,9 @@ class GitRepository:
 
     def staged_changes(self) -> list[FileChange]:
         """What the index changes against HEAD."""
-        output = self.run("diff-index", "--cached", "--raw", "-z", "--no-renames", "HEAD")
-        tokens = output.split("\0")
-        changes = []
-        for meta, path in zip(tokens[0::2], tokens[1::2], strict=False):
-            if meta.startswith(":"):
-                changes.append(_change(meta, path))
-        return changes
+        return _raw_changes(
+            self.run("diff-index", "--cached", "--raw", "-z", "--no-renames", "HEAD")
+        )
 
     def identity(self, variable: str) -> Person:
         """``git var GIT_AUTHOR_IDENT`` (or committer) as a Person."""
@@ -318,6 +308,16 @@ def parse_log(chunks: Iterator[bytes]) -> Iterator[Commit]:
         header = tail
     if header is not None:
         yield _commit(header.rstrip("\n"), changes)
+
+
+def _raw_changes(output: str) -> list[FileChange]:
+    """``--raw -z`` output of diff-tree/diff-index: ``:meta\\0path\\0`` pairs."""
+    tokens = output.split("\0")
+    return [
+        _change(meta, path)
+        for meta, path in zip(tokens[0::2], tokens[1::2], strict=False)
+        if meta.startswith(":")
+    ]
 
 
 def _change(meta: str, path: str) -> FileChange:

@@ -19,7 +19,7 @@ from gitops_guard.check import PlannedChange, Range, judge, refuse_shallow, stag
 from gitops_guard.errors import InputError
 from gitops_guard.gitio import ZERO, GitRepository
 from gitops_guard.model import Report, Severity
-from gitops_guard.policy import Policy, default_policy, parse_policy
+from gitops_guard.policy import Policy, default_policy, parse_policy, policy_at
 from gitops_guard.wildcard import glob_matches
 
 CLIENT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
@@ -118,12 +118,6 @@ def _blocking(report: Report) -> bool:
     return any(f.severity is Severity.ERROR for f in report.findings)
 
 
-def policy_on(repo: GitRepository, revision: str) -> Policy:
-    """The policy of a revision (defaults when it has none)."""
-    data = repo.file_at(revision, ".gitops-guard.yaml")
-    return parse_policy(data, ".gitops-guard.yaml") if data is not None else default_policy()
-
-
 def default_branch(repo: GitRepository) -> str:
     """The ref HEAD points to (``refs/heads/main`` in most repositories)."""
     try:
@@ -186,7 +180,7 @@ def receive(
     outcome = HookOutcome()
     known = ["--all"] if server else [f"--remotes={remote}" if remote else "--remotes"]
     for ref, base, head in _ranges(repo, updates, known):
-        policy = policy_on(repo, base)
+        policy, _data = policy_at(repo, base)
         protected = is_protected(repo, policy, ref)
         if server and not protected:
             continue

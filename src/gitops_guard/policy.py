@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yaml.nodes import MappingNode, Node, SequenceNode
 
@@ -28,6 +28,9 @@ from gitops_guard.layout import (
     LayoutError,
 )
 from gitops_guard.loader import DEFAULT_MAX_BYTES, load_yaml, location, mapping_items, to_python
+
+if TYPE_CHECKING:
+    from gitops_guard.gitio import GitRepository
 
 POLICY_FILE = ".gitops-guard.yaml"
 DEFAULT_UPDATER_VERSION = "1.3"
@@ -199,6 +202,14 @@ def _validator() -> Any:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema())
+
+
+def policy_at(repo: GitRepository, revision: str) -> tuple[Policy, bytes | None]:
+    """The policy of a Git revision (the defaults when it has none) and its bytes."""
+    data = repo.file_at(revision, POLICY_FILE)
+    if data is None:
+        return default_policy(), None
+    return parse_policy(data, f"{POLICY_FILE} at {revision[:12]}"), data
 
 
 def find_policy(root: Path) -> Path | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from gitops_guard.audit import Audit, AuditOptions, Running, replay
 from gitops_guard.gitio import GitRepository
 from gitops_guard.metrics import Metrics, compute
-from gitops_guard.policy import POLICY_FILE, Policy, default_policy, parse_policy
+from gitops_guard.policy import POLICY_FILE, Policy, policy_at
 
 
 @dataclass
@@ -25,10 +25,9 @@ class BuiltReport:
 
 def today_policy(repo: GitRepository, head: str) -> tuple[Policy, bytes | None, list[str]]:
     """The policy whose layout maps paths to apps and environments: the head's."""
-    data = repo.file_at(repo.resolve(head), POLICY_FILE)
-    if data is None:
-        return default_policy(), None, [f"no {POLICY_FILE} at {head}; using the default layout"]
-    return parse_policy(data, f"{POLICY_FILE} at {head}"), data, []
+    policy, data = policy_at(repo, repo.resolve(head))
+    notes = [] if data else [f"no {POLICY_FILE} at {head}; using the default layout"]
+    return policy, data, notes
 
 
 def build_report(

@@ -15,7 +15,7 @@ from types import ModuleType
 from typing import Protocol
 
 from gitops_guard.imageref import ImageRef
-from gitops_guard.model import ImageUse, Location, Severity
+from gitops_guard.model import Finding, ImageUse, Location, Severity
 from gitops_guard.policy import ImageOverride, ImageRules, Policy
 from gitops_guard.wildcard import glob_matches
 
@@ -34,6 +34,23 @@ class Problem:
     message: str
     hint: str | None = None
     location: Location | None = None
+
+
+def located(rule_id: str, problem: Problem, use: ImageUse, detail: str | None = None) -> Finding:
+    """A rule's problem as a finding about an image use (its place, app, environment, image)."""
+    where = problem.location or use.location
+    return Finding(
+        rule_id,
+        problem.message,
+        where,
+        hint=problem.hint,
+        app=use.app,
+        environment=use.environment,
+        image=str(use.reference) if use.reference is not None else use.raw,
+        resource=use.resource,
+        container=use.container,
+        detail=detail,
+    )
 
 
 class ImageCheck(Protocol):
