@@ -112,6 +112,41 @@ def test_a_second_run_reads_only_new_commits(sample: Path) -> None:
     assert events_of(repo, use_cache=True) == events_of(repo, use_cache=False)
 
 
+def test_an_older_head_is_read_from_the_cache_alone(sample: Path) -> None:
+    repo = GitRepository(sample)
+    events_of(repo, use_cache=True)
+    data = repo.file_at(repo.resolve("HEAD"), POLICY_FILE)
+    older = repo.resolve("HEAD~3")
+    runner = Replay(repo, parse_policy(data or b""), data, older)
+    steps = [step.commit.sha for step in runner.steps()]
+    runner.close()
+    chain = subprocess.run(
+        ["git", "rev-list", "--first-parent", "--reverse", older],
+        cwd=sample,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert steps == chain
+    assert (runner.cached, runner.replayed) == (len(chain), 0)
+
+
+def test_a_branch_forked_before_the_cached_head_is_replayed_from_the_fork(sample: Path) -> None:
+    repo = GitRepository(sample)
+    events_of(repo, use_cache=True)
+    env = {**os.environ, **GIT_ENV, "GIT_COMMITTER_DATE": "2026-02-12T09:00:00+00:00"}
+    subprocess.run(["git", "checkout", "-q", "-b", "side", "HEAD~2"], cwd=sample, check=True)
+    target = sample / "apps/api/overlays/dev/kustomization.yaml"
+    target.write_text(target.read_text().replace('"1.5.0"', '"1.5.2"'))
+    subprocess.run(["git", "commit", "-qam", "side"], cwd=sample, check=True, env=env)
+    assert events_of(repo, use_cache=True) == events_of(repo, use_cache=False)
+    commits = int(
+        subprocess.run(
+            ["git", "rev-list", "--count", "HEAD"], cwd=sample, capture_output=True, text=True
+        ).stdout
+    )
+    assert counts(repo) == (commits, 0)
+
+
 def test_rewritten_history_is_noticed(sample: Path) -> None:
     repo = GitRepository(sample)
     events_of(repo, use_cache=True)

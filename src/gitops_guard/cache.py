@@ -161,29 +161,31 @@ class HistoryCache:
         self.connection.execute(
             "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"
         )
+        # Finding a commit in the cached chain (a warm run's head, check's base) by its sha
+        # spares listing the whole first-parent chain with rev-list: 0.6 s at 100,000 commits.
+        self.connection.execute("CREATE INDEX IF NOT EXISTS steps_sha ON steps (sha)")
         self.connection.commit()
 
     def close(self) -> None:
         self.connection.close()
 
-    def shas(self) -> list[str]:
-        """The cached commits, oldest first."""
-        return [row[0] for row in self.connection.execute("SELECT sha FROM steps ORDER BY seq")]
+    def shas(self, count: int | None = None) -> list[str]:
+        """The cached commits (the first ``count`` of them), oldest first."""
+        limit = -1 if count is None else count
+        query = "SELECT sha FROM steps ORDER BY seq LIMIT ?"
+        return [row[0] for row in self.connection.execute(query, (limit,))]
 
-    def covers(self, chain: Sequence[str]) -> bool:
-        """Whether the cache holds every commit of ``chain`` (and maybe more after it).
+    def position(self, sha: str) -> int | None:
+        """Where a commit sits in the cached chain, or None when it is not there.
 
-        The chain's last commit at its place in the cache is enough: it determines the
-        commits before it.
+        The rows before it are its whole first-parent chain: a commit determines the
+        chain of first parents behind it, and the cache only ever holds one such chain.
         """
-        if not chain:
-            return True
-        row = self.connection.execute(
-            "SELECT sha FROM steps WHERE seq = ?", (len(chain) - 1,)
-        ).fetchone()
-        return row is not None and row[0] == chain[-1]
+        row = self.connection.execute("SELECT seq FROM steps WHERE sha = ?", (sha,)).fetchone()
+        return int(row[0]) if row else None
 
-    def _last(self) -> tuple[int, str] | None:
+    def last(self) -> tuple[int, str] | None:
+        """The position and sha of the newest cached commit."""
         row = self.connection.execute(
             "SELECT seq, sha FROM steps ORDER BY seq DESC LIMIT 1"
         ).fetchone()
@@ -191,7 +193,7 @@ class HistoryCache:
 
     def prefix(self, chain: Sequence[str]) -> int:
         """How many leading commits of ``chain`` the cache holds (drops the rest if it diverged)."""
-        last = self._last()
+        last = self.last()
         if last is None:
             return 0
         # A commit determines its whole first-parent chain: when the cache's last commit
@@ -295,10 +297,12 @@ class Replay:
         head: str,
         *,
         use_cache: bool = True,
+        parallel: bool = True,
     ) -> None:
         self.repo = repo
         self.policy = policy
         self.head = head
+        self.parallel = parallel  # may a long replay use a second core (replay_worker)
         self.cache = open_cache(repo.git_dir, policy_bytes) if use_cache else None
         self.cached = 0
         self.replayed = 0

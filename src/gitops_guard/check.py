@@ -230,12 +230,13 @@ def ledger_before(
     from gitops_guard.cache import open_cache
 
     ledger = Ledger()
-    chain = repo.run("rev-list", "--first-parent", "--reverse", base).split()
     cache = open_cache(repo.git_dir, policy_bytes)
     if cache is not None:
         try:
-            if cache.covers(chain):
-                for step in cache.steps(len(chain)):
+            # The base's place in the cached chain stands for its whole first-parent chain.
+            position = cache.position(base)
+            if position is not None:
+                for step in cache.steps(position + 1):
                     for event in step.events:
                         ledger.record(event)
                 return ledger

@@ -114,12 +114,23 @@ def compute(
     by_env: dict[str, Group] = {env: Group(env, None) for env in ranked}
     by_app: dict[tuple[str, str], Group] = {}
 
+    # The groups of each (environment, app), made once: this runs for every event.
+    known: dict[tuple[str | None, str | None], tuple[Group, ...]] = {}
+
     def groups(event: AuditEvent) -> Iterable[Group]:
-        env = event.environment
-        if env is None:
-            return ()
-        app_group = by_app.setdefault((env, event.app or "-"), Group(env, event.app))
-        return (by_env.setdefault(env, Group(env, None)), app_group)
+        found = known.get((event.environment, event.app))
+        if found is None:
+            env = event.environment
+            if env is None:
+                found = ()
+            else:
+                if env not in by_env:
+                    by_env[env] = Group(env, None)
+                if (env, event.app or "-") not in by_app:
+                    by_app[(env, event.app or "-")] = Group(env, event.app)
+                found = (by_env[env], by_app[(env, event.app or "-")])
+            known[(event.environment, event.app)] = found
+        return found
 
     promotions = [e for e in events if is_promotion(e)]
     for event in promotions:
@@ -139,6 +150,8 @@ def compute(
 
     findings: dict[str, Counter[str]] = defaultdict(Counter)
     for event in events:
+        if not event.findings:
+            continue
         week = _week(event.time)
         for finding in event.findings:
             severity = finding.severity.value if finding.severity else "error"

@@ -58,6 +58,37 @@ def test_check(clone: Repo, name: str, capsys: pytest.CaptureFixture[str]) -> No
     assert document["promotions"], "the plan lists what the range promotes"
 
 
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_check_judges_alike_with_the_history_cache(
+    clone: Repo, name: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A report fills the cache with the whole chain of the branch; check then takes what
+    # ran before the base from the base's place in it instead of replaying the files.
+    SCENARIOS[name][0](clone)
+    monkeypatch.setenv("GITOPS_GUARD_NO_CACHE", "1")
+    uncached = rules_found(clone.path, "origin/main", "change", capsys)
+    monkeypatch.delenv("GITOPS_GUARD_NO_CACHE")
+    assert (
+        main(
+            [
+                "report",
+                "--repo",
+                str(clone.path),
+                "--format",
+                "json",
+                "--out",
+                str(clone.path / "r"),
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert any((clone.path / ".git/gitops-guard").glob("history-*.sqlite"))
+    cached = rules_found(clone.path, "origin/main", "change", capsys)
+    assert cached[:2] == uncached[:2]
+    assert cached[2]["findings"] == uncached[2]["findings"]
+
+
 def test_check_messages_say_what_to_do(clone: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     SCENARIOS["prod before its soak in staging"][0](clone)
     _, _, document = rules_found(clone.path, "origin/main", "change", capsys)
