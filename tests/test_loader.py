@@ -271,3 +271,25 @@ def test_the_fast_tag_resolution_agrees_with_pyyaml(pairs: list[tuple[str, str]]
         return
     assert [_tags(d.root) for d in ours] == [_tags(n) for n in theirs if n is not None]
     assert text.count(":") == 0 or ours
+
+
+_KEYS = st.sampled_from(["image", "name", "tag", "<<x"])
+
+
+@given(
+    own=st.lists(st.tuples(_KEYS, st.integers(0, 9)), max_size=4),
+    merged=st.lists(st.tuples(_KEYS, st.integers(0, 9)), max_size=4),
+    merge_first=st.booleans(),
+    wanted=_KEYS,
+)
+def test_child_finds_what_the_merged_items_list_first(
+    own: list[tuple[str, int]], merged: list[tuple[str, int]], merge_first: bool, wanted: str
+) -> None:
+    base = "".join(f"  {k}: m{v}\n" for k, v in merged) or "  {}\n"
+    lines = [f"  {k}: o{v}\n" for k, v in own]
+    merge = "  <<: *base\n"
+    item = "".join([merge, *lines] if merge_first else [*lines, merge])
+    loaded = load_yaml("f.yaml", f"base: &base\n{base}item:\n{item}".encode())
+    node = child(loaded.documents[0].root, "item")
+    expected = next((v for name, _k, v in mapping_items(node) if name == wanted), None)
+    assert child(node, wanted) is expected

@@ -21,7 +21,7 @@ from gitops_guard.errors import GuardError
 from gitops_guard.gitio import GitRepository
 from gitops_guard.history import PromotionEvent, Step, version_of
 from gitops_guard.model import Commit, Finding, ImageUse, Location, Severity
-from gitops_guard.policy import POLICY_FILE, Policy, parse_policy
+from gitops_guard.policy import POLICY_FILE, Policy, parse_policy, policy_cache_dir
 from gitops_guard.promotion import Ledger, PromotionContext, judge_step
 from gitops_guard.rules import IMAGE_RULES
 from gitops_guard.rules.base import RuleContext
@@ -241,7 +241,8 @@ class PolicyHistory:
     def _parse(self, blob: str) -> Policy | None:
         if blob not in self._parsed:
             try:
-                self._parsed[blob] = parse_policy(self.repo.read_blob(blob), POLICY_FILE)
+                data = self.repo.read_blob(blob)
+                self._parsed[blob] = parse_policy(data, POLICY_FILE, policy_cache_dir(self.repo))
             except GuardError as exc:
                 self.notes.append(f"a past policy file ({blob[:12]}) did not load: {exc.message}")
                 self._parsed[blob] = None

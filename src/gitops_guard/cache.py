@@ -148,6 +148,11 @@ class HistoryCache:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"history-{key}.sqlite"
         self.connection = sqlite3.connect(self.path)
+        # A cache needs no durability, only consistency: write-ahead logging without an
+        # fsync per commit (a crash loses at most the last commits, never the file's
+        # integrity). The default journal cost 0.15 s per commit on a 300 MiB cache.
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=NORMAL")
         self.connection.execute(
             "CREATE TABLE IF NOT EXISTS steps "
             "(seq INTEGER PRIMARY KEY, sha TEXT NOT NULL, data TEXT)"
@@ -171,9 +176,19 @@ class HistoryCache:
 
     def shas(self, count: int | None = None) -> list[str]:
         """The cached commits (the first ``count`` of them), oldest first."""
-        limit = -1 if count is None else count
-        query = "SELECT sha FROM steps ORDER BY seq LIMIT ?"
-        return [row[0] for row in self.connection.execute(query, (limit,))]
+        # From the sha index alone (the table's rows carry the encoded steps, kilobytes
+        # each, and scanning them costs several times more), put in order here: positions
+        # run from 0 without gaps, and placing each is cheaper than any sort.
+        query = "SELECT seq, sha FROM steps INDEXED BY steps_sha WHERE seq < ?"
+        limit = sys.maxsize if count is None else count
+        rows: list[tuple[int, str]] = self.connection.execute(query, (limit,)).fetchall()
+        shas = [""] * len(rows)
+        try:
+            for seq, sha in rows:
+                shas[seq] = sha
+        except IndexError:  # a gap: a damaged cache still answers, in order
+            return [sha for _seq, sha in sorted(rows)]
+        return shas
 
     def position(self, sha: str) -> int | None:
         """Where a commit sits in the cached chain, or None when it is not there.

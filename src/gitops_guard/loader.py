@@ -255,9 +255,20 @@ def child(node: Node | None, key: str) -> Node | None:
     """The value node of ``key`` in a mapping node, or None."""
     if not isinstance(node, MappingNode):
         return None
-    for name, _key, value in mapping_items(node):
-        if name == key:
-            return value
+    # The mapping's own keys first, without the generator: this is the hottest lookup of
+    # extraction, and an own key wins over merged ones anyway.
+    merges = False
+    for key_node, value in node.value:
+        if isinstance(key_node, ScalarNode):
+            if key_node.tag == MERGE_TAG:
+                merges = True
+            elif key_node.value == key:
+                found: Node = value
+                return found
+    if merges:
+        for name, _key, value in mapping_items(node):
+            if name == key:
+                return value
     return None
 
 

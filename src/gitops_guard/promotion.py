@@ -24,6 +24,11 @@ class Ledger:
     """When each version of each image first ran in each environment."""
 
     first_seen: dict[LedgerKey, dict[str, datetime.datetime]] = field(default_factory=dict)
+    # What restore() loaded, kept in its dumped form, and the keys recorded since: entries
+    # are only ever added, so a dump converts only what is new (a warm run's 100 commits,
+    # not the 100,000 before them).
+    _restored: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    _changed: dict[LedgerKey, list[str]] = field(default_factory=dict, repr=False)
 
     def record(self, event: PromotionEvent) -> None:
         """Remember the version an event put in place."""
@@ -31,22 +36,31 @@ class Ledger:
         version = version_of(ref)
         if ref is None or version is None:
             return
-        seen = self.first_seen.setdefault((event.app, event.environment, ref.name), {})
-        seen.setdefault(version, event.commit.committer.time)
+        key = (event.app, event.environment, ref.name)
+        seen = self.first_seen.setdefault(key, {})
+        if version not in seen:
+            seen[version] = event.commit.committer.time
+            self._changed.setdefault(key, []).append(version)
 
     def dump(self) -> dict[str, dict[str, str]]:
         """The ledger as JSON-able data (for the history cache)."""
-        return {
-            "\x1f".join(part or "" for part in key): {v: t.isoformat() for v, t in seen.items()}
-            for key, seen in self.first_seen.items()
-        }
+        dumped = dict(self._restored)
+        for key, versions in self._changed.items():
+            joined = "\x1f".join(part or "" for part in key)
+            seen = dict(dumped.get(joined, {}))
+            for version in versions:
+                seen[version] = self.first_seen[key][version].isoformat()
+            dumped[joined] = seen
+        return dumped
 
     def restore(self, data: dict[str, dict[str, str]]) -> None:
-        """Load what :meth:`dump` wrote."""
+        """Load what :meth:`dump` wrote (into an empty ledger)."""
         for joined, seen in data.items():
             app, environment, repository = joined.split("\x1f")
             key = (app or None, environment or None, repository)
             self.first_seen[key] = {v: datetime.datetime.fromisoformat(t) for v, t in seen.items()}
+        self._restored = dict(data)
+        self._changed = {}
 
     def ran(self, app: str | None, environment: str, ref: ImageRef) -> datetime.datetime | None:
         """When ``ref``'s version first ran in ``environment`` for ``app`` (None: never)."""
