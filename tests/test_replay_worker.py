@@ -179,6 +179,38 @@ def test_a_worker_that_dies_is_noticed(sample: Path, monkeypatch: pytest.MonkeyP
         worker.close()
 
 
+def test_ctrl_c_is_left_to_the_main_process(sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+    import time
+
+    from gitops_guard import history
+
+    original = history.History.apply
+
+    def slow(self: history.History, commit: object) -> object:
+        time.sleep(0.02)
+        return original(self, commit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(history.History, "apply", slow)
+    repo = GitRepository(sample)
+    policy = parse_policy(repo.file_at("HEAD", POLICY_FILE) or b"version: 1\n")
+    worker = replay_worker.StepWorker(repo.git_dir, policy, repo.resolve("HEAD~10"), "HEAD")
+    try:
+        status = Path(f"/proc/{worker.process.pid}/status")
+        for _attempt in range(1000):  # until the worker ignores SIGINT (bit 2 of SigIgn)
+            ignored = next(line for line in status.read_text().splitlines() if "SigIgn" in line)
+            if int(ignored.split()[1], 16) & 1 << (signal.SIGINT - 1):
+                break
+            time.sleep(0.001)
+        else:
+            pytest.fail("the worker never ignored SIGINT")
+        os.kill(worker.process.pid, signal.SIGINT)
+        assert len(list(worker.texts())) == 10
+    finally:
+        worker.close()
+
+
 def test_short_replays_and_single_cores_stay_in_one_process() -> None:
     assert replay_worker.split_point(0, 10_000) == 2_500
     assert replay_worker.split_point(100, 101) == 101  # the main process takes one at least

@@ -14,9 +14,11 @@ repositories). Elsewhere, and for short replays, everything runs in one process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import queue
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -111,6 +113,11 @@ def _replay(sender: Connection, git_dir: Path, policy: Policy, start: str, head:
     from gitops_guard.gitio import GitRepository
     from gitops_guard.history import History
 
+    # What was inherited stays untouched: a collection here must not run the finalizers
+    # of the parent's objects (GitPython's would stop the parent's git processes).
+    gc.freeze()
+    # Ctrl-C is the parent's to handle: it stops the worker, which has nothing to add.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         # Its own repository object: Git processes the parent started are not shared.
         repo = GitRepository(git_dir)
