@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -44,6 +45,17 @@ class _Loader(_BaseLoader):
         if kind is MappingNode:
             return "tag:yaml.org,2002:map"
         return "tag:yaml.org,2002:seq"
+
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def resolve_plain(value: str) -> str:
+    """The tag YAML 1.1 gives a plain scalar (what the loader's composer gives it)."""
+    if value and value[0] not in _MAYBE_TYPED:
+        return STR_TAG
+    tag: str = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return tag
 
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -79,6 +91,8 @@ class LoadedFile:
     problems: list[Finding] = field(default_factory=list)
     text: str = ""
     _lines: list[str] | None = None
+    # yamlpatch's index of this file's patchable scalars (False: none), built on demand.
+    patch_index: Any = None
 
     @property
     def lines(self) -> list[str]:

@@ -239,6 +239,7 @@ class Extraction:
                 self.compute(key)
         self.ctx.problems = []
         self.ctx.reset_reported()
+        self.ctx.stale.clear()  # files changed but not read again (deleted, unused)
         return affected
 
     def uses(self) -> list[ImageUse]:

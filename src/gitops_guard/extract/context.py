@@ -13,6 +13,7 @@ from gitops_guard.layout import Placement
 from gitops_guard.loader import LoadedFile, WrongType, load_yaml, location, string_value
 from gitops_guard.model import Finding, ImageUse, Location, Source
 from gitops_guard.policy import Policy
+from gitops_guard.yamlpatch import patch
 
 INPUT_RULE = "GG001"
 
@@ -30,6 +31,9 @@ class Context:
     uses: list[ImageUse] = field(default_factory=list)
     problems: list[Finding] = field(default_factory=list)
     parsed: dict[str, LoadedFile] = field(default_factory=dict)
+    # Parses of files that changed, kept until the file is read again: a new version that
+    # only changes values is patched into the old tree (yamlpatch) instead of parsed.
+    stale: dict[str, LoadedFile] = field(default_factory=dict)
     reads: set[str] | None = None
     _reported: set[tuple[str, int, int, str]] = field(default_factory=set)
 
@@ -39,9 +43,11 @@ class Context:
             self.reads.add(path)
 
     def forget(self, paths: set[str]) -> None:
-        """Drop cached parses of files that changed."""
+        """Drop cached parses of files that changed (kept aside for :mod:`yamlpatch`)."""
         for path in paths:
-            self.parsed.pop(path, None)
+            loaded = self.parsed.pop(path, None)
+            if loaded is not None:
+                self.stale[path] = loaded
 
     def load(self, path: str) -> LoadedFile:
         """The parsed file at ``path`` (problems reported once, however often it is read)."""
@@ -60,7 +66,9 @@ class Context:
             reason = exc.strerror or str(exc)
             self.problem(Location(path), f"cannot read the file: {reason}")
         else:
-            loaded = load_yaml(path, data, max_bytes=self.policy.max_file_size)
+            stale = self.stale.pop(path, None)
+            patched = patch(stale, data, self.policy.max_file_size) if stale is not None else None
+            loaded = patched or load_yaml(path, data, max_bytes=self.policy.max_file_size)
             for problem in loaded.problems:
                 self.report(problem)
         self.parsed[path] = loaded
