@@ -117,29 +117,41 @@ def compute(
     # The groups of each (environment, app), made once: this runs for every event.
     known: dict[tuple[str | None, str | None], tuple[Group, ...]] = {}
 
-    def groups(event: AuditEvent) -> Iterable[Group]:
-        found = known.get((event.environment, event.app))
+    def groups(env: str | None, app: str | None) -> Iterable[Group]:
+        found = known.get((env, app))
         if found is None:
-            env = event.environment
             if env is None:
                 found = ()
             else:
                 if env not in by_env:
                     by_env[env] = Group(env, None)
-                if (env, event.app or "-") not in by_app:
-                    by_app[(env, event.app or "-")] = Group(env, event.app)
-                found = (by_env[env], by_app[(env, event.app or "-")])
-            known[(event.environment, event.app)] = found
+                if (env, app or "-") not in by_app:
+                    by_app[(env, app or "-")] = Group(env, app)
+                found = (by_env[env], by_app[(env, app or "-")])
+            known[(env, app)] = found
         return found
 
-    promotions = [e for e in events if is_promotion(e)]
+    promotions = [e for e in events if e.change in PROMOTION_KINDS and not e.initial]
+    # Counted per (environment, app) first, then added to its groups: one pass of list
+    # increments instead of attribute updates on two groups per event.
+    tallies: dict[tuple[str | None, str | None], list[int]] = {}
     for event in promotions:
-        for group in groups(event):
-            group.promotions += 1
-            group.automated += event.bot
-            group.rollbacks += event.rollback
-            group.downgrades += event.change == "downgrade"
-            group.forward += not event.rollback and event.change != "downgrade"
+        tally = tallies.get((event.environment, event.app))
+        if tally is None:
+            tally = tallies[(event.environment, event.app)] = [0, 0, 0, 0, 0]
+        downgrade = event.change == "downgrade"
+        tally[0] += 1
+        tally[1] += event.bot
+        tally[2] += event.rollback
+        tally[3] += downgrade
+        tally[4] += not event.rollback and not downgrade
+    for (environment, app), tally in tallies.items():
+        for group in groups(environment, app):
+            group.promotions += tally[0]
+            group.automated += tally[1]
+            group.rollbacks += tally[2]
+            group.downgrades += tally[3]
+            group.forward += tally[4]
 
     _failures(events, failure_window, groups)
     _lead_times(events, ranked, groups)
@@ -193,7 +205,7 @@ def _failures(events: Sequence[AuditEvent], window: datetime.timedelta, groups) 
             if bad is None or bad.time - event.time > window:
                 continue
             restore = series[index + 1]
-            for group in groups(event):
+            for group in groups(event.environment, event.app):
                 group.failed += 1
                 group.restore_hours.append(_hours(restore.time - event.time))
 
@@ -204,22 +216,25 @@ def _lead_times(events: Sequence[AuditEvent], ranked: Sequence[str], groups) -> 
         return
     first_env = ranked[0]
     first_seen: dict[tuple[str | None, str, str], datetime.datetime] = {}
-    reached: set[tuple[str | None, str, str, str]] = set()
+    reached: set[tuple[tuple[str | None, str, str], str]] = set()
     for event in events:
-        if event.to_version is None or event.environment is None or event.change == "removed":
+        version, environment = event.to_version, event.environment
+        # The first commit lays out what already ran: no lead time to measure.
+        if version is None or environment is None or event.initial or event.change == "removed":
             continue
-        if event.initial:
-            continue  # the first commit lays out what already ran: no lead time to measure
-        key = (event.app, event.image, event.to_version)
-        if event.environment == first_env:
-            first_seen.setdefault(key, event.time)
+        key = (event.app, event.image, version)
+        if environment == first_env:
+            if key not in first_seen:
+                first_seen[key] = event.time
             continue
         origin = first_seen.get(key)
-        marker = (*key, event.environment)
-        if origin is None or marker in reached or event.rollback:
+        if origin is None or event.rollback:
+            continue
+        marker = (key, environment)
+        if marker in reached:
             continue
         reached.add(marker)
-        for group in groups(event):
+        for group in groups(event.environment, event.app):
             group.lead_time_hours.append(_hours(event.time - origin))
 
 

@@ -18,8 +18,11 @@ from gitops_guard.metrics import Metrics
 def chunks(audit: Audit, metrics: Metrics) -> Iterator[str]:
     """The JSON report in pieces, in order."""
     yield '{"events": ['
-    for index, event in enumerate(audit.events):
-        yield ("\n" if index == 0 else ",\n") + event.line_json()
+    events = audit.events
+    # A thousand lines per piece: one join instead of a concatenation per event.
+    for start in range(0, len(events), 1000):
+        lines = ",\n".join(event.line_json() for event in events[start : start + 1000])
+        yield ("\n" if start == 0 else ",\n") + lines
     yield '\n],\n"summary": '
     yield json.dumps(summary(audit, metrics), indent=2, ensure_ascii=False)
     yield "}\n"
