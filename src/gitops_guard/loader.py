@@ -38,10 +38,8 @@ class _Loader(_BaseLoader):
 
     def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode:
-            if implicit[0] and (not value or value[0] in _MAYBE_TYPED):
-                tag: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
-                return tag
-            return STR_TAG
+            # Quoted scalars (implicit[0] False) are strings; plain ones are resolved.
+            return resolve_plain(value) if implicit[0] else STR_TAG
         if kind is MappingNode:
             return "tag:yaml.org,2002:map"
         return "tag:yaml.org,2002:seq"
@@ -51,7 +49,8 @@ _RESOLVER = yaml.resolver.Resolver()
 
 
 def resolve_plain(value: str) -> str:
-    """The tag YAML 1.1 gives a plain scalar (what the loader's composer gives it)."""
+    """The tag YAML 1.1 gives a plain scalar (the loader's resolution, shared with
+    :mod:`yamlpatch`)."""
     if value and value[0] not in _MAYBE_TYPED:
         return STR_TAG
     tag: str = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
