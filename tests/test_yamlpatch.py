@@ -64,21 +64,37 @@ def documents(draw: st.DrawFn) -> tuple[str, str]:
     slots: list[str] = []
     lines: list[tuple[str, int | None, str]] = []  # (prefix, slot, suffix)
 
+    def slot(prefix: str, suffix: str = "") -> None:
+        slots.append(draw(tokens))
+        lines.append((prefix, len(slots) - 1, suffix))
+
     def value(indent: int, depth: int) -> None:
         kind = draw(st.sampled_from(["map", "seq"] if depth == 0 else ["map", "seq", "leaf"]))
         if kind == "leaf" or depth > 3:
             return
         for number in range(draw(st.integers(1, 3))):
             lead = " " * indent + (f"k{number}:" if kind == "map" else "-")
-            if depth < 3 and draw(st.booleans()):
+            shape = draw(st.sampled_from(["nested", "token", "token", "block", "compact"]))
+            if draw(st.integers(0, 9)) == 0:
+                lines.append((" " * indent + "# a comment line", None, ""))
+            if shape == "nested" and depth < 3:
                 lines.append((lead, None, ""))
                 value(indent + 2, depth + 1)
+            elif shape == "block":  # a literal block: its lines are content, not values
+                lines.append((lead + " |", None, ""))
+                for _ in range(draw(st.integers(1, 2))):
+                    slot(" " * (indent + 2))
+            elif shape == "compact" and kind == "seq":  # - key: value, more keys below
+                slot(lead + " c0: ")
+                if draw(st.booleans()):
+                    slot(" " * (indent + 2) + "c1: ")
             else:
-                comment = draw(st.sampled_from(["", "", "  # note", " "]))
-                slots.append(draw(tokens))
-                lines.append((lead + " ", len(slots) - 1, comment))
+                slot(lead + " ", draw(st.sampled_from(["", "", "  # note", " "])))
 
     value(0, 0)
+    if draw(st.booleans()):  # a second document
+        lines.append(("---", None, ""))
+        value(0, 0)
     new_slots = list(slots)
     for _ in range(draw(st.integers(1, 3))):
         if slots:
