@@ -217,3 +217,28 @@ def test_warm_judged_events_give_the_same_audit(sample: Path, options: dict[str,
     assert [e.to_dict() for e in warm.events] == [e.to_dict() for e in cold.events]
     assert warm.state == cold.state
     assert warm.commits == cold.commits
+
+
+def test_the_ledger_at_any_cached_commit_is_the_stored_one_minus_what_came_after(
+    sample: Path,
+) -> None:
+    from gitops_guard.promotion import Ledger
+
+    repo = GitRepository(sample)
+    data = repo.file_at(repo.resolve("HEAD"), POLICY_FILE)
+    replay(repo, parse_policy(data or b""), AuditOptions(), None, data, True)
+    cache = HistoryCache(sample / ".git", cache_key(data))
+    try:
+        upto = cache.judged_upto()
+        assert upto > 3
+        for position in range(upto):
+            replayed = Ledger()
+            for step in cache.steps(position + 1):
+                for event in step.events:
+                    replayed.record(event)
+            known = cache.ledger_at(position)
+            assert known is not None
+            assert known.first_seen == replayed.first_seen, position
+        assert cache.ledger_at(upto) is None  # beyond what was judged: not known
+    finally:
+        cache.close()

@@ -67,3 +67,25 @@ def test_the_first_time_a_version_ran_is_kept() -> None:
     assert ledger.dump() == {
         "api\x1fprod\x1fregistry.example.com/team/api": {"1.0.0": "2026-01-01T03:00:00+02:00"}
     }
+
+
+@given(EVENTS, st.integers(0, 30))
+def test_forgetting_what_came_after_gives_the_ledger_before(
+    recorded: list[tuple[str | None, str, str, int]], split: int
+) -> None:
+    before = Ledger()
+    for item in recorded[:split]:
+        before.record(event(*item))
+    whole = Ledger()
+    for item in recorded[:split]:
+        whole.record(event(*item))
+    whole.take_added()
+    for item in recorded[split:]:
+        whole.record(event(*item))
+    # As the history cache does it: the stored ledger, restored, minus the later entries.
+    restored = Ledger()
+    restored.restore(json.loads(json.dumps(whole.dump())))
+    for key, version in whole.take_added():
+        restored.forget(key, version)
+    assert restored.first_seen == before.first_seen
+    assert restored.dump() == before.dump()

@@ -474,8 +474,10 @@ def _replay_steps(
             for event in audited:
                 collected.take(event)
             policies.after(commit)
+            added = ledger.take_added()
             if cache is not None:
-                cache.add_judged(sequence, when.isoformat(), [e.to_record() for e in audited])
+                records = [e.to_record() for e in audited]
+                cache.add_judged(sequence, when.isoformat(), records, added)
             sequence += 1
             collected.passed(commit.sha)
             if commit.sha == until_revision:

@@ -28,8 +28,9 @@ from gitops_guard.history import History, PromotionEvent, Step
 from gitops_guard.imageref import InvalidReference, parse_reference
 from gitops_guard.model import Commit, FileChange, ImageUse, Location, Person, Source
 from gitops_guard.policy import POLICY_FILE, Policy
+from gitops_guard.promotion import Ledger, LedgerKey
 
-SCHEMA = 4  # the cache layout and what it stores; a change starts new caches
+SCHEMA = 5  # the cache layout and what it stores; a change starts new caches
 
 
 def cache_key(policy_bytes: bytes | None) -> str:
@@ -160,8 +161,11 @@ class HistoryCache:
         # What the audit made of each step (its judged events, as report JSON lines) and,
         # in `meta`, the replay state after the last judged step: a warm report then only
         # judges new commits.
+        # `added`: the ledger entries the step recorded, so the ledger at an earlier commit
+        # (check's base) is the stored one minus what came after it.
         self.connection.execute(
-            "CREATE TABLE IF NOT EXISTS judged (seq INTEGER PRIMARY KEY, time TEXT, data BLOB)"
+            "CREATE TABLE IF NOT EXISTS judged "
+            "(seq INTEGER PRIMARY KEY, time TEXT, data BLOB, added BLOB)"
         )
         self.connection.execute(
             "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)"
@@ -249,14 +253,45 @@ class HistoryCache:
         for time, data in cursor:
             yield time, marshal.loads(data)
 
-    def add_judged(self, seq: int, time: str, records: Sequence[Any]) -> None:
-        """Remember what the audit made of one step (committed with :meth:`flush`)."""
+    def add_judged(
+        self,
+        seq: int,
+        time: str,
+        records: Sequence[Any],
+        added: Sequence[tuple[LedgerKey, str]] = (),
+    ) -> None:
+        """Remember what the audit made of one step and the ledger entries it recorded
+        (committed with :meth:`flush`)."""
         self.connection.execute(
-            "INSERT OR REPLACE INTO judged (seq, time, data) VALUES (?, ?, ?)",
+            "INSERT OR REPLACE INTO judged (seq, time, data, added) VALUES (?, ?, ?, ?)",
             # marshal: plain data only (it cannot run code), and several times faster to read
             # back than JSON — a warm report reads every judged step.
-            (seq, time, marshal.dumps(list(records))),
+            (
+                seq,
+                time,
+                marshal.dumps(list(records)),
+                marshal.dumps([[*key, version] for key, version in added]),
+            ),
         )
+
+    def ledger_at(self, position: int) -> Ledger | None:
+        """The ledger after the cached step at ``position`` (None: no judged state covers it).
+
+        The judged state holds the ledger after the last judged step; the entries the
+        steps after ``position`` recorded are taken out again.
+        """
+        upto = self.judged_upto()
+        if position >= upto:
+            return None
+        ledger = Ledger()
+        ledger.restore(self.judged_state().get("ledger", {}))
+        cursor = self.connection.execute(
+            "SELECT added FROM judged WHERE seq > ? AND seq < ?", (position, upto)
+        )
+        for (added,) in cursor:
+            for app, environment, repository, version in marshal.loads(added):
+                ledger.forget((app, environment, repository), version)
+        return ledger
 
     def save_judged(self, upto: int, state: dict[str, Any]) -> None:
         """Record that steps before ``upto`` are judged, and the state after them."""

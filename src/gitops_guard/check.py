@@ -236,6 +236,11 @@ def ledger_before(
             # The base's place in the cached chain stands for its whole first-parent chain.
             position = cache.position(base)
             if position is not None:
+                # From the ledger a report left (minus what came after the base), else
+                # from every cached step up to the base.
+                known = cache.ledger_at(position)
+                if known is not None:
+                    return known
                 for step in cache.steps(position + 1):
                     for event in step.events:
                         ledger.record(event)

@@ -29,6 +29,9 @@ class Ledger:
     # not the 100,000 before them).
     _restored: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _changed: dict[LedgerKey, list[str]] = field(default_factory=dict, repr=False)
+    # Entries recorded since take_added() was last called (the history cache keeps them
+    # per step, so the ledger at an earlier commit is this one minus what came after).
+    _added: list[tuple[LedgerKey, str]] = field(default_factory=list, repr=False)
 
     def record(self, event: PromotionEvent) -> None:
         """Remember the version an event put in place."""
@@ -41,16 +44,42 @@ class Ledger:
         if version not in seen:
             seen[version] = event.commit.committer.time
             self._changed.setdefault(key, []).append(version)
+            self._added.append((key, version))
+
+    def take_added(self) -> list[tuple[LedgerKey, str]]:
+        """The (key, version) entries recorded since the last call."""
+        added, self._added = self._added, []
+        return added
+
+    def forget(self, key: LedgerKey, version: str) -> None:
+        """Remove an entry (going back to before the event that recorded it)."""
+        seen = self.first_seen.get(key)
+        if seen is not None:
+            seen.pop(version, None)
+            if not seen:
+                del self.first_seen[key]
+        joined = _joined(key)
+        restored = self._restored.get(joined)
+        if restored is not None and version in restored:
+            restored = {v: t for v, t in restored.items() if v != version}
+            if restored:
+                self._restored[joined] = restored
+            else:
+                del self._restored[joined]
+        changed = self._changed.get(key)
+        if changed is not None and version in changed:
+            changed.remove(version)
 
     def dump(self) -> dict[str, dict[str, str]]:
         """The ledger as JSON-able data (for the history cache)."""
         dumped = dict(self._restored)
         for key, versions in self._changed.items():
-            joined = "\x1f".join(part or "" for part in key)
+            joined = _joined(key)
             seen = dict(dumped.get(joined, {}))
             for version in versions:
                 seen[version] = self.first_seen[key][version].isoformat()
-            dumped[joined] = seen
+            if seen:
+                dumped[joined] = seen
         return dumped
 
     def restore(self, data: dict[str, dict[str, str]]) -> None:
@@ -72,6 +101,10 @@ class Ledger:
         if when is None and ref.tag and ref.digest:
             when = seen.get(ref.digest)
         return when
+
+
+def _joined(key: LedgerKey) -> str:
+    return "\x1f".join(part or "" for part in key)
 
 
 @dataclass
