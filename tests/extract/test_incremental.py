@@ -66,6 +66,11 @@ CHANGES: dict[str, dict[str, str | None]] = {
         "clusters/dev/web/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n  - name: r.io/web\n    newTag: '2.1.0'\n"
     },
     "delete the web manifest": {"clusters/dev/web/deploy.yaml": None},
+    "add values-staging": {"charts/worker/values-staging.yaml": "image:\n  tag: '0.1.5'\n"},
+    "bump values-staging": {"charts/worker/values-staging.yaml": "image:\n  tag: '0.1.6'\n"},
+    "bump the chart's default tag": {
+        "charts/worker/values.yaml": "image:\n  repository: r.io/worker\n  tag: '0.1.9'\n"
+    },
     "move the chart's repository": {
         "charts/worker/values.yaml": "image:\n  repository: mirror.io/worker\n  tag: '0.1.0'\n"
     },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from yaml.nodes import Node
 
@@ -16,6 +17,7 @@ from gitops_guard.policy import Policy
 from gitops_guard.yamlpatch import patch
 
 INPUT_RULE = "GG001"
+T = TypeVar("T")
 
 
 @dataclass
@@ -34,6 +36,13 @@ class Context:
     # Parses of files that changed, kept until the file is read again: a new version that
     # only changes values is patched into the old tree (yamlpatch) instead of parsed.
     stale: dict[str, LoadedFile] = field(default_factory=dict)
+    # What a helper derived from a file's tree, by path and purpose: (tree, result,
+    # problems reported). Valid while the file keeps the same tree (see remember()).
+    derived: dict[tuple[str, object], tuple[object, object, list[Finding]]] = field(
+        default_factory=dict
+    )
+    # While set, every problem reported is also added here (see remember()).
+    captured: list[Finding] | None = None
     reads: set[str] | None = None
     _reported: set[tuple[str, int, int, str]] = field(default_factory=set)
 
@@ -85,9 +94,36 @@ class Context:
             finding.location.column,
             finding.message,
         )
+        if self.captured is not None:
+            self.captured.append(finding)
         if key not in self._reported:
             self._reported.add(key)
             self.problems.append(finding)
+
+    def remember(self, path: str, purpose: object, tree: object, compute: Callable[[], T]) -> T:
+        """``compute()``, or what it gave for the same tree of ``path`` before.
+
+        For results that depend on a file's node tree alone: a replay reads a chart's
+        values files again whenever one of them changes, and unchanged files keep their
+        tree. The problems computing it reported are reported again. The result is
+        shared: callers copy what they will change.
+        """
+        key = (path, purpose)
+        known = self.derived.get(key)
+        if known is not None and known[0] is tree:
+            for finding in known[2]:
+                self.report(finding)
+            return known[1]  # type: ignore[return-value]
+        outer, self.captured = self.captured, []
+        try:
+            result = compute()
+            problems = self.captured
+        finally:
+            self.captured = outer
+        if outer is not None:
+            outer.extend(problems)
+        self.derived[key] = (tree, result, problems)
+        return result
 
     def problem(self, where: Location, message: str, hint: str | None = None) -> None:
         """Report an input problem (GG001) at a location."""

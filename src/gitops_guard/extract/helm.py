@@ -88,7 +88,16 @@ class HelmImage:
 def helm_images(
     ctx: Context, path: str, root: Node, offset: tuple[int, int] = (0, 0)
 ) -> dict[str, HelmImage]:
-    """Every image found in a values tree, by key path."""
+    """Every image found in a values tree, by key path (a fresh copy the caller may change)."""
+    images = ctx.remember(
+        path, ("helm_images", offset), root, lambda: _helm_images(ctx, path, root, offset)
+    )
+    return _copy(images)
+
+
+def _helm_images(
+    ctx: Context, path: str, root: Node, offset: tuple[int, int]
+) -> dict[str, HelmImage]:
     found: dict[str, HelmImage] = {}
     seen: set[int] = set()
     stack: list[tuple[Node, str, int]] = [(root, "", 0)]
