@@ -27,6 +27,9 @@ from gitops_guard.rules import IMAGE_RULES
 from gitops_guard.rules.base import RuleContext
 from gitops_guard.wildcard import glob_matches
 
+# One encoder for every event line: json.dumps with options builds a new one per call.
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
 
 # Not frozen: a warm report builds one per cached event (115,000 at 100,000 commits), and a
 # frozen dataclass's __init__ costs about 9× a plain one (object.__setattr__ per field).
@@ -106,7 +109,7 @@ class AuditEvent:
     def line_json(self) -> str:
         """The event as one line of JSON (what `report --format json` writes)."""
         if self.encoded is None:
-            return json.dumps(self.to_dict(), ensure_ascii=False)
+            return _LINE_ENCODER.encode(self.to_dict())
         return self.encoded
 
     def to_record(self) -> list[Any]:

@@ -86,6 +86,10 @@ def _unuse(data: dict[str, Any] | None) -> ImageUse | None:
     )
 
 
+# One encoder for every step: json.dumps with options builds a new one per call.
+_STEP_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def encode_step(step: Step, keep_paths: Sequence[str]) -> str:
     """A step as JSON: the commit (changes of ``keep_paths`` only) and its events."""
     commit = step.commit
@@ -111,7 +115,7 @@ def encode_step(step: Step, keep_paths: Sequence[str]) -> str:
             for event in step.events
         ],
     }
-    return json.dumps(data, separators=(",", ":"))
+    return _STEP_ENCODER.encode(data)
 
 
 def decode_step(text: str) -> Step:
