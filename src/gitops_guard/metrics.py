@@ -18,8 +18,9 @@ from __future__ import annotations
 import datetime
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from gitops_guard.audit import AuditEvent, Running
 
@@ -98,6 +99,173 @@ class Metrics:
     findings_per_week: dict[str, dict[str, int]]
     drift: list[dict[str, object]]
     automated_share: float | None
+    events: int = 0  # events of the period
+    findings: int = 0  # findings on them
+
+
+class MetricsBuilder:
+    """The metrics of a period, built one event at a time (oldest first).
+
+    Nothing here keeps the events themselves: counters per (environment, app), the first
+    appearance of each version, the promotions of each target still waiting for a later
+    rollback, and the lead and restore times. A report can stream its events out as they
+    are replayed.
+    """
+
+    def __init__(
+        self,
+        order: Sequence[str],
+        failure_window: datetime.timedelta = datetime.timedelta(days=7),
+    ) -> None:
+        self.order = list(order)
+        self.window = failure_window
+        self.events = 0
+        self.findings = 0
+        self.automated = 0
+        self.promotions = 0
+        self._environments: set[str] = set()
+        self._by_env: dict[str, Group] = {}
+        self._by_app: dict[tuple[str, str], Group] = {}
+        self._known: dict[tuple[str | None, str | None], tuple[Group, ...]] = {}
+        self._tallies: dict[tuple[str | None, str | None], list[int]] = {}
+        self._findings: dict[str, Counter[str]] = defaultdict(Counter)
+        # Per target (app, environment, container): forward promotions not yet followed
+        # by a rollback or downgrade, as [time, time of the next change or None, groups].
+        self._open: dict[tuple[str | None, ...], list[list[Any]]] = {}
+        # Lead times: first appearance in the first environment, and what was measured.
+        self._first_seen: dict[tuple[str | None, str, str], datetime.datetime] = {}
+        self._reached: set[tuple[tuple[str | None, str, str], str]] = set()
+        # Without an environment order the first environment is only known at the end
+        # (policies without environments): those events wait for it.
+        self._deferred: list[AuditEvent] | None = None if self.order else []
+
+    def groups(self, env: str | None, app: str | None) -> tuple[Group, ...]:
+        """The environment's group and the app's group in it (made once)."""
+        found = self._known.get((env, app))
+        if found is None:
+            if env is None:
+                found = ()
+            else:
+                if env not in self._by_env:
+                    self._by_env[env] = Group(env, None)
+                if (env, app or "-") not in self._by_app:
+                    self._by_app[(env, app or "-")] = Group(env, app)
+                found = (self._by_env[env], self._by_app[(env, app or "-")])
+            self._known[(env, app)] = found
+        return found
+
+    def add(self, event: AuditEvent) -> None:
+        """Take the next event of the period."""
+        self.events += 1
+        environment = event.environment
+        if environment is not None:
+            self._environments.add(environment)
+        if event.findings:
+            self.findings += len(event.findings)
+            week = self._findings[_week(event.time)]
+            for finding in event.findings:
+                week[finding.severity.value if finding.severity else "error"] += 1
+        if event.initial:
+            return  # the first commit lays out what already ran: not a promotion
+        promotion = event.change in PROMOTION_KINDS
+        downgrade = event.change == "downgrade"
+        if promotion:
+            self.promotions += 1
+            self.automated += event.bot
+            # Counted per (environment, app) first, added to the groups at the end.
+            tally = self._tallies.get((environment, event.app))
+            if tally is None:
+                tally = self._tallies[(environment, event.app)] = [0, 0, 0, 0, 0]
+            tally[0] += 1
+            tally[1] += event.bot
+            tally[2] += event.rollback
+            tally[3] += downgrade
+            tally[4] += not event.rollback and not downgrade
+        self._follow_failures(event, promotion and not event.rollback and not downgrade)
+        if self._deferred is not None:
+            self._deferred.append(event)
+        else:
+            self._lead_time(event, self.order[0])
+
+    def _follow_failures(self, event: AuditEvent, forward: bool) -> None:
+        """A forward promotion fails when the next rollback or downgrade of its target
+        comes within the window; time to restore runs to the change right after it."""
+        target = (event.app, event.environment, event.container)
+        waiting = self._open.get(target)
+        if waiting:
+            if waiting[-1][1] is None:
+                waiting[-1][1] = event.time  # the change right after the latest promotion
+            if event.rollback or event.change == "downgrade":
+                for when, following, groups in waiting:
+                    if event.time - when <= self.window:
+                        for group in groups:
+                            group.failed += 1
+                            group.restore_hours.append(_hours(following - when))
+                waiting.clear()
+        if forward:
+            entry = [event.time, None, self.groups(event.environment, event.app)]
+            self._open.setdefault(target, []).append(entry)
+
+    def _lead_time(self, event: AuditEvent, first_env: str) -> None:
+        """From a version's first appearance in the first environment to each later one."""
+        version, environment = event.to_version, event.environment
+        if version is None or environment is None or event.change == "removed":
+            return
+        key = (event.app, event.image, version)
+        if environment == first_env:
+            if key not in self._first_seen:
+                self._first_seen[key] = event.time
+            return
+        origin = self._first_seen.get(key)
+        if origin is None or event.rollback:
+            return
+        marker = (key, environment)
+        if marker in self._reached:
+            return
+        self._reached.add(marker)
+        for group in self.groups(environment, event.app):
+            group.lead_time_hours.append(_hours(event.time - origin))
+
+    def finish(
+        self,
+        state: Sequence[Running],
+        start: datetime.datetime | None,
+        end: datetime.datetime | None,
+    ) -> Metrics:
+        """The metrics of the events taken, with the state at the period's end."""
+        weeks = max((end - start).total_seconds() / 604800, 1 / 7) if start and end else 1.0
+        ranked = self.order + sorted(self._environments - set(self.order))
+        if self._deferred is not None:
+            for event in self._deferred if ranked else ():
+                self._lead_time(event, ranked[0])
+            self._deferred = []
+        for (environment, app), tally in self._tallies.items():
+            for group in self.groups(environment, app):
+                group.promotions += tally[0]
+                group.automated += tally[1]
+                group.rollbacks += tally[2]
+                group.downgrades += tally[3]
+                group.forward += tally[4]
+        self._tallies = {}
+        by_env = {env: self._by_env.get(env) or Group(env, None) for env in ranked}
+        for group in [*by_env.values(), *self._by_app.values()]:
+            group.per_week = group.promotions / weeks
+            forward = group.forward
+            group.change_failure_rate = round(group.failed / forward, 3) if forward > 0 else None
+        return Metrics(
+            weeks=round(weeks, 2),
+            environments=[
+                g for g in by_env.values() if g.promotions or g.environment in self.order
+            ],
+            apps=sorted(
+                self._by_app.values(), key=lambda g: (ranked.index(g.environment), g.app or "")
+            ),
+            findings_per_week={w: dict(c) for w, c in sorted(self._findings.items())},
+            drift=drift(state, ranked),
+            automated_share=round(self.automated / self.promotions, 3) if self.promotions else None,
+            events=self.events,
+            findings=self.findings,
+        )
 
 
 def compute(
@@ -109,133 +277,15 @@ def compute(
     failure_window: datetime.timedelta = datetime.timedelta(days=7),
 ) -> Metrics:
     """Compute the metrics of a period from its events (oldest first) and final state."""
-    weeks = max((end - start).total_seconds() / 604800, 1 / 7) if start and end else 1.0
-    ranked = list(order) + sorted({e.environment for e in events if e.environment} - set(order))
-    by_env: dict[str, Group] = {env: Group(env, None) for env in ranked}
-    by_app: dict[tuple[str, str], Group] = {}
-
-    # The groups of each (environment, app), made once: this runs for every event.
-    known: dict[tuple[str | None, str | None], tuple[Group, ...]] = {}
-
-    def groups(env: str | None, app: str | None) -> Iterable[Group]:
-        found = known.get((env, app))
-        if found is None:
-            if env is None:
-                found = ()
-            else:
-                if env not in by_env:
-                    by_env[env] = Group(env, None)
-                if (env, app or "-") not in by_app:
-                    by_app[(env, app or "-")] = Group(env, app)
-                found = (by_env[env], by_app[(env, app or "-")])
-            known[(env, app)] = found
-        return found
-
-    promotions = [e for e in events if e.change in PROMOTION_KINDS and not e.initial]
-    # Counted per (environment, app) first, then added to its groups: one pass of list
-    # increments instead of attribute updates on two groups per event.
-    tallies: dict[tuple[str | None, str | None], list[int]] = {}
-    for event in promotions:
-        tally = tallies.get((event.environment, event.app))
-        if tally is None:
-            tally = tallies[(event.environment, event.app)] = [0, 0, 0, 0, 0]
-        downgrade = event.change == "downgrade"
-        tally[0] += 1
-        tally[1] += event.bot
-        tally[2] += event.rollback
-        tally[3] += downgrade
-        tally[4] += not event.rollback and not downgrade
-    for (environment, app), tally in tallies.items():
-        for group in groups(environment, app):
-            group.promotions += tally[0]
-            group.automated += tally[1]
-            group.rollbacks += tally[2]
-            group.downgrades += tally[3]
-            group.forward += tally[4]
-
-    _failures(events, failure_window, groups)
-    _lead_times(events, ranked, groups)
-    for group in [*by_env.values(), *by_app.values()]:
-        group.per_week = group.promotions / weeks
-        forward = group.forward
-        group.change_failure_rate = round(group.failed / forward, 3) if forward > 0 else None
-
-    findings: dict[str, Counter[str]] = defaultdict(Counter)
+    builder = MetricsBuilder(order, failure_window)
     for event in events:
-        if not event.findings:
-            continue
-        week = _week(event.time)
-        for finding in event.findings:
-            severity = finding.severity.value if finding.severity else "error"
-            findings[week][severity] += 1
-    automated = sum(e.bot for e in promotions)
-    return Metrics(
-        weeks=round(weeks, 2),
-        environments=[g for g in by_env.values() if g.promotions or g.environment in order],
-        apps=sorted(by_app.values(), key=lambda g: (ranked.index(g.environment), g.app or "")),
-        findings_per_week={week: dict(counts) for week, counts in sorted(findings.items())},
-        drift=drift(state, ranked),
-        automated_share=round(automated / len(promotions), 3) if promotions else None,
-    )
+        builder.add(event)
+    return builder.finish(state, start, end)
 
 
 def _week(moment: datetime.datetime) -> str:
     year, week, _day = moment.isocalendar()
     return f"{year}-W{week:02d}"
-
-
-def _failures(events: Sequence[AuditEvent], window: datetime.timedelta, groups) -> None:  # type: ignore[no-untyped-def]
-    """Mark promotions followed by a rollback/downgrade, and time to the restoring change."""
-    by_target: dict[tuple[str | None, str | None, str | None], list[AuditEvent]] = defaultdict(list)
-    for event in events:
-        if not event.initial:
-            by_target[(event.app, event.environment, event.container)].append(event)
-    for series in by_target.values():
-        # The next rollback or downgrade after each position, found in one backward pass.
-        next_bad: list[AuditEvent | None] = [None] * len(series)
-        upcoming: AuditEvent | None = None
-        for position in range(len(series) - 1, -1, -1):
-            next_bad[position] = upcoming
-            if series[position].rollback or series[position].change == "downgrade":
-                upcoming = series[position]
-        for index, event in enumerate(series):
-            if event.change not in PROMOTION_KINDS or event.rollback or event.change == "downgrade":
-                continue
-            bad = next_bad[index]
-            if bad is None or bad.time - event.time > window:
-                continue
-            restore = series[index + 1]
-            for group in groups(event.environment, event.app):
-                group.failed += 1
-                group.restore_hours.append(_hours(restore.time - event.time))
-
-
-def _lead_times(events: Sequence[AuditEvent], ranked: Sequence[str], groups) -> None:  # type: ignore[no-untyped-def]
-    """Time from a version's first appearance in the first environment to each later one."""
-    if not ranked:
-        return
-    first_env = ranked[0]
-    first_seen: dict[tuple[str | None, str, str], datetime.datetime] = {}
-    reached: set[tuple[tuple[str | None, str, str], str]] = set()
-    for event in events:
-        version, environment = event.to_version, event.environment
-        # The first commit lays out what already ran: no lead time to measure.
-        if version is None or environment is None or event.initial or event.change == "removed":
-            continue
-        key = (event.app, event.image, version)
-        if environment == first_env:
-            if key not in first_seen:
-                first_seen[key] = event.time
-            continue
-        origin = first_seen.get(key)
-        if origin is None or event.rollback:
-            continue
-        marker = (key, environment)
-        if marker in reached:
-            continue
-        reached.add(marker)
-        for group in groups(event.environment, event.app):
-            group.lead_time_hours.append(_hours(event.time - origin))
 
 
 def drift(state: Sequence[Running], ranked: Sequence[str]) -> list[dict[str, object]]:
