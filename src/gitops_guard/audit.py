@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -349,26 +349,69 @@ def audit_event(event: PromotionEvent, findings: list[Finding], rollback: bool) 
 
 
 class _Collector:
-    """What a replay keeps while it goes: the reported events and the last event per key."""
+    """What a replay keeps while it goes: the last event per key and the period's ends.
+
+    The reported events themselves are not kept here: they are yielded as they come.
+    """
 
     def __init__(self, options: AuditOptions, since_revision: str | None) -> None:
         self.options = options
-        self.events: list[AuditEvent] = []
         self.last: dict[tuple[str | None, ...], AuditEvent] = {}
         self.inside = since_revision is None
         self.since_revision = since_revision
         self.commits = 0
+        self.first: datetime.datetime | None = None  # of the reported events
+        self.latest: datetime.datetime | None = None
 
-    def take(self, event: AuditEvent) -> None:
+    def take(self, event: AuditEvent) -> bool:
+        """Follow an event; True when the report lists it."""
         self.last[(event.app, event.environment, event.resource, event.container)] = event
         options = self.options
         recent = options.since is None or event.time >= options.since
         if self.inside and recent and options.wants(event):
-            self.events.append(event)
+            if self.first is None:
+                self.first = event.time
+            self.latest = event.time
+            return True
+        return False
 
     def passed(self, sha: str) -> None:
         if sha == self.since_revision:
             self.inside = True
+
+
+@dataclass
+class AuditEnd:
+    """What an audit knows once every event has come."""
+
+    state: list[Running]
+    head: str
+    commits: int
+    start: datetime.datetime | None
+    end: datetime.datetime | None
+    notes: list[str]
+
+
+class AuditStream:
+    """An audit's events as they are replayed (iterate once); the rest when they have all
+    come. Memory then depends on the number of images, not on the length of history."""
+
+    def __init__(self, events: Generator[AuditEvent, None, AuditEnd], policy: Policy) -> None:
+        self._events = events
+        self.policy = policy
+        self.end: AuditEnd | None = None
+
+    def __iter__(self) -> Iterator[AuditEvent]:
+        self.end = yield from self._events
+
+    def audit(self, events: list[AuditEvent]) -> Audit:
+        """The audit of the events taken (call once they have all come)."""
+        end = self.end
+        if end is None:
+            raise RuntimeError("the audit's events were not all read")
+        return Audit(
+            events, end.state, self.policy, end.head, end.commits, end.start, end.end, end.notes
+        )
 
 
 def replay(
@@ -379,13 +422,38 @@ def replay(
     policy_bytes: bytes | None = None,
     use_cache: bool = True,
 ) -> Audit:
-    """Replay the first-parent history of ``options.head`` into an audit.
+    """Replay the first-parent history of ``options.head`` into an audit (events kept)."""
+    stream = stream_audit(repo, today, options, progress, policy_bytes, use_cache)
+    return stream.audit(list(stream))
+
+
+def stream_audit(
+    repo: GitRepository,
+    today: Policy,
+    options: AuditOptions,
+    progress: Callable[[int], None] | None = None,
+    policy_bytes: bytes | None = None,
+    use_cache: bool = True,
+) -> AuditStream:
+    """Replay the first-parent history of ``options.head``, its events as they come.
 
     Steps come from the history cache where it has them (``.git/gitops-guard/``), and so
     do their judged events when judged by the policy in force (the default): a warm run
     reads those and judges only new commits. The state at the end is rebuilt from the
     events, so a cached run parses nothing.
     """
+    events = _audit_events(repo, today, options, progress, policy_bytes, use_cache)
+    return AuditStream(events, today)
+
+
+def _audit_events(
+    repo: GitRepository,
+    today: Policy,
+    options: AuditOptions,
+    progress: Callable[[int], None] | None,
+    policy_bytes: bytes | None,
+    use_cache: bool,
+) -> Generator[AuditEvent, None, AuditEnd]:
     from gitops_guard.cache import Replay
 
     head = repo.resolve(options.head)
@@ -404,18 +472,19 @@ def replay(
             state = cache.judged_state()
             ledger.restore(state.get("ledger", {}))
             policies.resume(state.get("policy"))
-            stopped = _read_judged(cache, judged, runner.chain, collected, until_revision, progress)
+            stopped = yield from _read_judged(
+                cache, judged, runner.chain, collected, until_revision, progress
+            )
         if not stopped:
-            stopped = _replay_steps(
+            yield from _replay_steps(
                 runner, judged, cache, ledger, policies, collected, until_revision, progress
             )
     finally:
         runner.close()
-    events = collected.events
     running = _running(collected.last, options, list(today.environments))
-    start = options.since or (events[0].time if events else None)
-    end = options.until or (events[-1].time if events else None)
-    return Audit(events, running, today, head, collected.commits, start, end, policies.notes)
+    start = options.since or collected.first
+    end = options.until or collected.latest
+    return AuditEnd(running, head, collected.commits, start, end, policies.notes)
 
 
 def _read_judged(
@@ -425,8 +494,8 @@ def _read_judged(
     collected: _Collector,
     until_revision: str | None,
     progress: Callable[[int], None] | None,
-) -> bool:
-    """Take the judged events of the first ``count`` steps; True when the period ended."""
+) -> Generator[AuditEvent, None, bool]:
+    """The judged events of the first ``count`` steps; returns True when the period ended."""
     until = collected.options.until
     for seq, (time, records) in enumerate(cache.judged(count)):
         if until is not None and datetime.datetime.fromisoformat(time) > until:
@@ -435,7 +504,9 @@ def _read_judged(
         if progress is not None and collected.commits % 500 == 0:
             progress(collected.commits)
         for record in records:
-            collected.take(AuditEvent.from_record(record))
+            event = AuditEvent.from_record(record)
+            if collected.take(event):
+                yield event
         collected.passed(chain[seq])
         if chain[seq] == until_revision:
             return True
@@ -451,8 +522,9 @@ def _replay_steps(
     collected: _Collector,
     until_revision: str | None,
     progress: Callable[[int], None] | None,
-) -> bool:
-    """Judge the steps after ``skip``; store them when the whole history was judged."""
+) -> Generator[AuditEvent, None, bool]:
+    """Judge the steps after ``skip``, yielding the reported events; store them when the
+    whole history was judged. Returns True when the period ended before the head."""
     until = collected.options.until
     sequence = skip
     steps = runner.steps(skip=skip)
@@ -475,7 +547,8 @@ def _replay_steps(
                 for index, event in enumerate(step.events)
             ]
             for event in audited:
-                collected.take(event)
+                if collected.take(event):
+                    yield event
             policies.after(commit)
             added = ledger.take_added()
             if cache is not None:

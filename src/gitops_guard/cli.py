@@ -547,7 +547,13 @@ def report(
 
     from gitops_guard.audit import AuditOptions
     from gitops_guard.policy import parse_duration
-    from gitops_guard.reporting import build_report, render_report
+    from gitops_guard.reporting import (
+        STREAMED_FORMATS,
+        build_report,
+        render_report,
+        render_stream,
+        stream_report,
+    )
 
     window = parse_duration(failure_window)
     if window <= 0:
@@ -565,24 +571,34 @@ def report(
         options.since_revision = since
     if until and options.until is None:
         options.until_revision = until
-    built = build_report(
-        repo or Path.cwd(), options, datetime.timedelta(seconds=window), _progress()
-    )
-    if sys.stderr.isatty():
-        click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
-    for note in built.notes:
-        click.echo(f"gitops-guard: {note}", err=True)
     extension = REPORT_FORMATS[output_format]
-    text = render_report(extension, built)
-    if out is None and extension != "html":
+    to_stdout = out is None and extension != "html"
+    # JSON and CSV are written while the history is replayed: the progress line would
+    # mix with the report on a terminal that shows both.
+    progress = None if to_stdout and sys.stdout.isatty() else _progress()
+    window_delta = datetime.timedelta(seconds=window)
+    if extension in STREAMED_FORMATS:
+        streamed = stream_report(repo or Path.cwd(), options, window_delta, progress)
+        text, root = render_stream(extension, streamed), streamed.root
+        notes = streamed.all_notes
+    else:
+        built = build_report(repo or Path.cwd(), options, window_delta, progress)
+        text, root = render_report(extension, built), built.root
+        notes = built.notes.copy
+    target = None if to_stdout else (out or root / "reports") / f"report.{extension}"
+    if target is None:
         for chunk in text:
             click.echo(chunk, nl=False)
-        return
-    from gitops_guard.output import write_atomically
+    else:
+        from gitops_guard.output import write_atomically
 
-    target = (out or built.root / "reports") / f"report.{extension}"
-    write_atomically(target, text)
-    click.echo(f"wrote {target}")
+        write_atomically(target, text)
+    if progress is not None:
+        click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
+    for note in notes():
+        click.echo(f"gitops-guard: {note}", err=True)
+    if target is not None:
+        click.echo(f"wrote {target}")
 
 
 @cli.command()

@@ -40,3 +40,8 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise InputError(f"{path}: cannot write: {exc.strerror}") from None
+    except BaseException:
+        # The text may be produced while it is written (a streamed report): whatever
+        # stopped it, the old file stays and no temporary one is left behind.
+        Path(temporary).unlink(missing_ok=True)
+        raise

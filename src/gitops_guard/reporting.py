@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gitops_guard.audit import Audit, AuditOptions, Running, replay
+from gitops_guard.audit import Audit, AuditOptions, AuditStream, Running, replay, stream_audit
 from gitops_guard.gitio import GitRepository
-from gitops_guard.metrics import Metrics, compute
+from gitops_guard.metrics import Metrics, MetricsBuilder, compute
 from gitops_guard.policy import POLICY_FILE, Policy, policy_at
 
 
@@ -45,6 +45,48 @@ def build_report(
     )
     metrics = compute(audit.events, audit.state, order, audit.start, audit.end, failure_window)
     return BuiltReport(audit, metrics, repo.root, notes + audit.notes)
+
+
+@dataclass
+class StreamedReport:
+    """An audit whose events are written as they are replayed (JSON and CSV): memory
+    depends on the number of images, not on the length of history."""
+
+    events: AuditStream
+    metrics: MetricsBuilder
+    root: Path
+    notes: list[str] = field(default_factory=list)
+
+    def all_notes(self) -> list[str]:
+        """The notes, the replay's included (once its events have all come)."""
+        return self.notes + (self.events.end.notes if self.events.end is not None else [])
+
+
+STREAMED_FORMATS = ("json", "csv")
+
+
+def stream_report(
+    path: Path,
+    options: AuditOptions,
+    failure_window: datetime.timedelta,
+    progress: Callable[[int], None] | None = None,
+) -> StreamedReport:
+    """Prepare a report whose events are replayed while it is written."""
+    repo = GitRepository(path)
+    policy, policy_bytes, notes = today_policy(repo, options.head)
+    events = stream_audit(repo, policy, options, progress, policy_bytes)
+    # The policy's environment order; without one, the builder ranks what it saw.
+    metrics = MetricsBuilder(list(policy.environments), failure_window)
+    return StreamedReport(events, metrics, repo.root, notes)
+
+
+def render_stream(extension: str, streamed: StreamedReport) -> Iterator[str]:
+    """A streamed format (json, csv), in pieces: the history is replayed as they are asked for."""
+    import importlib
+
+    module = importlib.import_module(f"gitops_guard.formats.report_{extension}")
+    stream: Callable[[AuditStream, MetricsBuilder], Iterator[str]] = module.stream
+    return stream(streamed.events, streamed.metrics)
 
 
 def render_report(extension: str, built: BuiltReport) -> Iterator[str]:

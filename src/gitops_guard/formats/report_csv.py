@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from gitops_guard.audit import Audit, AuditEvent
-from gitops_guard.metrics import Metrics
+from gitops_guard.audit import Audit, AuditEvent, AuditStream
+from gitops_guard.metrics import Metrics, MetricsBuilder
 
 COLUMNS = (
     "time", "commit", "author", "committer", "bot", "signed", "pr", "app", "environment",
@@ -28,10 +28,19 @@ def _row(e: AuditEvent) -> list[object]:
 
 def chunks(audit: Audit, metrics: Metrics, rows: int = 1000) -> Iterator[str]:
     """The CSV report (RFC 4180, header row, booleans as true/false) in pieces."""
+    return _rows(audit.events, rows)
+
+
+def stream(events: AuditStream, metrics: MetricsBuilder) -> Iterator[str]:
+    """The CSV report written as the history is replayed (it has no summary)."""
+    return _rows(events, 1000)
+
+
+def _rows(events: Iterable[AuditEvent], rows: int) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for index, event in enumerate(audit.events, start=1):
+    for index, event in enumerate(events, start=1):
         writer.writerow(_row(event))
         if index % rows == 0:
             yield buffer.getvalue()

@@ -36,8 +36,8 @@ def state_by_environment(state: list[Running]) -> dict[str, list[dict[str, Any]]
 
 
 def summary(audit: Audit, metrics: Metrics) -> dict[str, Any]:
-    """The `summary` object of the JSON report."""
-    findings = sum(len(e.findings) for e in audit.events)
+    """The `summary` object of the JSON report (event and finding counts from the metrics,
+    which saw every event of the period)."""
     return {
         "tool": {"name": "gitops-guard", "version": __version__},
         "head": audit.head,
@@ -47,8 +47,8 @@ def summary(audit: Audit, metrics: Metrics) -> dict[str, Any]:
             "end": audit.end.isoformat() if audit.end else None,
             "weeks": metrics.weeks,
         },
-        "events": len(audit.events),
-        "findings": findings,
+        "events": metrics.events,
+        "findings": metrics.findings,
         "automated_share": metrics.automated_share,
         "environments": [g.summary() for g in metrics.environments],
         "apps": [g.summary() for g in metrics.apps],

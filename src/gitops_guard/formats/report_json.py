@@ -8,24 +8,60 @@ times the report's size (and the pure-Python pretty printer's time).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
-from gitops_guard.audit import Audit
+from gitops_guard.audit import Audit, AuditEvent, AuditStream
 from gitops_guard.formats.report_data import summary
-from gitops_guard.metrics import Metrics
+from gitops_guard.metrics import Metrics, MetricsBuilder
+
+BATCH = 1000  # events per piece: one join instead of a concatenation per event
 
 
 def chunks(audit: Audit, metrics: Metrics) -> Iterator[str]:
     """The JSON report in pieces, in order."""
+    return _document(audit.events, lambda: summary(audit, metrics))
+
+
+def stream(events: AuditStream, metrics: MetricsBuilder) -> Iterator[str]:
+    """The JSON report written as the history is replayed: each event goes out as it
+    comes (the metrics take it on the way), the summary once they have all come."""
+
+    def taken() -> Iterator[AuditEvent]:
+        for event in events:
+            metrics.add(event)
+            yield event
+
+    def summary_at_the_end() -> dict[str, Any]:
+        audit = events.audit([])
+        return summary(audit, metrics.finish(audit.state, audit.start, audit.end))
+
+    return _document(taken(), summary_at_the_end)
+
+
+def _document(
+    events: Iterable[AuditEvent], summary_of: Callable[[], dict[str, Any]]
+) -> Iterator[str]:
     yield '{"events": ['
-    events = audit.events
-    # A thousand lines per piece: one join instead of a concatenation per event.
-    for start in range(0, len(events), 1000):
-        lines = ",\n".join(event.line_json() for event in events[start : start + 1000])
-        yield ("\n" if start == 0 else ",\n") + lines
+    first = True
+    for batch in batched(events, BATCH):
+        yield ("\n" if first else ",\n") + ",\n".join(event.line_json() for event in batch)
+        first = False
     yield '\n],\n"summary": '
-    yield json.dumps(summary(audit, metrics), indent=2, ensure_ascii=False)
+    yield json.dumps(summary_of(), indent=2, ensure_ascii=False)
     yield "}\n"
+
+
+def batched(items: Iterable[AuditEvent], size: int) -> Iterator[list[AuditEvent]]:
+    """Lists of ``size`` items (the last one shorter)."""
+    batch: list[AuditEvent] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def render(audit: Audit, metrics: Metrics) -> str:
