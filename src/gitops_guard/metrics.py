@@ -130,7 +130,8 @@ class MetricsBuilder:
         self._tallies: dict[tuple[str | None, str | None], list[int]] = {}
         self._findings: dict[str, Counter[str]] = defaultdict(Counter)
         # Per target (app, environment, container): forward promotions not yet followed
-        # by a rollback or downgrade, as [time, time of the next change or None, groups].
+        # by a rollback or downgrade, as [time, time of the next change or None,
+        # (environment, app)].
         self._open: dict[tuple[str | None, ...], list[list[Any]]] = {}
         # Lead times: first appearance in the first environment, and what was measured.
         self._first_seen: dict[tuple[str | None, str, str], datetime.datetime] = {}
@@ -196,15 +197,18 @@ class MetricsBuilder:
             if waiting[-1][1] is None:
                 waiting[-1][1] = event.time  # the change right after the latest promotion
             if event.rollback or event.change == "downgrade":
-                for when, following, groups in waiting:
+                for when, following, (environment, app) in waiting:
                     if event.time - when <= self.window:
-                        for group in groups:
+                        for group in self.groups(environment, app):
                             group.failed += 1
                             group.restore_hours.append(_hours(following - when))
                 waiting.clear()
         if forward:
-            entry = [event.time, None, self.groups(event.environment, event.app)]
-            self._open.setdefault(target, []).append(entry)
+            entry = [event.time, None, (event.environment, event.app)]
+            if waiting is None:
+                self._open[target] = [entry]
+            else:
+                waiting.append(entry)
 
     def _lead_time(self, event: AuditEvent, first_env: str) -> None:
         """From a version's first appearance in the first environment to each later one."""

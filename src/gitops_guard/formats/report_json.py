@@ -27,41 +27,35 @@ def stream(events: AuditStream, metrics: MetricsBuilder) -> Iterator[str]:
     """The JSON report written as the history is replayed: each event goes out as it
     comes (the metrics take it on the way), the summary once they have all come."""
 
-    def taken() -> Iterator[AuditEvent]:
-        for event in events:
-            metrics.add(event)
-            yield event
-
     def summary_at_the_end() -> dict[str, Any]:
         audit = events.audit([])
         return summary(audit, metrics.finish(audit.state, audit.start, audit.end))
 
-    return _document(taken(), summary_at_the_end)
+    return _document(events, summary_at_the_end, metrics.add)
 
 
 def _document(
-    events: Iterable[AuditEvent], summary_of: Callable[[], dict[str, Any]]
+    events: Iterable[AuditEvent],
+    summary_of: Callable[[], dict[str, Any]],
+    each: Callable[[AuditEvent], None] | None = None,
 ) -> Iterator[str]:
+    """The document: ``BATCH`` event lines per piece, then the summary; ``each`` sees
+    every event on its way out."""
     yield '{"events": ['
+    lines: list[str] = []
     first = True
-    for batch in batched(events, BATCH):
-        yield ("\n" if first else ",\n") + ",\n".join(event.line_json() for event in batch)
-        first = False
+    for event in events:
+        if each is not None:
+            each(event)
+        lines.append(event.line_json())
+        if len(lines) == BATCH:
+            yield ("\n" if first else ",\n") + ",\n".join(lines)
+            lines, first = [], False
+    if lines:
+        yield ("\n" if first else ",\n") + ",\n".join(lines)
     yield '\n],\n"summary": '
     yield json.dumps(summary_of(), indent=2, ensure_ascii=False)
     yield "}\n"
-
-
-def batched(items: Iterable[AuditEvent], size: int) -> Iterator[list[AuditEvent]]:
-    """Lists of ``size`` items (the last one shorter)."""
-    batch: list[AuditEvent] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def render(audit: Audit, metrics: Metrics) -> str:
