@@ -11,7 +11,7 @@ For each size, a repository made by ``bench/generate_history.py`` (kept under
   before each run), warm (the cache of the cold run kept), and warm after 100 new
   commits (appended with fast-import, with the cache as the warm run left it);
 * the peak RSS: the sum of the report's Python processes (the report and its replay
-  worker, sampled every 10 ms from ``/proc``), or ``ru_maxrss`` from ``os.wait4`` (the
+  worker, sampled every 50 ms from ``/proc``), or ``ru_maxrss`` from ``os.wait4`` (the
   largest of the report and the processes it waited for) when that is larger;
 
 then the ratios to the floor and the targets of issue 6. While ``report`` does not
@@ -234,7 +234,7 @@ def run_report(script: Path, repo: Path, out: Path) -> tuple[float, int, int, st
     """One ``report --format json --out OUT`` in ``repo``: seconds, peak RSS (KiB), exit
     code, stderr. The peak is the larger of the child's ``ru_maxrss`` from ``os.wait4``
     (its own or a waited-for process's, whichever is largest) and the sum of the report's
-    Python processes (the report and its replay worker), sampled every 10 ms."""
+    Python processes (the report and its replay worker), sampled every 50 ms."""
     argv = [str(script), "report", "--format", "json", "--out", str(out)]
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
@@ -261,7 +261,7 @@ def _sample_python_rss(pid: int, peak: list[int], done: threading.Event) -> None
     proc = Path("/proc")
     if not proc.is_dir():
         return
-    while not done.wait(0.01):
+    while not done.wait(0.05):  # often enough for runs of seconds, rarely enough not to slow them
         try:
             program = (proc / str(pid) / "comm").read_text()
         except OSError:
@@ -591,7 +591,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"  {line}")
     print(
         "\nmedians of wall time; x floor = median / the floor's median; peak RSS = the sum of "
-        "the report's Python processes (report + replay worker, sampled every 10 ms), or the "
+        "the report's Python processes (report + replay worker, sampled every 50 ms), or the "
         "largest ru_maxrss of the report and the processes it waited for if larger"
     )
     return 1 if missed else 0
