@@ -43,6 +43,32 @@ def test_a_streamed_report_is_the_collected_one(
         assert json.loads(streamed)["summary"]["events"] == len(json.loads(streamed)["events"])
 
 
+def test_without_environments_in_the_policy_both_ways_agree(sample: Path, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+
+    from tests.conftest import GIT_ENV
+
+    repo = tmp_path / "repo"
+    shutil.copytree(sample, repo)
+    (repo / ".gitops-guard.yaml").write_text("version: 1\n")
+    subprocess.run(
+        ["git", "commit", "-qam", "no environments"],
+        cwd=repo,
+        check=True,
+        env={**os.environ, **GIT_ENV},
+    )
+    streamed = "".join(render_stream("json", stream_report(repo, AuditOptions(), WEEK)))
+    collected = "".join(render_report("json", build_report(repo, AuditOptions(), WEEK)))
+    assert streamed == collected
+    # Every environment the history shows is listed, promoted to or not.
+    document = json.loads(streamed)
+    seen = {e["environment"] for e in document["events"] if e["environment"]}
+    assert seen
+    assert {g["environment"] for g in document["summary"]["environments"]} == seen
+
+
 def test_events_go_out_before_the_replay_ends(
     sample: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,6 +27,8 @@ from gitops_guard.rules import IMAGE_RULES
 from gitops_guard.rules.base import RuleContext
 from gitops_guard.wildcard import glob_matches
 
+_IMAGE_RULES_BY_ID = {rule.ID: rule for rule in IMAGE_RULES}
+
 # One encoder for every event line: json.dumps with options builds a new one per call.
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
@@ -278,19 +280,18 @@ class PolicyHistory:
 
 
 def judge(
-    step: Step, ledger: Ledger, policy: Policy, rule_ctx: RuleContext | None = None
+    step: Step, ledger: Ledger, rule_ctx: RuleContext
 ) -> tuple[dict[int, list[Finding]], set[int]]:
-    """Findings of each event of a step (by index), stamped with ``policy``'s severities, and
-    which events are rollbacks: the promotion and commit rules as `check` runs them, plus
-    the image rules on each new reference.
+    """Findings of each event of a step (by index), stamped with the severities of the
+    policy in ``rule_ctx``, and which events are rollbacks: the promotion and commit rules
+    as `check` runs them, plus the image rules on each new reference.
 
-    ``rule_ctx`` (for ``policy``) keeps what the image rules derive from the policy
-    across steps; a replay passes the same one for every step one policy judges.
+    ``rule_ctx`` keeps what the image rules derive from the policy across steps: a replay
+    passes the same one for every step one policy judges.
     """
+    policy = rule_ctx.policy
     verdict = judge_step(step, PromotionContext(policy, ledger, direct=True))
-    if rule_ctx is None or rule_ctx.policy is not policy:
-        rule_ctx = RuleContext(policy)
-    image_rules = {rule.ID: rule for rule in IMAGE_RULES}
+    image_rules = _IMAGE_RULES_BY_ID
     found: dict[int, list[Finding]] = {}
     for index, event in enumerate(step.events):
         pairs = list(verdict.findings[index])
@@ -544,7 +545,7 @@ def _replay_steps(
             policy = policies.before(commit)
             if rule_ctx is None or rule_ctx.policy is not policy:
                 rule_ctx = RuleContext(policy)
-            findings, rollbacks = judge(step, ledger, policy, rule_ctx)
+            findings, rollbacks = judge(step, ledger, rule_ctx)
             audited = [
                 audit_event(event, findings[index], index in rollbacks)
                 for index, event in enumerate(step.events)

@@ -252,15 +252,16 @@ class MetricsBuilder:
                 group.forward += tally[4]
         self._tallies = {}
         by_env = {env: self._by_env.get(env) or Group(env, None) for env in ranked}
+        # Environments are listed when they had promotions or are named by the order;
+        # without an order, every environment seen is (the order is what was seen).
+        named = self.order or ranked
         for group in [*by_env.values(), *self._by_app.values()]:
             group.per_week = group.promotions / weeks
             forward = group.forward
             group.change_failure_rate = round(group.failed / forward, 3) if forward > 0 else None
         return Metrics(
             weeks=round(weeks, 2),
-            environments=[
-                g for g in by_env.values() if g.promotions or g.environment in self.order
-            ],
+            environments=[g for g in by_env.values() if g.promotions or g.environment in named],
             apps=sorted(
                 self._by_app.values(), key=lambda g: (ranked.index(g.environment), g.app or "")
             ),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gitops_guard.audit import Audit, AuditOptions, AuditStream, Running, replay, stream_audit
 from gitops_guard.gitio import GitRepository
-from gitops_guard.metrics import Metrics, MetricsBuilder, compute
+from gitops_guard.metrics import Metrics, MetricsBuilder
 from gitops_guard.policy import POLICY_FILE, Policy, policy_at
 
 
@@ -36,15 +36,16 @@ def build_report(
     failure_window: datetime.timedelta,
     progress: Callable[[int], None] | None = None,
 ) -> BuiltReport:
-    """Replay the history and compute the metrics of the period."""
-    repo = GitRepository(path)
-    policy, policy_bytes, notes = today_policy(repo, options.head)
-    audit = replay(repo, policy, options, progress, policy_bytes)
-    order = list(policy.environments) or sorted(
-        {e.environment for e in audit.events if e.environment}
-    )
-    metrics = compute(audit.events, audit.state, order, audit.start, audit.end, failure_window)
-    return BuiltReport(audit, metrics, repo.root, notes + audit.notes)
+    """Replay the history and compute the metrics of the period, keeping every event
+    (Markdown and HTML list them all; JSON and CSV use :func:`stream_report`)."""
+    streamed = stream_report(path, options, failure_window, progress)
+    events = []
+    for event in streamed.events:
+        streamed.metrics.add(event)
+        events.append(event)
+    audit = streamed.events.audit(events)
+    metrics = streamed.metrics.finish(audit.state, audit.start, audit.end)
+    return BuiltReport(audit, metrics, streamed.root, streamed.all_notes())
 
 
 @dataclass
