@@ -159,6 +159,10 @@ class Semantics:
         """v1.x trims annotation values and treats empty ones as absent."""
         return self.v1
 
+    def read(self, text: str) -> str:
+        """An annotation value as this version reads it (trimmed from v1.0 on)."""
+        return text.strip() if self.trims_values else text
+
     @property
     def maps_alias_slash(self) -> bool:
         """v0.x writes ``/`` in an alias as ``_`` in its keys."""

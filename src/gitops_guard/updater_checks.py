@@ -88,7 +88,7 @@ def write_back_problem(text: str, semantics: Semantics, namespace: str | None) -
     (case matters); Git credentials must be ``repocreds`` or ``secret:<ns>/<name>``
     (1.3+: also ``secret:<name>``, and the namespace must be the Application's).
     """
-    value = text.strip() if semantics.trims_values else text
+    value = semantics.read(text)
     if not value:
         if semantics.empty_write_back_method_is_error:
             return "Image Updater 0.x reads an empty method as an invalid update mechanism"
@@ -218,7 +218,7 @@ def pull_secret_problem(
     unreadable value an image error (1.2+); otherwise AIU warns and goes on without
     credentials.
     """
-    value = text.strip() if semantics.trims_values else text
+    value = semantics.read(text)
     definition = value
     if "=" in value:
         registry, _, rest = value.partition("=")

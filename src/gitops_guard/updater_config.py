@@ -1022,7 +1022,8 @@ def _is_bool(node: Node | None) -> bool:
 
 def _bool_value(value: Value, node: Node) -> Value:
     """Booleans as ``true``/``false`` whatever YAML 1.1 spelling was used."""
-    if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+    if _is_bool(node):
+        assert isinstance(node, ScalarNode)
         truth = node.value.lower() in ("true", "yes", "on", "y")
         return Value("true" if truth else "false", value.location, value.key, value.key_location)
     return value

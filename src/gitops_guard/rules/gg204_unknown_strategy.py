@@ -50,7 +50,7 @@ def check(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:
 
 def unknown_message(value: Value, semantics: Semantics) -> str | None:
     """The message for a strategy value Image Updater does not know, else None."""
-    text = value.text.strip() if semantics.trims_values else value.text
+    text = semantics.read(value.text)
     strategy = resolve_strategy(text)
     if not strategy.unknown:
         return None

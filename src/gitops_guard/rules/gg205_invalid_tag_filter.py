@@ -61,7 +61,7 @@ def check(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:
 
 def allow_tags_problem(value: Value, semantics: Semantics) -> tuple[str, str] | None:
     """(message, hint) when an allow-tags value matches nothing, else None."""
-    text = value.text.strip() if semantics.trims_values else value.text
+    text = semantics.read(value.text)
     parsed = parse_allow_tags(text)
     if parsed.problem is None:
         return None

@@ -25,7 +25,12 @@ from gitops_guard.model import Finding, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext
 from gitops_guard.selection import DIGEST, SEMVER
 from gitops_guard.updater_checks import entry_is_sound
-from gitops_guard.updater_config import Configuration, ImageConfig, configuration_of
+from gitops_guard.updater_config import (
+    Configuration,
+    ImageConfig,
+    configuration_of,
+    semantics_label,
+)
 from gitops_guard.versions import InvalidConstraint, parse_constraint
 
 if TYPE_CHECKING:
@@ -74,7 +79,7 @@ def constraint_problem(image: ImageConfig, version: str) -> tuple[str, str] | No
 
 
 def _findings(config: Configuration) -> Iterator[Finding]:
-    version = ".".join(str(p) for p in config.semantics.version)
+    version = semantics_label(config.semantics)
     for application in config.annotation_applications():
         for image in application.annotation_images:
             problem = constraint_problem(image, version)

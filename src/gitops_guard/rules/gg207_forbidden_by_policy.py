@@ -48,7 +48,7 @@ from gitops_guard.updater_checks import (
     policy_rules,
     probe_tags,
 )
-from gitops_guard.updater_config import ImageConfig, Managed, configuration_of
+from gitops_guard.updater_config import ImageConfig, Managed, configuration_of, semantics_label
 from gitops_guard.versions import InvalidConstraint, parse_constraint, try_parse_version
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ SCOPE = INVENTORY_SCOPE
 def check(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:
     """Yield this rule's findings (see the module documentation)."""
     config = configuration_of(inventory, ctx.policy)
-    version = ".".join(str(p) for p in config.semantics.version)
+    version = semantics_label(config.semantics)
     found: list[Finding] = []
     for managed in config.managed():
         for image in managed.images:

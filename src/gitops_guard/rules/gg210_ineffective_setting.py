@@ -60,6 +60,7 @@ from gitops_guard.updater_config import (
     Value,
     WriteBack,
     configuration_of,
+    semantics_label,
 )
 
 if TYPE_CHECKING:
@@ -216,7 +217,7 @@ def _annotation_value(
                 None,
             )
     elif option == "update-strategy":
-        strategy = resolve_strategy(value.text.strip() if semantics.trims_values else value.text)
+        strategy = resolve_strategy(semantics.read(value.text))
         if strategy.old_name:
             yield (
                 f"update strategy `{value.text}` is the deprecated name of `{strategy.name}`; "
@@ -264,7 +265,7 @@ def _ignore_patterns(value: Value, patterns: tuple[str, ...]) -> Iterator[Emit]:
 
 
 def _allow(semantics: Semantics, value: Value) -> Iterator[Emit]:
-    allow = parse_allow_tags(value.text.strip() if semantics.trims_values else value.text)
+    allow = parse_allow_tags(semantics.read(value.text))
     if allow.kind == "regexp" and not allow.anchored:
         yield (
             f"allow-tags `{value.text}` is unanchored: Image Updater searches it anywhere in the "
@@ -278,7 +279,7 @@ def _allow(semantics: Semantics, value: Value) -> Iterator[Emit]:
 def _image(semantics: Semantics, image: ImageConfig) -> Iterator[Emit]:
     if not entry_is_sound(image):
         return  # misread entries are reported by GG202
-    version = ".".join(str(p) for p in semantics.version)
+    version = semantics_label(semantics)
     ignored = constraint_ignored(image, version)
     if ignored is not None:
         yield (
