@@ -19,9 +19,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from gitops_guard.supply.signatures import DSSE_ENVELOPE as DSSE
 from gitops_guard.supply.testbed import (  # noqa: F401 - tests import them from here
     BUNDLE,
-    DSSE,
     LAYER,
     OCI_CONFIG,
     OCI_EMPTY,

@@ -339,3 +339,29 @@ def test_real_registry_referrers_fallback_tag(registry: LocalRegistry, pusher: P
     assert [d["digest"] for d in found] == [referrer.digest]
     assert client.referrers(registry.host, "client/referred", "sha256:" + "9" * 64) == []
     client.close()
+
+
+def test_a_manifest_got_by_tag_is_not_fetched_again_by_its_digest() -> None:
+    # A registry whose HEAD answers without a digest: the tag is read with a GET, and
+    # that same manifest answers the GET by digest that fetch_manifest makes next.
+    requests: list[tuple[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append((request.method, request.url.path))
+        if request.url.path.endswith(("/manifests/1.0.0", f"/manifests/{DIGEST}")):
+            if request.method == "HEAD":
+                return httpx.Response(200)
+            return httpx.Response(
+                200,
+                content=MANIFEST,
+                headers={"content-type": "application/vnd.oci.image.manifest.v1+json"},
+            )
+        return httpx.Response(404)
+
+    manifest = client_for(handler).fetch_manifest("registry.example.com", "team/api", "1.0.0")
+    assert manifest is not None
+    assert manifest.descriptor.digest == DIGEST
+    assert requests == [
+        ("HEAD", "/v2/team/api/manifests/1.0.0"),
+        ("GET", "/v2/team/api/manifests/1.0.0"),
+    ]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from gitops_guard.errors import GuardError, PolicyError
+from gitops_guard.errors import PolicyError
 from gitops_guard.files import DiskSource, FileSource, matches_any
 from gitops_guard.imageref import ImageRef
 from gitops_guard.model import Finding, ImageUse, Location, Severity, Source
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 # A verified statement with its signer, or why a candidate did not verify.
 Found: TypeAlias = "str | tuple[Verified, dict[str, Any]]"
 
-SUPPLY_SCOPE = "supply"
 GATES = ("registry", "signatures", "vulnerabilities", "provenance")
 NETWORK_GATES = ("registry", "signatures", "provenance")
 ON_UNREACHABLE = ("fail", "warn", "skip")
@@ -172,18 +171,11 @@ def run_gates(
     if not selected:
         return []
     source = source or DiskSource(root)
-    runner = _Runner(settings, source, read_trusted or _reader(source), offline, client, root)
+    runner = _Runner(settings, source, read_trusted or source.read, offline, client, root)
     try:
         return runner.run(selected)
     finally:
         runner.close()
-
-
-def _reader(source: FileSource) -> ReadFile:
-    def read(path: str) -> bytes:
-        return source.read(path)
-
-    return read
 
 
 class _Runner:
@@ -965,9 +957,7 @@ def load_reports(section: Mapping[str, Any], source: FileSource) -> tuple[list[A
 
 __all__ = [
     "GATES",
-    "SUPPLY_SCOPE",
     "GateSettings",
-    "GuardError",
     "read_settings",
     "run_gates",
 ]

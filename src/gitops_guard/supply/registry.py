@@ -497,10 +497,14 @@ class RegistryClient:
 
     def get_manifest(self, registry: str, repository: str, reference: str) -> Manifest | None:
         """The manifest (GET), its bytes checked against the digest; None when absent."""
-        return self._once(
+        manifest = self._once(
             ("get", registry, repository, reference),
             lambda: self._get_manifest(registry, repository, reference),
         )
+        if manifest is not None and manifest.descriptor.digest != reference:
+            # Got by tag: it is also the manifest of its digest, which callers ask for next.
+            self._seed(("get", registry, repository, manifest.descriptor.digest), manifest)
+        return manifest
 
     def _get_manifest(self, registry: str, repository: str, reference: str) -> Manifest | None:
         response = self._request(
@@ -631,10 +635,6 @@ class RegistryClient:
         if index is None:
             return []
         return [m for m in index.data.get("manifests") or () if isinstance(m, dict)]
-
-    def request_count(self) -> int:
-        """Requests sent so far (token requests included)."""
-        return sum(self.stats.values())
 
     # --- transport -----------------------------------------------------------------------
 
