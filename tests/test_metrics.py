@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_guard.audit import AuditEvent, Running
-from gitops_guard.metrics import PROMOTION_KINDS, Group, Metrics, _hours, _week, compute, drift
+from gitops_guard.metrics import PROMOTION_KINDS, Group, Metrics, _hours, compute, drift
+from gitops_guard.metrics import iso_week as _week
 from gitops_guard.model import Finding, Location, Severity
 
 UTC = datetime.UTC
@@ -97,11 +98,6 @@ def reference(
         drift=drift(state, ranked),
         automated_share=round(automated / len(promotions), 3) if promotions else None,
     )
-
-
-def _unused_week(moment: datetime.datetime) -> str:
-    year, week, _day = moment.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def _failures(events: Sequence[AuditEvent], window: datetime.timedelta, groups) -> None:  # type: ignore[no-untyped-def]

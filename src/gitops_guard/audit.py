@@ -64,8 +64,9 @@ class AuditEvent:
     line: int
     initial: bool = False  # made by the repository's first commit: setup, not a promotion
     trailers: tuple[tuple[str, str], ...] = ()  # the commit's trailers (Rollback: INC-42)
-    # The event's JSON line when it came from (or went to) the history cache.
-    encoded: str | None = field(default=None, compare=False, repr=False)
+    # The event's JSON line, once written or read from the history cache (not an argument:
+    # a copy made with dataclasses.replace encodes its own).
+    encoded: str | None = field(default=None, init=False, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The event in the report's JSON shape (SPEC §6 keys first, then located extras)."""
@@ -110,8 +111,8 @@ class AuditEvent:
 
     def line_json(self) -> str:
         """The event as one line of JSON (what `report --format json` writes)."""
-        if self.encoded is None:
-            return _LINE_ENCODER.encode(self.to_dict())
+        if self.encoded is None:  # once: the report writes it and the cache stores it
+            self.encoded = _LINE_ENCODER.encode(self.to_dict())
         return self.encoded
 
     def to_record(self) -> list[Any]:
@@ -165,7 +166,7 @@ class AuditEvent:
             from_reference, to_reference, change, rollback, findings, path, line, initial,
             trailers,
         ) = record  # fmt: skip
-        return cls(
+        event = cls(
             datetime.datetime.fromisoformat(time), commit, subject, author, author_email,
             committer, bot, signed, pr, app, environment, container, resource, image,
             from_version, to_version, from_reference, to_reference, change, rollback,
@@ -176,8 +177,10 @@ class AuditEvent:
                 )
                 for rule, severity, message, where, number, column, hint in findings
             ) if findings else (),
-            path, line, initial, tuple(map(tuple, trailers)) if trailers else (), encoded,
+            path, line, initial, tuple(map(tuple, trailers)) if trailers else (),
         )  # fmt: skip
+        event.encoded = encoded
+        return event
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,10 +471,11 @@ def _audit_events(
     try:
         runner.prepare()
         cache = runner.cache if not options.replay_current else None
-        judged = min(cache.judged_upto(), runner.count) if cache is not None else 0
+        state = cache.judged_state() if cache is not None else {}
+        judged = min(int(state.get("upto", 0)), runner.count)
         if cache is not None and judged:
-            state = cache.judged_state()
-            ledger.restore(state.get("ledger", {}))
+            if judged < len(runner.chain):  # new commits will be judged against it
+                ledger.restore(state.get("ledger", {}))
             policies.resume(state.get("policy"))
             stopped = yield from _read_judged(
                 cache, judged, runner.chain, collected, until_revision, progress
@@ -579,13 +583,7 @@ def _running(
     """What ran at the end of the period: the last event of every key, unless a removal."""
     running = []
     for event in last.values():
-        if event.environment is None or event.change == "removed":
-            continue
-        if options.environments and event.environment not in options.environments:
-            continue
-        if options.apps and event.app not in options.apps:
-            continue
-        if options.image is not None and not glob_matches(options.image, event.image):
+        if event.environment is None or event.change == "removed" or not options.wants(event):
             continue
         running.append(
             Running(

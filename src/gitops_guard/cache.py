@@ -240,11 +240,10 @@ class HistoryCache:
 
     def judged_upto(self) -> int:
         """How many leading steps have their judged events (and state) stored."""
-        row = self.connection.execute("SELECT value FROM meta WHERE key = 'judged'").fetchone()
-        return int(json.loads(row[0])["upto"]) if row else 0
+        return int(self.judged_state().get("upto", 0))
 
     def judged_state(self) -> dict[str, Any]:
-        """The replay state after the last judged step (ledger, policy blob)."""
+        """The replay state after the last judged step (``upto``, ledger, policy blob)."""
         row = self.connection.execute("SELECT value FROM meta WHERE key = 'judged'").fetchone()
         state: dict[str, Any] = json.loads(row[0]) if row else {}
         return state
@@ -284,11 +283,12 @@ class HistoryCache:
         The judged state holds the ledger after the last judged step; the entries the
         steps after ``position`` recorded are taken out again.
         """
-        upto = self.judged_upto()
+        state = self.judged_state()
+        upto = int(state.get("upto", 0))
         if position >= upto:
             return None
         ledger = Ledger()
-        ledger.restore(self.judged_state().get("ledger", {}))
+        ledger.restore(state.get("ledger", {}))
         cursor = self.connection.execute(
             "SELECT added FROM judged WHERE seq > ? AND seq < ?", (position, upto)
         )

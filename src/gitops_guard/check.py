@@ -154,6 +154,7 @@ def judge(
     policy, base_policy_bytes = policy_at(repo, base)
 
     history = History(repo, policy, start=base)
+    base_blobs = dict(history.source.blobs)  # the base's tree, before the range moves it
     steps = list(history.apply_all(selected.commits))
     ledger = ledger_before(repo, policy, base_policy_bytes, base, history, steps)
     ctx = PromotionContext(policy, ledger, direct=direct, verify_signature=signature_verifier(repo))
@@ -177,7 +178,7 @@ def judge(
     source = TreeSource(repo, dict(selected.head_tree))
     paths = sorted(p for p in changed if is_yaml_path(p) and source.is_file(p))
     inventory = extract(source, policy, paths)
-    base_source = TreeSource(repo, repo.tree(base))
+    base_source = TreeSource(repo, base_blobs)
     if supply:
         from gitops_guard.cli_supply import supply_findings
 

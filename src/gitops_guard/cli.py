@@ -462,7 +462,7 @@ def install_hooks(
         click.echo(f"installed {path}")
 
 
-def _moment(value: str, option: str, end_of_day: bool = False) -> Any:
+def _moment(value: str, end_of_day: bool = False) -> Any:
     """An ISO 8601 date or time (no offset: UTC); None when it is not one (a revision)."""
     import datetime
 
@@ -559,8 +559,8 @@ def report(
     if window <= 0:
         raise GuardError(f"--failure-window {failure_window!r} is not a duration such as 7d or 48h")
     options = AuditOptions(
-        since=_moment(since, "--since") if since else None,
-        until=_moment(until, "--until", end_of_day=True) if until else None,
+        since=_moment(since) if since else None,
+        until=_moment(until, end_of_day=True) if until else None,
         environments=frozenset(environments),
         apps=frozenset(apps),
         image=image,
@@ -619,7 +619,7 @@ def at(
     """What ran in each environment at DATE (a date, or a time such as 2026-03-03T14:00Z)."""
     from gitops_guard.reporting import running_at
 
-    moment = _moment(date, "DATE")
+    moment = _moment(date)
     if moment is None:
         raise GuardError(
             f"{date!r} is not a date or time",

@@ -163,7 +163,7 @@ class MetricsBuilder:
             self._environments.add(environment)
         if event.findings:
             self.findings += len(event.findings)
-            week = self._findings[_week(event.time)]
+            week = self._findings[iso_week(event.time)]
             for finding in event.findings:
                 week[finding.severity.value if finding.severity else "error"] += 1
         if event.initial:
@@ -288,7 +288,8 @@ def compute(
     return builder.finish(state, start, end)
 
 
-def _week(moment: datetime.datetime) -> str:
+def iso_week(moment: datetime.datetime) -> str:
+    """The ISO week of an instant as the reports key it (``2026-W09``)."""
     year, week, _day = moment.isocalendar()
     return f"{year}-W{week:02d}"
 

@@ -47,8 +47,3 @@ def _rows(events: Iterable[AuditEvent], rows: int) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-def render(audit: Audit, metrics: Metrics) -> str:
-    """The CSV report as one string."""
-    return "".join(chunks(audit, metrics))

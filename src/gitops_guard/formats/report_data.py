@@ -5,13 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gitops_guard import __version__
-from gitops_guard.audit import Audit, AuditEvent, Running
+from gitops_guard.audit import Audit, Running
 from gitops_guard.metrics import Metrics
-
-
-def event_to_dict(event: AuditEvent) -> dict[str, Any]:
-    """One event in the stable JSON shape (SPEC §6), plus a few located extras."""
-    return event.to_dict()
 
 
 def running_to_dict(running: Running) -> dict[str, Any]:

@@ -24,9 +24,9 @@ from typing import Any
 
 from gitops_guard import rules
 from gitops_guard.audit import Audit, AuditEvent, Running
-from gitops_guard.formats.report_data import event_to_dict, summary
+from gitops_guard.formats.report_data import summary
 from gitops_guard.formats.report_markdown import METRIC_HEADER, group_row
-from gitops_guard.metrics import Group, Metrics, is_promotion
+from gitops_guard.metrics import Group, Metrics, is_promotion, iso_week
 from gitops_guard.model import Severity
 
 # Change kinds in the order the legend lists them; anything else is drawn as "other".
@@ -356,12 +356,6 @@ def _hours(value: float | None) -> str:
     if value >= 72:
         return f"{value / 24:.1f} d"
     return f"{value:.1f} h"
-
-
-def _week(moment: datetime.datetime) -> str:
-    # The same ISO week key as metrics.findings_per_week.
-    year, week, _day_of_week = moment.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def _trailers(event: AuditEvent) -> dict[str, str]:
@@ -724,13 +718,13 @@ def _weeks(audit: Audit) -> list[str]:
     moments = [e.time for e in audit.events] + [m for m in (audit.start, audit.end) if m]
     if not moments:
         return []
-    keys = {_week(m) for m in moments}
+    keys = {iso_week(m) for m in moments}
     day = min(m.date() for m in moments)
     last = max(m.date() for m in moments)
     while day <= last:
-        keys.add(_week(datetime.datetime.combine(day, datetime.time())))
+        keys.add(iso_week(datetime.datetime.combine(day, datetime.time())))
         day += datetime.timedelta(days=7)
-    keys.add(_week(datetime.datetime.combine(last, datetime.time())))
+    keys.add(iso_week(datetime.datetime.combine(last, datetime.time())))
     return sorted(keys)
 
 
@@ -738,7 +732,7 @@ def _frequency_chart(audit: Audit, environments: Sequence[str], colours: Mapping
     """Promotions per ISO week, one strip per environment on a shared scale."""
     weeks = _weeks(audit)
     counts: Counter[tuple[str, str]] = Counter(
-        (e.environment, _week(e.time)) for e in audit.events if e.environment and is_promotion(e)
+        (e.environment, iso_week(e.time)) for e in audit.events if e.environment and is_promotion(e)
     )
     if not weeks or not counts:
         return '<p class="muted">No promotion during the period.</p>'
@@ -1065,7 +1059,7 @@ def _events_section(audit: Audit, envs: Sequence[str]) -> str:
     )
     rows = []
     for event in audit.events:
-        data = event_to_dict(event)
+        data = event.to_dict()
         pr = data["pr"]
         # Thousands of rows: cell styles come from the column (CSS), flags are set only
         # when true, and sort keys are derived from the text by the script.
