@@ -41,7 +41,9 @@ from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate_history import GENERATOR_VERSION, Stats, append_history, generate_history
+from generate_history import GENERATOR_VERSION, Stats, _git, append_history, generate_history
+from run import _duration, _layout, console_script
+from run import _version as _tool_version
 
 BENCH = Path(__file__).resolve().parent
 DEFAULT_OUT = BENCH / "out"
@@ -92,13 +94,6 @@ def progress(text: str) -> None:
     """A line on stderr, after what stdout holds so far (so both interleave in a log)."""
     sys.stdout.flush()
     print(text, file=sys.stderr, flush=True)
-
-
-def _git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    return subprocess.run(
-        ["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True
-    ).stdout
 
 
 def prepare(out: Path, commits: int, manifests: int, seed: int, fresh: bool) -> tuple[Path, Stats]:
@@ -209,20 +204,6 @@ def floor(repo: Path) -> Floor:
 
 
 # --- gitops-guard report -----------------------------------------------------------------
-
-
-def console_script() -> Path:
-    """The installed ``gitops-guard`` next to this Python, else the project's .venv."""
-    for candidate in (
-        Path(sys.executable).parent / "gitops-guard",
-        BENCH.parent / ".venv" / "bin" / "gitops-guard",
-    ):
-        if candidate.is_file():
-            return candidate
-    found = shutil.which("gitops-guard")
-    if found is None:
-        raise SystemExit("history_bench.py: no gitops-guard console script (pip install -e .)")
-    return Path(found)
 
 
 def report_available(script: Path) -> bool:
@@ -368,26 +349,8 @@ def count_events(out: Path) -> int | None:
 # --- printing ----------------------------------------------------------------------------
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
-
-
 def _mib(count: float) -> str:
     return f"{count / (1 << 20):,.1f} MiB"
-
-
-def _layout(rows: list[tuple[str, ...]]) -> str:
-    """First column left-aligned, the last one a free-form verdict, the rest right."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for number, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0])]
-        cells += [cell.rjust(width) for cell, width in zip(row[1:-1], widths[1:-1], strict=True)]
-        cells.append(row[-1])
-        lines.append("  ".join(cells).rstrip())
-        if number == 0:
-            lines.append("  ".join("-" * w for w in widths[:-1]))
-    return "\n".join(lines)
 
 
 def verdict(case: Timed, floor_median: float) -> tuple[str, list[str]]:
@@ -456,11 +419,6 @@ def table(
 
 def _git_version() -> str:
     return subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
-
-
-def _tool_version(script: Path) -> str:
-    done = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False)
-    return done.stdout.strip() or "gitops-guard (unknown version)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -57,7 +57,9 @@ def test_steps_survive_encoding(sample: Path) -> None:
     repo = GitRepository(sample)
     data = repo.file_at("HEAD", POLICY_FILE)
     runner = Replay(repo, parse_policy(data or b""), data, repo.resolve("HEAD"), use_cache=False)
-    for step in runner.steps():
+    steps = list(runner.steps())
+    assert steps
+    for step in steps:
         again = decode_step(encode_step(step, (POLICY_FILE,)))
         assert again.commit.sha == step.commit.sha
         assert again.commit.author == step.commit.author

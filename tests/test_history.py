@@ -48,6 +48,7 @@ def test_incremental_replay_equals_extracting_every_commit_from_scratch(sample: 
         }
         assert {e.key for e in step.events} == expected, step.commit.subject
         previous = fresh
+    assert previous, "the replay went through the sample's history"
 
 
 def test_events_of_the_sample_history(sample: Path) -> None:

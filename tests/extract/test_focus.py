@@ -25,6 +25,7 @@ def test_each_file_alone_yields_what_the_full_run_says_about_it(sample: Path) ->
     policy = load_policy_file(sample / ".gitops-guard.yaml")
     source = DiskSource(sample)
     full = extract(source, policy)
+    assert full.files
     for path in full.files:
         expected = sorted(
             key(u)

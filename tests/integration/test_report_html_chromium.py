@@ -96,8 +96,7 @@ def test_dom_answers_the_auditors_questions(tmp_path: Path, report_file: Path) -
     dom = dump_dom(tmp_path, report_file)
     text = dom.text()
     # What ran in prod at the end of the period.
-    prod = next(e for e in dom.find("dd") if e.attrs.get("data-env") == "prod")
-    assert prod is not None
+    assert any(e.attrs.get("data-env") == "prod" for e in dom.find("dd"))
     assert "prod api 1.5.0 · web 2.3.0 · worker 0.9.1" in text
     # The rollback of web, with its trailer and the change it undid.
     rollbacks = dom.text("rollbacks")
