@@ -148,10 +148,14 @@ def judge(
     today: datetime.date | None = None,
     supply: bool = False,
     offline: bool = False,
+    base_policy: tuple[Policy, bytes | None] | None = None,
 ) -> CheckResult:
-    """Judge a range by the policy of its base (with the supply-chain gates when ``supply``)."""
+    """Judge a range by the policy of its base (with the supply-chain gates when ``supply``).
+
+    ``base_policy`` is that policy and its bytes when the caller has read them already.
+    """
     base = selected.base
-    policy, base_policy_bytes = policy_at(repo, base)
+    policy, base_policy_bytes = base_policy or policy_at(repo, base)
 
     history = History(repo, policy, start=base)
     base_blobs = dict(history.source.blobs)  # the base's tree, before the range moves it

@@ -26,7 +26,6 @@ from gitops_guard.selection import Selection, SelectionSettings, TagInfo, select
 from gitops_guard.updater import NEWEST_VERSION, Semantics, parse_entry
 from gitops_guard.updater_config import (
     Application,
-    Configuration,
     ImageConfig,
     UpdaterRef,
     UpdaterResource,
@@ -202,7 +201,7 @@ def targets_from_file(
     semantics = config.semantics
     applications = [a for a in config.applications if a.path == path]
     if applications:
-        return _application_targets(config, semantics, applications[0], version)
+        return _application_targets(semantics, applications[0], version)
     own = [r for r in config.resources if r.path == path]
     if own:
         return _resource_targets(own[0], version, None)
@@ -240,7 +239,7 @@ def _target(
 
 
 def _application_targets(
-    config: Configuration, semantics: Semantics, application: Application, version: str
+    semantics: Semantics, application: Application, version: str
 ) -> list[Target]:
     name = application.name or application.path
     annotations = f"annotations of {application.kind} {name} ({application.path})"

@@ -19,7 +19,7 @@ from gitops_guard.check import PlannedChange, Range, judge, refuse_shallow, stag
 from gitops_guard.errors import InputError
 from gitops_guard.gitio import ZERO, GitRepository
 from gitops_guard.model import Report, Severity
-from gitops_guard.policy import Policy, default_policy, parse_policy, policy_at
+from gitops_guard.policy import POLICY_FILE, Policy, default_policy, parse_policy, policy_at
 from gitops_guard.wildcard import glob_matches
 
 CLIENT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
@@ -96,11 +96,9 @@ def pre_commit(repo: GitRepository) -> HookOutcome:
         paths = sorted(p for p in index if is_yaml_path(p))
     if not paths:
         return outcome
-    policy_blob = index.get(".gitops-guard.yaml")
+    policy_blob = index.get(POLICY_FILE)
     policy = (
-        parse_policy(repo.read_blob(policy_blob), ".gitops-guard.yaml")
-        if policy_blob
-        else default_policy()
+        parse_policy(repo.read_blob(policy_blob), POLICY_FILE) if policy_blob else default_policy()
     )
     source = TreeSource(repo, index)
     report = run_rules(extract(source, policy, paths), policy)
@@ -180,8 +178,8 @@ def receive(
     outcome = HookOutcome()
     known = ["--all"] if server else [f"--remotes={remote}" if remote else "--remotes"]
     for ref, base, head in _ranges(repo, updates, known):
-        policy, _data = policy_at(repo, base)
-        protected = is_protected(repo, policy, ref)
+        base_policy = policy_at(repo, base)
+        protected = is_protected(repo, base_policy[0], ref)
         if server and not protected:
             continue
         refuse_shallow(repo)
@@ -190,9 +188,9 @@ def receive(
             repo.log(["--reverse", "--topo-order", f"{base}..{head}"]),
             head,
             repo.tree(head),
-            repo.file_at(head, ".gitops-guard.yaml"),
+            repo.file_at(head, POLICY_FILE),
         )
-        result = judge(repo, selected, direct=protected)
+        result = judge(repo, selected, direct=protected, base_policy=base_policy)
         outcome.add(ref, result.report, result.plan)
     return outcome
 

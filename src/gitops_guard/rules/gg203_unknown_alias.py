@@ -19,7 +19,7 @@ Passing::
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gitops_guard.model import Finding, Severity
@@ -58,7 +58,7 @@ def _application(semantics: Semantics, application: Application) -> Iterator[Fin
             continue  # 0.x reads "<prefix>.<option>" for images without an alias
         yield application.finding(
             ID,
-            _message(semantics, application, annotation, aliases, aliasless),
+            _message(semantics, application, annotation, aliases),
             annotation.value.key_location,
             "per-image keys need an alias defined in image-list: `<alias>=<image>`",
             container=name.alias,
@@ -70,7 +70,6 @@ def _message(
     application: Application,
     annotation: Annotation,
     aliases: dict[str, str],
-    aliasless: Sequence[object],
 ) -> str:
     alias = annotation.name.alias or ""
     head = f"`{annotation.suffix}` names the alias `{alias}`, which image-list does not define"

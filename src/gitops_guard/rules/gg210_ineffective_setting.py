@@ -195,7 +195,7 @@ def _application(semantics: Semantics, application: Application) -> Iterator[Emi
                         None,
                         image,
                     )
-    yield from _write_back(semantics, application.annotation_write_back, "write-back-method")
+    yield from _write_back(application.annotation_write_back, "write-back-method")
 
 
 def _annotation_value(
@@ -312,7 +312,7 @@ def _image(semantics: Semantics, image: ImageConfig) -> Iterator[Emit]:
             )
 
 
-def _write_back(semantics: Semantics, write_back: WriteBack, method_key: str) -> Iterator[Emit]:
+def _write_back(write_back: WriteBack, method_key: str) -> Iterator[Emit]:
     method = write_back.method
     git = is_git_method(method.text.strip() if method is not None else None)
     for value in (write_back.target, write_back.branch, write_back.repository):
@@ -363,6 +363,4 @@ def _resource(semantics: Semantics, resource: UpdaterResource) -> Iterator[Emit]
                 yield from _ignore_patterns(image.ignore_tags, image.ignore_tags.items)
             if image.allow_tags is not None:
                 yield from _allow(semantics, image.allow_tags)
-        yield from _write_back(
-            semantics, ref.write_back.over(resource.write_back), "writeBackConfig.method"
-        )
+        yield from _write_back(ref.write_back.over(resource.write_back), "writeBackConfig.method")
