@@ -67,12 +67,10 @@ def registry_tags(
     from concurrent.futures import ThreadPoolExecutor
 
     from gitops_guard.errors import GuardError
-    from gitops_guard.supply.registry import RegistryClient, RegistryError, settings_from_policy
+    from gitops_guard.supply.registry import RegistryClient, RegistryError
 
     ref = _repository_of(image)
-    section = policy.supply_chain.get("registry")
-    settings = settings_from_policy(section if isinstance(section, dict) else {}, root)
-    with RegistryClient(settings) as client:
+    with RegistryClient(_client_settings(policy, root)) as client:
         try:
             tags = client.list_tags(ref.registry, ref.repository)
 
@@ -223,14 +221,20 @@ def pin(
         raise SystemExit(EXIT_FINDINGS)
 
 
+def _client_settings(policy: Any, root: Path) -> Any:
+    """The registry client settings of a policy's ``supply_chain.registry`` (as the gates')."""
+    from gitops_guard.supply.gates import read_settings
+    from gitops_guard.supply.registry import settings_from_policy
+
+    return settings_from_policy(read_settings(policy).section("registry"), root)
+
+
 def _resolve_and_pin(workspace: Any, uses: list[Any]) -> tuple[dict[str, str], list[Any]]:
     from gitops_guard.errors import GuardError
     from gitops_guard.supply.pin import pin_files
-    from gitops_guard.supply.registry import RegistryClient, RegistryError, settings_from_policy
+    from gitops_guard.supply.registry import RegistryClient, RegistryError
 
-    section = workspace.policy.supply_chain.get("registry")
-    settings = settings_from_policy(section if isinstance(section, dict) else {}, workspace.root)
-    with RegistryClient(settings) as client:
+    with RegistryClient(_client_settings(workspace.policy, workspace.root)) as client:
 
         def resolve(ref: Any) -> str | None:
             descriptor = client.head_manifest(ref.registry, ref.repository, ref.tag)

@@ -136,7 +136,7 @@ def load_public_key(data: bytes, name: str) -> TrustedKey:
         if b"PRIVATE KEY" in data:
             hint = "this is a private key; the policy must name the public key (cosign.pub)"
         raise GuardError(f"{name}: not a valid public key ({exc})", hint) from None
-    if not isinstance(key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey):
+    if not isinstance(key, PublicKey):
         raise GuardError(f"{name}: unsupported key type {type(key).__name__}")
     return TrustedKey(name, key)
 
@@ -149,9 +149,7 @@ def load_trust_root(data: bytes, name: str) -> TrustRoot:
         for tlog in parsed.get("tlogs") or ():
             raw = base64.b64decode(tlog["publicKey"]["rawBytes"])
             key = serialization.load_der_public_key(raw)
-            if isinstance(
-                key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
-            ):
+            if isinstance(key, PublicKey):
                 log_id = base64.b64decode(tlog["logId"]["keyId"]).hex()
                 rekor[log_id] = key
         certificates: list[x509.Certificate] = []
@@ -532,9 +530,7 @@ def verify_signed_data(
         if problem:
             raise SignatureInvalid(problem)
         public = leaf.public_key()
-        if not isinstance(
-            public, ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
-        ):
+        if not isinstance(public, PublicKey):
             raise SignatureInvalid("unsupported certificate key type")
         if not verify_raw(public, data, signature):
             raise SignatureInvalid("the signature does not verify with its certificate")
