@@ -16,14 +16,8 @@ from gitops_guard.audit import AuditOptions
 from gitops_guard.cli import main
 from gitops_guard.metrics import percentile
 from gitops_guard.reporting import build_report, running_at
-from gitops_guard.sample import build_sample_repository
 
 UTC = datetime.UTC
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_repository(tmp_path_factory.mktemp("audit") / "repo")
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,9 @@ import pytest
 
 from gitops_guard import __version__
 from gitops_guard.cli import main
-from gitops_guard.sample import build_sample_repository
 from tests.conftest import RepoFactory
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: 'redis:7'}]}\n"
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_repository(tmp_path_factory.mktemp("sample") / "repo")
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

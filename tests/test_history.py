@@ -23,13 +23,7 @@ from gitops_guard.history import (
 from gitops_guard.imageref import parse_reference
 from gitops_guard.model import Commit, Person
 from gitops_guard.policy import load_policy_file
-from gitops_guard.sample import build_sample_repository
 from tests.conftest import GIT_ENV, RepoFactory, git
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_repository(tmp_path_factory.mktemp("history") / "repo")
 
 
 def test_incremental_replay_equals_extracting_every_commit_from_scratch(sample: Path) -> None:

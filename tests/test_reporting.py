@@ -13,14 +13,8 @@ from gitops_guard.cli import main
 from gitops_guard.errors import GuardError
 from gitops_guard.formats import report_json
 from gitops_guard.reporting import build_report, render_report, render_stream, stream_report
-from gitops_guard.sample import build_sample_repository
 
 WEEK = datetime.timedelta(days=7)
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_repository(tmp_path_factory.mktemp("reporting") / "repo")
 
 
 @pytest.mark.parametrize("extension", ["json", "csv"])

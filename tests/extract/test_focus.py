@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from gitops_guard.extract import extract
 from gitops_guard.files import DiskSource
 from gitops_guard.policy import load_policy_file
-from gitops_guard.sample import build_sample_repository
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_sample_repository(tmp_path_factory.mktemp("focus") / "repo")
 
 
 def key(use) -> tuple[str, str, str | None, str]:  # type: ignore[no-untyped-def]
