@@ -22,6 +22,7 @@ demo: $(BIN)/.installed-test
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy --strict src

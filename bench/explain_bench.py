@@ -57,8 +57,12 @@ def make_tags(count: int, seed: int) -> list[str]:
 
 
 def library_run(tags_file: Path) -> float:
-    from gitops_guard.explain import explain, read_tags_file, target_from_options
     from gitops_guard.formats import explain_json
+    from gitops_guard.updater.explain import (
+        explain,
+        read_tags_file,
+        target_from_options,
+    )
 
     started = time.perf_counter()
     tags = read_tags_file(tags_file)
@@ -79,7 +83,7 @@ def command() -> list[str]:
     return [
         sys.executable,
         "-c",
-        "import sys; from gitops_guard.cli_explain import explain; "
+        "import sys; from gitops_guard.cli.explain import explain; "
         "explain.main(sys.argv[1:], prog_name='gitops-guard explain')",
     ]
 

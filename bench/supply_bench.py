@@ -37,9 +37,13 @@ from tests.supply.helpers import (  # noqa: E402
 
 from gitops_guard.imageref import parse_reference  # noqa: E402
 from gitops_guard.model import ImageUse, Location, Source  # noqa: E402
-from gitops_guard.policy import Policy, parse_policy  # noqa: E402
+from gitops_guard.policy.load import parse_policy  # noqa: E402
+from gitops_guard.policy.model import Policy  # noqa: E402
 from gitops_guard.supply.gates import run_gates  # noqa: E402
-from gitops_guard.supply.registry import ClientSettings, RegistryClient  # noqa: E402
+from gitops_guard.supply.registry import (  # noqa: E402
+    ClientSettings,
+    RegistryClient,
+)
 
 TARGET_SECONDS = 5.0
 

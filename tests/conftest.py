@@ -92,6 +92,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's sample repository, built once per test module (modules that change it
     define their own, per test)."""
-    from gitops_guard.sample import build_sample_repository
+    from gitops_guard.demo.sample import build_sample_repository
 
     return build_sample_repository(tmp_path_factory.mktemp("sample") / "repo")

@@ -1,7 +1,7 @@
 """Errors that stop a run, and the exit codes the command line maps them to.
 
 Findings are data, not exceptions: an exception here means "could not run".
-``cli.py`` catches them once and prints ``gitops-guard: error: <message>`` plus an
+``cli.main`` catches them once and prints ``gitops-guard: error: <message>`` plus an
 optional ``  hint: <what to do>``.
 """
 

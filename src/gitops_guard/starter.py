@@ -7,8 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_guard.errors import InputError
-from gitops_guard.layout import COMMON_ENVIRONMENT_NAMES, DEFAULT_TEMPLATES, Layout
-from gitops_guard.policy import POLICY_FILE, default_policy, parse_policy
+from gitops_guard.policy.layout import (
+    COMMON_ENVIRONMENT_NAMES,
+    DEFAULT_TEMPLATES,
+    Layout,
+)
+from gitops_guard.policy.load import parse_policy
+from gitops_guard.policy.model import (
+    POLICY_FILE,
+    default_policy,
+)
 
 _ORDER = {name: index for index, name in enumerate(COMMON_ENVIRONMENT_NAMES)}
 
@@ -24,9 +32,12 @@ class StarterPolicy:
 
 def infer(root: Path) -> tuple[list[str], list[str], list[str]]:
     """Layout templates in use, environments in promotion order, and registry globs."""
-    from gitops_guard.extract import extract
-    from gitops_guard.files import DiskSource
-    from gitops_guard.workspace import Workspace, find_root
+    from gitops_guard.extract.inventory import extract
+    from gitops_guard.repo.files import DiskSource
+    from gitops_guard.repo.workspace import (
+        Workspace,
+        find_root,
+    )
 
     root = find_root(root)
     workspace = Workspace(root, DiskSource(root), default_policy())
@@ -118,8 +129,8 @@ def write_starter_policy(
     directory: Path, *, force: bool = False, dry_run: bool = False
 ) -> StarterPolicy:
     """Infer and write ``.gitops-guard.yaml``; refuses to overwrite one unless ``force``."""
-    from gitops_guard.output import write_atomically
-    from gitops_guard.workspace import find_root
+    from gitops_guard.repo.atomic import write_atomically
+    from gitops_guard.repo.workspace import find_root
 
     if not directory.is_dir():
         raise InputError(f"{directory}: not a directory")

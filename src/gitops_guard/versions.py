@@ -318,7 +318,7 @@ _VALID_SRC: Final = rf"^\s*{_OPERATOR}\s*{_cv()}\s*(?:(?:\s+|,\s*){_OPERATOR}\s*
 
 def _re2(source: str) -> Any:
     # Imported lazily: only constraint parsing needs RE2, and it is cached per pattern.
-    from gitops_guard.regex import compile_re2
+    from gitops_guard.patterns.re2 import compile_re2
 
     return compile_re2(source)
 

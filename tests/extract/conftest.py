@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from gitops_guard.extract import Inventory, extract
-from gitops_guard.files import DiskSource
-from gitops_guard.policy import default_policy, parse_policy
+from gitops_guard.extract.inventory import (
+    Inventory,
+    extract,
+)
+from gitops_guard.policy.load import parse_policy
+from gitops_guard.policy.model import default_policy
+from gitops_guard.repo.files import DiskSource
 from tests.conftest import write_files
 
 POLICY = """\

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from gitops_guard.extract.context import Context
-from gitops_guard.files import DiskSource
-from gitops_guard.loader import load_yaml
 from gitops_guard.model import Location
-from gitops_guard.policy import parse_policy
+from gitops_guard.parse.loader import load_yaml
+from gitops_guard.policy.load import parse_policy
+from gitops_guard.repo.files import DiskSource
 
 
 def context(tmp_path) -> Context:  # type: ignore[no-untyped-def]

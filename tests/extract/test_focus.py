@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_guard.extract import extract
-from gitops_guard.files import DiskSource
-from gitops_guard.policy import load_policy_file
+from gitops_guard.extract.inventory import extract
+from gitops_guard.policy.load import load_policy_file
+from gitops_guard.repo.files import DiskSource
 
 
 def key(use) -> tuple[str, str, str | None, str]:  # type: ignore[no-untyped-def]

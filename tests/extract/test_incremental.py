@@ -9,9 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_guard.extract import Extraction, extract
-from gitops_guard.files import DiskSource
-from gitops_guard.policy import parse_policy
+from gitops_guard.extract.inventory import (
+    Extraction,
+    extract,
+)
+from gitops_guard.policy.load import parse_policy
+from gitops_guard.repo.files import DiskSource
 from tests.conftest import write_files
 from tests.extract.conftest import POLICY
 

@@ -7,7 +7,11 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_guard.formats.github import escape_data, escape_property, render
+from gitops_guard.formats.findings.github import (
+    escape_data,
+    escape_property,
+    render,
+)
 from gitops_guard.model import Finding, Location, Report
 from tests.formats.conftest import AWKWARD, FINDINGS, KUSTOMIZATION, VALUES, Golden
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from gitops_guard.formats.json import render
+from gitops_guard.formats.findings.json import render
 from gitops_guard.model import Report, fingerprint
 from tests.formats.conftest import (
     AWKWARD,

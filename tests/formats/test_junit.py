@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import xml.etree.ElementTree as ET
 
-from gitops_guard.formats.junit import render
+from gitops_guard.formats.findings.junit import render
 from gitops_guard.model import Finding, Location, Report
 from tests.formats.conftest import AWKWARD, BASE, FINDINGS, KUSTOMIZATION, VALUES, Golden
 

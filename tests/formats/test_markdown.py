@@ -7,7 +7,11 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_guard.formats.markdown import MARKER, escape_cell, render
+from gitops_guard.formats.findings.markdown import (
+    MARKER,
+    escape_cell,
+    render,
+)
 from gitops_guard.model import Finding, Location, Report
 from tests.formats.conftest import KUSTOMIZATION, VALUES, Golden
 

@@ -6,7 +6,10 @@ import importlib
 
 import pytest
 
-from gitops_guard.formats import FINDING_FORMATS, render_findings
+from gitops_guard.formats.findings.registry import (
+    FINDING_FORMATS,
+    render_findings,
+)
 from gitops_guard.model import Report
 
 
@@ -21,7 +24,11 @@ def test_render_findings_matches_the_module(name: str, report: Report) -> None:
 
 
 def test_options_reach_only_the_formats_that_take_them(report: Report) -> None:
-    from gitops_guard.formats import json, markdown, text
+    from gitops_guard.formats.findings import (
+        json,
+        markdown,
+        text,
+    )
 
     assert render_findings("text", report, color=True, plan="x") == text.render(report, color=True)
     assert render_findings("markdown", report, color=True, plan="**plan**") == markdown.render(

@@ -22,13 +22,25 @@ from pathlib import Path
 
 import pytest
 
-from gitops_guard.audit import Audit, AuditEvent, AuditOptions, Running
-from gitops_guard.formats import report_html
-from gitops_guard.metrics import Metrics, compute
+from gitops_guard.audit.build import (
+    BuiltReport,
+    build_report,
+)
+from gitops_guard.audit.events import (
+    Audit,
+    AuditEvent,
+    AuditOptions,
+    Running,
+)
+from gitops_guard.audit.metrics import (
+    Metrics,
+    compute,
+)
+from gitops_guard.demo.sample import build_sample_repository
+from gitops_guard.formats.report import html as report_html
+from gitops_guard.formats.report.render import render_report
 from gitops_guard.model import Finding, Location, Severity
-from gitops_guard.policy import default_policy
-from gitops_guard.reporting import BuiltReport, build_report, render_report
-from gitops_guard.sample import build_sample_repository
+from gitops_guard.policy.model import default_policy
 
 UTC = datetime.UTC
 VOID = frozenset(

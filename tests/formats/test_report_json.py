@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from gitops_guard.formats import report_json
+from gitops_guard.formats.report import json as report_json
 from tests.formats.test_report_html import synthetic
 
 

@@ -15,7 +15,12 @@ import pytest
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
-from gitops_guard.formats.sarif import FINGERPRINT_KEY, SRCROOT, artifact_uri, render
+from gitops_guard.formats.findings.sarif import (
+    FINGERPRINT_KEY,
+    SRCROOT,
+    artifact_uri,
+    render,
+)
 from gitops_guard.model import Finding, Location, Report, fingerprint
 from tests.formats.conftest import (
     FINDINGS,

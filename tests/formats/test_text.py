@@ -6,7 +6,10 @@ import dataclasses
 
 import pytest
 
-from gitops_guard.formats.text import render, summary
+from gitops_guard.formats.findings.text import (
+    render,
+    summary,
+)
 from gitops_guard.model import Finding, Location, Report, Severity, Suppression
 from tests.formats.conftest import KUSTOMIZATION, VALUES, Golden
 

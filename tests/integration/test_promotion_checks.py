@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gitops_guard.cli import main
+from gitops_guard.cli.main import main
 from tests.conftest import GIT_ENV, require_tool
 from tests.integration.promotion_repo import SCENARIOS, Repo, build_history, make_signer
 

@@ -21,10 +21,17 @@ from pathlib import Path
 
 import pytest
 
-from gitops_guard.audit import AuditEvent, AuditOptions
-from gitops_guard.formats import report_html
-from gitops_guard.reporting import BuiltReport, build_report, render_report
-from gitops_guard.sample import build_sample_repository
+from gitops_guard.audit.build import (
+    BuiltReport,
+    build_report,
+)
+from gitops_guard.audit.events import (
+    AuditEvent,
+    AuditOptions,
+)
+from gitops_guard.demo.sample import build_sample_repository
+from gitops_guard.formats.report import html as report_html
+from gitops_guard.formats.report.render import render_report
 from tests.conftest import require_tool
 from tests.formats.test_report_html import Page, event_rows, hostile_audit, synthetic
 

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from gitops_guard.engine import run_rules
-from gitops_guard.extract import extract
-from gitops_guard.files import DiskSource
+from gitops_guard.engine.run import run_rules
+from gitops_guard.extract.inventory import extract
 from gitops_guard.model import Report
-from gitops_guard.policy import default_policy, parse_policy
+from gitops_guard.policy.load import parse_policy
+from gitops_guard.policy.model import default_policy
+from gitops_guard.repo.files import DiskSource
 from tests.conftest import write_files
 
 TODAY = datetime.date(2026, 6, 1)

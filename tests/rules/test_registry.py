@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from gitops_guard.rules import CONTRACT_IDS, RULE_MODULES, RULES, documentation, find, info
+from gitops_guard.catalogue import CONTRACT_IDS, RULE_NAMES, rule_id
+from gitops_guard.rules.registry import (
+    RULE_MODULES,
+    RULES,
+    documentation,
+    find,
+    info,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
@@ -31,6 +38,13 @@ def test_ids_and_names_are_unique_and_in_order() -> None:
     assert len(set(ids)) == len(ids)
     assert len({r.NAME for r in RULES}) == len(RULES)
     assert len(RULE_MODULES) == len(RULES)
+
+
+def test_the_catalogue_lists_exactly_the_registered_rules() -> None:
+    # The policy reads rule names from the catalogue without importing the rules.
+    assert dict(RULE_NAMES) == {r.ID: r.NAME for r in RULES}
+    assert all(rule_id(r.NAME) == rule_id(r.ID.lower()) == r.ID for r in RULES)
+    assert rule_id("no-such-rule") is None
 
 
 def test_every_id_of_the_contract_is_implemented() -> None:

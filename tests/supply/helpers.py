@@ -19,8 +19,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from gitops_guard.supply.signatures import DSSE_ENVELOPE as DSSE
-from gitops_guard.supply.testbed import (  # noqa: F401 - tests import them from here
+from gitops_guard.demo.testbed import (  # noqa: F401 - tests import them from here
     BUNDLE,
     LAYER,
     OCI_CONFIG,
@@ -42,6 +41,7 @@ from gitops_guard.supply.testbed import (  # noqa: F401 - tests import them from
     sign_bytes,
     simple_signing_payload,
 )
+from gitops_guard.supply.signatures import DSSE_ENVELOPE as DSSE
 
 
 def statement(digest: str, predicate_type: str, predicate: Mapping[str, Any]) -> bytes:

@@ -10,19 +10,20 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from gitops_guard.cli_supply import registry_tags, supply_findings
-from gitops_guard.engine import run_rules
+from gitops_guard.cli.supply import registry_tags
+from gitops_guard.engine.run import run_rules
 from gitops_guard.errors import GuardError
-from gitops_guard.extract import extract
+from gitops_guard.extract.inventory import extract
 from gitops_guard.model import Severity
-from gitops_guard.policy import parse_policy
-from gitops_guard.workspace import open_workspace
+from gitops_guard.policy.load import parse_policy
+from gitops_guard.repo.workspace import open_workspace
+from gitops_guard.supply.gates import supply_findings
 from tests.supply.helpers import LocalRegistry, Pusher, cosign_sign, public_pem
 
 
 def test_module_imports_only_click() -> None:
     code = (
-        "import sys, gitops_guard.cli_supply\n"
+        "import sys, gitops_guard.cli.supply\n"
         "heavy = [m for m in ('httpx', 'cryptography', 'sigstore', 'ruamel.yaml') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
@@ -98,7 +99,7 @@ def test_supply_findings_through_the_engine(
 def test_explain_reads_the_tags_from_the_registry(
     registry: LocalRegistry, pusher: Pusher, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from gitops_guard.cli import main
+    from gitops_guard.cli.main import main
 
     for tag, created in (
         ("2.0.0", "2026-03-01T00:00:00Z"),

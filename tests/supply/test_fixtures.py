@@ -18,7 +18,7 @@ import pytest
 
 from gitops_guard.imageref import parse_reference
 from gitops_guard.model import ImageUse, Location, Source
-from gitops_guard.policy import parse_policy
+from gitops_guard.policy.load import parse_policy
 from gitops_guard.supply import provenance as prov
 from gitops_guard.supply import signatures as sig
 from gitops_guard.supply import vulnerabilities as vuln

@@ -18,9 +18,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from gitops_guard.errors import GuardError, PolicyError
 from gitops_guard.imageref import parse_reference
 from gitops_guard.model import Finding, ImageUse, Location, Severity, Source
-from gitops_guard.policy import Policy, parse_policy
+from gitops_guard.policy.load import parse_policy
+from gitops_guard.policy.model import Policy
 from gitops_guard.supply.gates import run_gates
-from gitops_guard.supply.registry import ClientSettings, RegistryClient
+from gitops_guard.supply.registry import (
+    ClientSettings,
+    RegistryClient,
+)
 from tests.supply.helpers import (
     LocalRegistry,
     Pusher,

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gitops_guard.cli_supply import pin
+from gitops_guard.cli.supply import pin
 from gitops_guard.errors import GuardError
-from gitops_guard.extract import extract
-from gitops_guard.files import DiskSource
+from gitops_guard.extract.inventory import extract
 from gitops_guard.imageref import ImageRef
-from gitops_guard.policy import default_policy
+from gitops_guard.policy.model import default_policy
+from gitops_guard.repo.files import DiskSource
 from gitops_guard.supply.pin import pin_files
 from tests.supply.helpers import LocalRegistry, Pusher
 

@@ -12,12 +12,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gitops_guard.supply.credentials import (
+    Credentials,
+    DockerCredentials,
+)
 from gitops_guard.supply.registry import (
     MANIFEST_TYPES,
     ClientSettings,
-    Credentials,
     DigestMismatch,
-    DockerCredentials,
     RegistryClient,
     RegistryError,
     parse_challenge,

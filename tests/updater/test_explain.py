@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gitops_guard.explain import (
+from gitops_guard.formats import explain_json, explain_text
+from gitops_guard.parse.loader import load_yaml
+from gitops_guard.updater.explain import (
     ExplainError,
     choose_target,
     explain,
@@ -20,9 +22,7 @@ from gitops_guard.explain import (
     target_from_options,
     targets_from_file,
 )
-from gitops_guard.formats import explain_json, explain_text
-from gitops_guard.loader import load_yaml
-from gitops_guard.selection import TagInfo
+from gitops_guard.updater.selection import TagInfo
 
 P = "argocd-image-updater.argoproj.io/"
 

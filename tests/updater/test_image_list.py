@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_guard.updater import (
+from gitops_guard.updater.annotations import (
     Semantics,
     alias_problem,
     classify_key,

@@ -10,20 +10,23 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gitops_guard.explain import (
+from gitops_guard.extract.inventory import Inventory
+from gitops_guard.parse.loader import load_yaml
+from gitops_guard.policy.load import parse_policy
+from gitops_guard.rules.base import RuleContext
+from gitops_guard.rules.registry import INVENTORY_RULES
+from gitops_guard.updater.annotations import (
+    APP_WIDE_OPTIONS,
+    PER_ALIAS_OPTIONS,
+)
+from gitops_guard.updater.explain import (
     ExplainError,
     choose_target,
     explain,
     parse_tags_text,
     targets_from_file,
 )
-from gitops_guard.extract import Inventory
-from gitops_guard.loader import load_yaml
-from gitops_guard.policy import parse_policy
-from gitops_guard.rules import INVENTORY_RULES
-from gitops_guard.rules.base import RuleContext
-from gitops_guard.selection import TagInfo
-from gitops_guard.updater import APP_WIDE_OPTIONS, PER_ALIAS_OPTIONS
+from gitops_guard.updater.selection import TagInfo
 from tests.updater.fixtures import P, policy
 
 POLICY = parse_policy(policy().encode())

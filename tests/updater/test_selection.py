@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gitops_guard.selection import (
+from gitops_guard.updater.selection import (
     SelectionSettings,
     TagInfo,
     resolve_strategy,

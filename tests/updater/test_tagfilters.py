@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from gitops_guard.tagfilters import IgnoreTags, is_anchored, parse_allow_tags, parse_platforms
+from gitops_guard.updater.tagfilters import (
+    IgnoreTags,
+    is_anchored,
+    parse_allow_tags,
+    parse_platforms,
+)
 
 
 @pytest.mark.parametrize(

@@ -26,12 +26,21 @@ from gitops_guard.extract.helm import (
 )
 from gitops_guard.extract.kustomize import ImageEntry, KustomizeGraph, apply_entry, split_image
 from gitops_guard.extract.workloads import kind_of
-from gitops_guard.files import normalize
 from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
-from gitops_guard.layout import Placement
-from gitops_guard.loader import child, child_path, location, scalar_text, sequence
 from gitops_guard.model import Location, Source
-from gitops_guard.updater import IMAGE_LIST, parse_image_list
+from gitops_guard.parse.loader import (
+    child,
+    child_path,
+    location,
+    scalar_text,
+    sequence,
+)
+from gitops_guard.policy.layout import Placement
+from gitops_guard.repo.files import normalize
+from gitops_guard.updater.annotations import (
+    IMAGE_LIST,
+    parse_image_list,
+)
 
 WRITE_BACK_NAME = re.compile(r"\.argocd-source-([^/]+)\.ya?ml\Z")
 _PARAM_SUFFIXES = {

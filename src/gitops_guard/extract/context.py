@@ -8,13 +8,22 @@ from typing import TypeVar
 
 from yaml.nodes import Node
 
-from gitops_guard.files import FileSource, OutsideRepository
 from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
-from gitops_guard.layout import Placement
-from gitops_guard.loader import LoadedFile, WrongType, load_yaml, location, string_value
 from gitops_guard.model import Finding, ImageUse, Location, Source
-from gitops_guard.policy import Policy
-from gitops_guard.yamlpatch import patch
+from gitops_guard.parse.loader import (
+    LoadedFile,
+    WrongType,
+    load_yaml,
+    location,
+    string_value,
+)
+from gitops_guard.parse.reparse import patch
+from gitops_guard.policy.layout import Placement
+from gitops_guard.policy.model import Policy
+from gitops_guard.repo.files import (
+    FileSource,
+    OutsideRepository,
+)
 
 INPUT_RULE = "GG001"
 T = TypeVar("T")
@@ -34,7 +43,7 @@ class Context:
     problems: list[Finding] = field(default_factory=list)
     parsed: dict[str, LoadedFile] = field(default_factory=dict)
     # Parses of files that changed, kept until the file is read again: a new version that
-    # only changes values is patched into the old tree (yamlpatch) instead of parsed.
+    # only changes values is patched into the old tree (parse.reparse) instead of parsed.
     stale: dict[str, LoadedFile] = field(default_factory=dict)
     # What a helper derived from a file's tree, by path and purpose: (tree, result,
     # problems reported). Valid while the file keeps the same tree (see remember()).
@@ -52,7 +61,7 @@ class Context:
             self.reads.add(path)
 
     def forget(self, paths: set[str]) -> None:
-        """Drop cached parses of files that changed (kept aside for :mod:`yamlpatch`)."""
+        """Drop cached parses of files that changed (kept aside for the re-parser)."""
         for path in paths:
             loaded = self.parsed.pop(path, None)
             if loaded is not None:

@@ -7,8 +7,11 @@ from dataclasses import replace
 from yaml.nodes import Node, ScalarNode
 
 from gitops_guard.extract.context import Context
-from gitops_guard.loader import LoadedFile, load_yaml
 from gitops_guard.model import Finding, Location
+from gitops_guard.parse.loader import (
+    LoadedFile,
+    load_yaml,
+)
 
 
 def load_embedded(ctx: Context, path: str, node: Node) -> tuple[LoadedFile, int, int]:

@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_guard.extract.context import Context
-from gitops_guard.layout import Placement
-from gitops_guard.loader import child, location, mapping_items
 from gitops_guard.model import Location, Source
+from gitops_guard.parse.loader import (
+    child,
+    location,
+    mapping_items,
+)
+from gitops_guard.policy.layout import Placement
 
 VALUES_NAME = re.compile(r"values(?:[-._][^/]*)?\.ya?ml\Z")
 BASE_VALUES = ("values.yaml", "values.yml")

@@ -23,8 +23,8 @@ from gitops_guard.extract.workloads import (
     resource_documents,
     workload_images,
 )
-from gitops_guard.files import KUSTOMIZATION_NAMES, normalize
-from gitops_guard.loader import (
+from gitops_guard.model import Location, Source
+from gitops_guard.parse.loader import (
     Document,
     child,
     child_path,
@@ -32,7 +32,10 @@ from gitops_guard.loader import (
     scalar_text,
     sequence,
 )
-from gitops_guard.model import Location, Source
+from gitops_guard.repo.files import (
+    KUSTOMIZATION_NAMES,
+    normalize,
+)
 
 _REMOTE_PREFIXES = ("http://", "https://", "git@", "git::", "ssh://", "github.com/", "gitlab.com/")
 

@@ -8,8 +8,15 @@ from dataclasses import dataclass
 from yaml.nodes import Node
 
 from gitops_guard.extract.context import Context
-from gitops_guard.loader import Document, child, child_path, location, scalar_text, sequence
 from gitops_guard.model import Location, Source
+from gitops_guard.parse.loader import (
+    Document,
+    child,
+    child_path,
+    location,
+    scalar_text,
+    sequence,
+)
 
 # Where each kind keeps its pod spec.
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {

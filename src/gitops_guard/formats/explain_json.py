@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gitops_guard.explain import Explanation
+from gitops_guard.updater.explain import Explanation
 
 
 def to_dict(explanation: Explanation) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from gitops_guard.explain import Explanation
+from gitops_guard.updater.explain import Explanation
 
 _WIDEST_TAG = 40
 

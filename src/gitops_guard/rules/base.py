@@ -12,12 +12,26 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from gitops_guard.imageref import ImageRef
-from gitops_guard.model import Finding, ImageUse, Location, Severity
-from gitops_guard.policy import ImageOverride, ImageRules, Policy
-from gitops_guard.wildcard import glob_matches
+from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
+from gitops_guard.model import Finding, ImageUse, Location, Severity, Source
+from gitops_guard.patterns.wildcard import glob_matches
+from gitops_guard.policy.layout import (
+    Placement,
+)
+from gitops_guard.policy.model import (
+    ImageOverride,
+    ImageRules,
+    Policy,
+)
+from gitops_guard.updater.config import Configuration, ImageConfig
+from gitops_guard.updater.read import read_configuration
+
+if TYPE_CHECKING:
+    from gitops_guard.extract.inventory import Inventory
+    from gitops_guard.policy.model import ImageRules, Policy
+
 
 IMAGE_SCOPE = "image"  # check(use: ImageUse, ctx) -> Iterator[Problem], once per image use
 INPUT_SCOPE = "input"  # reported by the loader, extraction or suppression parsing
@@ -127,3 +141,42 @@ def summary_of(module: ModuleType) -> str:
     """The first line of a rule's docstring."""
     doc = (module.__doc__ or "").strip()
     return doc.splitlines()[0].rstrip(".") if doc else module.NAME
+
+
+_CACHE: list[tuple[object, object, Configuration]] = []
+
+
+def configuration_of(inventory: Inventory, policy: Policy) -> Configuration:
+    """The configuration of an inventory under a policy, read once per run.
+
+    The engine calls every inventory rule with the same inventory; a one-entry cache keyed
+    by identity saves each Image Updater rule from reading the files again.
+    """
+    if _CACHE and _CACHE[0][0] is inventory and _CACHE[0][1] is policy:
+        return _CACHE[0][2]
+    config = read_configuration(inventory.parsed, policy.updater_version, policy.layout.place)
+    config.reported = frozenset(inventory.files)
+    _CACHE[:] = [(inventory, policy, config)]
+    return config
+
+
+def policy_rules(ctx: RuleContext, placement: Placement, image: ImageConfig) -> ImageRules:
+    """The policy's image rules for an image Image Updater manages in ``placement``.
+
+    Goes through the same lookup as deployed images (environment, then the ``overrides``
+    whose glob matches the image), so both sides of a comparison use the same rules.
+    """
+    raw = image.entry.repository_reference
+    try:
+        reference = parse_reference(raw)
+    except InvalidReference:
+        reference = None
+    use = ImageUse(
+        image.location,
+        Source.ANNOTATION,
+        raw,
+        reference,
+        app=placement.app,
+        environment=placement.environment,
+    )
+    return ctx.image_rules(use)

@@ -16,7 +16,7 @@ Passing::
 from collections.abc import Iterator
 
 from gitops_guard.model import ImageUse, Severity
-from gitops_guard.regex import search
+from gitops_guard.patterns.re2 import search
 from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checked_image, where
 
 ID = "GG103"

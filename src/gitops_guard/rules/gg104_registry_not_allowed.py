@@ -17,6 +17,7 @@ Passing::
 from collections.abc import Iterator
 
 from gitops_guard.model import ImageUse, Severity
+from gitops_guard.patterns.wildcard import glob_matches
 from gitops_guard.rules.base import (
     IMAGE_SCOPE,
     Problem,
@@ -25,7 +26,6 @@ from gitops_guard.rules.base import (
     is_checked_image,
     where,
 )
-from gitops_guard.wildcard import glob_matches
 
 ID = "GG104"
 NAME = "registry-not-allowed"

@@ -36,8 +36,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gitops_guard.model import Finding, Severity
-from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext
-from gitops_guard.updater import (
+from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
+from gitops_guard.updater.annotations import (
     ANNOTATION_PREFIX,
     APP_WIDE_OPTIONS,
     PER_ALIAS_ONLY,
@@ -47,18 +47,17 @@ from gitops_guard.updater import (
     key_problem,
     suggest_key,
 )
-from gitops_guard.updater_checks import pull_secret_problem
-from gitops_guard.updater_config import (
+from gitops_guard.updater.checks import pull_secret_problem
+from gitops_guard.updater.config import (
     PARSE_BOOL_VALUES,
     Application,
     Configuration,
     UpdaterResource,
     Value,
-    configuration_of,
 )
 
 if TYPE_CHECKING:
-    from gitops_guard.extract import Inventory
+    from gitops_guard.extract.inventory import Inventory
 
 ID = "GG201"
 NAME = "invalid-annotation"

@@ -31,18 +31,22 @@ from typing import TYPE_CHECKING, Final
 
 from gitops_guard.imageref import InvalidReference, parse_reference
 from gitops_guard.model import Finding, Severity
-from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext
-from gitops_guard.updater import IMAGE_LIST, ImageListEntry, Semantics, alias_problem
-from gitops_guard.updater_checks import port_only_registry
-from gitops_guard.updater_config import (
+from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
+from gitops_guard.updater.annotations import (
+    IMAGE_LIST,
+    ImageListEntry,
+    Semantics,
+    alias_problem,
+)
+from gitops_guard.updater.checks import port_only_registry
+from gitops_guard.updater.config import (
     Application,
     Configuration,
     UpdaterResource,
-    configuration_of,
 )
 
 if TYPE_CHECKING:
-    from gitops_guard.extract import Inventory
+    from gitops_guard.extract.inventory import Inventory
 
 ID = "GG202"
 NAME = "malformed-image-list"

@@ -23,12 +23,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gitops_guard.model import Finding, Severity
-from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext
-from gitops_guard.updater import Semantics
-from gitops_guard.updater_config import Annotation, Application, configuration_of
+from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
+from gitops_guard.updater.annotations import Semantics
+from gitops_guard.updater.config import (
+    Annotation,
+    Application,
+)
 
 if TYPE_CHECKING:
-    from gitops_guard.extract import Inventory
+    from gitops_guard.extract.inventory import Inventory
 
 ID = "GG203"
 NAME = "unknown-alias"

@@ -23,18 +23,21 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gitops_guard.model import Finding, Severity
-from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext
-from gitops_guard.selection import OLD_NAMES, STRATEGIES, resolve_strategy
-from gitops_guard.updater import Semantics
-from gitops_guard.updater_config import (
+from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
+from gitops_guard.updater.annotations import Semantics
+from gitops_guard.updater.config import (
     Configuration,
     UpdaterResource,
     Value,
-    configuration_of,
+)
+from gitops_guard.updater.selection import (
+    OLD_NAMES,
+    STRATEGIES,
+    resolve_strategy,
 )
 
 if TYPE_CHECKING:
-    from gitops_guard.extract import Inventory
+    from gitops_guard.extract.inventory import Inventory
 
 ID = "GG204"
 NAME = "unknown-strategy"

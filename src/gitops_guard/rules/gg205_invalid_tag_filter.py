@@ -28,19 +28,22 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gitops_guard.model import Finding, Severity
-from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext
-from gitops_guard.tagfilters import IgnoreTags, parse_allow_tags, parse_platforms
-from gitops_guard.updater import Semantics
-from gitops_guard.updater_config import (
+from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
+from gitops_guard.updater.annotations import Semantics
+from gitops_guard.updater.config import (
     Application,
     Configuration,
     UpdaterResource,
     Value,
-    configuration_of,
+)
+from gitops_guard.updater.tagfilters import (
+    IgnoreTags,
+    parse_allow_tags,
+    parse_platforms,
 )
 
 if TYPE_CHECKING:
-    from gitops_guard.extract import Inventory
+    from gitops_guard.extract.inventory import Inventory
 
 ID = "GG205"
 NAME = "invalid-tag-filter"

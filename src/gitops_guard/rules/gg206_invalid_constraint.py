@@ -22,19 +22,21 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gitops_guard.model import Finding, Severity
-from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext
-from gitops_guard.selection import DIGEST, SEMVER
-from gitops_guard.updater_checks import entry_is_sound
-from gitops_guard.updater_config import (
+from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
+from gitops_guard.updater.checks import entry_is_sound
+from gitops_guard.updater.config import (
     Configuration,
     ImageConfig,
-    configuration_of,
     semantics_label,
+)
+from gitops_guard.updater.selection import (
+    DIGEST,
+    SEMVER,
 )
 from gitops_guard.versions import InvalidConstraint, parse_constraint
 
 if TYPE_CHECKING:
-    from gitops_guard.extract import Inventory
+    from gitops_guard.extract.inventory import Inventory
 
 ID = "GG206"
 NAME = "invalid-constraint"
@@ -50,7 +52,7 @@ def check(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:
 
 def constraint_problem(image: ImageConfig, version: str) -> tuple[str, str] | None:
     """(message, hint) when the image's constraint does not fit its strategy."""
-    from gitops_guard.selection import resolve_strategy
+    from gitops_guard.updater.selection import resolve_strategy
 
     if not entry_is_sound(image):
         return None  # a misread entry (GG202)

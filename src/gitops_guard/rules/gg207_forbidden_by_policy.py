@@ -31,29 +31,35 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from gitops_guard.model import Finding, Location, Severity
-from gitops_guard.regex import InvalidRegex, search
-from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext
-from gitops_guard.selection import (
+from gitops_guard.patterns.re2 import (
+    InvalidRegex,
+    search,
+)
+from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of, policy_rules
+from gitops_guard.updater.checks import (
+    Admission,
+    admission,
+    canonical_strategy,
+    entry_is_sound,
+    probe_tags,
+)
+from gitops_guard.updater.config import (
+    ImageConfig,
+    Managed,
+    semantics_label,
+)
+from gitops_guard.updater.selection import (
     DIGEST,
     IGNORES_CONSTRAINT,
     SEMVER,
     SelectionSettings,
     resolve_strategy,
 )
-from gitops_guard.updater_checks import (
-    Admission,
-    admission,
-    canonical_strategy,
-    entry_is_sound,
-    policy_rules,
-    probe_tags,
-)
-from gitops_guard.updater_config import ImageConfig, Managed, configuration_of, semantics_label
 from gitops_guard.versions import InvalidConstraint, parse_constraint, try_parse_version
 
 if TYPE_CHECKING:
-    from gitops_guard.extract import Inventory
-    from gitops_guard.policy import ImageRules
+    from gitops_guard.extract.inventory import Inventory
+    from gitops_guard.policy.model import ImageRules
 
 ID = "GG207"
 NAME = "forbidden-by-policy"
@@ -197,8 +203,8 @@ def _counter_examples(
 def _probe_image(settings: SelectionSettings) -> ImageConfig:
     """An image configuration carrying just these selection settings."""
     from gitops_guard.model import Location
-    from gitops_guard.updater import ImageListEntry
-    from gitops_guard.updater_config import Value
+    from gitops_guard.updater.annotations import ImageListEntry
+    from gitops_guard.updater.config import Value
 
     here = Location("-")
 

@@ -30,19 +30,23 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Location, Severity
-from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext
-from gitops_guard.updater import Semantics
-from gitops_guard.updater_checks import (
+from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
+from gitops_guard.updater.annotations import Semantics
+from gitops_guard.updater.checks import (
     branch_problem,
     is_git_method,
     kustomization_file_target,
     target_kind,
     write_back_problem,
 )
-from gitops_guard.updater_config import ImageConfig, Managed, WriteBack, configuration_of
+from gitops_guard.updater.config import (
+    ImageConfig,
+    Managed,
+    WriteBack,
+)
 
 if TYPE_CHECKING:
-    from gitops_guard.extract import Inventory
+    from gitops_guard.extract.inventory import Inventory
 
 ID = "GG208"
 NAME = "no-git-write-back"

@@ -26,12 +26,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gitops_guard.model import Finding, Severity
-from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext
-from gitops_guard.updater import SELECTION_RULE_ANNOTATION
-from gitops_guard.updater_config import Application, configuration_of
+from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
+from gitops_guard.updater.annotations import SELECTION_RULE_ANNOTATION
+from gitops_guard.updater.config import Application
 
 if TYPE_CHECKING:
-    from gitops_guard.extract import Inventory
+    from gitops_guard.extract.inventory import Inventory
 
 ID = "GG209"
 NAME = "missing-selection-rule"

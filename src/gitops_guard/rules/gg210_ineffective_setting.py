@@ -40,11 +40,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from gitops_guard.model import Finding, Location, Severity
-from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext
-from gitops_guard.selection import READS_MANIFESTS, resolve_strategy
-from gitops_guard.tagfilters import IgnoreTags, parse_allow_tags
-from gitops_guard.updater import PER_ALIAS_ONLY, UNREAD_OPTIONS, Semantics
-from gitops_guard.updater_checks import (
+from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
+from gitops_guard.updater.annotations import (
+    PER_ALIAS_ONLY,
+    UNREAD_OPTIONS,
+    Semantics,
+)
+from gitops_guard.updater.checks import (
     constraint_ignored,
     entry_is_sound,
     is_git_method,
@@ -52,19 +54,26 @@ from gitops_guard.updater_checks import (
     target_kind,
     widened_prerelease,
 )
-from gitops_guard.updater_config import (
+from gitops_guard.updater.config import (
     Application,
     Configuration,
     ImageConfig,
     UpdaterResource,
     Value,
     WriteBack,
-    configuration_of,
     semantics_label,
+)
+from gitops_guard.updater.selection import (
+    READS_MANIFESTS,
+    resolve_strategy,
+)
+from gitops_guard.updater.tagfilters import (
+    IgnoreTags,
+    parse_allow_tags,
 )
 
 if TYPE_CHECKING:
-    from gitops_guard.extract import Inventory
+    from gitops_guard.extract.inventory import Inventory
 
 ID = "GG210"
 NAME = "ineffective-setting"

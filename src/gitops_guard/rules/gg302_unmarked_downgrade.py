@@ -21,9 +21,12 @@ Passing::
 
 from collections.abc import Iterator
 
-from gitops_guard.history import PromotionEvent, version_of
+from gitops_guard.history.ledger import PromotionContext
+from gitops_guard.history.steps import (
+    PromotionEvent,
+    version_of,
+)
 from gitops_guard.model import Severity
-from gitops_guard.promotion import PromotionContext
 from gitops_guard.rules.base import EVENT_SCOPE, Problem
 
 ID = "GG302"

@@ -17,9 +17,12 @@ Passing::
 
 from collections.abc import Iterator
 
-from gitops_guard.history import Step
+from gitops_guard.history.ledger import (
+    PromotionContext,
+    named_in_message,
+)
+from gitops_guard.history.steps import Step
 from gitops_guard.model import Severity
-from gitops_guard.promotion import PromotionContext, named_in_message
 from gitops_guard.rules.base import COMMIT_SCOPE, Problem
 
 ID = "GG401"

@@ -16,9 +16,9 @@ Passing::
 
 from collections.abc import Iterator
 
-from gitops_guard.history import Step
+from gitops_guard.history.ledger import PromotionContext
+from gitops_guard.history.steps import Step
 from gitops_guard.model import Severity
-from gitops_guard.promotion import PromotionContext
 from gitops_guard.rules.base import COMMIT_SCOPE, Problem
 
 ID = "GG402"

@@ -27,13 +27,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from gitops_guard.errors import PolicyError
-from gitops_guard.files import DiskSource, FileSource, matches_any
 from gitops_guard.imageref import ImageRef
 from gitops_guard.model import Finding, ImageUse, Location, Severity, Source
-from gitops_guard.policy import Policy
+from gitops_guard.patterns.pathglob import matches_any
+from gitops_guard.policy.model import Policy
+from gitops_guard.repo.files import (
+    DiskSource,
+    FileSource,
+)
 
 if TYPE_CHECKING:
+    from gitops_guard.extract.inventory import Inventory
+    from gitops_guard.model import Finding
+    from gitops_guard.policy.model import Policy
+    from gitops_guard.repo.files import FileSource
     from gitops_guard.supply.signatures import Verified
+
 
 # A verified statement with its signer, or why a candidate did not verify.
 Found: TypeAlias = "str | tuple[Verified, dict[str, Any]]"
@@ -209,7 +218,10 @@ class _Runner:
     def client(self) -> Any:
         with self._lock:
             if self._client is None:
-                from gitops_guard.supply.registry import RegistryClient, settings_from_policy
+                from gitops_guard.supply.registry import (
+                    RegistryClient,
+                    settings_from_policy,
+                )
 
                 self._client = RegistryClient(
                     settings_from_policy(self.settings.section("registry"), self.root)
@@ -395,7 +407,10 @@ class _Runner:
         return outcomes
 
     def _unreachable(self, gate: str, exc: Exception) -> Outcome:
-        from gitops_guard.supply.registry import DigestMismatch, RegistryError
+        from gitops_guard.supply.registry import (
+            DigestMismatch,
+            RegistryError,
+        )
 
         assert isinstance(exc, RegistryError)
         with self._lock:
@@ -631,7 +646,10 @@ class _Runner:
 
     def _subjects(self, ref: ImageRef, digest: str) -> list[str]:
         """The digest, then (for an index) the chosen platform's and the other manifests'."""
-        from gitops_guard.supply.registry import index_children, select_platform
+        from gitops_guard.supply.registry import (
+            index_children,
+            select_platform,
+        )
 
         found = [digest]
         client = self.client
@@ -914,7 +932,7 @@ def load_trust(section: Mapping[str, Any], read: ReadFile) -> Any:
 
 
 def _read_policy_file(read: ReadFile, path: str, key: str) -> bytes:
-    from gitops_guard.files import normalize
+    from gitops_guard.repo.files import normalize
 
     clean = normalize(path)
     if clean is None:
@@ -961,3 +979,31 @@ __all__ = [
     "read_settings",
     "run_gates",
 ]
+
+
+def supply_findings(
+    inventory: Inventory,
+    policy: Policy,
+    root: Path,
+    *,
+    offline: bool,
+    read_trusted: Callable[[str], bytes] | None = None,
+    source: FileSource | None = None,
+) -> list[Finding]:
+    """GG501–GG506 findings for the inventory's image uses (unstamped, except GG506).
+
+    ``source`` is the repository state the inventory was read from (``check``: the head
+    tree); vulnerability reports are read there. Default: the work tree under ``root``.
+    ``read_trusted`` reads the files that decide trust (``signatures.keys``,
+    ``signatures.trusted_root``); ``check`` should pass a reader at the base revision so
+    that a change cannot bring its own key. Default: ``source``.
+    Raises GuardError (PolicyError) for an unusable key or trusted-root file.
+    """
+    return run_gates(
+        inventory.uses,
+        policy,
+        offline=offline,
+        root=root,
+        read_trusted=read_trusted,
+        source=source,
+    )

@@ -20,6 +20,7 @@ from typing import Any
 
 from cryptography import x509
 
+from gitops_guard.patterns.wildcard import glob_matches
 from gitops_guard.supply.signatures import (
     OID_BUILD_SIGNER_URI,
     OID_SOURCE_REPOSITORY_REF,
@@ -28,7 +29,6 @@ from gitops_guard.supply.signatures import (
     certificate_extension,
     certificate_identities,
 )
-from gitops_guard.wildcard import glob_matches
 
 SLSA_V02 = "https://slsa.dev/provenance/v0.2"
 SLSA_V01 = "https://slsa.dev/provenance/v0.1"

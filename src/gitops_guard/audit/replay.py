@@ -1,0 +1,348 @@
+"""The audit: every image change of the history, judged by the policy in force, with metrics.
+
+The same history replay as `check` (one streaming `git log`, incremental extraction),
+over the first-parent chain of a branch: what Argo CD deployed, in order. Each event
+carries the findings the policy of its commit's first parent raises on it (or today's
+policy, on request), replayed with the same rules as `check`. Which path is which app
+and environment always comes from today's layout, so history from before the policy
+existed is still mapped.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Generator
+from dataclasses import replace
+from typing import Any
+
+from gitops_guard.audit.events import (
+    Audit,
+    AuditEnd,
+    AuditEvent,
+    AuditOptions,
+    AuditStream,
+    Running,
+    audit_event,
+)
+from gitops_guard.engine.promotion import judge_step
+from gitops_guard.engine.run import (
+    effective_severity,
+    image_findings,
+)
+from gitops_guard.errors import GuardError
+from gitops_guard.history.ledger import (
+    Ledger,
+    PromotionContext,
+)
+from gitops_guard.history.steps import (
+    Step,
+)
+from gitops_guard.model import Commit, Finding
+from gitops_guard.policy.load import parse_policy
+from gitops_guard.policy.model import (
+    POLICY_FILE,
+    Policy,
+)
+from gitops_guard.repo.git import GitRepository
+from gitops_guard.repo.policy_source import policy_cache_dir
+from gitops_guard.rules.base import RuleContext
+from gitops_guard.rules.registry import IMAGE_RULES
+
+_IMAGE_RULES_BY_ID = {rule.ID: rule for rule in IMAGE_RULES}
+
+
+class PolicyHistory:
+    """The policy in force along the replay: today's layout, the rules of each moment."""
+
+    def __init__(self, repo: GitRepository, today: Policy, replay_current: bool) -> None:
+        self.repo = repo
+        self.today = today
+        self.replay_current = replay_current
+        self.blob: str | None = None
+        self.current: Policy | None = None
+        self._parsed: dict[str, Policy | None] = {}
+        self.notes: list[str] = []
+
+    def _parse(self, blob: str) -> Policy | None:
+        if blob not in self._parsed:
+            try:
+                data = self.repo.read_blob(blob)
+                self._parsed[blob] = parse_policy(data, POLICY_FILE, policy_cache_dir(self.repo))
+            except GuardError as exc:
+                self.notes.append(f"a past policy file ({blob[:12]}) did not load: {exc.message}")
+                self._parsed[blob] = None
+        return self._parsed[blob]
+
+    def before(self, commit: Commit) -> Policy:
+        """The policy that judges a commit: its first parent's, else its own, else today's."""
+        if self.replay_current:
+            return self.today
+        if self.current is not None:
+            return self.current
+        for change in commit.changes:
+            if change.path == POLICY_FILE and change.new_blob:
+                own = self._parse(change.new_blob)
+                if own is not None:
+                    return own
+        return self.today
+
+    def resume(self, blob: str | None) -> None:
+        """Continue from a stored position: the policy file's blob at that commit."""
+        self.blob = blob
+        self.current = self._parse(blob) if blob else None
+
+    def after(self, commit: Commit) -> None:
+        """Follow a commit's change to the policy file."""
+        for change in commit.changes:
+            if change.path == POLICY_FILE:
+                self.blob = change.new_blob
+                self.current = self._parse(change.new_blob) if change.new_blob else None
+
+
+def judge(
+    step: Step, ledger: Ledger, rule_ctx: RuleContext
+) -> tuple[dict[int, list[Finding]], set[int]]:
+    """Findings of each event of a step (by index), stamped with the severities of the
+    policy in ``rule_ctx``, and which events are rollbacks: the promotion and commit rules
+    as `check` runs them, plus the image rules on each new reference.
+
+    ``rule_ctx`` keeps what the image rules derive from the policy across steps: a replay
+    passes the same one for every step one policy judges.
+    """
+    policy = rule_ctx.policy
+    verdict = judge_step(step, PromotionContext(policy, ledger, direct=True))
+    image_rules = _IMAGE_RULES_BY_ID
+    found: dict[int, list[Finding]] = {}
+    for index, event in enumerate(step.events):
+        pairs = list(verdict.findings[index])
+        if event.new is not None and event.change != "removed":
+            pairs += [(image_rules[f.rule], f) for f in image_findings([event.new], rule_ctx)]
+        found[index] = []
+        for rule, finding in pairs:
+            severity = effective_severity(policy, rule)
+            if severity is not None:
+                found[index].append(replace(finding, severity=severity))
+    return found, verdict.rollbacks
+
+
+class _Collector:
+    """What a replay keeps while it goes: the last event per key and the period's ends.
+
+    The reported events themselves are not kept here: they are yielded as they come.
+    """
+
+    def __init__(self, options: AuditOptions, since_revision: str | None) -> None:
+        self.options = options
+        self.last: dict[tuple[str | None, ...], AuditEvent] = {}
+        self.inside = since_revision is None
+        self.since_revision = since_revision
+        self.commits = 0
+        self.first: datetime.datetime | None = None  # of the reported events
+        self.latest: datetime.datetime | None = None
+
+    def take(self, event: AuditEvent) -> bool:
+        """Follow an event; True when the report lists it."""
+        self.last[(event.app, event.environment, event.resource, event.container)] = event
+        options = self.options
+        recent = options.since is None or event.time >= options.since
+        if self.inside and recent and options.wants(event):
+            if self.first is None:
+                self.first = event.time
+            self.latest = event.time
+            return True
+        return False
+
+    def passed(self, sha: str) -> None:
+        if sha == self.since_revision:
+            self.inside = True
+
+
+def replay(
+    repo: GitRepository,
+    today: Policy,
+    options: AuditOptions,
+    progress: Callable[[int], None] | None = None,
+    policy_bytes: bytes | None = None,
+    use_cache: bool = True,
+) -> Audit:
+    """Replay the first-parent history of ``options.head`` into an audit (events kept)."""
+    stream = stream_audit(repo, today, options, progress, policy_bytes, use_cache)
+    return stream.audit(list(stream))
+
+
+def stream_audit(
+    repo: GitRepository,
+    today: Policy,
+    options: AuditOptions,
+    progress: Callable[[int], None] | None = None,
+    policy_bytes: bytes | None = None,
+    use_cache: bool = True,
+) -> AuditStream:
+    """Replay the first-parent history of ``options.head``, its events as they come.
+
+    Steps come from the history cache where it has them (``.git/gitops-guard/``), and so
+    do their judged events when judged by the policy in force (the default): a warm run
+    reads those and judges only new commits. The state at the end is rebuilt from the
+    events, so a cached run parses nothing.
+    """
+    events = _audit_events(repo, today, options, progress, policy_bytes, use_cache)
+    return AuditStream(events, today)
+
+
+def _audit_events(
+    repo: GitRepository,
+    today: Policy,
+    options: AuditOptions,
+    progress: Callable[[int], None] | None,
+    policy_bytes: bytes | None,
+    use_cache: bool,
+) -> Generator[AuditEvent, None, AuditEnd]:
+    from gitops_guard.history.replay import Replay
+
+    head = repo.resolve(options.head)
+    since_revision = repo.resolve(options.since_revision) if options.since_revision else None
+    until_revision = repo.resolve(options.until_revision) if options.until_revision else None
+    runner = Replay(repo, today, policy_bytes, head, use_cache=use_cache)
+    policies = PolicyHistory(repo, today, options.replay_current)
+    ledger = Ledger()
+    collected = _Collector(options, since_revision)
+    stopped = False
+    try:
+        runner.prepare()
+        cache = runner.cache if not options.replay_current else None
+        state = cache.judged_state() if cache is not None else {}
+        judged = min(int(state.get("upto", 0)), runner.count)
+        if cache is not None and judged:
+            if judged < len(runner.chain):  # new commits will be judged against it
+                ledger.restore(state.get("ledger", {}))
+            policies.resume(state.get("policy"))
+            stopped = yield from _read_judged(
+                cache, judged, runner.chain, collected, until_revision, progress
+            )
+        if not stopped:
+            yield from _replay_steps(
+                runner, judged, cache, ledger, policies, collected, until_revision, progress
+            )
+    finally:
+        runner.close()
+    running = _running(collected.last, options, list(today.environments))
+    start = options.since or collected.first
+    end = options.until or collected.latest
+    return AuditEnd(running, head, collected.commits, start, end, policies.notes)
+
+
+def _read_judged(
+    cache: Any,
+    count: int,
+    chain: list[str],
+    collected: _Collector,
+    until_revision: str | None,
+    progress: Callable[[int], None] | None,
+) -> Generator[AuditEvent, None, bool]:
+    """The judged events of the first ``count`` steps; returns True when the period ended."""
+    until = collected.options.until
+    revisions = collected.since_revision is not None or until_revision is not None
+    build, take = AuditEvent.from_record, collected.take  # a warm report's hottest loop
+    for seq, (time, records) in enumerate(cache.judged(count)):
+        if until is not None and datetime.datetime.fromisoformat(time) > until:
+            return True
+        collected.commits += 1
+        if progress is not None and collected.commits % 500 == 0:
+            progress(collected.commits)
+        for record in records:
+            event = build(record)
+            if take(event):
+                yield event
+        if revisions:
+            collected.passed(chain[seq])
+            if chain[seq] == until_revision:
+                return True
+    return False
+
+
+def _replay_steps(
+    runner: Any,
+    skip: int,
+    cache: Any,
+    ledger: Ledger,
+    policies: PolicyHistory,
+    collected: _Collector,
+    until_revision: str | None,
+    progress: Callable[[int], None] | None,
+) -> Generator[AuditEvent, None, bool]:
+    """Judge the steps after ``skip``, yielding the reported events; store them when the
+    whole history was judged. Returns True when the period ended before the head."""
+    until = collected.options.until
+    sequence = skip
+    steps = runner.steps(skip=skip)
+    rule_ctx: RuleContext | None = None
+    try:
+        for step in steps:
+            commit = step.commit
+            when = commit.committer.time
+            if until is not None and when > until:
+                return True
+            collected.commits += 1
+            if progress is not None and collected.commits % 500 == 0:
+                progress(collected.commits)
+            policy = policies.before(commit)
+            if rule_ctx is None or rule_ctx.policy is not policy:
+                rule_ctx = RuleContext(policy)
+            findings, rollbacks = judge(step, ledger, rule_ctx)
+            audited = [
+                audit_event(event, findings[index], index in rollbacks)
+                for index, event in enumerate(step.events)
+            ]
+            for event in audited:
+                if collected.take(event):
+                    yield event
+            policies.after(commit)
+            added = ledger.take_added()
+            if cache is not None:
+                records = [e.to_record() for e in audited]
+                cache.add_judged(sequence, when.isoformat(), records, added)
+            sequence += 1
+            collected.passed(commit.sha)
+            if commit.sha == until_revision:
+                return True
+    finally:
+        steps.close()
+    if cache is not None and sequence > skip:
+        # Only a replay that reached the head records its state: it is where the next
+        # warm run resumes judging.
+        cache.save_judged(sequence, {"ledger": ledger.dump(), "policy": policies.blob})
+    return False
+
+
+def _running(
+    last: dict[tuple[str | None, ...], AuditEvent],
+    options: AuditOptions,
+    order: list[str],
+) -> list[Running]:
+    """What ran at the end of the period: the last event of every key, unless a removal."""
+    running = []
+    for event in last.values():
+        if event.environment is None or event.change == "removed" or not options.wants(event):
+            continue
+        running.append(
+            Running(
+                event.app,
+                event.environment,
+                event.container,
+                event.image,
+                event.to_version,
+                event.to_reference or event.image,
+                event.time,
+                event.commit,
+            )
+        )
+    rank = {name: index for index, name in enumerate(order)}
+    running.sort(
+        key=lambda r: (
+            rank.get(r.environment or "", len(rank)),
+            r.environment or "",
+            r.app or "",
+            r.container or "",
+        )
+    )
+    return running

@@ -1,0 +1,190 @@
+"""Click options that several commands share (imports only click: start-up time matters)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from gitops_guard.errors import (
+    EXIT_FINDINGS,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+REPO_HELP = "Repository to work on (default: the Git work tree around the current directory)."
+
+
+def repo_option(help_text: str = REPO_HELP) -> Callable[[F], F]:
+    """``--repo/-C DIR``: the repository a command works on."""
+    return click.option(
+        "--repo",
+        "-C",
+        "repo",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help=help_text,
+    )
+
+
+def traceback_option(function: F) -> F:
+    """``--traceback``: show the full traceback on internal errors (the CLI's main reads it)."""
+    return click.option(
+        "--traceback", is_flag=True, help="Show the full traceback on internal errors."
+    )(function)
+
+
+def _size(value: str) -> int:
+    from gitops_guard.policy.model import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a size such as 5MiB") from None
+
+
+def workspace_options(function: F) -> F:
+    """Options every command that reads a repository shares."""
+    function = click.option(
+        "--max-file-size",
+        metavar="SIZE",
+        default=None,
+        help="Largest YAML file read, e.g. 5MiB (default: the policy's, else 5MiB).",
+    )(function)
+    function = click.option(
+        "--policy",
+        "policy_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Policy file to use instead of .gitops-guard.yaml at the repository root.",
+    )(function)
+    function = repo_option()(function)
+    return function
+
+
+def _open(repo: Path | None, policy_file: Path | None, max_file_size: str | None) -> Any:
+    from gitops_guard.repo.workspace import open_workspace
+
+    workspace = open_workspace(repo, policy_file, _size(max_file_size) if max_file_size else None)
+    for note in workspace.notes:
+        click.echo(f"gitops-guard: {note}", err=True)
+    return workspace
+
+
+def _write_output(output: Path | None, text: str) -> None:
+    """Write to stdout or, after the work is done, atomically to a file."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from gitops_guard.repo.atomic import write_atomically
+
+    write_atomically(output, text)
+
+
+FINDING_FORMAT_NAMES = ["text", "json", "sarif", "github", "junit", "markdown"]
+
+
+def findings_output_options(function: F) -> F:
+    """``--format``, ``--output`` and ``--fail-on``, shared by every command with findings."""
+    function = click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning"]),
+        default="error",
+        show_default=True,
+        help="Lowest severity that makes the exit code 1.",
+    )(function)
+    function = click.option(
+        "--output",
+        "-o",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Write the report to FILE (atomically, after the run) instead of stdout.",
+    )(function)
+    function = click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(FINDING_FORMAT_NAMES),
+        default="text",
+        show_default=True,
+    )(function)
+    function = click.option(
+        "--report",
+        "reports",
+        multiple=True,
+        metavar="FORMAT=FILE",
+        callback=_parse_reports,
+        help="Also write the findings in another format to FILE (repeatable), "
+        "e.g. --report sarif=gitops-guard.sarif: one run, several outputs for CI.",
+    )(function)
+    return function
+
+
+def _parse_reports(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> list[tuple[str, Path]]:
+    parsed = []
+    for value in values:
+        name, sep, target = value.partition("=")
+        if not sep or name not in FINDING_FORMAT_NAMES or not target:
+            formats = ", ".join(FINDING_FORMAT_NAMES)
+            raise click.BadParameter(f"{value!r}: expected FORMAT=FILE, FORMAT one of {formats}")
+        parsed.append((name, Path(target)))
+    return parsed
+
+
+def _use_color(output: Path | None) -> bool:
+    if output is not None or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+def _render(name: str, report: Any, color: bool, result: Any = None) -> str:
+    """One format of a report; with a check result, the promotion plan goes along."""
+    from gitops_guard.formats.findings.registry import render_findings
+
+    if result is None:
+        return render_findings(name, report, color=color)
+    from gitops_guard.formats.findings import plan as plan_format
+
+    if name == "json":
+        import json
+
+        document = json.loads(render_findings("json", report))
+        document["promotions"] = plan_format.to_json(result.plan)
+        document["range"] = {"base": result.base, "head": result.head, "commits": result.commits}
+        return json.dumps(document, indent=2) + "\n"
+    if name == "markdown":
+        return render_findings(name, report, plan=plan_format.render_markdown(result.plan))
+    text = render_findings(name, report, color=color)
+    if name == "text":
+        return plan_format.render_text(result.plan) + text
+    return text
+
+
+def _emit_report(
+    report: Any,
+    output_format: str,
+    output: Path | None,
+    fail_on: str,
+    reports: list[tuple[str, Path]],
+    result: Any = None,
+) -> None:
+    """Render, write every requested output, and leave with the exit code the findings call for."""
+    from gitops_guard.repo.atomic import write_atomically
+
+    for name, target in reports:
+        write_atomically(target, _render(name, report, False, result))
+    _write_output(output, _render(output_format, report, _use_color(output), result))
+    _exit_for(report, fail_on)
+
+
+def _exit_for(report: Any, fail_on: str) -> None:
+    failing = report.errors + (report.warnings if fail_on == "warning" else 0)
+    if failing:
+        raise SystemExit(EXIT_FINDINGS)

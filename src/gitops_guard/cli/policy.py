@@ -1,0 +1,110 @@
+"""``check-policy``, ``rules``, ``schema`` and ``init``: the policy and the rules it configures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gitops_guard.cli.options import (
+    repo_option,
+    traceback_option,
+)
+from gitops_guard.errors import (
+    EXIT_FINDINGS,
+    GuardError,
+)
+
+
+@click.command("check-policy")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
+@traceback_option
+def check_policy(files: tuple[Path, ...], traceback: bool) -> None:
+    """Validate policy files (default: .gitops-guard.yaml of the repository).
+
+    Each problem is printed with its file, line and key; exit 1 when one is invalid.
+    This is what the `gitops-guard-policy` pre-commit hook runs.
+    """
+    from gitops_guard.errors import PolicyError
+    from gitops_guard.policy.load import load_policy_file
+    from gitops_guard.policy.model import POLICY_FILE
+    from gitops_guard.repo.workspace import find_root
+
+    targets = list(files) or [find_root(Path.cwd()) / POLICY_FILE]
+    failed = False
+    for target in targets:
+        try:
+            load_policy_file(target, str(target))
+        except PolicyError as exc:
+            failed = True
+            click.echo(f"{exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"  hint: {exc.hint}", err=True)
+    if failed:
+        raise SystemExit(EXIT_FINDINGS)
+    click.echo(f"{len(targets)} policy file{'s' if len(targets) != 1 else ''} valid")
+
+
+@click.command()
+@click.argument("rule", required=False)
+@click.option("--markdown", is_flag=True, help="Print every rule's documentation as Markdown.")
+@traceback_option
+def rules(rule: str | None, markdown: bool, traceback: bool) -> None:
+    """List every rule, or explain one (by id such as GG102 or name such as mutable-tag)."""
+    from gitops_guard.rules.registry import (
+        RULES,
+        documentation,
+        find,
+        info,
+    )
+
+    if markdown:
+        click.echo(documentation(), nl=False)
+        return
+    if rule is None:
+        for module in RULES:
+            record = info(module)
+            click.echo(
+                f"{record.id}  {record.name:<24} {record.severity.value:<8} {record.summary}"
+            )
+        return
+    found = find(rule)
+    if found is None:
+        import difflib
+
+        known = [r.ID for r in RULES] + [r.NAME for r in RULES]
+        close = difflib.get_close_matches(rule, known, n=1)
+        raise GuardError(
+            f"unknown rule {rule!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+            hint="`gitops-guard rules` lists every rule",
+        )
+    record = info(found)
+    click.echo(f"{record.id} {record.name} (default severity: {record.severity.value})\n")
+    click.echo(record.doc)
+
+
+@click.command()
+@traceback_option
+def schema(traceback: bool) -> None:
+    """Print the JSON Schema of .gitops-guard.yaml (for editors and CI)."""
+    import json
+
+    from gitops_guard.policy.load import schema as policy_schema
+
+    click.echo(json.dumps(policy_schema(), indent=2))
+
+
+@click.command()
+@repo_option("Repository to write the policy into (default: the one around the current directory).")
+@click.option("--force", is_flag=True, help="Overwrite an existing .gitops-guard.yaml.")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the policy instead of writing it.")
+@traceback_option
+def init(repo: Path | None, force: bool, to_stdout: bool, traceback: bool) -> None:
+    """Write a commented starter .gitops-guard.yaml inferred from the repository."""
+    from gitops_guard.starter import write_starter_policy
+
+    result = write_starter_policy(repo or Path.cwd(), force=force, dry_run=to_stdout)
+    if to_stdout:
+        click.echo(result.text, nl=False)
+        return
+    click.echo(f"wrote {result.path}: {result.summary}")

@@ -1,0 +1,92 @@
+"""`gitops-guard demo`: build the sample repository and run the tool on it."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from gitops_guard.demo.sample import build_sample_repository
+from gitops_guard.policy.model import Policy
+
+
+def run_demo(
+    directory: Path | None, echo: Callable[[str], None], reports: Path = Path("reports")
+) -> int:
+    """Build the sample repository and show what the tool sees; returns an exit code."""
+    from gitops_guard.engine.run import run_rules
+    from gitops_guard.extract.inventory import extract
+    from gitops_guard.formats import inventory_text
+    from gitops_guard.formats.findings import text
+    from gitops_guard.repo.workspace import open_workspace
+
+    target = directory or Path(tempfile.mkdtemp(prefix="gitops-guard-demo-"))
+    build_sample_repository(target)
+    echo(f"Sample GitOps repository with a promotion history: {target}")
+    workspace = open_workspace(target)
+    inventory = extract(workspace.source, workspace.policy)
+
+    echo("\n$ gitops-guard images")
+    echo(inventory_text.render(inventory.uses, len(inventory.files)).rstrip("\n"))
+
+    echo("\n$ gitops-guard validate")
+    report = run_rules(inventory, workspace.policy)
+    echo(text.render(report).rstrip("\n"))
+
+    echo(
+        "\n$ gitops-guard explain --app argocd/api-dev.yaml "
+        "--tags 1.4.0,1.5.0,1.5.1-rc.1,2.0.0,latest --running-tag 1.4.0"
+    )
+    echo(_explain_text(target, workspace.policy))
+
+    from gitops_guard.formats.findings import plan
+    from gitops_guard.gate.check import run_check
+    from gitops_guard.repo.git import GitRepository
+
+    echo("\n$ gitops-guard check --base HEAD~3   # the last three commits, as a pull request")
+    result = run_check(GitRepository(target), "HEAD~3")
+    echo(plan.render_text(result.plan).rstrip("\n"))
+    echo(text.render(result.report).rstrip("\n"))
+
+    from gitops_guard.demo.supply_demo import run_supply_demo
+
+    run_supply_demo(Path(tempfile.mkdtemp(prefix="gitops-guard-supply-")), echo)
+
+    import datetime
+
+    from gitops_guard.audit.build import build_report
+    from gitops_guard.audit.events import AuditOptions
+    from gitops_guard.formats.report.render import render_report
+    from gitops_guard.repo.atomic import write_atomically
+
+    built = build_report(target, AuditOptions(), datetime.timedelta(days=7))
+    echo(
+        f"\n$ gitops-guard report --format html --out {reports}   "
+        f"# and --format md: {len(built.audit.events)} events, {built.audit.commits} commits"
+    )
+    for extension in ("html", "md"):
+        path = reports / f"report.{extension}"
+        write_atomically(path, render_report(extension, built))
+        echo(f"wrote {path.resolve()}")
+
+    echo(f"\nExplore it yourself: cd {target} && git log --oneline && gitops-guard validate")
+    return 0
+
+
+def _explain_text(root: Path, policy: Policy) -> str:
+    """What Image Updater would pick for the sample's api-dev Application."""
+    from gitops_guard.formats import explain_text
+    from gitops_guard.updater.explain import (
+        choose_target,
+        explain,
+        override,
+        parse_tags_option,
+        targets_from_file,
+    )
+
+    path = "argocd/api-dev.yaml"
+    data = (root / path).read_bytes()
+    targets = targets_from_file(path, data, policy.updater_version, {}, policy.layout.place)
+    target = override(choose_target(targets, None), running_tag="1.4.0")
+    tags = parse_tags_option("1.4.0,1.5.0,1.5.1-rc.1,2.0.0,latest")
+    return explain_text.render(explain(target, tags)).rstrip("\n")

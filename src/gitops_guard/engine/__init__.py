@@ -1,0 +1,3 @@
+"""Running rules: severities, excludes, suppressions, the baseline, and the judgement of a history
+step.
+"""

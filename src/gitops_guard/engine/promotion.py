@@ -1,0 +1,58 @@
+"""The judgement of one history step: the promotion and commit rules over its events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+
+from gitops_guard.history.ledger import PromotionContext, is_rollback
+from gitops_guard.history.steps import (
+    Step,
+)
+from gitops_guard.model import Finding
+
+
+@dataclass
+class Verdict:
+    """What the promotion and commit rules say about one step, per event index.
+
+    Findings are unstamped (``(rule module, finding)``: callers apply severities);
+    ``rollbacks`` holds the indexes of the events that are rollbacks.
+    """
+
+    findings: dict[int, list[tuple[ModuleType, Finding]]]
+    rollbacks: set[int]
+
+
+def judge_step(step: Step, ctx: PromotionContext) -> Verdict:
+    """Judge a step's events against the ledger, recording each once judged.
+
+    Events are recorded in promotion order as they are judged, so a commit that sets a
+    version in staging and then prod judges prod after staging. The repository's first
+    commit lays out what already ran: nothing was promoted, no rule judges it.
+    """
+    # Rule modules import this module: the registry is reached at call time.
+    from gitops_guard.rules.base import located
+    from gitops_guard.rules.registry import (
+        COMMIT_RULES,
+        EVENT_RULES,
+    )
+
+    verdict = Verdict({index: [] for index in range(len(step.events))}, set())
+    promotes = bool(step.commit.parents)
+    detail = step.commit.sha[:12]
+    for index, event in enumerate(step.events):
+        if is_rollback(event, ctx):
+            verdict.rollbacks.add(index)
+        for rule in EVENT_RULES if promotes else ():
+            for problem in rule.check(event, ctx):
+                verdict.findings[index].append((rule, located(rule.ID, problem, event.use, detail)))
+        ctx.ledger.record(event)
+    by_location = {event.use.location: index for index, event in enumerate(step.events)}
+    for rule in COMMIT_RULES if promotes and step.events else ():
+        for problem in rule.check(step, ctx):
+            # Commit rules locate a problem at the event it is about.
+            index = by_location.get(problem.location, 0) if problem.location else 0
+            use = step.events[index].use
+            verdict.findings[index].append((rule, located(rule.ID, problem, use, detail)))
+    return verdict

@@ -1,0 +1,285 @@
+"""Documents → image uses: the one parsing path every command shares.
+
+``extract`` reads a repository state through a :class:`~gitops_guard.files.FileSource`
+and returns an :class:`Inventory`: every image use with its location, source kind,
+app and environment, plus the input problems (GG001) met on the way.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from gitops_guard.extract.argocd import ArgoExtractor, is_write_back_file
+from gitops_guard.extract.context import Context
+from gitops_guard.extract.helm import extract_values, is_values_file
+from gitops_guard.extract.kustomize import KustomizeGraph
+from gitops_guard.extract.workloads import workload_images
+from gitops_guard.model import Finding, ImageUse
+from gitops_guard.parse.loader import LoadedFile
+from gitops_guard.patterns.pathglob import matches_any
+from gitops_guard.policy.model import Policy
+from gitops_guard.repo.files import (
+    KUSTOMIZATION_NAMES,
+    FileSource,
+    is_yaml_path,
+)
+
+
+@dataclass
+class Inventory:
+    """The result of one extraction."""
+
+    uses: list[ImageUse] = field(default_factory=list)
+    problems: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    parsed: dict[str, LoadedFile] = field(default_factory=dict)
+
+
+def candidate_files(all_files: Iterable[str], policy: Policy) -> list[str]:
+    """The YAML files a run reads: not excluded, not Helm templates."""
+    files = list(all_files)
+    charts = {posixpath.dirname(p) for p in files if posixpath.basename(p) == "Chart.yaml"}
+    chosen = []
+    for path in files:
+        if not is_yaml_path(path):
+            continue
+        if policy.exclude and matches_any(policy.exclude, path):
+            continue
+        if _in_chart_templates(path, charts):
+            continue
+        chosen.append(path)
+    return chosen
+
+
+def _in_chart_templates(path: str, charts: set[str]) -> bool:
+    # Helm templates are Go templates, not YAML, until rendered.
+    parts = path.split("/")
+    for index, part in enumerate(parts[:-1]):
+        if part == "templates" and "/".join(parts[:index]) in charts:
+            return True
+    return False
+
+
+UnitKey = tuple[str, str]
+ROOT = "root"  # a kustomization no other kustomization includes
+FILE = "file"  # a manifest not reached from a root, its Applications, a write-back file
+VALUES = "values"  # the Helm values files of one directory
+
+
+@dataclass
+class Unit:
+    """The image uses one unit of the repository yields, and every file they depend on."""
+
+    uses: list[ImageUse]
+    reads: set[str]
+
+
+class Extraction:
+    """The image uses of one repository state, kept up to date as files change.
+
+    The repository is cut into units (a Kustomize root, a file, a Helm values
+    directory); each remembers the files it read, so after a change only the units
+    that read a changed file are computed again. ``extract`` uses it once; the history
+    uses it commit after commit.
+    """
+
+    def __init__(
+        self,
+        source: FileSource,
+        policy: Policy,
+        extra_files: Iterable[str] = (),
+        focus: set[str] | None = None,
+    ) -> None:
+        self.ctx = Context(source, policy)
+        self.policy = policy
+        listing = list(source.list_files())
+        known = set(listing)
+        listing += sorted(p for p in extra_files if p not in known)
+        self.files: set[str] = set(candidate_files(listing, policy))
+        # With a focus (the files a hook was given), only kustomizations related to them
+        # are read; the graph is then partial and must not be updated incrementally.
+        self.graph = KustomizeGraph(self.ctx, sorted(self.files), self.files, focus)
+        self.argo = ArgoExtractor(self.ctx, self.graph, self.files)
+        self.units: dict[UnitKey, Unit] = {}
+        self._readers: dict[str, set[UnitKey]] = {}
+        self._values_by_directory: dict[str, set[str]] | None = None
+
+    # --- which units exist --------------------------------------------------------------
+
+    def _values_in(self, directory: str) -> set[str]:
+        if self._values_by_directory is None:
+            self._values_by_directory = {}
+            for path in self.files:
+                if is_values_file(path):
+                    self._values_by_directory.setdefault(posixpath.dirname(path), set()).add(path)
+        return self._values_by_directory.get(directory, set())
+
+    def _keys_for(self, path: str) -> list[UnitKey]:
+        keys: list[UnitKey] = []
+        if is_values_file(path):
+            keys.append((VALUES, posixpath.dirname(path)))
+        if posixpath.basename(path) not in KUSTOMIZATION_NAMES:
+            keys.append((FILE, path))
+        return keys
+
+    def all_keys(self) -> list[UnitKey]:
+        """Every unit of the current state."""
+        keys: dict[UnitKey, None] = {(ROOT, root): None for root in self.graph.roots}
+        for path in sorted(self.files):
+            for key in self._keys_for(path):
+                keys[key] = None
+        return list(keys)
+
+    def keys_touching(self, paths: set[str]) -> list[UnitKey]:
+        """The units whose uses a change to ``paths`` can show up in."""
+        keys: dict[UnitKey, None] = {}
+        directories: set[str] = set()
+        for root in self.graph.roots:
+            if self.graph.reach(root) & paths:
+                keys[(ROOT, root)] = None
+                directories.add(posixpath.dirname(root))
+        # Image Updater's write-back files override what those roots deploy.
+        for path in sorted(self.files):
+            if is_write_back_file(path) and posixpath.dirname(path) in directories:
+                keys[(FILE, path)] = None
+        for path in sorted(paths):
+            if path in self.files:
+                for key in self._keys_for(path):
+                    keys[key] = None
+        return list(keys)
+
+    # --- computing ------------------------------------------------------------------------
+
+    def compute(self, key: UnitKey) -> Unit:
+        """Compute one unit from the current state and remember it."""
+        ctx = self.ctx
+        self.drop(key)
+        ctx.uses = []
+        ctx.reads = set()
+        kind, name = key
+        if kind == ROOT:
+            if name in self.graph.kustomizations:
+                ctx.reads |= self.graph.reach(name)
+                self.graph.emit(name)
+        elif kind == VALUES:
+            in_directory = sorted(self._values_in(name))
+            extract_values(self.ctx, in_directory, self.files, None)
+            ctx.reads |= set(in_directory)
+        elif name in self.files:
+            ctx.reads.add(name)
+            if is_write_back_file(name):
+                self.argo.write_back_file(name)
+            else:
+                if name not in self.graph.owned:
+                    placement = ctx.place(name)
+                    for image in workload_images(ctx, name):
+                        ctx.add_use(
+                            image.location,
+                            image.source,
+                            image.image,
+                            placement,
+                            resource=image.resource,
+                            container=image.container,
+                        )
+                self.argo.application_file(name)
+        unit = Unit(ctx.uses, ctx.reads)
+        ctx.uses, ctx.reads = [], None
+        self.units[key] = unit
+        for path in unit.reads:
+            self._readers.setdefault(path, set()).add(key)
+        return unit
+
+    def drop(self, key: UnitKey) -> None:
+        """Forget a unit (its file or root is gone, or it is about to be recomputed)."""
+        unit = self.units.pop(key, None)
+        if unit is None:
+            return
+        for path in unit.reads:
+            readers = self._readers.get(path)
+            if readers is not None:
+                readers.discard(key)
+                if not readers:
+                    del self._readers[path]
+
+    def update(self, changed: Iterable[str], source: FileSource | None = None) -> set[UnitKey]:
+        """Follow a change of ``changed`` paths (modified, added or deleted).
+
+        Returns the units computed again or dropped; their uses are in ``units``.
+        """
+        if source is not None:
+            self.ctx.source = source
+        paths = set(changed)
+        self.ctx.forget(paths)
+        structural = False
+        for path in paths:
+            exists = self.ctx.source.is_file(path) and bool(candidate_files([path], self.policy))
+            if exists and path not in self.files:
+                self.files.add(path)
+                structural = True
+            elif not exists and path in self.files:
+                self.files.discard(path)
+                structural = True
+        if structural:
+            self._values_by_directory = None
+        old_owned = set(self.graph.owned)
+        roots = self.graph.refresh(paths, structural)
+        affected: set[UnitKey] = {(ROOT, root) for root in roots}
+        for path in paths:
+            affected |= self._readers.get(path, set())
+            for key in self._keys_for(path):
+                affected.add(key)
+        for path in old_owned ^ self.graph.owned:
+            affected.add((FILE, path))
+        current_roots = set(self.graph.roots)
+        for key in affected:
+            kind, name = key
+            gone = (kind == ROOT and name not in current_roots) or (
+                kind == FILE and name not in self.files
+            )
+            if gone:
+                self.drop(key)
+            else:
+                self.compute(key)
+        self.ctx.problems = []
+        self.ctx.reset_reported()
+        self.ctx.stale.clear()  # files changed but not read again (deleted, unused)
+        return affected
+
+    def uses(self) -> list[ImageUse]:
+        """Every use of the current state, sorted by location."""
+        found = [use for unit in self.units.values() for use in unit.uses]
+        found.sort(key=lambda u: (u.location, u.source.value, u.container or "", u.raw))
+        return found
+
+
+def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = None) -> Inventory:
+    """Every image use of the repository, or those in ``paths`` with what they need around.
+
+    With ``paths`` (the pre-commit case), a base file's images are resolved through
+    the overlays that include it, and only uses located in (or originating from) the
+    given files are returned.
+    """
+    selected = None if paths is None else set(paths)
+    extraction = Extraction(source, policy, selected or (), focus=selected)
+    keys = extraction.all_keys() if selected is None else extraction.keys_touching(selected)
+    for key in keys:
+        extraction.compute(key)
+    ctx = extraction.ctx
+    uses = extraction.uses()
+    files = sorted(extraction.files)
+    if selected is not None:
+        uses = [
+            u
+            for u in uses
+            if u.location.path in selected or (u.origin is not None and u.origin.path in selected)
+        ]
+        # Files given but never reached above (e.g. a patch file) still get read.
+        for path in sorted(selected - set(ctx.parsed)):
+            if path in extraction.files:
+                ctx.load(path)
+        files = [p for p in files if p in selected]
+    problems = [p for p in ctx.problems if selected is None or p.location.path in selected]
+    problems.sort(key=lambda p: (p.location, p.message))
+    return Inventory(uses, problems, files, ctx.parsed)

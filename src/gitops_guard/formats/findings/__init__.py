@@ -1,0 +1,3 @@
+"""Findings formats: one module per ``--format`` of ``validate`` and ``check`` (and the check's
+plan).
+"""

@@ -1,0 +1,66 @@
+"""``--format markdown``: a pull-request comment.
+
+    <!-- gitops-guard -->
+    **gitops-guard**: 1 error, 1 warning in 12 files
+
+    (the promotion plan, when there is one)
+
+    | Severity | Rule | Location | Message |
+    | --- | --- | --- | --- |
+    | error | GG102 mutable-tag | apps/api/kustomization.yaml:12:5 | tag ... |
+
+The hidden marker on the first line lets a CI job find its earlier comment and update
+it. Cell text is escaped so that no message can break the table or add markup: Markdown
+punctuation (``$`` too, which starts math on GitHub) gets a backslash, ``<``, ``>`` and
+``&`` become entities, line breaks ``<br>``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gitops_guard.formats.findings.registry import (
+    rule_title,
+    severity_of,
+)
+from gitops_guard.formats.findings.text import summary
+from gitops_guard.model import Finding, Report
+
+MARKER = "<!-- gitops-guard -->"
+
+_PUNCTUATION = re.compile(r"([\\`*_\[\]|~$])")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def escape_cell(text: str) -> str:
+    """Text for one table cell: literal, on one line."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _PUNCTUATION.sub(r"\\\1", text)
+    return _LINE_BREAK.sub("<br>", text)
+
+
+def _row(report: Report, finding: Finding) -> str:
+    message = escape_cell(finding.message)
+    if finding.hint:
+        message += f"<br>hint: {escape_cell(finding.hint)}"
+    cells = [
+        severity_of(report, finding).value,
+        escape_cell(rule_title(report, finding.rule)),
+        escape_cell(str(finding.location)),
+        message,
+    ]
+    return f"| {' | '.join(cells)} |"
+
+
+def render(report: Report, *, plan: str | None = None) -> str:
+    """The comment body: marker, summary, the optional plan, then the findings table."""
+    lines = [MARKER, f"**gitops-guard**: {summary(report, images=False)}", ""]
+    if plan and plan.strip():
+        lines += [plan.strip("\n"), ""]
+    if report.findings:
+        lines.append("| Severity | Rule | Location | Message |")
+        lines.append("| --- | --- | --- | --- |")
+        lines += [_row(report, finding) for finding in report.findings]
+    else:
+        lines.append("No problems found.")
+    return "\n".join(lines) + "\n"

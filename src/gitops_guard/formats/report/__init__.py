@@ -1,0 +1,1 @@
+"""Report formats: one module per ``report --format`` (Markdown, HTML, JSON, CSV)."""

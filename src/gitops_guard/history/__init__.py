@@ -1,0 +1,3 @@
+"""History: commits to steps to promotion events, the ledger of what ran where, and the replay
+cache.
+"""

@@ -1,0 +1,91 @@
+"""The ledger: when each version first ran where, kept across runs by the history cache."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gitops_guard.history.ledger import Ledger
+from gitops_guard.history.steps import PromotionEvent
+from gitops_guard.imageref import parse_reference
+from gitops_guard.model import Commit, ImageUse, Location, Person, Source
+
+START = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
+
+
+def event(app: str | None, environment: str, version: str, hour: int) -> PromotionEvent:
+    when = START + datetime.timedelta(hours=hour)
+    person = Person("Dev", "dev@example.com", when)
+    commit = Commit(f"{hour:040x}", ("0" * 40,), person, person, "bump", None, ())
+    raw = f"registry.example.com/team/api:{version}"
+    use = ImageUse(Location("k.yaml", 5, 3), Source.KUSTOMIZE, raw, parse_reference(raw))
+    return PromotionEvent(
+        commit, (app, environment, "Deployment/api", "api"), None, use, "new", False, None
+    )
+
+
+EVENTS = st.lists(
+    st.tuples(
+        st.sampled_from([None, "api", "web"]),
+        st.sampled_from(["dev", "staging", "prod"]),
+        st.sampled_from(["1.0.0", "1.1.0", "1.2.0", "2.0.0"]),
+        st.integers(0, 1000),
+    ),
+    max_size=30,
+)
+
+
+@given(EVENTS, st.integers(0, 30))
+def test_a_restored_ledger_dumps_what_one_that_saw_everything_dumps(
+    recorded: list[tuple[str | None, str, str, int]], split: int
+) -> None:
+    whole = Ledger()
+    for item in recorded:
+        whole.record(event(*item))
+    first = Ledger()
+    for item in recorded[:split]:
+        first.record(event(*item))
+    # Through JSON, as the cache stores it.
+    resumed = Ledger()
+    resumed.restore(json.loads(json.dumps(first.dump())))
+    for item in recorded[split:]:
+        resumed.record(event(*item))
+    assert resumed.dump() == whole.dump()
+    assert resumed.first_seen == whole.first_seen
+
+
+def test_the_first_time_a_version_ran_is_kept() -> None:
+    ledger = Ledger()
+    ledger.record(event("api", "prod", "1.0.0", 3))
+    ledger.record(event("api", "prod", "1.0.0", 9))
+    ref = parse_reference("registry.example.com/team/api:1.0.0")
+    assert ledger.ran("api", "prod", ref) == START + datetime.timedelta(hours=3)
+    assert ledger.ran("api", "staging", ref) is None
+    assert ledger.dump() == {
+        "api\x1fprod\x1fregistry.example.com/team/api": {"1.0.0": "2026-01-01T03:00:00+02:00"}
+    }
+
+
+@given(EVENTS, st.integers(0, 30))
+def test_forgetting_what_came_after_gives_the_ledger_before(
+    recorded: list[tuple[str | None, str, str, int]], split: int
+) -> None:
+    before = Ledger()
+    for item in recorded[:split]:
+        before.record(event(*item))
+    whole = Ledger()
+    for item in recorded[:split]:
+        whole.record(event(*item))
+    whole.take_added()
+    for item in recorded[split:]:
+        whole.record(event(*item))
+    # As the history cache does it: the stored ledger, restored, minus the later entries.
+    restored = Ledger()
+    restored.restore(json.loads(json.dumps(whole.dump())))
+    for key, version in whole.take_added():
+        restored.forget(key, version)
+    assert restored.first_seen == before.first_seen
+    assert restored.dump() == before.dump()

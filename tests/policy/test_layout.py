@@ -1,0 +1,87 @@
+"""Layout templates map paths to app and environment."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gitops_guard.policy.layout import (
+    Layout,
+    LayoutError,
+    Placement,
+    default_layout,
+)
+
+TEMPLATES = [
+    "apps/{app}/overlays/{env}/**",
+    "clusters/{env}/{app}/**",
+    "charts/{app}/values-{env}.yaml",
+    "**/svc-{app}.yaml",
+    "teams/*/{app}/{env}/**",
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "app", "env"),
+    [
+        ("apps/api/overlays/prod/kustomization.yaml", "api", "prod"),
+        ("apps/api/overlays/prod", "api", "prod"),
+        ("apps/api/overlays/prod/patches/deep/x.yaml", "api", "prod"),
+        ("apps/api/base/deployment.yaml", None, None),
+        ("clusters/dev/web/deploy.yaml", "web", "dev"),
+        ("charts/worker/values-staging.yaml", "worker", "staging"),
+        ("charts/worker/values.yaml", None, None),
+        ("a/b/svc-billing.yaml", "billing", None),
+        ("svc-billing.yaml", "billing", None),
+        ("teams/payments/ledger/prod/app.yaml", "ledger", "prod"),
+        ("teams/payments/x/ledger/prod/app.yaml", "x", "ledger"),
+    ],
+)
+def test_first_matching_template_names_app_and_environment(
+    path: str, app: str | None, env: str | None
+) -> None:
+    assert Layout.build(TEMPLATES, None).place(path) == Placement(app, env)
+
+
+def test_env_is_limited_to_declared_environments() -> None:
+    layout = Layout.build(["apps/{app}/{env}/**", "apps/{app}/**"], ["dev", "prod"])
+    assert layout.place("apps/api/prod/x.yaml") == Placement("api", "prod")
+    assert layout.place("apps/api/base/x.yaml") == Placement("api", None)
+
+
+def test_the_default_layout_never_takes_base_for_an_environment() -> None:
+    layout = default_layout()
+    assert layout.place("apps/api/base/deployment.yaml") == Placement("api", None)
+    assert layout.place("apps/api/overlays/staging/k.yaml") == Placement("api", "staging")
+    assert layout.place("clusters/production/web/d.yaml") == Placement("web", "production")
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        ("/abs/{app}", "relative"),
+        ("", "relative"),
+        ("apps/{team}/x", "unknown placeholder"),
+        ("{app}/{app}", "twice"),
+    ],
+)
+def test_bad_templates_are_refused_with_the_reason(template: str, reason: str) -> None:
+    with pytest.raises(LayoutError, match=reason):
+        Layout.build([template], None)
+
+
+def test_regex_characters_in_templates_are_literal() -> None:
+    layout = Layout.build(["a+b/{app}.yaml"], None)
+    assert layout.place("a+b/x.yaml") == Placement("x", None)
+    assert layout.place("aab/x.yaml") == Placement(None, None)
+
+
+segment = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=12)
+
+
+@given(app=segment, env=st.sampled_from(["dev", "staging", "prod"]), rest=st.lists(segment))
+def test_any_path_under_an_overlay_maps_to_it(app: str, env: str, rest: list[str]) -> None:
+    layout = Layout.build(["apps/{app}/overlays/{env}/**"], ["dev", "staging", "prod"])
+    path = "/".join(["apps", app, "overlays", env, *rest])
+    assert layout.place(path) == Placement(app, env)
