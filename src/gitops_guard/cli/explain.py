@@ -13,8 +13,8 @@ import click
 
 from gitops_guard.cli.options import (
     repo_option,
-    traceback_option,
 )
+from gitops_guard.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from gitops_guard.parse.loader import LoadedFile
@@ -75,7 +75,6 @@ if TYPE_CHECKING:
     default=None,
     help="Policy file to use instead of .gitops-guard.yaml at the repository root.",
 )
-@traceback_option
 def explain(
     app_file: Path | None,
     alias: str | None,
@@ -93,8 +92,7 @@ def explain(
     output_format: str,
     repo: Path | None,
     policy_file: Path | None,
-    traceback: bool,
-) -> None:
+) -> int:
     """Show which tag Argo CD Image Updater would pick, and why each other tag was left out.
 
     Settings come from an Application (--app FILE, its annotations or the ImageUpdater
@@ -143,7 +141,7 @@ def explain(
             f"Image Updater would report an error for {target.image}: {result.error}",
             "fix the setting it names; `gitops-guard validate` locates it in the repository",
         )
-    raise SystemExit(0)
+    return EXIT_OK
 
 
 def _check_usage(

@@ -11,12 +11,9 @@ from gitops_guard.cli.options import (
     _open,
     findings_output_options,
     repo_option,
-    traceback_option,
     workspace_options,
 )
-from gitops_guard.errors import (
-    EXIT_USAGE,
-)
+from gitops_guard.errors import EXIT_OK, EXIT_USAGE
 
 
 @click.command()
@@ -41,7 +38,6 @@ from gitops_guard.errors import (
     is_flag=True,
     help="No network: gates that need the registry are reported as not checked.",
 )
-@traceback_option
 def validate(
     paths: tuple[str, ...],
     repo: Path | None,
@@ -55,8 +51,7 @@ def validate(
     write_baseline: Path | None,
     supply_chain: bool,
     offline: bool,
-    traceback: bool,
-) -> None:
+) -> int:
     """Check manifests against the policy: the given files, or the whole repository.
 
     With PATHS (what the pre-commit hook passes), exactly those files are checked,
@@ -92,12 +87,10 @@ def validate(
 
         write_atomically(write_baseline, render_baseline(report.findings))
         click.echo(f"wrote {len(report.findings)} findings to the baseline {write_baseline}")
-        return
-    try:
-        _emit_report(report, output_format, output, fail_on, reports)
-    finally:
-        if refused:
-            raise SystemExit(EXIT_USAGE)
+        return EXIT_OK
+    code = _emit_report(report, output_format, output, fail_on, reports)
+    # Paths outside the repository or missing: the others were checked, the run was not whole.
+    return EXIT_USAGE if refused else code
 
 
 @click.command()
@@ -115,7 +108,6 @@ def validate(
 )
 @repo_option("Repository to check (default: the one around the current directory).")
 @findings_output_options
-@traceback_option
 def check(
     base: str,
     head: str,
@@ -126,8 +118,7 @@ def check(
     output: Path | None,
     fail_on: str,
     reports: list[tuple[str, Path]],
-    traceback: bool,
-) -> None:
+) -> int:
     """The PR check: validate what changed in BASE..HEAD and judge every promotion in it.
 
     The range is judged by the policy at BASE, never by a policy it brings along.
@@ -138,4 +129,4 @@ def check(
     result = run_check(
         GitRepository(repo or Path.cwd()), base, head, direct=direct, offline=offline
     )
-    _emit_report(result.report, output_format, output, fail_on, reports, result)
+    return _emit_report(result.report, output_format, output, fail_on, reports, result)

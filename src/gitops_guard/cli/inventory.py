@@ -9,13 +9,9 @@ import click
 from gitops_guard.cli.options import (
     _open,
     _write_output,
-    traceback_option,
     workspace_options,
 )
-from gitops_guard.errors import (
-    EXIT_FINDINGS,
-    EXIT_USAGE,
-)
+from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 
 @click.command()
@@ -29,7 +25,6 @@ from gitops_guard.errors import (
     show_default=True,
 )
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None)
-@traceback_option
 def images(
     paths: tuple[str, ...],
     repo: Path | None,
@@ -37,8 +32,7 @@ def images(
     max_file_size: str | None,
     output_format: str,
     output: Path | None,
-    traceback: bool,
-) -> None:
+) -> int:
     """List every image the repository deploys, with app, environment and location.
 
     With PATHS, only images written in (or resolved through) those files.
@@ -68,6 +62,5 @@ def images(
     for problem in inventory.problems:
         click.echo(f"{problem.location}: {problem.rule} {problem.message}", err=True)
     if refused:
-        raise SystemExit(EXIT_USAGE)
-    if inventory.problems:
-        raise SystemExit(EXIT_FINDINGS)
+        return EXIT_USAGE
+    return EXIT_FINDINGS if inventory.problems else EXIT_OK

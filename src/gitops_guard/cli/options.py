@@ -10,9 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from gitops_guard.errors import (
-    EXIT_FINDINGS,
-)
+from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,13 +27,6 @@ def repo_option(help_text: str = REPO_HELP) -> Callable[[F], F]:
         default=None,
         help=help_text,
     )
-
-
-def traceback_option(function: F) -> F:
-    """``--traceback``: show the full traceback on internal errors (the CLI's main reads it)."""
-    return click.option(
-        "--traceback", is_flag=True, help="Show the full traceback on internal errors."
-    )(function)
 
 
 def _size(value: str) -> int:
@@ -124,7 +115,7 @@ def findings_output_options(function: F) -> F:
 
 
 def _parse_reports(
-    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
 ) -> list[tuple[str, Path]]:
     parsed = []
     for value in values:
@@ -174,17 +165,17 @@ def _emit_report(
     fail_on: str,
     reports: list[tuple[str, Path]],
     result: Any = None,
-) -> None:
-    """Render, write every requested output, and leave with the exit code the findings call for."""
+) -> int:
+    """Render, write every requested output; the exit code the findings call for."""
     from gitops_guard.repo.atomic import write_atomically
 
     for name, target in reports:
         write_atomically(target, _render(name, report, False, result))
     _write_output(output, _render(output_format, report, _use_color(output), result))
-    _exit_for(report, fail_on)
+    return exit_for(report, fail_on)
 
 
-def _exit_for(report: Any, fail_on: str) -> None:
+def exit_for(report: Any, fail_on: str) -> int:
+    """1 when the report has findings at ``fail_on`` level or above, else 0."""
     failing = report.errors + (report.warnings if fail_on == "warning" else 0)
-    if failing:
-        raise SystemExit(EXIT_FINDINGS)
+    return EXIT_FINDINGS if failing else EXIT_OK

@@ -8,18 +8,13 @@ import click
 
 from gitops_guard.cli.options import (
     repo_option,
-    traceback_option,
 )
-from gitops_guard.errors import (
-    EXIT_FINDINGS,
-    GuardError,
-)
+from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK, GuardError
 
 
 @click.command("check-policy")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path, dir_okay=False))
-@traceback_option
-def check_policy(files: tuple[Path, ...], traceback: bool) -> None:
+def check_policy(files: tuple[Path, ...]) -> int:
     """Validate policy files (default: .gitops-guard.yaml of the repository).
 
     Each problem is printed with its file, line and key; exit 1 when one is invalid.
@@ -41,15 +36,15 @@ def check_policy(files: tuple[Path, ...], traceback: bool) -> None:
             if exc.hint:
                 click.echo(f"  hint: {exc.hint}", err=True)
     if failed:
-        raise SystemExit(EXIT_FINDINGS)
+        return EXIT_FINDINGS
     click.echo(f"{len(targets)} policy file{'s' if len(targets) != 1 else ''} valid")
+    return EXIT_OK
 
 
 @click.command()
 @click.argument("rule", required=False)
 @click.option("--markdown", is_flag=True, help="Print every rule's documentation as Markdown.")
-@traceback_option
-def rules(rule: str | None, markdown: bool, traceback: bool) -> None:
+def rules(rule: str | None, markdown: bool) -> int:
     """List every rule, or explain one (by id such as GG102 or name such as mutable-tag)."""
     from gitops_guard.rules.registry import (
         RULES,
@@ -60,14 +55,14 @@ def rules(rule: str | None, markdown: bool, traceback: bool) -> None:
 
     if markdown:
         click.echo(documentation(), nl=False)
-        return
+        return EXIT_OK
     if rule is None:
         for module in RULES:
             record = info(module)
             click.echo(
                 f"{record.id}  {record.name:<24} {record.severity.value:<8} {record.summary}"
             )
-        return
+        return EXIT_OK
     found = find(rule)
     if found is None:
         import difflib
@@ -81,30 +76,31 @@ def rules(rule: str | None, markdown: bool, traceback: bool) -> None:
     record = info(found)
     click.echo(f"{record.id} {record.name} (default severity: {record.severity.value})\n")
     click.echo(record.doc)
+    return EXIT_OK
 
 
 @click.command()
-@traceback_option
-def schema(traceback: bool) -> None:
+def schema() -> int:
     """Print the JSON Schema of .gitops-guard.yaml (for editors and CI)."""
     import json
 
     from gitops_guard.policy.load import schema as policy_schema
 
     click.echo(json.dumps(policy_schema(), indent=2))
+    return EXIT_OK
 
 
 @click.command()
 @repo_option("Repository to write the policy into (default: the one around the current directory).")
 @click.option("--force", is_flag=True, help="Overwrite an existing .gitops-guard.yaml.")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the policy instead of writing it.")
-@traceback_option
-def init(repo: Path | None, force: bool, to_stdout: bool, traceback: bool) -> None:
+def init(repo: Path | None, force: bool, to_stdout: bool) -> int:
     """Write a commented starter .gitops-guard.yaml inferred from the repository."""
     from gitops_guard.starter import write_starter_policy
 
     result = write_starter_policy(repo or Path.cwd(), force=force, dry_run=to_stdout)
     if to_stdout:
         click.echo(result.text, nl=False)
-        return
+        return EXIT_OK
     click.echo(f"wrote {result.path}: {result.summary}")
+    return EXIT_OK

@@ -10,11 +10,8 @@ import click
 
 from gitops_guard.cli.options import (
     repo_option,
-    traceback_option,
 )
-from gitops_guard.errors import (
-    GuardError,
-)
+from gitops_guard.errors import EXIT_OK, GuardError
 
 
 def _moment(value: str, end_of_day: bool = False) -> Any:
@@ -82,7 +79,6 @@ REPORT_FORMATS = {"markdown": "md", "md": "md", "html": "html", "json": "json", 
 )
 @click.option("--head", default="HEAD", show_default=True, help="The branch or revision to audit.")
 @repo_option()
-@traceback_option
 def report(
     since: str | None,
     until: str | None,
@@ -95,8 +91,7 @@ def report(
     failure_window: str,
     head: str,
     repo: Path | None,
-    traceback: bool,
-) -> None:
+) -> int:
     """The audit report: every promotion of the history, judged, with delivery metrics."""
     import datetime
 
@@ -156,6 +151,7 @@ def report(
         click.echo(f"gitops-guard: {note}", err=True)
     if target is not None:
         click.echo(f"wrote {target}")
+    return EXIT_OK
 
 
 @click.command()
@@ -164,15 +160,13 @@ def report(
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--head", default="HEAD", show_default=True, help="The branch or revision to read.")
 @repo_option()
-@traceback_option
 def at(
     date: str,
     environments: tuple[str, ...],
     output_format: str,
     head: str,
     repo: Path | None,
-    traceback: bool,
-) -> None:
+) -> int:
     """What ran in each environment at DATE (a date, or a time such as 2026-03-03T14:00Z)."""
     from gitops_guard.audit.build import running_at
 
@@ -193,3 +187,4 @@ def at(
         else at_text.render_text(moment, state)
     )
     click.echo(text, nl=False)
+    return EXIT_OK

@@ -100,7 +100,7 @@ def run_rules(
 
     if suppressions_allowed is None:
 
-        def suppressions_allowed(finding: Finding, suppression: InlineSuppression) -> bool:
+        def suppressions_allowed(finding: Finding, _suppression: InlineSuppression) -> bool:
             env = policy.environment(finding.environment)
             return env is None or env.allow_suppressions
 

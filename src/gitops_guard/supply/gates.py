@@ -839,7 +839,7 @@ class _Runner:
         )
 
 
-def _no_keyless(cert: Any) -> str | None:
+def _no_keyless(_cert: Any) -> str | None:
     return (
         "keyless signature, but the policy lists no identities (supply_chain.signatures.identities)"
     )

@@ -668,7 +668,7 @@ def verify_bundle(
         cert = bundle.signing_certificate
     except SignatureInvalid:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - fails closed: a finding, never a pass
         # sigstore raises its own errors, pydantic's and ValueError for bad input; any of
         # them means "does not verify", and the message says why.
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
