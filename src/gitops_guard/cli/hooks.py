@@ -59,6 +59,7 @@ def hook(name: str, arguments: tuple[str, ...]) -> int:
 def _report_hook(name: str, outcome: Any) -> int:
     from gitops_guard.formats.findings import plan as plan_format
     from gitops_guard.formats.findings import text
+    from gitops_guard.formats.findings.registry import RenderContext
 
     for note in outcome.notes:
         click.echo(f"gitops-guard: {note}", err=True)
@@ -70,7 +71,9 @@ def _report_hook(name: str, outcome: Any) -> int:
         click.echo(f"gitops-guard ({name}): {label} {verdict}:", err=True)
         if plan:
             click.echo(plan_format.render_text(plan).rstrip("\n"), err=True)
-        click.echo(text.render(report, color=_use_color(None)).rstrip("\n"), err=True)
+        click.echo(
+            text.render(report, RenderContext(color=_use_color(None))).rstrip("\n"), err=True
+        )
     return EXIT_FINDINGS if outcome.refused else EXIT_OK
 
 

@@ -137,25 +137,9 @@ def _use_color(output: Path | None) -> bool:
 
 def _render(name: str, report: Any, color: bool, result: Any = None) -> str:
     """One format of a report; with a check result, the promotion plan goes along."""
-    from gitops_guard.formats.findings.registry import render_findings
+    from gitops_guard.formats.findings.registry import RenderContext, render_findings
 
-    if result is None:
-        return render_findings(name, report, color=color)
-    from gitops_guard.formats.findings import plan as plan_format
-
-    if name == "json":
-        import json
-
-        document = json.loads(render_findings("json", report))
-        document["promotions"] = plan_format.to_json(result.plan)
-        document["range"] = {"base": result.base, "head": result.head, "commits": result.commits}
-        return json.dumps(document, indent=2) + "\n"
-    if name == "markdown":
-        return render_findings(name, report, plan=plan_format.render_markdown(result.plan))
-    text = render_findings(name, report, color=color)
-    if name == "text":
-        return plan_format.render_text(result.plan) + text
-    return text
+    return render_findings(name, report, RenderContext(check=result, color=color))
 
 
 def _emit_report(

@@ -11,7 +11,10 @@ starts in the first column is a finding. Whether to colour is the caller's decis
 
 from __future__ import annotations
 
+from gitops_guard.formats.findings import plan
 from gitops_guard.formats.findings.registry import (
+    PLAIN,
+    RenderContext,
     rule_title,
     severity_of,
 )
@@ -57,8 +60,12 @@ def _indented(text: str, indent: str) -> str:
     return f"\n{indent}".join(text.splitlines() or [""])
 
 
-def render(report: Report, *, color: bool = False) -> str:
-    """The findings, one per line with an optional hint line, then a blank line and the summary."""
+def render(report: Report, context: RenderContext = PLAIN) -> str:
+    """The findings, one per line with an optional hint line, then a blank line and the summary.
+
+    A check's promotion plan comes first.
+    """
+    color = context.color
     lines: list[str] = []
     for finding in report.findings:
         severity = severity_of(report, finding)
@@ -75,4 +82,5 @@ def render(report: Report, *, color: bool = False) -> str:
     if lines:
         lines.append("")
     lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    body = "\n".join(lines) + "\n"
+    return plan.render_text(context.check.plan) + body if context.check is not None else body
