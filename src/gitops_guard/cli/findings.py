@@ -10,6 +10,7 @@ from gitops_guard.cli.options import (
     _emit_report,
     _open,
     findings_output_options,
+    replay_mode,
     repo_option,
     workspace_options,
 )
@@ -127,6 +128,11 @@ def check(
     from gitops_guard.repo.git import GitRepository
 
     result = run_check(
-        GitRepository(repo or Path.cwd()), base, head, direct=direct, offline=offline
+        GitRepository(repo or Path.cwd()),
+        base,
+        head,
+        direct=direct,
+        offline=offline,
+        mode=replay_mode(),
     )
     return _emit_report(result.report, output_format, output, fail_on, reports, result)

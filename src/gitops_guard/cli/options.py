@@ -127,6 +127,19 @@ def _parse_reports(
     return parsed
 
 
+# The one switch for the history paths (GITOPS_GUARD_NO_CACHE, documented earlier, too).
+SIMPLE_REPLAY_VARIABLES = ("GITOPS_GUARD_SIMPLE_REPLAY", "GITOPS_GUARD_NO_CACHE")
+
+
+def replay_mode() -> Any:
+    """How history is replayed: the simple path (no cache, one process) when
+    ``GITOPS_GUARD_SIMPLE_REPLAY`` is set, for debugging; else the fast one. Both give the
+    same answers."""
+    from gitops_guard.history.replay import FAST, SIMPLE
+
+    return SIMPLE if any(os.environ.get(v) for v in SIMPLE_REPLAY_VARIABLES) else FAST
+
+
 def _use_color(output: Path | None) -> bool:
     if output is not None or os.environ.get("NO_COLOR"):
         return False

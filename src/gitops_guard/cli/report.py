@@ -8,9 +8,7 @@ from typing import Any
 
 import click
 
-from gitops_guard.cli.options import (
-    repo_option,
-)
+from gitops_guard.cli.options import replay_mode, repo_option
 from gitops_guard.errors import EXIT_OK, GuardError
 
 
@@ -129,12 +127,13 @@ def report(
     # mix with the report on a terminal that shows both.
     progress = None if to_stdout and sys.stdout.isatty() else _progress()
     window_delta = datetime.timedelta(seconds=window)
+    mode = replay_mode()
     if extension in STREAMED_FORMATS:
-        streamed = stream_report(repo or Path.cwd(), options, window_delta, progress)
+        streamed = stream_report(repo or Path.cwd(), options, window_delta, progress, mode)
         text, root = render_stream(extension, streamed), streamed.root
         notes = streamed.all_notes
     else:
-        built = build_report(repo or Path.cwd(), options, window_delta, progress)
+        built = build_report(repo or Path.cwd(), options, window_delta, progress, mode)
         text, root = render_report(extension, built), built.root
         notes = built.notes.copy
     target = None if to_stdout else (out or root / "reports") / f"report.{extension}"
@@ -176,7 +175,9 @@ def at(
             f"{date!r} is not a date or time",
             hint="use ISO 8601: 2026-03-03, 2026-03-03T14:00, 2026-03-03T14:00+01:00",
         )
-    state = running_at(repo or Path.cwd(), moment, frozenset(environments), head, _progress())
+    state = running_at(
+        repo or Path.cwd(), moment, frozenset(environments), head, _progress(), replay_mode()
+    )
     if sys.stderr.isatty():
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
     from gitops_guard.formats import at_text
