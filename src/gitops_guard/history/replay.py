@@ -4,12 +4,10 @@ Git.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from gitops_guard.errors import GitError
 from gitops_guard.history.codec import decode_step, encode_step
 from gitops_guard.history.steps import (
     History,
@@ -20,7 +18,7 @@ from gitops_guard.policy.model import (
     POLICY_FILE,
     Policy,
 )
-from gitops_guard.repo.git import GitRepository
+from gitops_guard.repo.git import GitRepository, run_git
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +78,8 @@ class Replay:
     def _rev_list(self, *arguments: str) -> str:
         """What ``git rev-list --first-parent --reverse`` prints."""
         # A plain pipe read in one go: the chain of a large history is megabytes.
-        process = subprocess.Popen(
-            ["git", "rev-list", "--first-parent", "--reverse", *arguments],
-            cwd=self.repo.git_dir,
-            stdout=subprocess.PIPE,
-        )
-        assert process.stdout is not None
-        with process.stdout:
-            output = process.stdout.read()
-        if process.wait() != 0:
-            raise GitError(f"git rev-list failed for {arguments[-1]}")
-        return output.decode()
+        listed = run_git(self.repo.git_dir, "rev-list", "--first-parent", "--reverse", *arguments)
+        return listed.decode()
 
     def _extend_cached(self, cache: HistoryCache) -> bool:
         """Take the chain from the cache when the head is in it or descends from its end.
