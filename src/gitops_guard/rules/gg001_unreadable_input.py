@@ -18,10 +18,12 @@ Passing::
         newTag: "1.10"
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
 from gitops_guard.rules.base import INPUT_SCOPE
 
 ID = "GG001"
 NAME = "unreadable-input"
 SEVERITY = Severity.ERROR
-SCOPE = INPUT_SCOPE
+SCOPE: Final = INPUT_SCOPE

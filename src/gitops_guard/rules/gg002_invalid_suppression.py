@@ -16,10 +16,12 @@ Passing::
     image: nginx:latest
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
 from gitops_guard.rules.base import INPUT_SCOPE
 
 ID = "GG002"
 NAME = "invalid-suppression"
 SEVERITY = Severity.ERROR
-SCOPE = INPUT_SCOPE
+SCOPE: Final = INPUT_SCOPE

@@ -15,6 +15,7 @@ Passing::
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.model import ImageUse, Severity
 from gitops_guard.patterns.wildcard import glob_matches
@@ -30,7 +31,7 @@ from gitops_guard.rules.base import (
 ID = "GG104"
 NAME = "registry-not-allowed"
 SEVERITY = Severity.ERROR
-SCOPE = IMAGE_SCOPE
+SCOPE: Final = IMAGE_SCOPE
 
 
 def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:

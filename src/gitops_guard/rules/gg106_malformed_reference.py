@@ -15,6 +15,7 @@ Passing::
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.model import ImageUse, Severity, Source
 from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext
@@ -22,7 +23,7 @@ from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext
 ID = "GG106"
 NAME = "malformed-reference"
 SEVERITY = Severity.ERROR
-SCOPE = IMAGE_SCOPE
+SCOPE: Final = IMAGE_SCOPE
 
 
 def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 ID = "GG201"
 NAME = "invalid-annotation"
 SEVERITY = Severity.ERROR
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 _KEYS_HINT = (
     "application-wide keys: " + ", ".join(APP_WIDE_OPTIONS) + "; per image: "

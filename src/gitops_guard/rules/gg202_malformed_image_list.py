@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 ID = "GG202"
 NAME = "malformed-image-list"
 SEVERITY = Severity.ERROR
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 _CRD_ALIAS: Final = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-._]*")
 _FRAGMENT: Final = re.compile(r"[<>=!~^]|v?[0-9]+(?:\.[0-9xX*]+)*(?:-[0-9A-Za-z.-]+)?\Z")

@@ -25,7 +25,7 @@ Passing::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 ID = "GG205"
 NAME = "invalid-tag-filter"
 SEVERITY = Severity.ERROR
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 RE2_HINT = (
     "allow-tags takes `any` or `regexp:<pattern>`, a Go (RE2) regular expression: no "

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 ID = "GG208"
 NAME = "no-git-write-back"
 SEVERITY = Severity.ERROR
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 _CRD_METHOD: Final = re.compile(r"argocd|git|git:[a-zA-Z0-9][a-zA-Z0-9-._/:]*")
 

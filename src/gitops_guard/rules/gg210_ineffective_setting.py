@@ -37,7 +37,7 @@ Passing::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Location, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
@@ -78,7 +78,7 @@ if TYPE_CHECKING:
 ID = "GG210"
 NAME = "ineffective-setting"
 SEVERITY = Severity.WARNING
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 Emit = tuple[str, Location, str | None, ImageConfig | None]
 

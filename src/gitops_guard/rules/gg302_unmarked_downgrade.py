@@ -20,6 +20,7 @@ Passing::
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import PromotionContext
 from gitops_guard.history.steps import (
@@ -32,7 +33,7 @@ from gitops_guard.rules.base import EVENT_SCOPE, Problem
 ID = "GG302"
 NAME = "unmarked-downgrade"
 SEVERITY = Severity.ERROR
-SCOPE = EVENT_SCOPE
+SCOPE: Final = EVENT_SCOPE
 
 
 def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:

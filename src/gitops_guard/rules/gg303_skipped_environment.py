@@ -13,6 +13,7 @@ Passing::
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import (
     PromotionContext,
@@ -28,7 +29,7 @@ from gitops_guard.rules.base import EVENT_SCOPE, Problem
 ID = "GG303"
 NAME = "skipped-environment"
 SEVERITY = Severity.ERROR
-SCOPE = EVENT_SCOPE
+SCOPE: Final = EVENT_SCOPE
 PROMOTIONS = ("new", "patch", "minor", "major", "tag", "digest")
 
 

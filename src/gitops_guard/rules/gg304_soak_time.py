@@ -15,6 +15,7 @@ Passing::
 
 import datetime
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import (
     PromotionContext,
@@ -31,7 +32,7 @@ from gitops_guard.rules.gg303_skipped_environment import PROMOTIONS
 ID = "GG304"
 NAME = "soak-time"
 SEVERITY = Severity.ERROR
-SCOPE = EVENT_SCOPE
+SCOPE: Final = EVENT_SCOPE
 
 
 def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:

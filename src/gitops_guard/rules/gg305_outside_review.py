@@ -15,6 +15,7 @@ Passing::
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import PromotionContext
 from gitops_guard.history.steps import PromotionEvent
@@ -24,7 +25,7 @@ from gitops_guard.rules.base import EVENT_SCOPE, Problem
 ID = "GG305"
 NAME = "outside-review"
 SEVERITY = Severity.ERROR
-SCOPE = EVENT_SCOPE
+SCOPE: Final = EVENT_SCOPE
 
 
 def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:

@@ -14,6 +14,7 @@ Passing::
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import PromotionContext
 from gitops_guard.history.steps import Step
@@ -23,7 +24,7 @@ from gitops_guard.rules.base import COMMIT_SCOPE, Problem
 ID = "GG306"
 NAME = "multi-environment-commit"
 SEVERITY = Severity.ERROR
-SCOPE = COMMIT_SCOPE
+SCOPE: Final = COMMIT_SCOPE
 
 
 def check(step: Step, ctx: PromotionContext) -> Iterator[Problem]:

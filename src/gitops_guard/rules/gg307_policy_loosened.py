@@ -16,10 +16,12 @@ Passing::
     soak: 24h  →  soak: 48h
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
 from gitops_guard.rules.base import RANGE_SCOPE
 
 ID = "GG307"
 NAME = "policy-loosened"
 SEVERITY = Severity.ERROR
-SCOPE = RANGE_SCOPE
+SCOPE: Final = RANGE_SCOPE

@@ -16,6 +16,7 @@ Passing::
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import (
     PromotionContext,
@@ -28,7 +29,7 @@ from gitops_guard.rules.base import COMMIT_SCOPE, Problem
 ID = "GG401"
 NAME = "vague-automated-message"
 SEVERITY = Severity.ERROR
-SCOPE = COMMIT_SCOPE
+SCOPE: Final = COMMIT_SCOPE
 
 
 def check(step: Step, ctx: PromotionContext) -> Iterator[Problem]:

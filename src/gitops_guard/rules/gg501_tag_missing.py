@@ -17,11 +17,12 @@ Passing::
     image: registry.example.com/team/api:1.4.2
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
+from gitops_guard.rules.base import SUPPLY_SCOPE
 
 ID = "GG501"
 NAME = "tag-missing"
 SEVERITY = Severity.ERROR
-# Supply-chain findings come from gitops_guard.supply.gates (network and reports), not
-# from a per-use check function; the scope keeps them out of the static rule loops.
-SCOPE = "supply"
+SCOPE: Final = SUPPLY_SCOPE  # findings come from gitops_guard.supply.gates

@@ -16,9 +16,12 @@ Passing (the tag still resolves to the pinned digest)::
     image: registry.example.com/team/api:1.4.2@sha256:4f4f…   # registry: 1.4.2 → sha256:4f4f…
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
+from gitops_guard.rules.base import SUPPLY_SCOPE
 
 ID = "GG502"
 NAME = "digest-moved"
 SEVERITY = Severity.ERROR
-SCOPE = "supply"  # findings come from gitops_guard.supply.gates
+SCOPE: Final = SUPPLY_SCOPE  # findings come from gitops_guard.supply.gates

@@ -32,9 +32,12 @@ Passing::
     image: registry.example.com/team/api:1.4.2@sha256:4f4f…   # cosign sign --key cosign.key
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
+from gitops_guard.rules.base import SUPPLY_SCOPE
 
 ID = "GG503"
 NAME = "signature-invalid"
 SEVERITY = Severity.ERROR
-SCOPE = "supply"  # findings come from gitops_guard.supply.gates
+SCOPE: Final = SUPPLY_SCOPE  # findings come from gitops_guard.supply.gates

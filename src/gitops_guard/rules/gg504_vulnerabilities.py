@@ -27,9 +27,12 @@ Passing (the newest scan of sha256:4f4f… finds 0 critical, 1 high)::
     image: registry.example.com/team/api:1.4.2@sha256:4f4f…
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
+from gitops_guard.rules.base import SUPPLY_SCOPE
 
 ID = "GG504"
 NAME = "vulnerabilities"
 SEVERITY = Severity.ERROR
-SCOPE = "supply"  # findings come from gitops_guard.supply.gates
+SCOPE: Final = SUPPLY_SCOPE  # findings come from gitops_guard.supply.gates

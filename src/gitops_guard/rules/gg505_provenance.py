@@ -28,9 +28,12 @@ Passing (built by the SLSA generator from tag v1.4.2)::
     image: registry.example.com/team/api:1.4.2@sha256:4f4f…       # ref refs/tags/v1.4.2
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
+from gitops_guard.rules.base import SUPPLY_SCOPE
 
 ID = "GG505"
 NAME = "provenance"
 SEVERITY = Severity.ERROR
-SCOPE = "supply"  # findings come from gitops_guard.supply.gates
+SCOPE: Final = SUPPLY_SCOPE  # findings come from gitops_guard.supply.gates
