@@ -35,10 +35,7 @@ def test_every_rule_is_complete(rule) -> None:  # type: ignore[no-untyped-def]
     assert re.fullmatch(r"GG\d{3}", rule.ID)
     assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", rule.NAME)
     assert rule.__name__.rsplit(".", 1)[1] == f"{rule.ID.lower()}_{rule.NAME.replace('-', '_')}"
-    record = info(rule)
-    assert record.summary
-    assert "Failing" in record.doc
-    assert "Passing" in record.doc
+    assert info(rule).summary  # its examples are run by test_examples.py
     assert find(rule.ID) is rule
     assert find(rule.NAME) is rule
 

@@ -7,12 +7,14 @@ checked in a document that cannot be read, so these come first.
 
 Failing::
 
+    # apps/api/overlays/prod/kustomization.yaml
     images:
       - name: registry.example.com/team/api
-        newTag: 1.10          # YAML reads the number 1.1, Kustomize writes "1.1"
+        newTag: 1.10        # ← GG001: YAML reads the number 1.1, Kustomize writes "1.1"
 
 Passing::
 
+    # apps/api/overlays/prod/kustomization.yaml
     images:
       - name: registry.example.com/team/api
         newTag: "1.10"

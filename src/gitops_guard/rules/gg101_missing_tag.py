@@ -5,10 +5,12 @@ any restart, and nothing in Git says which one ran.
 
 Failing::
 
-    image: registry.example.com/team/api
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api        # ← GG101
 
 Passing::
 
+    # apps/api/prod/values.yaml
     image: registry.example.com/team/api:1.4.2
 """
 

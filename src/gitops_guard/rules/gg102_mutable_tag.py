@@ -7,10 +7,12 @@ A digest next to the tag does not make it acceptable: the tag still misleads rea
 
 Failing::
 
-    image: ghcr.io/acme/web:latest
+    # apps/web/prod/values.yaml
+    image: ghcr.io/acme/web:latest              # ← GG102
 
 Passing::
 
+    # apps/web/prod/values.yaml
     image: ghcr.io/acme/web:2.4.0
 """
 

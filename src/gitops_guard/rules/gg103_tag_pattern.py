@@ -4,12 +4,20 @@
 `images.overrides` entry for the image replaces it. The pattern is searched, so
 anchor it (`^...$`) to match whole tags.
 
-Failing (with `tag_pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+$'`)::
+Policy::
 
-    image: registry.example.com/team/api:feature-login
+    version: 1
+    images:
+      tag_pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+$'
+
+Failing::
+
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:feature-login      # ← GG103
 
 Passing::
 
+    # apps/api/prod/values.yaml
     image: registry.example.com/team/api:1.4.2
 """
 

@@ -6,12 +6,19 @@ lowercase hex characters, no scheme, no spaces.
 
 Failing::
 
-    image: Registry.example.com/Team/API:1.0
-    image: registry.example.com/team/api:1.0@sha256:abc
+    # apps/api/prod/values.yaml
+    api:
+      image: Registry.example.com/Team/API:1.0                # ← GG106
+    proxy:
+      image: registry.example.com/team/proxy:1.0@sha256:abc   # ← GG106
 
 Passing::
 
-    image: registry.example.com/team/api:1.0
+    # apps/api/prod/values.yaml
+    api:
+      image: registry.example.com/team/api:1.0
+    proxy:
+      image: registry.example.com/team/proxy:1.0
 """
 
 from collections.abc import Iterator

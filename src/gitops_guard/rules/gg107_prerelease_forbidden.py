@@ -5,12 +5,21 @@ Versions are read the way Argo CD Image Updater reads them (Masterminds/semver,
 lenient): `1.5.0-rc.1` is a prerelease, and so is `1.27-alpine` (read as
 `1.27.0-alpine`). Tags that are not versions at all are left to the tag pattern.
 
-Failing (in an environment with `allow_prerelease: false`)::
+Policy::
 
-    image: registry.example.com/team/api:1.5.0-rc.1
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      prod: {allow_prerelease: false}
+
+Failing::
+
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:1.5.0-rc.1     # ← GG107
 
 Passing::
 
+    # apps/api/prod/values.yaml
     image: registry.example.com/team/api:1.5.0
 """
 

@@ -14,15 +14,23 @@ the image errors), helm and kustomize targets on one alias (1.x), a cross-namesp
 
 Failing::
 
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
     metadata:
+      name: api-prod
       annotations:
         argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
-        argocd-image-updater.argoproj.io/api.update-stratgy: digest
-        argocd-image-updater.argoproj.io/api.force-update: yes
+        argocd-image-updater.argoproj.io/api.update-stratgy: digest  # ← GG201: a typo
+        argocd-image-updater.argoproj.io/api.force-update: yes       # ← GG201: a boolean
 
 Passing::
 
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
     metadata:
+      name: api-prod
       annotations:
         argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
         argocd-image-updater.argoproj.io/api.update-strategy: semver

@@ -16,11 +16,24 @@ into alias and image; the "tag" of the image is the version constraint. So:
 
 Failing::
 
-    argocd-image-updater.argoproj.io/image-list: nginx:>=1.25, api=ghcr.io/acme/api:>=1.2, <2
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: nginx:>=1.25, api=acme/api:>=1.2, <2
+        # ↑ GG202: `nginx:>=1.25` needs an alias; `<2` is read as an image of its own
 
 Passing::
 
-    argocd-image-updater.argoproj.io/image-list: nginx=nginx:>=1.25, api=ghcr.io/acme/api:>=1.2 <2
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: nginx=nginx:>=1.25, api=acme/api:>=1.2 <2
 """
 
 from __future__ import annotations

@@ -7,13 +7,25 @@ image listed without an alias, or (1.x) an alias containing `/` that 0.x used to
 
 Failing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
-    argocd-image-updater.argoproj.io/app.update-strategy: digest
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+        argocd-image-updater.argoproj.io/app.update-strategy: digest  # ← GG203: no alias `app`
 
 Passing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
-    argocd-image-updater.argoproj.io/api.update-strategy: semver
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+        argocd-image-updater.argoproj.io/api.update-strategy: semver
 """
 
 from __future__ import annotations

@@ -11,15 +11,31 @@
 
 Failing::
 
-    argocd-image-updater.argoproj.io/api.allow-tags: ^v1\\.[0-9]+\\.[0-9]+$
-    argocd-image-updater.argoproj.io/api.ignore-tags: "[rc"
-    argocd-image-updater.argoproj.io/api.platforms: linux
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api
+        argocd-image-updater.argoproj.io/api.update-strategy: newest-build
+        argocd-image-updater.argoproj.io/api.allow-tags: ^v1\\.[0-9]+\\.[0-9]+$  # ← GG205
+        argocd-image-updater.argoproj.io/api.ignore-tags: "[rc"                  # ← GG205
+        argocd-image-updater.argoproj.io/api.platforms: linux                    # ← GG205
 
 Passing::
 
-    argocd-image-updater.argoproj.io/api.allow-tags: regexp:^v1\\.[0-9]+\\.[0-9]+$
-    argocd-image-updater.argoproj.io/api.ignore-tags: "*-rc*"
-    argocd-image-updater.argoproj.io/api.platforms: linux/amd64
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api
+        argocd-image-updater.argoproj.io/api.update-strategy: newest-build
+        argocd-image-updater.argoproj.io/api.allow-tags: regexp:^v1\\.[0-9]+\\.[0-9]+$
+        argocd-image-updater.argoproj.io/api.ignore-tags: "*-rc*"
+        argocd-image-updater.argoproj.io/api.platforms: linux/amd64
 """
 
 from __future__ import annotations

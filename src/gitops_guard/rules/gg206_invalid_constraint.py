@@ -9,11 +9,24 @@ without one is an error too.
 
 Failing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:latest
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:latest
+        # ↑ GG206: `latest` is not a semver constraint
 
 Passing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
 """
 
 from __future__ import annotations

@@ -23,15 +23,30 @@ or a different one than it reads like:
 
 Failing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
-    argocd-image-updater.argoproj.io/api.update-strategy: latest
-    argocd-image-updater.argoproj.io/api.ignore-tags: regexp:-rc
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+        # ↑ GG210: newest-build ignores the constraint ~1.4
+        argocd-image-updater.argoproj.io/api.update-strategy: latest  # ← GG210: an old name
+        argocd-image-updater.argoproj.io/api.allow-tags: regexp:^[0-9]+\\.[0-9]+\\.[0-9]+$
+        argocd-image-updater.argoproj.io/api.ignore-tags: regexp:-rc    # ← GG210: a glob
 
 Passing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api
-    argocd-image-updater.argoproj.io/api.update-strategy: newest-build
-    argocd-image-updater.argoproj.io/api.ignore-tags: "*-rc*"
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api
+        argocd-image-updater.argoproj.io/api.update-strategy: newest-build
+        argocd-image-updater.argoproj.io/api.allow-tags: regexp:^[0-9]+\\.[0-9]+\\.[0-9]+$
+        argocd-image-updater.argoproj.io/api.ignore-tags: "*-rc*"
 """
 
 from __future__ import annotations

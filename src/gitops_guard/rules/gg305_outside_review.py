@@ -5,13 +5,33 @@ reviewed pull request (a merge commit or a squash merge naming `(#N)`); a push
 straight to the protected branch skips review. Bots are judged by GG301, unsigned
 commits by GG402.
 
-Failing (pushed directly to main)::
+Policy::
 
-    Bump api in prod
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      prod: {require_pr: true}
 
-Passing::
+History::
 
-    Merge pull request #42 from acme/promote-api
+    - message: Deploy api 1.4.1 to prod (#41)
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
+
+Failing (pushed straight to main: `check --direct`)::
+
+    - message: Bump api in prod
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0     # ← GG305
+
+Passing (the squash merge of pull request #42, pushed to main: `check --direct`)::
+
+    - message: Bump api in prod (#42)
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
 """
 
 from collections.abc import Iterator

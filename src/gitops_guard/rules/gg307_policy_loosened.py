@@ -7,13 +7,35 @@ removed, shorter soak, more automated change kinds, a requirement turned off, a 
 weakened, more registries or exclusions), this finding says what, so the change gets
 the review it deserves.
 
+Policy::
+
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      staging: {}
+      prod: {from: staging, soak: 24h}
+
 Failing::
 
-    soak: 24h  →  soak: 1h
+    - message: Shorter soak in prod
+      files:
+        .gitops-guard.yaml: |
+          version: 1
+          layout: ["apps/{app}/{env}/**"]
+          environments:
+            staging: {}
+            prod: {from: staging, soak: 1h}     # ← GG307: soak 24h → 1h
 
 Passing::
 
-    soak: 24h  →  soak: 48h
+    - message: Longer soak in prod
+      files:
+        .gitops-guard.yaml: |
+          version: 1
+          layout: ["apps/{app}/{env}/**"]
+          environments:
+            staging: {}
+            prod: {from: staging, soak: 48h}
 """
 
 from typing import Final

@@ -4,15 +4,38 @@ Audits read history from `git log`: a bot commit must say what it changed. Image
 Updater's default message does (`build: automatic update of api-dev` /
 `updates image team/api tag '1.4.0' to '1.4.1'`); a custom template may not.
 
-Failing (author argocd-image-updater)::
+Policy::
 
-    chore: update images
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    bots: ["argocd-image-updater*"]
+    environments: {dev: {}}
+
+History::
+
+    - message: Deploy api 1.4.0 to dev
+      files:
+        apps/api/dev/values.yaml: |
+          image: registry.example.com/team/api:1.4.0
+
+Failing::
+
+    - author: argocd-image-updater <noreply@argoproj.io>
+      message: "chore: update images"
+      files:
+        apps/api/dev/values.yaml: |
+          image: registry.example.com/team/api:1.4.1     # ← GG401
 
 Passing::
 
-    build: automatic update of api-dev
+    - author: argocd-image-updater <noreply@argoproj.io>
+      message: |
+        build: automatic update of api-dev
 
-    updates image team/api tag '1.4.0' to '1.4.1'
+        updates image team/api tag '1.4.0' to '1.4.1'
+      files:
+        apps/api/dev/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
 """
 
 from collections.abc import Iterator

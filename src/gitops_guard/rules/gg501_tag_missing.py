@@ -8,12 +8,28 @@ or is misspelled. An image pinned by digest only must exist by that digest.
 Runs in `check` and `pre-push`, and in `validate --supply-chain`; with `--offline` it is
 reported as not checked (GG506), never as passed.
 
+Policy::
+
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments: {prod: {}}
+    supply_chain:
+      registry: {environments: [prod]}
+
 Failing (the registry has 1.4.2 but not 1.4.3)::
 
-    image: registry.example.com/team/api:1.4.3
+    # registry.example.com
+    team/api:1.4.2: build-1
+
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:1.4.3      # ← GG501
 
 Passing::
 
+    # registry.example.com
+    team/api:1.4.2: build-1
+
+    # apps/api/prod/values.yaml
     image: registry.example.com/team/api:1.4.2
 """
 

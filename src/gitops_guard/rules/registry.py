@@ -167,6 +167,14 @@ def documentation() -> str:
         "Generated from the rule registry by `gitops-guard rules --markdown`; "
         "`gitops-guard rules ID` shows one.",
         "",
+        "The examples are run by the test suite. Each names its file in a first comment "
+        "line (`# apps/api/prod/values.yaml`) and marks the line a finding is reported at "
+        "(`# ← GG101`, or `# ↑ GG101` under a line that cannot end in a comment); a "
+        "`Policy` is the `.gitops-guard.yaml` the examples run under; history examples "
+        "are commits on top of the `History` on main, checked with `gitops-guard check`; "
+        "`# registry.example.com` says what that registry serves (a tag and the image "
+        "pushed under it).",
+        "",
         "| Id | Name | Default severity | Summary |",
         "| --- | --- | --- | --- |",
     ]
