@@ -154,11 +154,11 @@ class InputRule(RuleModule, Protocol):
 
 
 class ImageRule(RuleModule, Protocol):
-    """Run once per image use."""
+    """Run once per image use (the engine passes arguments by position)."""
 
     @property
     def SCOPE(self) -> Literal["image"]: ...
-    def check(self, use: ImageUse, ctx: RuleContext) -> Iterator[Problem]: ...
+    def check(self, use: ImageUse, ctx: RuleContext, /) -> Iterator[Problem]: ...
 
 
 class InventoryRule(RuleModule, Protocol):
@@ -166,7 +166,7 @@ class InventoryRule(RuleModule, Protocol):
 
     @property
     def SCOPE(self) -> Literal["inventory"]: ...
-    def check(self, inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]: ...
+    def check(self, inventory: Inventory, ctx: RuleContext, /) -> Iterator[Finding]: ...
 
 
 class EventRule(RuleModule, Protocol):
@@ -174,7 +174,7 @@ class EventRule(RuleModule, Protocol):
 
     @property
     def SCOPE(self) -> Literal["event"]: ...
-    def check(self, event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]: ...
+    def check(self, event: PromotionEvent, ctx: PromotionContext, /) -> Iterator[Problem]: ...
 
 
 class CommitRule(RuleModule, Protocol):
@@ -182,7 +182,7 @@ class CommitRule(RuleModule, Protocol):
 
     @property
     def SCOPE(self) -> Literal["commit"]: ...
-    def check(self, step: Step, ctx: PromotionContext) -> Iterator[Problem]: ...
+    def check(self, step: Step, ctx: PromotionContext, /) -> Iterator[Problem]: ...
 
 
 class RangeRule(RuleModule, Protocol):
