@@ -59,7 +59,7 @@ def run_rules(documents: list[Any], version_policy: Any = POLICY) -> None:
     loaded = load_yaml("argocd/api-prod.yaml", text.encode())
     inventory = Inventory(files=["argocd/api-prod.yaml"], parsed={"argocd/api-prod.yaml": loaded})
     ctx = RuleContext(version_policy)
-    for rule in INVENTORY_RULES:
+    for rule in INVENTORY_RULES.values():
         for finding in rule.check(inventory, ctx):
             assert finding.message
             assert finding.location.line >= 1

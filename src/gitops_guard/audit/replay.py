@@ -49,8 +49,6 @@ from gitops_guard.repo.policy_source import policy_cache_dir
 from gitops_guard.rules.base import RuleContext
 from gitops_guard.rules.registry import IMAGE_RULES
 
-_IMAGE_RULES_BY_ID = {rule.ID: rule for rule in IMAGE_RULES}
-
 
 class PolicyHistory:
     """The policy in force along the replay: today's layout, the rules of each moment."""
@@ -112,12 +110,11 @@ def judge(
     """
     policy = rule_ctx.policy
     verdict = judge_step(step, PromotionContext(policy, ledger, direct=True))
-    image_rules = _IMAGE_RULES_BY_ID
     found: dict[int, list[Finding]] = {}
     for index, event in enumerate(step.events):
         pairs = list(verdict.findings[index])
         if event.new is not None and event.change != "removed":
-            pairs += [(image_rules[f.rule], f) for f in image_findings([event.new], rule_ctx)]
+            pairs += [(IMAGE_RULES[f.rule], f) for f in image_findings([event.new], rule_ctx)]
         found[index] = []
         for rule, finding in pairs:
             severity = effective_severity(policy, rule)
