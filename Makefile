@@ -25,7 +25,7 @@ lint: $(BIN)/.installed-test
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(BIN)/.installed-test
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src tests
 
 pytest: $(BIN)/.installed-test
 	$(BIN)/coverage erase

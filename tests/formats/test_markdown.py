@@ -7,12 +7,9 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gitops_guard.formats.cells import escape_cell
 from gitops_guard.formats.findings import plan as plan_format
-from gitops_guard.formats.findings.markdown import (
-    MARKER,
-    escape_cell,
-    render,
-)
+from gitops_guard.formats.findings.markdown import MARKER, render
 from gitops_guard.formats.findings.registry import RenderContext
 from gitops_guard.gate.result import CheckResult
 from gitops_guard.model import Finding, Location, Report

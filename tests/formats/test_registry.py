@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from types import ModuleType
+from typing import cast
 
 import pytest
 
@@ -25,7 +27,7 @@ def test_the_six_formats() -> None:
 @pytest.mark.parametrize("name", FINDING_FORMATS)
 def test_render_findings_is_the_module_s_render(name: str, report: Report) -> None:
     module = findings_format(name)
-    assert module.__name__ == f"gitops_guard.formats.findings.{name}"
+    assert cast(ModuleType, module).__name__ == f"gitops_guard.formats.findings.{name}"
     assert render_findings(name, report) == module.render(report, PLAIN)
 
 

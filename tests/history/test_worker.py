@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,7 +44,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return started
 
 
-def steps_of(repo: GitRepository, parallel: bool) -> list[tuple[object, ...]]:
+def steps_of(repo: GitRepository, parallel: bool) -> list[tuple[Any, ...]]:
     data = repo.file_at(repo.resolve("HEAD"), POLICY_FILE)
     runner = Replay(
         repo, parse_policy(data or b"version: 1\n"), data, repo.resolve("HEAD"),
@@ -208,6 +209,7 @@ def test_ctrl_c_is_left_to_the_main_process(sample: Path, monkeypatch: pytest.Mo
             time.sleep(0.001)
         else:
             pytest.fail("the worker never ignored SIGINT")
+        assert worker.process.pid is not None
         os.kill(worker.process.pid, signal.SIGINT)
         assert len(list(worker.texts())) == 10
     finally:

@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from tests.conftest import GIT_ENV, RepoFactory, git
+from tests.integration.promotion_repo import Repo
 
 # One worker runs these, so the hook environment is installed once per run.
 pytestmark = pytest.mark.xdist_group("pre-commit")
@@ -160,7 +161,7 @@ def test_the_policy_hook_rejects_a_broken_policy(
 
 
 @pytest.fixture
-def promotion_repo(tmp_path: Path):  # type: ignore[no-untyped-def]
+def promotion_repo(tmp_path: Path) -> Repo:
     from tests.conftest import require_tool
     from tests.integration.promotion_repo import build_history, make_signer
 
@@ -170,9 +171,9 @@ def promotion_repo(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 def test_the_commit_msg_hook_wants_the_rollback_trailer(
-    promotion_repo,
+    promotion_repo: Repo,
     pre_commit_home: Path,
-    hook_repository: tuple[Path, str],  # type: ignore[no-untyped-def]
+    hook_repository: tuple[Path, str],
 ) -> None:
     from tests.integration.promotion_repo import overlay
 
@@ -199,9 +200,9 @@ def test_the_commit_msg_hook_wants_the_rollback_trailer(
 
 @pytest.mark.slow
 def test_the_pre_push_hook_judges_the_pushed_range(
-    promotion_repo,
+    promotion_repo: Repo,
     pre_commit_home: Path,
-    hook_repository: tuple[Path, str],  # type: ignore[no-untyped-def]
+    hook_repository: tuple[Path, str],
 ) -> None:
     from tests.integration.promotion_repo import SCENARIOS
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import typing
+from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
+from typing import cast
 
 import pytest
 
@@ -19,7 +22,7 @@ from gitops_guard.rules.registry import (
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 RULES_DIR = Path(base.__file__).parent
-SCOPES = {
+SCOPES: dict[str, Mapping[str, base.RuleModule]] = {
     base.INPUT_SCOPE: registry.INPUT_RULES,
     base.IMAGE_SCOPE: registry.IMAGE_RULES,
     base.INVENTORY_SCOPE: registry.INVENTORY_RULES,
@@ -31,10 +34,11 @@ SCOPES = {
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.ID)
-def test_every_rule_is_complete(rule) -> None:  # type: ignore[no-untyped-def]
+def test_every_rule_is_complete(rule: base.RuleModule) -> None:
     assert re.fullmatch(r"GG\d{3}", rule.ID)
     assert re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)*", rule.NAME)
-    assert rule.__name__.rsplit(".", 1)[1] == f"{rule.ID.lower()}_{rule.NAME.replace('-', '_')}"
+    module = cast(ModuleType, rule)
+    assert module.__name__.rsplit(".", 1)[1] == f"{rule.ID.lower()}_{rule.NAME.replace('-', '_')}"
     assert info(rule).summary  # its examples are run by test_examples.py
     assert find(rule.ID) is rule
     assert find(rule.NAME) is rule
@@ -50,7 +54,7 @@ def test_ids_and_names_are_unique_and_in_order() -> None:
 def test_every_rule_module_in_the_folder_is_registered() -> None:
     # Registration is static: a new module that is not listed would never run.
     on_disk = {path.stem for path in RULES_DIR.glob("gg*.py")}
-    assert {rule.__name__.rsplit(".", 1)[1] for rule in RULES} == on_disk
+    assert {cast(ModuleType, rule).__name__.rsplit(".", 1)[1] for rule in RULES} == on_disk
 
 
 def test_each_scope_registry_holds_the_rules_of_that_scope_keyed_by_id() -> None:

@@ -28,14 +28,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from gitops_guard.demo.testbed import (  # noqa: F401 - tests import them from here
+from gitops_guard.demo.testbed import (
     BUNDLE,
     LAYER,
     OCI_CONFIG,
     OCI_EMPTY,
-    OCI_INDEX,
-    OCI_MANIFEST,
-    SIMPLE_SIGNING,
     LocalRegistry,
     Pushed,
     Pusher,
@@ -46,11 +43,23 @@ from gitops_guard.demo.testbed import (  # noqa: F401 - tests import them from h
     free_port,
     public_pem,
     rsa_key,
-    sha256,
     sign_bytes,
     simple_signing_payload,
 )
+from gitops_guard.supply.registry import OCI_INDEX, OCI_MANIFEST
+from gitops_guard.supply.registry import sha256_digest as sha256
 from gitops_guard.supply.signatures import DSSE_ENVELOPE as DSSE
+from gitops_guard.supply.signatures import SIMPLE_SIGNING
+
+# The test bed's parts, which the supply tests import from here, and this module's own.
+__all__ = [
+    "BUNDLE", "DSSE", "LAYER", "OCI_CONFIG", "OCI_EMPTY", "OCI_INDEX", "OCI_MANIFEST",
+    "SIMPLE_SIGNING", "ConnectProxy", "LocalRegistry", "LoopbackServer", "Pushed", "Pusher",
+    "RateLimitProxy", "TlsRegistry", "_cosign_manifest", "attach_bundle", "canonical",
+    "cosign_attest", "cosign_sign", "dsse_envelope", "ec_key", "free_port", "public_pem",
+    "rsa_key", "sha256", "sign_bytes", "simple_signing_payload", "slsa", "statement",
+    "tls_certificate",
+]  # fmt: skip
 
 SLSA_V02 = "https://slsa.dev/provenance/v0.2"
 GENERATOR = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v1.10.0"
@@ -374,8 +383,9 @@ def _pipe(one: socket.socket, other: socket.socket) -> None:
             selector.register(sock, selectors.EVENT_READ)
         while True:
             for key, _events in selector.select(timeout=30):
-                sock = key.fileobj
-                assert isinstance(sock, socket.socket)
+                ready = key.fileobj
+                assert isinstance(ready, socket.socket)
+                sock = ready
                 data = sock.recv(65536)
                 if not data:
                     return
