@@ -25,6 +25,7 @@ import functools
 import hashlib
 import importlib.resources
 import itertools
+import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -62,10 +63,19 @@ PALETTE = ("#2563eb", "#0d9488", "#7c3aed", "#db2777", "#ea580c", "#65a30d")
 # Month names spelled here: strftime("%b") follows the locale, and the output must not.
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DASH = "–"
-# Above this many events in one lane, version labels would only overlap: tooltips remain.
+# Above this many events in one lane, markers and their labels would only overlap: the
+# lane draws a bar per day, week or month instead (figures in its tooltip).
 LABELLED_LANE_EVENTS = 40
+# The narrowest bar worth a tooltip: bins are days, else weeks, else months, whichever
+# first gives bars this wide (in the chart's 1,000 units).
+BIN_WIDTH = 6.0
+# A chart label's width per character (12 px bold): names longer than their room are
+# cut with an ellipsis, the whole name in the label's tooltip.
+CHARACTER_WIDTH = 7.0
 # How many rollbacks and findings the header's "needs attention" list names before "more".
 ATTENTION_ITEMS = 8
+# Rows of the events table per page: the first is in the markup, the script pages the rest.
+PAGE_ROWS = 100
 # The template's pieces joined into one for the writer: they are a few bytes each.
 PIECES = 4096
 TEMPLATES = "templates"
@@ -187,6 +197,15 @@ def _f1(value: float) -> str:
     return f"{value:.1f}"
 
 
+def _fit(text: str, room: float) -> tuple[str, str]:
+    """A chart label cut to ``room`` units (an ellipsis at the end) and, when cut, the
+    whole text for its tooltip: a long name is never clipped by the chart's edge."""
+    fits = max(1, int(room // CHARACTER_WIDTH))
+    if len(text) <= fits:
+        return text, ""
+    return text[: fits - 1] + "…", text
+
+
 @dataclass(frozen=True, slots=True)
 class _Text:
     x: int | str
@@ -304,17 +323,14 @@ class _Marker:
     label: _Text | None  # the version, above or below the marker
 
 
-def _marker(event: AuditEvent, x: float, y: float, small: bool, label: _Text | None) -> _Marker:
-    """``small`` for crowded lanes, where full-size markers would merge into a bar."""
+def _marker(event: AuditEvent, x: float, y: float, label: _Text | None) -> _Marker:
     kind = event.change if event.change in KINDS else "other"
     classes = f"mk k-{kind}"
     if event.rollback:
         classes += " rollback"
     if event.findings:
         classes += " flagged"
-    if small:
-        classes += " small"
-    size = 0.6 if small else 1.0
+    size = 1.0
     lines = [
         f"{_when(event.time)} · {event.app or DASH} in {event.environment or DASH}",
         f"{event.image} {event.from_version or '∅'} → {event.to_version or '∅'}",
@@ -355,13 +371,97 @@ def _marker(event: AuditEvent, x: float, y: float, small: bool, label: _Text | N
 
 
 @dataclass(frozen=True, slots=True)
-class _Lane:
-    """One app's row of a timeline: its name, its line, what runs now, its changes."""
+class _Bin:
+    """A crowded lane's changes of one day, week or month (UTC), drawn as one bar: its
+    height grows with the count, its tooltip has the figures, it links to its events."""
 
-    name: _Text
+    classes: str
+    start: str  # its first UTC day (the page's script lists its changes from it on click)
+    count: int
+    tooltip: str
+    bar: _Rect
+    rollback: str  # the corners of a rollback's triangle above the bar; empty when none
+
+
+Unit = Literal["day", "week", "month"]
+UNIT_SECONDS: dict[Unit, float] = {"day": 86400.0, "week": 604800.0, "month": 2629746.0}
+
+
+def _bin_unit(bounds: tuple[float, float], usable: float) -> Unit:
+    """Days, else weeks, else months: the first whose bars are ``BIN_WIDTH`` wide."""
+    span = bounds[1] - bounds[0]
+    for unit in ("day", "week"):
+        if usable * UNIT_SECONDS[unit] / span >= BIN_WIDTH:
+            return unit
+    return "month"
+
+
+def _bin_start(moment: datetime.datetime, unit: Unit) -> datetime.date:
+    """The first UTC day of the bin holding ``moment``."""
+    day = moment.astimezone(datetime.UTC).date()
+    if unit == "week":
+        return day - datetime.timedelta(days=day.weekday())
+    if unit == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _bin_end(start: datetime.date, unit: Unit) -> datetime.date:
+    """The first UTC day after the bin starting on ``start``."""
+    if unit == "day":
+        return start + datetime.timedelta(days=1)
+    if unit == "week":
+        return start + datetime.timedelta(days=7)
+    return (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def _bin_name(start: datetime.date, unit: Unit) -> str:
+    month = MONTHS[start.month - 1]
+    if unit == "day":
+        return f"{start.day} {month} {start.year}"
+    if unit == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d} (from {start.day} {month})"
+    return f"{month} {start.year}"
+
+
+def _bins(lane: Sequence[AuditEvent], unit: Unit) -> list[tuple[datetime.date, list[AuditEvent]]]:
+    """A lane's events by bin, oldest first (only bins that hold events)."""
+    grouped: dict[datetime.date, list[AuditEvent]] = {}
+    for event in lane:
+        grouped.setdefault(_bin_start(event.time, unit), []).append(event)
+    return sorted(grouped.items())
+
+
+def _bin_tooltip(start: datetime.date, unit: Unit, where: str, events: Sequence[AuditEvent]) -> str:
+    kinds = Counter(e.change for e in events)
+    ordered = sorted(kinds, key=lambda k: (k not in KINDS, KINDS.index(k) if k in KINDS else 0, k))
+    rollbacks = sum(e.rollback for e in events)
+    flagged = [e for e in events if e.findings]
+    rules = sorted({f.rule for e in flagged for f in e.findings})
+    lines = [
+        f"{_bin_name(start, unit)} UTC · {where}",
+        f"{_counted(len(events), 'change')}: " + ", ".join(f"{kinds[k]} {k}" for k in ordered),
+        f"{events[0].from_version or '∅'} → {events[-1].to_version or '∅'}",
+    ]
+    if rollbacks:
+        lines.append(_counted(rollbacks, "rollback"))
+    if flagged:
+        lines.append(f"{len(flagged)} with findings: {', '.join(rules)}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lane:
+    """One app's row of a timeline: its name, its line, what runs now, its changes (a
+    marker each, or bars of a day, week or month when the lane is crowded)."""
+
+    name: _Text  # the app, cut to its room (the whole name in its title)
     line: _Line
     now: _Text | None  # the version running at the end, the containers' in its title
     markers: list[_Marker]
+    bins: list[_Bin]
+    app: str  # what a click on a bar filters the events table by ("": it cannot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +478,30 @@ class _Timeline:
     axis: _Line
     now: _Text  # the heading of the "what runs now" column
     lanes: list[_Lane]
+    unit: Unit  # what a crowded lane's bars count
+    peak: int  # the most changes in one bar (0: no lane is crowded)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What every timeline shares, so their time axes line up: the period, its ticks, the
+    left gutter (as wide as the longest app name needs, within limits) and the bar unit."""
+
+    bounds: tuple[float, float]
+    ticks: Sequence[tuple[float, str]]
+    left: int
+    unit: Unit
+
+
+TIMELINE_WIDTH, TIMELINE_RIGHT = 1000, 120
+
+
+def _layout(audit: Audit, bounds: tuple[float, float]) -> _Layout:
+    names = {e.app or DASH for e in audit.events} | {r.app or DASH for r in audit.state}
+    longest = max((len(name) for name in names), default=1)
+    left = int(min(max(120, longest * CHARACTER_WIDTH + 22), 260))
+    usable = TIMELINE_WIDTH - TIMELINE_RIGHT - left
+    return _Layout(bounds, _ticks(*bounds), left, _bin_unit(bounds, usable))
 
 
 def _timeline(
@@ -385,28 +509,34 @@ def _timeline(
     colour: str,
     events: Sequence[AuditEvent],
     state: Sequence[Running],
-    bounds: tuple[float, float],
-    ticks: Sequence[tuple[float, str]],
+    layout: _Layout,
 ) -> _Timeline:
-    width, left, right_gutter, top, lane_height, axis = 1000, 120, 120, 14, 46, 26
+    width, right_gutter, top, lane_height, axis = TIMELINE_WIDTH, TIMELINE_RIGHT, 14, 46, 26
+    left = layout.left
     apps = sorted({e.app or "" for e in events} | {r.app or "" for r in state})
     if not apps:
         apps = [""]
     height = top + lane_height * len(apps) + axis
-    scale = _Scale(bounds[0], bounds[1], left, width - right_gutter)
+    scale = _Scale(layout.bounds[0], layout.bounds[1], left, width - right_gutter)
     bottom = top + lane_height * len(apps)
     right = width - right_gutter
     bands = [
-        _Rect(left - 110, top + index * lane_height, width - left + 110, lane_height)
+        _Rect(10, top + index * lane_height, width - 10, lane_height)
         for index in range(0, len(apps), 2)
     ]
     grid = []
-    for moment, label in ticks:
+    for moment, label in layout.ticks:
         at = _f1(scale.x(_utc(moment)))
         grid.append((_Line(at, top, at, bottom), _Text(at, bottom + 16, label)))
     by_lane: dict[str, list[AuditEvent]] = defaultdict(list)
     for event in events:
         by_lane[event.app or ""].append(event)
+    binned = {
+        app: _bins(lane, layout.unit)
+        for app, lane in by_lane.items()
+        if len(lane) > LABELLED_LANE_EVENTS
+    }
+    peak = max((len(b) for bins in binned.values() for _, b in bins), default=0)
     lanes = []
     for index, app in enumerate(apps):
         y = top + index * lane_height + lane_height / 2 + 1
@@ -418,39 +548,26 @@ def _timeline(
                 for r in state
                 if (r.app or "") == app
             )
-            now = _Text(right + 10, _f1(y + 4), primary.version or primary.reference, running)
+            shown, _cut = _fit(primary.version or primary.reference, right_gutter - 14)
+            now = _Text(right + 10, _f1(y + 4), shown, running)
         lane = by_lane.get(app, [])
-        labelled = len(lane) <= LABELLED_LANE_EVENTS
-        markers = []
-        last_x, last_time = -1e9, None
-        label_ends = [-1e9, -1e9]  # right edge of the last label above and below the lane
-        for event in lane:
-            x = scale.x(event.time)
-            # Changes of one instant (one commit, two containers) sit side by side; in a
-            # crowded lane they overlap, as nudging would push markers past the period.
-            if labelled and event.time == last_time:
-                x = last_x + 9
-            last_x, last_time = x, event.time
-            placed = None
-            if labelled:
-                label = event.to_version or "∅"
-                if primary is not None and event.container not in (None, primary.container):
-                    label = f"{event.container}: {label}"
-                # Above the marker if there is room, else below; else the tooltip has it.
-                half = len(label) * 3.1
-                ring = 4 if event.findings else 0  # keep clear of the finding's ring
-                for side, offset in ((0, -11 - ring), (1, 19 + ring)):
-                    if x - half > label_ends[side] + 6:
-                        placed = _Text(_f1(x), _f1(y + offset), label)
-                        label_ends[side] = x + half
-                        break
-            markers.append(_marker(event, x, y, not labelled, placed))
+        markers: list[_Marker] = []
+        bins: list[_Bin] = []
+        if app in binned:
+            where = f"{app or DASH} in {environment}"
+            for start, members in binned[app]:
+                bins.append(_bin(start, members, layout.unit, scale, y, where, peak))
+        else:
+            markers = _lane_markers(lane, primary, scale, y)
+        name, full = _fit(app or DASH, left - 20)
         lanes.append(
             _Lane(
-                _Text(left - 12, _f1(y + 4), app or DASH),
+                _Text(left - 12, _f1(y + 4), name, full),
                 _Line(left, _f1(y), right, _f1(y)),
                 now,
                 markers,
+                bins,
+                app,
             )
         )
     return _Timeline(
@@ -464,6 +581,73 @@ def _timeline(
         _Line(left, bottom, right, bottom),
         _Text(right + 10, top - 2, "now"),
         lanes,
+        layout.unit,
+        peak,
+    )
+
+
+def _lane_markers(
+    lane: Sequence[AuditEvent], primary: Running | None, scale: _Scale, y: float
+) -> list[_Marker]:
+    """A marker per change of a lane that is not crowded, labelled where there is room."""
+    markers = []
+    last_x, last_time = -1e9, None
+    label_ends = [-1e9, -1e9]  # right edge of the last label above and below the lane
+    for event in lane:
+        x = scale.x(event.time)
+        # Changes of one instant (one commit, two containers) sit side by side.
+        if event.time == last_time:
+            x = last_x + 9
+        last_x, last_time = x, event.time
+        placed = None
+        label = event.to_version or "∅"
+        if primary is not None and event.container not in (None, primary.container):
+            label = f"{event.container}: {label}"
+        # Above the marker if there is room, else below; else the tooltip has it.
+        half = len(label) * 3.1
+        ring = 4 if event.findings else 0  # keep clear of the finding's ring
+        for side, offset in ((0, -11 - ring), (1, 19 + ring)):
+            if x - half > label_ends[side] + 6:
+                placed = _Text(_f1(x), _f1(y + offset), label)
+                label_ends[side] = x + half
+                break
+        markers.append(_marker(event, x, y, placed))
+    return markers
+
+
+def _bin(
+    start: datetime.date,
+    members: Sequence[AuditEvent],
+    unit: Unit,
+    scale: _Scale,
+    y: float,
+    where: str,
+    peak: int,
+) -> _Bin:
+    end = _bin_end(start, unit)
+    moment = datetime.datetime.combine(start, datetime.time(), datetime.UTC)
+    after = datetime.datetime.combine(end, datetime.time(), datetime.UTC)
+    x0 = max(scale.x(moment), scale.left)
+    x1 = min(scale.x(after), scale.right)
+    gap = 1.0 if x1 - x0 > 3 else 0.0
+    height = 4 + 30 * math.sqrt(len(members) / peak)
+    classes = "bin"
+    rollback = ""
+    if any(e.rollback for e in members):
+        classes += " rollback"
+        middle, top = (x0 + x1) / 2, y - height / 2 - 2
+        rollback = (
+            f"{middle - 4:.1f},{top - 6:.1f} {middle + 4:.1f},{top - 6:.1f} {middle:.1f},{top:.1f}"
+        )
+    if any(e.findings for e in members):
+        classes += " flagged"
+    return _Bin(
+        classes,
+        start.isoformat(),
+        len(members),
+        _bin_tooltip(start, unit, where, members),
+        _Rect(_f1(x0), _f1(y - height / 2), _f1(max(x1 - x0 - gap, 1.0)), _f1(height)),
+        rollback,
     )
 
 
@@ -480,11 +664,11 @@ def _timelines(
     audit: Audit, envs: Sequence[str], colours: Mapping[str, str], bounds: tuple[float, float]
 ) -> Iterator[_TimelineFigure]:
     """One figure per environment, drawn as the page reaches it."""
-    ticks = _ticks(*bounds)
+    layout = _layout(audit, bounds)
     for env in envs:
         events = [e for e in audit.events if e.environment == env and not e.initial]
         state = [r for r in audit.state if r.environment == env]
-        chart = _timeline(env, colours.get(env, PALETTE[0]), events, state, bounds, ticks)
+        chart = _timeline(env, colours.get(env, PALETTE[0]), events, state, layout)
         rollbacks = sum(e.rollback for e in events)
         flagged = sum(bool(e.findings) for e in events)
         yield _TimelineFigure(env, len(events), rollbacks, flagged, chart)
@@ -548,7 +732,7 @@ def _lead_chart(metrics: Metrics, colours: Mapping[str, str]) -> _LeadChart | No
     for index, (env, median, p90, count) in enumerate(rows):
         y = top + index * row_height
         colour = colours.get(env, PALETTE[0])
-        name = _Text(left - 12, y + 27, env)
+        name = _Text(left - 12, y + 27, *_fit(env, left - 20))
         if not count:
             note = "origin of the lead time" if index == 0 else "no version reached it"
             bars.append(
@@ -664,13 +848,139 @@ def _frequency_chart(
             _Strip(
                 env,
                 colours.get(env, PALETTE[0]),
-                _Text(left - 12, base - 22, env),
+                _Text(left - 12, base - 22, *_fit(env, left - 20)),
                 _Text(left - 12, base - 8, f"{sum(counts[(env, w)] for w in weeks)} total"),
                 _Line(left, base, width - right_gutter, base),
                 bars,
             )
         )
     return _FrequencyChart(width, height, labels, scale, peak, strips)
+
+
+# --- the events' data block -------------------------------------------------------------
+
+# In JSON text inside a <script> element, "<" could close it ("</script") or open a
+# comment that changes how the HTML parser reads on ("<!--"); U+2028/U+2029 end a line for
+# old JavaScript parsers; a lone surrogate cannot be written as UTF-8. JSON's own \u
+# escape spells each of them, so the block stays one JSON text whatever a repository holds.
+_NOT_IN_SCRIPT = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
+
+
+def script_json(value: object) -> Markup:
+    """``value`` as JSON text that a ``<script type="application/json">`` element holds
+    verbatim: no character sequence in it can end the element or change its parsing."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return Markup(_NOT_IN_SCRIPT.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+
+
+class _Strings:
+    """Every string of the data block once, numbered in order of first use (0 is "")."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {"": 0}
+
+    def __call__(self, text: str | None) -> int:
+        if not text:
+            return 0
+        number = self.numbers.get(text)
+        if number is None:
+            number = self.numbers[text] = len(self.numbers)
+        return number
+
+    def table(self) -> list[str]:
+        return list(self.numbers)
+
+
+_HEX_SHA = re.compile(r"(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
+
+
+def event_data(events: Sequence[AuditEvent], zoned: bool) -> dict[str, Any]:
+    """Every event as the events table shows it, in columns, for the page's script.
+
+    Consecutive events of one commit share its fields (a run: sha, time, zone, subject,
+    who, PR); strings are numbers into one table (the few environments, changes, apps and
+    images first, so their numbers are short); times are seconds since the previous run,
+    in the run's own offset; who is a number into the (author, e-mail, committer, bot)
+    people; rollbacks, initial-layout events and findings are listed by event number.
+    Commit ids that are all hexadecimal of one length travel as one base64 string (27
+    characters for 40 hex digits). ``zoned``: the table prints each time's offset (the
+    events have more than one). What the table does not show (containers, references,
+    paths, trailers) is in the JSON and CSV reports.
+    """
+    strings = _Strings()
+    for column in ("environment", "change", "app", "image"):
+        for event in events:
+            strings(getattr(event, column))
+    zones: dict[str, int] = {}
+    people: dict[tuple[str, str, str, bool], int] = {}
+    shas: list[str] = []
+    runs: dict[str, list[int]] = {key: [] for key in ("n", "t", "zone", "subject", "who", "pr")}
+    columns: dict[str, list[int]] = {
+        key: [] for key in ("env", "app", "image", "from", "to", "change")
+    }
+    rollback: list[int] = []
+    initial: list[int] = []
+    findings: list[list[int]] = []
+    previous: tuple[object, ...] | None = None
+    clock = 0
+    for index, event in enumerate(events):
+        moment = event.time
+        offset = moment.utcoffset()
+        local = int(moment.timestamp()) + (int(offset.total_seconds()) if offset else 0)
+        who = (event.author, event.author_email, event.committer, event.bot)
+        key = (event.commit, local, offset, event.subject, who, event.pr)
+        if key == previous:
+            runs["n"][-1] += 1
+        else:
+            previous = key
+            runs["n"].append(1)
+            shas.append(event.commit)
+            runs["t"].append(local - clock)
+            clock = local
+            runs["zone"].append(zones.setdefault(moment.strftime("%z"), len(zones)))
+            runs["subject"].append(strings(event.subject))
+            runs["who"].append(people.setdefault(who, len(people)))
+            runs["pr"].append(event.pr or 0)
+        columns["env"].append(strings(event.environment))
+        columns["app"].append(strings(event.app))
+        columns["image"].append(strings(event.image))
+        columns["from"].append(strings(event.from_version))
+        columns["to"].append(strings(event.to_version))
+        columns["change"].append(strings(event.change))
+        if event.rollback:
+            rollback.append(index)
+        if event.initial:
+            initial.append(index)
+        for f in event.findings:
+            findings.append([index, strings(f.rule), strings(_severity(f)), strings(f.message)])
+    commits: dict[str, Any] = {"hex": shas}
+    if shas and len({len(sha) for sha in shas}) == 1 and all(map(_HEX_SHA.match, shas)):
+        packed = base64.b64encode(bytes.fromhex("".join(shas))).decode("ascii")
+        commits = {"bytes": len(shas[0]) // 2, "base64": packed}
+    who_is = [
+        [strings(author), strings(email), strings(committer), int(bot)]
+        for author, email, committer, bot in people
+    ]
+    return {
+        "zoned": zoned,
+        "kinds": list(KINDS),
+        "zones": [[zone, _offset_seconds(zone)] for zone in zones],
+        "strings": strings.table(),
+        "people": who_is,
+        "commits": commits,
+        "runs": runs,
+        "events": columns,
+        "rollback": rollback,
+        "initial": initial,
+        "findings": findings,
+    }
+
+
+def _offset_seconds(zone: str) -> int:
+    """``+0130`` → 5400 (what ``%z`` printed: sign, hours, minutes, maybe seconds)."""
+    digits = zone[1:].ljust(6, "0")
+    seconds = int(digits[:2]) * 3600 + int(digits[2:4]) * 60 + int(digits[4:6])
+    return -seconds if zone.startswith("-") else seconds
 
 
 # --- the sections' rows -----------------------------------------------------------------
@@ -837,13 +1147,16 @@ def _findings(audit: Audit, metrics: Metrics) -> _Findings | None:
 
 @dataclass(frozen=True, slots=True)
 class _EventsTable:
-    """The events table's time column, and the values its filters offer."""
+    """The events table: its time column, the values its filters offer, its first page
+    (what the page shows without script) and every event as the data its script pages."""
 
     time_label: str
     time_format: str
     apps: list[str]
     kinds: list[str]
     any_rollback: bool
+    first_page: Sequence[AuditEvent]
+    data: Markup  # the JSON of the #events-data block, escaped for a script element
 
 
 def _events_table(audit: Audit) -> _EventsTable:
@@ -860,6 +1173,8 @@ def _events_table(audit: Audit) -> _EventsTable:
         sorted({e.app for e in audit.events if e.app}),
         kinds,
         any(e.rollback for e in audit.events),
+        audit.events[:PAGE_ROWS],
+        script_json(event_data(audit.events, zoned=offset is None)),
     )
 
 
@@ -904,6 +1219,8 @@ def _context(audit: Audit, metrics: Metrics) -> dict[str, Any]:
             "By app": [group_row(group) for group in metrics.apps],
         },
         "events_table": _events_table(audit),
+        "page_rows": PAGE_ROWS,
+        "labelled_lane_events": LABELLED_LANE_EVENTS,
         "undos": _undos(audit),
         "findings": _findings(audit, metrics),
     }
