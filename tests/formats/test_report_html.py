@@ -86,6 +86,7 @@ class Page(HTMLParser):
     data: dict[str, str] = field(default_factory=dict)  # <script type=application/json> by id
     styles: list[str] = field(default_factory=list)
     _block: str | None = None  # the id of the data block being read
+    _glue: bool = False  # the next text goes on with the last (a <wbr> between them)
 
     def __post_init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -117,6 +118,7 @@ class Page(HTMLParser):
             elif kind not in ("", "text/javascript", "module"):
                 self.errors.append(f"<script type={kind!r}>")
         self.elements.append(Element(tag, values, section, timeline))
+        self._glue = tag == "wbr"  # a line-break opportunity inside a word, not a gap
         if tag not in VOID:
             self.stack.append((tag, section, timeline))
 
@@ -145,7 +147,12 @@ class Page(HTMLParser):
         elif current == "style":
             self.styles.append(data)
         elif current != "title" or not any(t == "svg" for t, _s, _tl in self.stack):
-            self.texts.append((self._where()[0], data))
+            where = self._where()[0]
+            if self._glue and self.texts and self.texts[-1][0] == where:
+                self.texts[-1] = (where, self.texts[-1][1] + data)
+            else:
+                self.texts.append((where, data))
+        self._glue = False
 
     def find(self, tag: str, cls: str | None = None, **attrs: str) -> list[Element]:
         return [

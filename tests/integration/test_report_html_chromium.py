@@ -9,8 +9,13 @@ library only: chunk CRCs, size, and real pixels decoded from its top rows.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import datetime
+import hashlib
+import json
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -26,15 +31,18 @@ from gitops_guard.audit.build import (
     build_report,
 )
 from gitops_guard.audit.events import (
+    Audit,
     AuditEvent,
     AuditOptions,
 )
+from gitops_guard.audit.metrics import Metrics
 from gitops_guard.demo.sample import build_sample_repository
 from gitops_guard.formats.report import html as report_html
 from gitops_guard.formats.report.render import render_report
 from tests.conftest import require_tool
 from tests.formats.test_report_html import (
     Page,
+    audit_of,
     event_rows,
     hostile_audit,
     own_scripts_only,
@@ -255,3 +263,180 @@ def test_screenshot_shows_a_rendered_page(tmp_path: Path, report_file: Path) -> 
     assert colours.most_common(1)[0][1] < 0.9 * len(pixels)
     # The dark header band rendered (the page's own stylesheet was allowed to apply).
     assert colours[(15, 23, 42)] > 0.3 * len(pixels)
+
+
+# --- the events table pages through data, and crowded lanes are bars ------------------
+
+
+def tbody_of(html: str) -> Page:
+    """The events table's body alone, read back (rows, cells, badges, tooltips, text)."""
+    start = html.index("<tbody>", html.index('<table id="events"'))
+    return Page.read(html[start : html.index("</tbody>", start) + len("</tbody>")])
+
+
+def zoned(count: int, days: int) -> tuple[Audit, Metrics]:
+    """A synthetic audit whose times carry three offsets, so each row prints its own."""
+    audit, _metrics = synthetic(count, datetime.timedelta(days=days))
+    events = [
+        dataclasses.replace(
+            e,
+            time=e.time.astimezone(datetime.timezone(datetime.timedelta(hours=i % 3 - 1))),
+            commit=hashlib.sha1(str(i).encode()).hexdigest(),  # unique prefixes: findable
+        )
+        for i, e in enumerate(audit.events)
+    ]
+    return audit_of(events, audit.state, [])
+
+
+@pytest.mark.parametrize("which", ["sample", "zoned"])
+def test_script_renders_the_rows_the_markup_has(
+    tmp_path: Path, which: str, report_file: Path
+) -> None:
+    # What the script builds from the data block is, element for element and text for
+    # text, what the template wrote: the first page reads the same with scripts off.
+    page = report_file
+    if which == "zoned":
+        page = tmp_path / "zoned.html"
+        page.write_text(report_html.render(*zoned(450, 40)), encoding="utf-8")
+    markup = tbody_of(page.read_text(encoding="utf-8"))
+    out = chromium(tmp_path, "--dump-dom", page.as_uri())
+    scripted = tbody_of(out)
+    assert markup.errors == scripted.errors == []
+    assert len(event_rows(markup)) == min(report_html.PAGE_ROWS, 450 if which == "zoned" else 30)
+    assert [(e.tag, e.attrs) for e in scripted.elements] == [
+        (e.tag, e.attrs) for e in markup.elements
+    ]
+    assert scripted.texts == markup.texts
+    assert 'data-ready="1"' in out
+
+
+def test_pages_reach_every_event(tmp_path: Path) -> None:
+    audit, metrics = zoned(450, 40)
+    page = tmp_path / "paged.html"
+    page.write_text(report_html.render(audit, metrics), encoding="utf-8")
+    dom = dump_dom(tmp_path, page, "#filter:page=3")
+    assert "Rows 201–300 of 450 · page 3 of 5" in dom.text("events-section")
+    rows = event_rows(dom)
+    assert [r.attrs["data-app"] for r in rows] == [e.app for e in audit.events[200:300]]
+    dom = dump_dom(tmp_path, page, "#filter:page=5")
+    assert "Rows 401–450 of 450 · page 5 of 5" in dom.text("events-section")
+    assert len(event_rows(dom)) == 50
+    # Filters and sorting work over all events, not over the page shown.
+    prod = [e for e in audit.events if e.environment == "prod"]
+    dom = dump_dom(tmp_path, page, "#filter:env=prod&sort=-time&page=2")
+    assert f"{len(prod)} of 450 events shown" in dom.text("events-section")
+    expected = list(reversed(prod))[100:200]
+    assert [r.attrs["data-app"] for r in event_rows(dom)] == [e.app for e in expected]
+    shas = [e.attrs["title"] for e in dom.find("code") if e.section == "events-section"]
+    assert shas == [e.commit for e in expected]
+    # Text search reaches events on no page shown yet (the last event's commit).
+    dom = dump_dom(tmp_path, page, "#filter:q=" + audit.events[-1].commit[:12])
+    assert "1 of 450 events shown" in dom.text("events-section")
+
+
+def test_a_bar_lists_exactly_its_changes(tmp_path: Path) -> None:
+    audit, metrics = synthetic(5000, datetime.timedelta(days=365))
+    html = report_html.render(audit, metrics)
+    page = tmp_path / "bars.html"
+    page.write_text(html, encoding="utf-8")
+    read = Page.read(html)
+    assert {t.attrs["data-unit"] for t in read.find("svg", "timeline")} == {"week"}
+    # The click handler's link: the lane's app, the chart's environment, the bar's week.
+    bar = next(b for b in read.bins() if b.timeline == "prod" and "rollback" in b.classes)
+    before = read.elements[: read.elements.index(bar)]
+    app = next(g for g in reversed(before) if g.tag == "g" and "bins" in g.classes).attrs[
+        "data-app"
+    ]
+    start = datetime.date.fromisoformat(bar.attrs["data-d"])
+    last = start + datetime.timedelta(days=6)
+    dom = dump_dom(tmp_path, page, f"#filter:env=prod&app={app}&from={start}&to={last}")
+    assert f"{bar.attrs['data-n']} of 5000 events shown" in dom.text("events-section")
+    assert len(dom.find("tr", data_rb="1")) >= 1
+
+
+# --- 800 pixels wide ----------------------------------------------------------------------
+
+# Run after the page's own script, in the same page (its hash added to the CSP, as the
+# page's own is): every cell of the "what runs now" and drift tables shows its content
+# whole (nothing wider than its cell), those tables fit their section, the page does not
+# scroll sideways, and no chart label starts left of its chart.
+PROBE = """(() => {
+  const problems = [];
+  document.querySelectorAll("table.state, table.drift").forEach((table) => {
+    const box = table.parentElement;
+    if (box.scrollWidth > box.clientWidth + 1) problems.push("table wider than its box");
+    table.querySelectorAll("th, td").forEach((cell) => {
+      if (cell.scrollWidth > cell.clientWidth + 1) problems.push("cell: " + cell.textContent);
+    });
+  });
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth + 1) problems.push("page: " + root.scrollWidth);
+  document.querySelectorAll("svg.chart text").forEach((text) => {
+    if (text.getBBox().x < 0) problems.push("label: " + text.textContent);
+  });
+  root.dataset.probe = JSON.stringify(problems);
+  root.dataset.probeWidth = String(window.innerWidth);
+})();"""
+
+
+def long_named() -> tuple[Audit, Metrics]:
+    """Long app, container, environment and image names, and a long version."""
+    audit, _metrics = synthetic(300, datetime.timedelta(days=60))
+    rename = {f"svc-{i:02d}": f"payments-reconciliation-service-{i:02d}-backend" for i in range(12)}
+    envs = {"prod": "production-eu-central-1-primary-cluster"}
+
+    def long(event: AuditEvent) -> AuditEvent:
+        app = rename[event.app or ""]
+        return dataclasses.replace(
+            event,
+            app=app,
+            container=app,
+            environment=envs.get(event.environment or "", event.environment),
+            image=f"registry.internal.example.com/platform/team-payments/{app}",
+        )
+
+    events = [long(e) for e in audit.events]
+    state = [
+        dataclasses.replace(
+            r,
+            app=rename[r.app or ""],
+            container=rename[r.app or ""],
+            environment=envs.get(r.environment or "", r.environment),
+            image=f"registry.internal.example.com/platform/team-payments/{rename[r.app or '']}",
+            version=r.version if r.app != "svc-03" else "1.2.3-rc.1+build.20250106.sha.0f3c9a1b2c",
+        )
+        for r in audit.state
+    ]
+    return audit_of(events, state, [])
+
+
+def test_what_runs_now_is_usable_at_800_pixels(tmp_path: Path) -> None:
+    html = report_html.render(*long_named())
+    csp = re.search(r"script-src &#39;sha256-[^&]+&#39;", html)  # in an attribute: escaped
+    assert csp is not None
+    probe = "sha256-" + base64.b64encode(hashlib.sha256(PROBE.encode()).digest()).decode()
+    html = html.replace(csp.group(0), f"{csp.group(0)} &#39;{probe}&#39;", 1)
+    html = html.replace("</body>", f"<script>{PROBE}</script></body>", 1)
+    page = tmp_path / "narrow.html"
+    page.write_text(html, encoding="utf-8")
+    out = chromium(tmp_path, "--window-size=800,1200", "--dump-dom", page.as_uri())
+    dom = Page.read(out)
+    root = dom.find("html")[0].attrs
+    assert root["data-probe-width"] == "800"
+    assert json.loads(root["data-probe"]) == []
+    # Cut labels keep their whole text in a tooltip.
+    assert "payments-reconciliation-service-03-backend" in out
+    assert "…" in dom.text("timelines") or "…" in out
+
+
+def test_screenshot_at_800_pixels(tmp_path: Path) -> None:
+    page = tmp_path / "narrow.html"
+    page.write_text(report_html.render(*long_named()), encoding="utf-8")
+    shot = tmp_path / "narrow.png"
+    chromium(tmp_path, f"--screenshot={shot}", "--window-size=800,2400", page.as_uri())
+    data = shot.read_bytes()
+    width, height, pixels = png_pixels(data, rows=200)
+    assert (width, height) == (800, 2400)
+    assert Counter(pixels)[(15, 23, 42)] > 0.3 * len(pixels)  # the header's dark band
+    if os.environ.get("GITOPS_GUARD_KEEP_SCREENSHOTS"):  # to look at it
+        Path(os.environ["GITOPS_GUARD_KEEP_SCREENSHOTS"]).write_bytes(data)
