@@ -211,12 +211,14 @@ def report_available(script: Path) -> bool:
     return done.returncode == 0
 
 
-def run_report(script: Path, repo: Path, out: Path) -> tuple[float, int, int, str]:
-    """One ``report --format json --out OUT`` in ``repo``: seconds, peak RSS (KiB), exit
+def run_report(
+    script: Path, repo: Path, out: Path, fmt: str = "json"
+) -> tuple[float, int, int, str]:
+    """One ``report --format FMT --out OUT`` in ``repo``: seconds, peak RSS (KiB), exit
     code, stderr. The peak is the larger of the child's ``ru_maxrss`` from ``os.wait4``
     (its own or a waited-for process's, whichever is largest) and the sum of the report's
     Python processes (the report and its replay worker), sampled every 50 ms."""
-    argv = [str(script), "report", "--format", "json", "--out", str(out)]
+    argv = [str(script), "report", "--format", fmt, "--out", str(out)]
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         process = subprocess.Popen(argv, cwd=repo, stdout=subprocess.DEVNULL, stderr=errors)

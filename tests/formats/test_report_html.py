@@ -1020,3 +1020,103 @@ def test_every_event_is_in_the_data_block_and_the_first_page_in_the_markup() -> 
     assert "The first 100 of 450 events, oldest first" in text
     assert "Rows 1–100 of 450" in text
     assert "hidden" in page.find("nav", id="events-pager")[0].attrs
+
+
+# --- crowded timeline lanes are bars -----------------------------------------------------
+
+
+def _bars(text: str) -> list[tuple[str, str, str, int, str, str]]:
+    """Each bar as (environment, app, first day, count, classes, tooltip), read from the
+    markup: the app is the lane's (``g.bins``), the environment the chart's."""
+    bars = []
+    env = app = ""
+    pattern = re.compile(
+        r'<svg class="chart timeline" data-env="(?P<env>[^"]*)"'
+        r'|<g class="bins" fill="[^"]*"(?: data-app="(?P<app>[^"]*)")?>'
+        r'|<g class="(?P<classes>bin[^"]*)" data-n="(?P<n>\d+)" data-d="(?P<d>[^"]+)">'
+        r"<title>(?P<title>[^<]*)</title>"
+    )
+    for match in pattern.finditer(text):
+        if match["env"] is not None:
+            env = match["env"]
+        elif match["classes"] is None:
+            app = match["app"] or ""
+        else:
+            bars.append((env, app, match["d"], int(match["n"]), match["classes"], match["title"]))
+    return bars
+
+
+def test_crowded_lanes_are_bars_with_their_exact_figures() -> None:
+    audit, metrics = synthetic(5000, datetime.timedelta(days=365))
+    text = report_html.render(audit, metrics)
+    expected: dict[tuple[str, str, str], list[AuditEvent]] = {}
+    for event in audit.events:
+        day = event.time.astimezone(UTC).date()
+        monday = day - datetime.timedelta(days=day.weekday())
+        key = (event.environment or "", event.app or "", monday.isoformat())
+        expected.setdefault(key, []).append(event)
+    bars = _bars(text)
+    assert {(env, app, day): n for env, app, day, n, _c, _t in bars} == {
+        key: len(events) for key, events in expected.items()
+    }
+    for env, app, day, count, classes, title in bars:
+        events = expected[(env, app, day)]
+        assert ("rollback" in classes.split()) == any(e.rollback for e in events)
+        assert ("flagged" in classes.split()) == any(e.findings for e in events)
+        kinds = Counter(e.change for e in events)
+        lines = title.split("\n")
+        assert lines[0].endswith(f"UTC · {app} in {env}")
+        assert lines[1].startswith(f"{count} change{'s' if count != 1 else ''}: ")
+        assert sorted(lines[1].split(": ", 1)[1].split(", ")) == sorted(
+            f"{n} {kind}" for kind, n in kinds.items()
+        )
+        assert lines[2] == f"{events[0].from_version} → {events[-1].to_version}"
+    page = Page.read(text)
+    assert not page.markers()  # every lane has more than 40 changes
+    caption = "bars count changes per week (UTC), the tallest"
+    assert page.text("timelines").count(caption) == 3
+
+
+@pytest.mark.parametrize(
+    ("count", "days", "unit"), [(2000, 20, "day"), (3000, 200, "week"), (4000, 6 * 365, "month")]
+)
+def test_bars_are_days_weeks_or_months_as_the_period_allows(count: int, days: int, unit: str) -> None:
+    audit, metrics = synthetic(count, datetime.timedelta(days=days))
+    page = Page.read(report_html.render(audit, metrics))
+    assert {t.attrs["data-unit"] for t in page.find("svg", "timeline")} == {unit}
+    assert page.bins()
+    assert sum(page.drawn().values()) == count
+
+
+def test_a_quiet_lane_keeps_its_markers_beside_a_crowded_one() -> None:
+    busy = [
+        make_event(
+            time=datetime.datetime(2026, 1, 1, tzinfo=UTC) + datetime.timedelta(hours=5 * i),
+            app="busy",
+            commit=f"{i:040x}",
+            to_version=f"1.0.{i}",
+            from_version=f"1.0.{i - 1}",
+            change="patch",
+        )
+        for i in range(1, 42)
+    ]
+    quiet = [make_event(time=datetime.datetime(2026, 1, 3, tzinfo=UTC), app="quiet")]
+    audit, metrics = audit_of(sorted(busy + quiet, key=lambda e: e.time), [], [])
+    text = report_html.render(audit, metrics)
+    page = Page.read(text)
+    assert page.markers() == Counter({"prod": 1})
+    assert sum(int(b.attrs["data-n"]) for b in page.bins()) == 41
+    assert {app for _e, app, *_rest in _bars(text)} == {"busy"}
+
+
+def test_long_names_are_cut_with_the_whole_name_in_a_tooltip() -> None:
+    name = "a-very-long-application-name-that-no-gutter-can-hold-whole"
+    env = "production-eu-central-1-primary"
+    audit, metrics = audit_of([make_event(app=name, environment=env)], [], [])
+    text = report_html.render(audit, metrics)
+    lane = re.search(r'<text class="lane-name"[^>]*><title>([^<]*)</title>([^<]*)</text>', text)
+    assert lane is not None
+    assert lane.group(1) == name
+    assert lane.group(2).endswith("…")
+    assert name.startswith(lane.group(2)[:-1])
+    assert f"<title>{env}</title>" in text  # the frequency chart's environment name too
