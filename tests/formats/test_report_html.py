@@ -1056,11 +1056,11 @@ def test_crowded_lanes_are_bars_with_their_exact_figures() -> None:
         key = (event.environment or "", event.app or "", monday.isoformat())
         expected.setdefault(key, []).append(event)
     bars = _bars(text)
-    assert {(env, app, day): n for env, app, day, n, _c, _t in bars} == {
+    assert {(env, app, first): n for env, app, first, n, _c, _t in bars} == {
         key: len(events) for key, events in expected.items()
     }
-    for env, app, day, count, classes, title in bars:
-        events = expected[(env, app, day)]
+    for env, app, first, count, classes, title in bars:
+        events = expected[(env, app, first)]
         assert ("rollback" in classes.split()) == any(e.rollback for e in events)
         assert ("flagged" in classes.split()) == any(e.findings for e in events)
         kinds = Counter(e.change for e in events)
@@ -1080,7 +1080,9 @@ def test_crowded_lanes_are_bars_with_their_exact_figures() -> None:
 @pytest.mark.parametrize(
     ("count", "days", "unit"), [(2000, 20, "day"), (3000, 200, "week"), (4000, 6 * 365, "month")]
 )
-def test_bars_are_days_weeks_or_months_as_the_period_allows(count: int, days: int, unit: str) -> None:
+def test_bars_are_days_weeks_or_months_as_the_period_allows(
+    count: int, days: int, unit: str
+) -> None:
     audit, metrics = synthetic(count, datetime.timedelta(days=days))
     page = Page.read(report_html.render(audit, metrics))
     assert {t.attrs["data-unit"] for t in page.find("svg", "timeline")} == {unit}

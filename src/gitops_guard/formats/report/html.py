@@ -8,8 +8,11 @@ environment names: all of it hostile) can never become markup, and there is no e
 to forget. This module computes what the templates lay out: figures, rows, and the SVG
 charts as geometry (numbers and plain text; the templates draw them).
 
-Everything is inline: the CSS, the SVG charts and a short vanilla script that only adds
-sorting and filtering to the events table; the page reads fully without it. Nothing is
+Everything is inline: the CSS, the SVG charts, every event as one JSON data block, and a
+short vanilla script that sorts, filters and pages the events table from that block
+(without it the page reads whole but for the table, which then shows its first page; a
+long history's crowded timeline lanes are drawn as bars of a day, week or month, their
+figures in tooltips, so the page stays a few megabytes at 20,000 commits). Nothing is
 fetched: a Content-Security-Policy forbids every request and lets only this page's own
 style and script run (pinned by hash), so even text that slipped past escaping could not
 execute. The output depends only on the audit — no clock, no randomness, sorted sets —
