@@ -30,7 +30,13 @@ from gitops_guard.errors import PolicyError
 from gitops_guard.imageref import ImageRef
 from gitops_guard.model import Finding, ImageUse, Location, Severity, Source
 from gitops_guard.patterns.pathglob import matches_any
-from gitops_guard.policy.model import Policy
+from gitops_guard.policy.model import (
+    GateName,
+    Policy,
+    SignaturePolicy,
+    SupplyChainPolicy,
+    VulnerabilityPolicy,
+)
 from gitops_guard.repo.files import (
     DiskSource,
     FileSource,
@@ -55,72 +61,17 @@ if TYPE_CHECKING:
 # A verified statement with its signer, or why a candidate did not verify.
 Found: TypeAlias = "str | tuple[Verified, dict[str, Any]]"
 
-GATES = ("registry", "signatures", "vulnerabilities", "provenance")
-NETWORK_GATES = ("registry", "signatures", "provenance")
-ON_UNREACHABLE = ("fail", "warn", "skip")
-DEFAULT_LIMITS: Mapping[str, int] = {"critical": 0}
+NETWORK_GATES: tuple[GateName, ...] = ("registry", "signatures", "provenance")
 MAX_WORKERS = 8
 
 ReadFile = Callable[[str], bytes]
 
 
 @dataclass(frozen=True, slots=True)
-class Gate:
-    """One gate of the policy: on or off, and the environments it covers (None: all)."""
-
-    name: str
-    enabled: bool = False
-    environments: frozenset[str] | None = None
-
-    def covers(self, environment: str | None) -> bool:
-        if not self.enabled:
-            return False
-        return self.environments is None or environment in self.environments
-
-
-@dataclass(frozen=True, slots=True)
-class GateSettings:
-    """The ``supply_chain:`` block, read once."""
-
-    gates: Mapping[str, Gate]
-    on_unreachable: str = "fail"
-    raw: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def any_enabled(self) -> bool:
-        return any(g.enabled for g in self.gates.values())
-
-    def section(self, name: str) -> Mapping[str, Any]:
-        value = self.raw.get(name)
-        return value if isinstance(value, Mapping) else {}
-
-
-def read_settings(policy: Policy) -> GateSettings:
-    """The gates a policy turns on, and where."""
-    raw = policy.supply_chain
-    gates: dict[str, Gate] = {}
-    for name in GATES:
-        section = raw.get(name)
-        if not isinstance(section, Mapping):
-            gates[name] = Gate(name)
-            continue
-        environments = section.get("environments")
-        gates[name] = Gate(
-            name,
-            enabled=True,
-            environments=frozenset(environments) if environments is not None else None,
-        )
-    on_unreachable = str(raw.get("on_unreachable") or "fail")
-    if on_unreachable not in ON_UNREACHABLE:
-        raise PolicyError(f"supply_chain.on_unreachable: {on_unreachable!r} is not fail|warn|skip")
-    return GateSettings(gates, on_unreachable, raw)
-
-
-@dataclass(frozen=True, slots=True)
 class Outcome:
     """A verdict of one gate for one image; ``rule`` None means "passed"."""
 
-    gate: str
+    gate: GateName
     rule: str | None = None
     message: str = ""
     hint: str | None = None
@@ -131,7 +82,7 @@ class Outcome:
 @dataclass
 class _ImageWork:
     ref: ImageRef
-    gates: set[str] = field(default_factory=set)
+    gates: set[GateName] = field(default_factory=set)
     outcomes: list[Outcome] = field(default_factory=list)
 
 
@@ -149,7 +100,7 @@ def display(ref: ImageRef) -> str:
     return text + (f"@{short(ref.digest)}" if ref.digest else "")
 
 
-def gated_uses(uses: Iterable[ImageUse], settings: GateSettings) -> list[ImageUse]:
+def gated_uses(uses: Iterable[ImageUse], policy: SupplyChainPolicy) -> list[ImageUse]:
     """The uses some gate applies to (deployed references, not Image Updater constraints)."""
     chosen: list[ImageUse] = []
     for use in uses:
@@ -158,7 +109,7 @@ def gated_uses(uses: Iterable[ImageUse], settings: GateSettings) -> list[ImageUs
         ref = use.reference
         if ref.tag is None and ref.digest is None:
             continue  # GG101 already reports it; there is nothing to look up
-        if any(g.covers(use.environment) for g in settings.gates.values()):
+        if policy.gates_for(use.environment):
             chosen.append(use)
     return chosen
 
@@ -181,7 +132,7 @@ def run_gates(
     base revision, so a change cannot bring its own key; it defaults to ``source``.
     ``client`` replaces the registry client (tests, benchmarks).
     """
-    settings = read_settings(policy)
+    settings = policy.supply_chain
     if not settings.any_enabled:
         return []
     selected = gated_uses(uses, settings)
@@ -200,7 +151,7 @@ class _Runner:
 
     def __init__(
         self,
-        settings: GateSettings,
+        settings: SupplyChainPolicy,
         source: FileSource,
         read_trusted: ReadFile,
         offline: bool,
@@ -232,7 +183,7 @@ class _Runner:
                 )
 
                 self._client = RegistryClient(
-                    settings_from_policy(self.settings.section("registry"), self.root)
+                    settings_from_policy(self.settings.registry, self.root)
                 )
             return self._client
 
@@ -243,14 +194,15 @@ class _Runner:
     def trust(self) -> Any:
         with self._lock:
             if self._trust is None:
-                self._trust = load_trust(self.settings.section("signatures"), self.read_trusted)
+                self._trust = load_trust(self.settings.signatures, self.read_trusted)
             return self._trust
 
     def reports(self) -> list[Any]:
         with self._lock:
             if self._reports is None:
+                assert self.settings.vulnerabilities is not None
                 self._reports, self._report_findings = load_reports(
-                    self.settings.section("vulnerabilities"), self.source
+                    self.settings.vulnerabilities, self.source
                 )
             return self._reports
 
@@ -263,9 +215,7 @@ class _Runner:
             assert ref is not None
             key = (ref.registry, ref.repository, ref.tag, ref.digest)
             item = work.setdefault(key, _ImageWork(ref))
-            item.gates.update(
-                name for name, gate in self.settings.gates.items() if gate.covers(use.environment)
-            )
+            item.gates.update(self.settings.gates_for(use.environment))
         # Trust problems are configuration errors: raise them before any request is sent.
         if not self.offline:
             if any("signatures" in w.gates for w in work.values()) and not self.trust().configured:
@@ -297,10 +247,9 @@ class _Runner:
         ref = item.ref
         found: list[Finding] = []
         not_checked: list[Outcome] = []
-        registry_reported = self.settings.gates["registry"].covers(use.environment)
+        registry_reported = self.settings.covers("registry", use.environment)
         for outcome in item.outcomes:
-            gate = self.settings.gates[outcome.gate]
-            if not gate.covers(use.environment) or outcome.rule is None:
+            if not self.settings.covers(outcome.gate, use.environment) or outcome.rule is None:
                 continue
             if outcome.detail == _NO_IMAGE and registry_reported:
                 continue  # GG501/GG502 already say that the image is missing
@@ -416,7 +365,7 @@ class _Runner:
             outcomes.append(self._vulnerabilities_offline(item.ref, item.ref.digest))
         return outcomes
 
-    def _unreachable(self, gate: str, exc: Exception) -> Outcome:
+    def _unreachable(self, gate: GateName, exc: Exception) -> Outcome:
         from gitops_guard.supply.registry import (
             DigestMismatch,
             RegistryError,
@@ -682,7 +631,6 @@ class _Runner:
         from gitops_guard.supply import signatures as sig
         from gitops_guard.supply import vulnerabilities as vuln
 
-        section = self.settings.section("vulnerabilities")
         reports = [r for r in self.reports() if r.names((digest,))]
         subjects: list[str] = [digest]
         if not reports and self.reports():
@@ -690,7 +638,8 @@ class _Runner:
             config = self._config_digest(ref, subjects)
             reports = [r for r in self.reports() if r.names(subjects, config)]
         problems: list[str] = []
-        if section.get("attestations"):
+        assert self.settings.vulnerabilities is not None
+        if self.settings.vulnerabilities.attestations:
             check = self._keyless_check()
             for entry in self._attestations(ref, digest, {vuln.VULN_PREDICATE}, check):
                 if isinstance(entry, str):
@@ -733,7 +682,8 @@ class _Runner:
                 Severity.WARNING if self.offline else _severity_for(self.settings.on_unreachable),
                 "offline" if self.offline else "unreachable",
             )
-        if not reports and self.settings.section("vulnerabilities").get("attestations"):
+        assert self.settings.vulnerabilities is not None
+        if not reports and self.settings.vulnerabilities.attestations:
             return Outcome(
                 "vulnerabilities",
                 gg506_registry_unreachable.ID,
@@ -749,13 +699,11 @@ class _Runner:
     ) -> Outcome:
         from gitops_guard.supply import vulnerabilities as vuln
 
-        section = self.settings.section("vulnerabilities")
+        section = self.settings.vulnerabilities
+        assert section is not None
         name = f"{ref.familiar_name}@{short(digest)}"
         if not reports:
-            where = section.get("reports")
-            looked = (
-                ", ".join(where) if isinstance(where, list) else str(where or "no report paths")
-            )
+            looked = ", ".join(section.reports) or "no report paths"
             extra = f"; {'; '.join(problems)}" if problems else ""
             return Outcome(
                 "vulnerabilities",
@@ -765,10 +713,8 @@ class _Runner:
                 "the report where the policy looks",
                 detail="missing",
             )
-        configured = section.get("max")
-        limits = dict(configured) if isinstance(configured, Mapping) else dict(DEFAULT_LIMITS)
         counted = vuln.count(v for r in reports for v in r.vulnerabilities)
-        over = list(vuln.over_threshold(counted, limits))
+        over = list(vuln.over_threshold(counted, section.max))
         if not over:
             return Outcome("vulnerabilities")
         parts = []
@@ -811,12 +757,8 @@ class _Runner:
     def _provenance_gate(self, ref: ImageRef, digest: str) -> Outcome:
         from gitops_guard.supply import provenance as prov
 
-        section = self.settings.section("provenance")
-        policy = prov.ProvenancePolicy(
-            tuple(section.get("source_repositories") or ()),
-            tuple(section.get("refs") or ()),
-            tuple(section.get("builders") or ()),
-        )
+        policy = self.settings.provenance
+        assert policy is not None
         # With builders listed, any certificate that chains to the trusted root may sign:
         # its identity is then judged as the builder. Without, the signature identities.
         check = (lambda _cert: None) if policy.builders else self._keyless_check()
@@ -870,7 +812,7 @@ def _severity_for(on_unreachable: str) -> Severity:
     return Severity.ERROR if on_unreachable == "fail" else Severity.WARNING
 
 
-def _network_gates(gates: Iterable[str]) -> list[str]:
+def _network_gates(gates: Iterable[GateName]) -> list[GateName]:
     return [g for g in NETWORK_GATES if g in gates]
 
 
@@ -916,23 +858,23 @@ def _finding(
 # --- trust and reports ------------------------------------------------------------------
 
 
-def load_trust(section: Mapping[str, Any], read: ReadFile) -> Any:
-    """Keys, trusted root and identities of ``supply_chain.signatures``; GuardError if bad."""
+def load_trust(section: SignaturePolicy | None, read: ReadFile) -> Any:
+    """Keys, trusted root and identities of ``supply_chain.signatures``; GuardError if bad.
+
+    None (no ``signatures:`` section) trusts nothing: provenance then finds no signer.
+    """
     from gitops_guard.supply import signatures as sig
 
+    section = section or SignaturePolicy()
     keys = []
-    for path in section.get("keys") or ():
+    for path in section.keys:
         keys.append(sig.load_public_key(_read_policy_file(read, path, "signatures.keys"), path))
     root = None
-    root_path = section.get("trusted_root")
+    root_path = section.trusted_root
     if root_path:
         data = _read_policy_file(read, root_path, "signatures.trusted_root")
         root = sig.load_trust_root(data, root_path)
-    identities = tuple(
-        sig.Identity(str(i["issuer"]), str(i["subject"]))
-        for i in section.get("identities") or ()
-        if isinstance(i, Mapping)
-    )
+    identities = tuple(sig.Identity(i.issuer, i.subject) for i in section.identities)
     if root is None and identities:
         root = sig.embedded_trust_root()
         if root is None:
@@ -957,12 +899,13 @@ def _read_policy_file(read: ReadFile, path: str, key: str) -> bytes:
         raise PolicyError(f"supply_chain.{key}: cannot read {path}: {exc}") from None
 
 
-def load_reports(section: Mapping[str, Any], source: FileSource) -> tuple[list[Any], list[Finding]]:
+def load_reports(
+    section: VulnerabilityPolicy, source: FileSource
+) -> tuple[list[Any], list[Finding]]:
     """Every report the ``reports`` globs match, parsed; broken ones become GG504 findings."""
     from gitops_guard.supply.vulnerabilities import ReportError, parse_report
 
-    patterns = section.get("reports")
-    globs = [patterns] if isinstance(patterns, str) else list(patterns or ())
+    globs = list(section.reports)
     if not globs:
         return [], []
     reports = []
@@ -986,10 +929,8 @@ def load_reports(section: Mapping[str, Any], source: FileSource) -> tuple[list[A
 
 
 __all__ = [
-    "GATES",
-    "GateSettings",
-    "read_settings",
     "run_gates",
+    "supply_findings",
 ]
 
 
