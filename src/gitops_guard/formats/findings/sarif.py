@@ -27,8 +27,13 @@ from typing import Any
 from urllib.parse import quote
 
 from gitops_guard import REPOSITORY_URL, RULES_URL
-from gitops_guard.formats.findings.registry import PLAIN, RenderContext, severity_of
-from gitops_guard.model import Finding, Report, RuleInfo, fingerprint
+from gitops_guard.formats.findings.registry import (
+    PLAIN,
+    RenderContext,
+    fingerprinted,
+    severity_of,
+)
+from gitops_guard.model import Finding, Report, RuleInfo
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -160,16 +165,10 @@ def report_to_sarif(report: Report) -> dict[str, Any]:
         index[rule_id] = len(descriptors)
         descriptors.append(_undocumented_descriptor(rule_id))
 
-    results = []
-    seen: dict[str, int] = {}
-    for finding in report.findings:
-        print_ = fingerprint(finding)
-        # Two findings with one key (say, two unknown annotations on one Application)
-        # must stay two alerts: later ones get an occurrence number.
-        seen[print_] = seen.get(print_, 0) + 1
-        if seen[print_] > 1:
-            print_ = f"{print_}:{seen[print_]}"
-        results.append(_result(report, finding, index[finding.rule], print_))
+    results = [
+        _result(report, finding, index[finding.rule], print_)
+        for finding, print_ in fingerprinted(report)
+    ]
 
     driver: dict[str, Any] = {"name": "gitops-guard", "informationUri": INFORMATION_URI}
     if report.tool_version:
