@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -420,26 +420,32 @@ def test_the_verdict_step_fails_on_1_2_3_and_when_the_check_did_not_run(tmp_path
 # --- The PR comment: the step's script, real Octokit, a loopback GitHub ----------------
 
 
-class FakeGitHub:
-    """The issue-comment endpoints of GitHub's REST API for one repository, in memory.
-    Tokens map to logins; a comment can be edited by its author only (403 otherwise)."""
+Answer = tuple[int, Any, Mapping[str, str]]
 
-    def __init__(self, comments: list[dict[str, Any]]) -> None:
-        self.comments = comments
-        self.tokens = {"workflow-token": "github-actions[bot]"}
+
+class LoopbackAPI:
+    """A JSON API on 127.0.0.1: ``route(method, path, query, body, token)`` answers each
+    request with (status, document, headers); every request is recorded."""
+
+    def __init__(self) -> None:
         self.requests: list[tuple[str, str]] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
+        api = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
                 pass
 
-            def _send(self, status: int, body: Any, headers: Mapping[str, str] = {}) -> None:
-                data = json.dumps(body).encode()
+            def _answer(self) -> None:
+                api.requests.append((self.command, self.path))
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"null")
+                auth = self.headers.get("Authorization") or self.headers.get("PRIVATE-TOKEN") or ""
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                status, document, headers = api.route(
+                    self.command, parts.path, query, body, auth.split()[-1] if auth else ""
+                )
+                data = json.dumps(document).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
@@ -448,65 +454,67 @@ class FakeGitHub:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _login(self) -> str | None:
-                token = self.headers.get("Authorization", "").split()[-1]
-                return fake.tokens.get(token)
+            do_GET = do_POST = do_PATCH = do_PUT = _answer
 
-            def _body(self) -> dict[str, Any]:
-                length = int(self.headers.get("Content-Length", "0"))
-                return dict(json.loads(self.rfile.read(length) or b"{}"))
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
-            def do_GET(self) -> None:
-                fake.requests.append(("GET", self.path))
-                parts = urlsplit(self.path)
-                if self._login() is None:
-                    return self._send(401, {"message": "Bad credentials"})
-                if not re.fullmatch(r"/repos/acme/gitops/issues/7/comments", parts.path):
-                    return self._send(404, {"message": "Not Found"})
-                query = parse_qs(parts.query)
-                size, page = int(query["per_page"][0]), int(query.get("page", ["1"])[0])
-                chunk = fake.comments[(page - 1) * size : page * size]
-                headers = {}
-                if page * size < len(fake.comments):
-                    link = f"{fake.url}{parts.path}?per_page={size}&page={page + 1}"
-                    headers["Link"] = f'<{link}>; rel="next"'
-                self._send(200, chunk, headers)
+    def route(
+        self, method: str, path: str, query: Mapping[str, str], body: Any, token: str
+    ) -> Answer:
+        raise NotImplementedError
 
-            def do_POST(self) -> None:
-                fake.requests.append(("POST", self.path))
-                login = self._login()
-                if self.path != "/repos/acme/gitops/issues/7/comments" or login is None:
-                    return self._send(404, {"message": "Not Found"})
-                ids = [c["id"] for c in fake.comments]
-                comment = {
-                    "id": max(ids, default=100) + 1,
-                    "user": {"login": login, "type": "Bot"},
-                    "body": self._body()["body"],
-                    "html_url": "https://github.com/acme/gitops/pull/7#issuecomment-x",
-                }
-                fake.comments.append(comment)
-                self._send(201, comment)
+    def writes(self) -> list[tuple[str, str]]:
+        return [r for r in self.requests if r[0] != "GET"]
 
-            def do_PATCH(self) -> None:
-                fake.requests.append(("PATCH", self.path))
-                found = re.fullmatch(r"/repos/acme/gitops/issues/comments/(\d+)", self.path)
-                target = [c for c in fake.comments if found and c["id"] == int(found.group(1))]
-                if not target:
-                    return self._send(404, {"message": "Not Found"})
-                if target[0]["user"]["login"] != self._login():
-                    return self._send(403, {"message": "Resource not accessible by integration"})
-                target[0]["body"] = self._body()["body"]
-                self._send(200, target[0])
-
-        return Handler
-
-    def __enter__(self) -> FakeGitHub:
+    def __enter__(self) -> Self:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class FakeGitHub(LoopbackAPI):
+    """The issue-comment endpoints of GitHub's REST API for pull request 7 of acme/gitops,
+    in memory, paginated with ``Link: rel="next"``; a comment can be edited by its author
+    only (403 otherwise, as GitHub answers)."""
+
+    def __init__(self, comments: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.comments = comments
+        self.tokens = {"workflow-token": "github-actions[bot]"}
+
+    def route(
+        self, method: str, path: str, query: Mapping[str, str], body: Any, token: str
+    ) -> Answer:
+        login = self.tokens.get(token)
+        if login is None:
+            return 401, {"message": "Bad credentials"}, {}
+        if method == "GET" and path == "/repos/acme/gitops/issues/7/comments":
+            size, page = int(query["per_page"]), int(query.get("page", "1"))
+            chunk = self.comments[(page - 1) * size : page * size]
+            more = page * size < len(self.comments)
+            link = f'<{self.url}{path}?per_page={size}&page={page + 1}>; rel="next"'
+            return 200, chunk, {"Link": link} if more else {}
+        if method == "POST" and path == "/repos/acme/gitops/issues/7/comments":
+            comment = {
+                "id": max((c["id"] for c in self.comments), default=100) + 1,
+                "user": {"login": login, "type": "Bot"},
+                "body": body["body"],
+                "html_url": "https://github.com/acme/gitops/pull/7#issuecomment-x",
+            }
+            self.comments.append(comment)
+            return 201, comment, {}
+        found = re.fullmatch(r"/repos/acme/gitops/issues/comments/(\d+)", path)
+        target = [c for c in self.comments if found and c["id"] == int(found.group(1))]
+        if method == "PATCH" and target:
+            if target[0]["user"]["login"] != login:
+                return 403, {"message": "Resource not accessible by integration"}, {}
+            target[0]["body"] = body["body"]
+            return 200, target[0], {}
+        return 404, {"message": "Not Found"}, {}
 
 
 DRIVER = """\
@@ -585,15 +593,11 @@ def test_the_comment_is_found_by_marker_and_author_and_updated_in_place(tmp_path
         ]
         assert len(fake.comments) == 130
         assert ("GET", "/repos/acme/gitops/issues/7/comments?per_page=100&page=2") in fake.requests
-        assert [r for r in fake.requests if r[0] != "GET"] == [
-            ("PATCH", "/repos/acme/gitops/issues/comments/120")
-        ]
+        assert fake.writes() == [("PATCH", "/repos/acme/gitops/issues/comments/120")]
 
         again = run_comment_step(fake, f"{MARKER}\nnew report\n", tmp_path)
         assert "is up to date" in again.stderr
-        assert [r for r in fake.requests if r[0] != "GET"] == [
-            ("PATCH", "/repos/acme/gitops/issues/comments/120")
-        ]
+        assert fake.writes() == [("PATCH", "/repos/acme/gitops/issues/comments/120")]
 
 
 def test_the_first_report_is_posted(tmp_path: Path) -> None:
@@ -735,23 +739,261 @@ def test_the_action_names_no_tool_it_does_not_install() -> None:
 # --- GitLab --------------------------------------------------------------------------
 
 
+TEMPLATE_TEXT = (PROJECT / "docs" / "ci" / "gitlab-ci.yml").read_text()
+SPEC, TEMPLATE = yaml.safe_load_all(TEMPLATE_TEXT)
+JOB = TEMPLATE["gitops-guard"]
+
+
+def interpolate(text: str, inputs: Mapping[str, str]) -> str:
+    """GitLab's ``$[[ inputs.name ]]``: the given value, else the spec's default; an input
+    without either is an error, as GitLab refuses to create the pipeline."""
+    specs = SPEC["spec"]["inputs"]
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in inputs:
+            return inputs[name]
+        return str(specs[name]["default"])
+
+    return re.sub(r"\$\[\[\s*inputs\.([\w-]+)\s*\]\]", value, text)
+
+
+def job_env(inputs: Mapping[str, str]) -> dict[str, str]:
+    return {key: interpolate(str(value), inputs) for key, value in JOB["variables"].items()}
+
+
+def run_job_lines(
+    lines: list[str], cwd: Path, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Script lines as GitLab's runner runs them in bash: one shell, errexit on."""
+    return run_bash("\n".join(lines), cwd, env)
+
+
+@dataclass(frozen=True)
+class GitLabJob:
+    env: dict[str, str]
+    log: str
+
+
+@pytest.fixture(scope="session")
+def gitlab_installed(
+    project_snapshot: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
+) -> GitLabJob:
+    """The job's before_script, once: gitops-guard fetched from a repository at a pinned
+    sha (this checkout's snapshot) and installed into a fresh virtual environment."""
+    source, sha = project_snapshot
+    home = tmp_path_factory.mktemp("gitlab-job")
+    inputs = {"ref": sha, "repository": f"file://{source}"}
+    env = {**job_env(inputs), "GITOPS_GUARD_HOME": str(home / "gitops-guard")}
+    result = run_job_lines(JOB["before_script"], home, env)
+    assert result.returncode == 0, result.stderr
+    return GitLabJob(env, result.stdout)
+
+
+def test_the_gitlab_job_installs_the_pinned_commit(
+    gitlab_installed: GitLabJob, project_snapshot: tuple[Path, str]
+) -> None:
+    home = Path(gitlab_installed.env["GITOPS_GUARD_HOME"])
+    checked_out = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=home / "src", capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert checked_out == project_snapshot[1]
+    assert f"gitops-guard, version {__version__}" in gitlab_installed.log
+    assert (home / "venv" / "bin" / "gitops-guard").is_file()
+
+
+def test_the_gitlab_template_s_inputs_and_image() -> None:
+    assert SPEC["spec"]["inputs"]["stage"]["default"] == "test"
+    assert "default" not in SPEC["spec"]["inputs"]["ref"]  # GitLab requires it
+    assert interpolate(JOB["stage"], {"stage": "verify"}) == "verify"
+    assert interpolate(JOB["stage"], {}) == "test"
+    assert interpolate(JOB["image"], {}) == "python:3.12-bookworm"  # Python 3.12 and git
+    lines = "\n".join(JOB["before_script"] + JOB["script"])
+    assert "apt-get" not in lines
+    assert "pip install gitops-guard" not in lines
+    assert JOB["variables"]["GIT_DEPTH"] == "0"
+    assert JOB["artifacts"]["reports"] == {
+        "junit": "gitops-guard.xml",
+        "codequality": "gl-code-quality-report.json",
+    }
+    assert JOB["artifacts"]["when"] == "always"
+    interpolated = interpolate(TEMPLATE_TEXT.split("---\n", 1)[1], {"ref": "0" * 40})
+    assert "$[[" not in interpolated
+
+
+class FakeGitLab(LoopbackAPI):
+    """The notes of merge request 3 of project 12 in GitLab's REST API (v4), paginated with
+    ``X-Next-Page``; a note can be edited by its author only."""
+
+    def __init__(self, notes: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.notes = notes
+        self.users = {"project-token": {"id": 77, "username": "project_12_bot"}}
+
+    def route(
+        self, method: str, path: str, query: Mapping[str, str], body: Any, token: str
+    ) -> Answer:
+        user = self.users.get(token)
+        if user is None:
+            return 401, {"message": "401 Unauthorized"}, {}
+        notes = "/api/v4/projects/12/merge_requests/3/notes"
+        if method == "GET" and path == "/api/v4/user":
+            return 200, user, {}
+        if method == "GET" and path == notes:
+            size, page = int(query["per_page"]), int(query.get("page", "1"))
+            more = page * size < len(self.notes)
+            return (
+                200,
+                self.notes[(page - 1) * size : page * size],
+                {"X-Next-Page": str(page + 1) if more else ""},
+            )
+        if method == "POST" and path == notes:
+            note = {
+                "id": 1000 + len(self.notes),
+                "author": user,
+                "body": body["body"],
+                "system": False,
+            }
+            self.notes.append(note)
+            return 201, note, {}
+        found = re.fullmatch(notes + r"/(\d+)", path)
+        target = [n for n in self.notes if found and n["id"] == int(found.group(1))]
+        if method == "PUT" and target:
+            if target[0]["author"]["id"] != user["id"]:
+                return 403, {"message": "403 Forbidden"}, {}
+            target[0]["body"] = body["body"]
+            return 200, target[0], {}
+        return 404, {"message": "404 Not found"}, {}
+
+
+def gitlab_note(note_id: int, author: int, body: str, system: bool = False) -> dict[str, Any]:
+    return {"id": note_id, "author": {"id": author}, "body": body, "system": system}
+
+
+CLI_HAS_CODEQUALITY = (
+    "codequality"
+    in subprocess.run(
+        [sys.executable, "-m", "gitops_guard", "validate", "--help"], capture_output=True, text=True
+    ).stdout
+)
+
+
+def assert_code_quality(repo: Path, result: subprocess.CompletedProcess[str]) -> None:
+    """The Code Quality report validates against GitLab's shape, or (while the CLI does not
+    list the format) the job failed on exactly that and nothing else."""
+    if not CLI_HAS_CODEQUALITY:
+        assert "'codequality' is not one of" in result.stderr
+        return
+    from tests.formats.test_codequality import assert_gitlab_reads
+
+    assert_gitlab_reads((repo / "gl-code-quality-report.json").read_text())
+
+
 @pytest.fixture
 def merge_request(tmp_path: Path) -> tuple[Path, str, str]:
+    """A clone whose origin has the target branch at the base; the head (GG304) checked out."""
     require_tool("ssh-keygen")
     repo = build_history(tmp_path / "gitops", make_signer(tmp_path / "keys"))
     base = repo.git("rev-parse", "HEAD").stdout.strip()
     SCENARIOS["prod before its soak in staging"][0](repo)
     head = repo.git("rev-parse", "HEAD").stdout.strip()
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    repo.git("push", "-q", str(origin), f"{base}:refs/heads/target")
+    repo.git("remote", "add", "origin", str(origin))
     return repo.path, base, head
 
 
-def test_the_gitlab_template_script(merge_request: tuple[Path, str, str]) -> None:
+def test_the_gitlab_merge_request_job(
+    gitlab_installed: GitLabJob, merge_request: tuple[Path, str, str]
+) -> None:
+    repo, _, head = merge_request
+    notes = [gitlab_note(i, 5, f"note {i}") for i in range(1, 130)]
+    notes[2] = gitlab_note(3, 5, f"{MARKER}\nquoted by a person")
+    notes[4] = gitlab_note(5, 77, f"{MARKER}\nsystem note", system=True)
+    notes[120] = gitlab_note(121, 77, f"{MARKER}\nold report")
+    with FakeGitLab(notes) as gitlab:
+        env = {
+            **gitlab_installed.env,
+            "CI_PIPELINE_SOURCE": "merge_request_event",
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "target",
+            "CI_COMMIT_SHA": head,
+            "CI_API_V4_URL": f"{gitlab.url}/api/v4",
+            "CI_PROJECT_ID": "12",
+            "CI_MERGE_REQUEST_IID": "3",
+            "CI_JOB_URL": "https://gitlab.example.com/acme/gitops/-/jobs/9",
+            "GITOPS_GUARD_GITLAB_TOKEN": "project-token",
+        }
+        result = run_job_lines(JOB["script"], repo, env)
+        assert (
+            f"gitops-guard check --base origin/target --head {head} --report junit="
+            in result.stdout
+        )
+        assert result.returncode == (1 if CLI_HAS_CODEQUALITY else 2), result.stderr
+        assert "GG304" in (repo / "gitops-guard.xml").read_text()
+        assert "merge-request note updated note 121" in result.stdout
+        assert gitlab.writes() == [("PUT", "/api/v4/projects/12/merge_requests/3/notes/121")]
+        bodies = {n["id"]: n["body"] for n in gitlab.notes}
+        assert bodies[121] == (repo / "gitops-guard.md").read_text()
+        assert "blocked: GG304" in bodies[121]
+        assert (bodies[3], bodies[5]) == (f"{MARKER}\nquoted by a person", f"{MARKER}\nsystem note")
+        assert_code_quality(repo, result)
+
+        # Without the token (a fork's pipeline): no note, the verdict stands.
+        unchanged = {k: v for k, v in env.items() if k != "GITOPS_GUARD_GITLAB_TOKEN"}
+        again = run_job_lines(JOB["script"], repo, unchanged)
+        assert "note skipped: GITOPS_GUARD_GITLAB_TOKEN is not set" in again.stdout
+        assert again.returncode == result.returncode
+        assert len(gitlab.writes()) == 1
+
+
+@pytest.mark.parametrize(
+    ("before", "command"),
+    [("base", "check --base {base} --head {head} --direct"), ("zeros", "validate")],
+)
+def test_the_gitlab_default_branch_job(
+    gitlab_installed: GitLabJob, merge_request: tuple[Path, str, str], before: str, command: str
+) -> None:
     repo, base, head = merge_request
-    job = yaml.safe_load((PROJECT / "docs/ci/gitlab-ci.yml").read_text())["gitops-guard"]
-    subprocess.run(["git", "branch", "-f", "target", base], cwd=repo, check=True)
-    subprocess.run(["git", "update-ref", "refs/remotes/origin/target", base], cwd=repo, check=True)
-    env = {"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "target", "CI_COMMIT_SHA": head}
-    result = run_bash(" ".join(job["script"][0].split()), repo, env)
-    assert result.returncode == 1
-    assert "GG304" in (repo / "gitops-guard.xml").read_text()
-    assert job["variables"]["GIT_DEPTH"] == "0"
+    env = {
+        **gitlab_installed.env,
+        "CI_PIPELINE_SOURCE": "push",
+        "CI_COMMIT_BEFORE_SHA": base if before == "base" else ZERO,
+        "CI_COMMIT_SHA": head,
+        "GITOPS_GUARD_BASELINE": "",
+    }
+    result = run_job_lines(JOB["script"], repo, env)
+    assert f"gitops-guard {command.format(base=base, head=head)} --report junit=" in result.stdout
+    assert "merge-request note" not in result.stdout
+    expected = (1 if before == "base" else 0) if CLI_HAS_CODEQUALITY else 2
+    assert result.returncode == expected, result.stderr
+    assert (repo / "gitops-guard.xml").is_file()
+    assert_code_quality(repo, result)
+
+
+def test_the_gitlab_note_is_cut_with_a_link_to_the_artifact(tmp_path: Path) -> None:
+    sys.path.insert(0, str(PROJECT / "integrations" / "gitlab"))
+    try:
+        import note
+    finally:
+        sys.path.pop(0)
+    body = MARKER + "\n" + "".join(f"| row {i} | ✓ |\n" for i in range(80_000))
+    assert len(body) > note.LIMIT
+    (tmp_path / "gitops-guard.md").write_text(body, encoding="utf-8")
+    with FakeGitLab([]) as gitlab:
+        env = {
+            "CI_API_V4_URL": f"{gitlab.url}/api/v4",
+            "CI_PROJECT_ID": "12",
+            "CI_MERGE_REQUEST_IID": "3",
+            "CI_JOB_URL": "https://gitlab.example.com/acme/gitops/-/jobs/9",
+            "GITOPS_GUARD_GITLAB_TOKEN": "project-token",
+        }
+        assert note.post(tmp_path / "gitops-guard.md", env) == "posted note 1000"
+        posted = gitlab.notes[0]["body"]
+    assert len(posted) <= note.LIMIT
+    kept, tail = posted.split("\n\n---\n\n")
+    assert body.startswith(kept + "\n")
+    assert kept.endswith("|")
+    assert (
+        "(https://gitlab.example.com/acme/gitops/-/jobs/9/artifacts/file/gitops-guard.md)" in tail
+    )
