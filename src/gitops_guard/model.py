@@ -94,6 +94,7 @@ class Finding:
     resource: str | None = None
     container: str | None = None
     detail: str | None = None  # what tells two findings of one rule on one object apart
+    commit: str | None = None  # the commit a history finding is about (full sha)
 
 
 def finding_key(finding: Finding) -> tuple[str, str, str, str, str]:

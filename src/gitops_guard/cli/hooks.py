@@ -116,3 +116,8 @@ def install_hooks(
     written = hooks.install(hooks_dir, names, executable, force)
     for path in written:
         click.echo(f"installed {path}")
+    if server is not None:
+        hooks.enable_receive_clock(target)
+        click.echo("recording when each ref update is received (core.logAllRefUpdates=always)")
+        for line in hooks.describe_protection(target):
+            click.echo(line, err=line.startswith("warning:"))

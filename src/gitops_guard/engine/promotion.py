@@ -41,12 +41,16 @@ def judge_step(step: Step, ctx: PromotionContext) -> Verdict:
     verdict = Verdict({index: [] for index in range(len(step.events))}, set())
     promotes = bool(step.commit.parents)
     detail = step.commit.sha[:12]
+    # The commit being made (commit-msg) has no id yet.
+    commit = step.commit.sha if step.commit.sha.strip("0") else None
     for index, event in enumerate(step.events):
         if is_rollback(event, ctx):
             verdict.rollbacks.add(index)
         for rule in EVENT_RULES if promotes else ():
             for problem in rule.check(event, ctx):
-                verdict.findings[index].append((rule, located(rule.ID, problem, event.use, detail)))
+                verdict.findings[index].append(
+                    (rule, located(rule.ID, problem, event.use, detail, commit))
+                )
         ctx.ledger.record(event)
     by_location = {event.use.location: index for index, event in enumerate(step.events)}
     for rule in COMMIT_RULES if promotes and step.events else ():
@@ -54,5 +58,5 @@ def judge_step(step: Step, ctx: PromotionContext) -> Verdict:
             # Commit rules locate a problem at the event it is about.
             index = by_location.get(problem.location, 0) if problem.location else 0
             use = step.events[index].use
-            verdict.findings[index].append((rule, located(rule.ID, problem, use, detail)))
+            verdict.findings[index].append((rule, located(rule.ID, problem, use, detail, commit)))
     return verdict

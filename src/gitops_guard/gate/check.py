@@ -18,7 +18,7 @@ from pathlib import Path
 from gitops_guard.engine.promotion import judge_step
 from gitops_guard.engine.run import run_rules
 from gitops_guard.engine.suppressions import InlineSuppression
-from gitops_guard.errors import GitError
+from gitops_guard.errors import GitError, GuardError
 from gitops_guard.extract.inventory import extract
 from gitops_guard.gate.result import CheckResult, PlannedChange
 from gitops_guard.history.ledger import (
@@ -276,8 +276,8 @@ def _policy_change(policy: Policy, head_bytes: bytes) -> list[Finding]:
     loaded = load_yaml(display, head_bytes)
     try:
         new_policy = parse_policy(head_bytes, display)
-    except Exception as exc:  # the new policy does not even load
-        message = getattr(exc, "message", str(exc))
+    except GuardError as exc:  # the new policy does not even load
+        message = exc.message
         return [
             Finding(
                 gg307_policy_loosened.ID,

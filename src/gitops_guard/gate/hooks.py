@@ -42,6 +42,7 @@ CLIENT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
 # only run that hook. Installing both would judge every push twice.
 SERVER_HOOKS = ("pre-receive",)
 UPDATE_HOOK = "update"
+DEFAULT_PROTECTED = ("refs/heads/main", "refs/heads/master")
 MARKER = "# gitops-guard hook"
 # Judged later, when it is known: whether the commit will be signed, and how it arrives.
 _NOT_AT_COMMIT_TIME = frozenset({"GG402", "GG305"})
@@ -60,7 +61,13 @@ def hook_script(name: str, executable: str = "gitops-guard") -> str:
 
 def install(hooks_dir: Path, names: Sequence[str], executable: str, force: bool) -> list[Path]:
     """Write hook scripts; a hook someone else wrote is kept unless ``force``."""
-    hooks_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        hooks_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create {hooks_dir}: {exc.strerror}",
+            hint="install the hooks as a user who may write the repository",
+        ) from None
     foreign = []
     for name in names:
         target = hooks_dir / name
@@ -75,10 +82,32 @@ def install(hooks_dir: Path, names: Sequence[str], executable: str, force: bool)
     written = []
     for name in names:
         target = hooks_dir / name
-        target.write_text(hook_script(name, executable))
-        target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        try:
+            target.write_text(hook_script(name, executable))
+            target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        except OSError as exc:
+            raise InputError(
+                f"cannot write {target}: {exc.strerror}",
+                hint="install the hooks as a user who may write the repository's hooks folder",
+            ) from None
         written.append(target)
     return written
+
+
+def enable_receive_clock(repo: GitRepository) -> None:
+    """Make the server keep a reflog of every ref update, for good.
+
+    The reflog records when the server received each update: the trusted clock that
+    soak times on the server are measured by (a commit's own dates are the author's
+    claim). ``core.logAllRefUpdates=always`` keeps it in bare repositories too, and
+    the expiry settings keep ``git gc`` from pruning it.
+    """
+    for key, value in (
+        ("core.logAllRefUpdates", "always"),
+        ("gc.reflogExpire", "never"),
+        ("gc.reflogExpireUnreachable", "never"),
+    ):
+        repo.run("config", key, value)
 
 
 @dataclass
@@ -104,11 +133,11 @@ def pre_commit(repo: GitRepository) -> HookOutcome:
 
     outcome = HookOutcome()
     index = repo.index_tree()
-    try:
+    if repo.is_unborn():  # the first commit: everything staged is new
+        paths = sorted(p for p in index if is_yaml_path(p))
+    else:
         changes = repo.staged_changes()
         paths = sorted(c.path for c in changes if c.new_blob and is_yaml_path(c.path))
-    except Exception:  # no HEAD yet: everything staged is new
-        paths = sorted(p for p in index if is_yaml_path(p))
     if not paths:
         return outcome
     policy_blob = index.get(POLICY_FILE)
@@ -131,28 +160,66 @@ def _blocking(report: Report) -> bool:
     return any(f.severity is Severity.ERROR for f in report.findings)
 
 
-def default_branch(repo: GitRepository) -> str:
-    """The ref HEAD points to (``refs/heads/main`` in most repositories)."""
-    try:
-        return repo.run("symbolic-ref", "HEAD").strip()
-    except Exception:
-        return "refs/heads/main"
+def protected_patterns(repo: GitRepository, policy: Policy) -> tuple[str, ...]:
+    """The refs the server hooks judge under ``policy``.
+
+    The default branch (the ref HEAD names) always; then the policy's ``protected_refs``,
+    or by default ``refs/heads/main`` and ``refs/heads/master``. When HEAD names a ref that
+    does not exist (``git init --bare`` names ``master``, the team pushes ``main``) or is
+    detached, ``main`` and ``master`` are protected whatever the policy lists: a server
+    whose default branch is unknown must not judge nothing.
+    """
+    head = repo.head_ref()
+    patterns = list(policy.protected_refs) if policy.protected_refs else list(DEFAULT_PROTECTED)
+    if head is not None and head not in patterns:
+        patterns.insert(0, head)
+    if head is None or not repo.ref_exists(head):
+        patterns += [ref for ref in DEFAULT_PROTECTED if ref not in patterns]
+    return tuple(patterns)
 
 
-def is_protected(repo: GitRepository, policy: Policy, ref: str) -> bool:
-    """Whether a ref is one the policy protects (default: the default branch)."""
-    patterns = policy.protected_refs or (default_branch(repo),)
+def is_protected(patterns: Sequence[str], ref: str) -> bool:
+    """Whether a ref matches one of the protected patterns (``*`` wildcards)."""
     return any(glob_matches(p, ref) for p in patterns)
+
+
+def server_policy(repo: GitRepository) -> tuple[Policy, bytes | None]:
+    """The policy the server holds: at the tip of its default branch (else of ``main`` or
+    ``master``), the defaults when none of them exists yet."""
+    head = repo.head_ref()
+    for ref in (head, *DEFAULT_PROTECTED):
+        if ref is not None and repo.ref_exists(ref):
+            return policy_at(repo, ref)
+    return default_policy(), None
+
+
+def describe_protection(repo: GitRepository) -> list[str]:
+    """What ``install-hooks --server`` says about a server: the refs it protects, and
+    whether HEAD names a branch that does not exist."""
+    lines = []
+    policy, _data = server_policy(repo)
+    patterns = protected_patterns(repo, policy)
+    source = "the policy's protected_refs" if policy.protected_refs else "the defaults"
+    lines.append(f"protected refs ({source} and the default branch): {', '.join(patterns)}")
+    head = repo.head_ref()
+    if head is None:
+        lines.append("warning: HEAD is detached: main and master are protected")
+    elif not repo.ref_exists(head):
+        lines.append(
+            f"warning: HEAD names {head}, which does not exist: main and master are protected "
+            "too; point HEAD at the branch Argo CD deploys "
+            "(git symbolic-ref HEAD refs/heads/<branch>)"
+        )
+    return lines
 
 
 def commit_msg(repo: GitRepository, message_file: Path) -> HookOutcome:
     """Judge the commit being made: staged changes on top of HEAD, with its message."""
     outcome = HookOutcome()
-    try:
-        repo.resolve("HEAD")
-    except Exception:
+    if repo.is_unborn():
         outcome.notes.append("first commit: nothing to compare with yet")
         return outcome
+    repo.resolve("HEAD")  # a HEAD that does not resolve is an error, never a pass
     message = message_file.read_text(encoding="utf-8", errors="replace")
     message = "\n".join(line for line in message.splitlines() if not line.startswith("#"))
     result = judge(repo, staged_range(repo, message))
@@ -192,10 +259,18 @@ def receive(
     """Judge pushed ranges: ``(ref, old, new)`` each; only protected refs on the server."""
     outcome = HookOutcome()
     known = ["--all"] if server else [f"--remotes={remote}" if remote else "--remotes"]
+    trusted = server_policy(repo)[0] if server else None
     for ref, base, head in _ranges(repo, updates, known):
         base_policy = policy_at(repo, base)
-        protected = is_protected(repo, base_policy[0], ref)
+        if trusted is not None:
+            patterns = protected_patterns(repo, trusted) + protected_patterns(repo, base_policy[0])
+        else:
+            patterns = protected_patterns(repo, base_policy[0])
+        protected = is_protected(patterns, ref)
         if server and not protected:
+            note = _unprotected_note(repo, base_policy[0], ref, base, head, patterns)
+            if note:
+                outcome.notes.append(note)
             continue
         refuse_shallow(repo)
         selected = Range(
@@ -208,6 +283,26 @@ def receive(
         result = judge(repo, selected, direct=protected, base_policy=base_policy)
         outcome.add(ref, result.report, result.plan)
     return outcome
+
+
+def _unprotected_note(
+    repo: GitRepository,
+    policy: Policy,
+    ref: str,
+    base: str,
+    head: str,
+    patterns: Sequence[str],
+) -> str | None:
+    """What a push to an unprotected ref is told when it changes environment files."""
+    changed = repo.run("diff", "--name-only", "-z", "--no-renames", base, head).split("\0")
+    touched = [p for p in changed if p and policy.layout.place(p).environment is not None]
+    if not touched:
+        return None
+    return (
+        f"{ref} is not a protected ref, so its changes to {len(touched)} environment "
+        f"file(s) (e.g. {touched[0]}) were not judged; "
+        f"protected: {', '.join(dict.fromkeys(patterns))}"
+    )
 
 
 def parse_receive_lines(text: str) -> list[tuple[str, str, str]]:

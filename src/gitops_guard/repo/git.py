@@ -117,6 +117,39 @@ class GitRepository:
                 hint="fetch it first (git fetch origin <branch>) or check the spelling",
             ) from None
 
+    def head_ref(self) -> str | None:
+        """The ref HEAD names (``refs/heads/main``), None when HEAD is detached."""
+        import git
+
+        try:
+            out = self.repo.git.execute(["git", "symbolic-ref", "-q", "HEAD"], with_exceptions=True)
+        except git.GitCommandError as exc:
+            if exc.status == 1:
+                return None  # detached
+            raise GitError(f"git symbolic-ref failed: {str(exc.stderr).strip()}") from None
+        return str(out).strip() or None
+
+    def ref_exists(self, ref: str) -> bool:
+        """Whether a ref exists (``refs/heads/main``); HEAD naming a ref that does not is unborn."""
+        import git
+
+        try:
+            self.repo.git.execute(["git", "show-ref", "--verify", "--quiet", ref])
+        except git.GitCommandError as exc:
+            if exc.status == 1:
+                return False
+            raise GitError(f"git show-ref failed: {str(exc.stderr).strip()}") from None
+        return True
+
+    def is_unborn(self) -> bool:
+        """Whether HEAD names a branch that has no commit yet (a repository's first commit).
+
+        A HEAD that names a ref pointing at a missing or broken object is not unborn: that
+        is a broken repository, and resolving it is an error.
+        """
+        head = self.head_ref()
+        return head is not None and not self.ref_exists(head)
+
     def is_shallow(self) -> bool:
         """Whether the clone is shallow (history before the graft is missing)."""
         return (self.git_dir / "shallow").exists()
