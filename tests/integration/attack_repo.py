@@ -47,7 +47,10 @@ rollback_trailer: Rollback
 images:
   registries: ["registry.example.com/*"]
   tag_pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$'
+policy_owners:
+  allowed_signers: .gitops-guard/owners
 """
+OWNERS_FILE = ".gitops-guard/owners"
 BASE_DEPLOYMENT = f"""\
 apiVersion: apps/v1
 kind: Deployment
@@ -145,6 +148,7 @@ class Work:
         author: tuple[str, str] = HUMAN,
         committer_date: str | None = None,
         allow_empty: bool = False,
+        signer: Path | None = None,
     ) -> str:
         for relative, text in files.items():
             target = self.path / relative
@@ -157,6 +161,8 @@ class Work:
         args = ["commit", "-q", "--no-verify", "-m", message]
         if allow_empty:
             args.append("--allow-empty")
+        if signer is not None:
+            args = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={signer}", *args, "-S"]
         self.git(*args, env=identity(author, date, committer_date))
         return self.rev()
 
@@ -239,8 +245,27 @@ class Pushed:
         return self.code != 0
 
 
-def build_history(path: Path) -> Work:
-    """main: 1.4.1 promoted everywhere, 1.4.2 soaked in staging, 1.4.3 in dev, 1.5.0 in dev."""
+def make_key(directory: Path, email: str) -> Path:
+    """An SSH signing key made by ssh-keygen; returns the private key's path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    key = directory / "id_ed25519"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", email, "-f", str(key)],
+        check=True,
+        capture_output=True,
+    )
+    return key
+
+
+def allowed_signer(email: str, key: Path) -> str:
+    return f"{email} {key.with_suffix('.pub').read_text().strip()}\n"
+
+
+def build_history(path: Path, owner_key: Path) -> Work:
+    """main: 1.4.1 promoted everywhere, 1.4.2 soaked in staging, 1.4.3 in dev, 1.5.0 in dev.
+
+    ``owner_key`` signs for the policy owners (``.gitops-guard/owners``).
+    """
     path.mkdir(parents=True)
     work = Work(path)
     work.git("init", "-q", "-b", "main")
@@ -249,6 +274,7 @@ def build_history(path: Path) -> Work:
         "Initial layout",
         {
             ".gitops-guard.yaml": POLICY,
+            OWNERS_FILE: allowed_signer(HUMAN[1], owner_key),
             "apps/api/base/deployment.yaml": BASE_DEPLOYMENT,
             "apps/api/base/kustomization.yaml": "resources: [deployment.yaml]\n",
             **{OVERLAY.format(env=env): overlay("1.4.0") for env in ("dev", "staging", "prod")},
@@ -298,6 +324,7 @@ class Setup:
 
     server: Path
     work: Work
+    owner_key: Path
 
     def server_rev(self, ref: str = "refs/heads/main") -> str | None:
         result = subprocess.run(
@@ -341,8 +368,9 @@ def build_setup(root: Path, template: Setup | None = None) -> Setup:
         shutil.copytree(template.work.path, work_path, symlinks=True)
         work = Work(work_path)
         work.git("remote", "set-url", "origin", str(server))
-        return Setup(server, work)
-    history = build_history(root / "history")
+        return Setup(server, work, template.owner_key)
+    owner_key = make_key(root / "keys", HUMAN[1])
+    history = build_history(root / "history", owner_key)
     make_server(server)
     history.git("remote", "add", "origin", str(server))
     pushed = history.push("main")
@@ -355,7 +383,7 @@ def build_setup(root: Path, template: Setup | None = None) -> Setup:
     )
     work = Work(work_path)
     work.git("checkout", "-q", "main")
-    return Setup(server, work)
+    return Setup(server, work, owner_key)
 
 
 def found(document: Mapping[str, object], rule: str) -> list[dict]:  # type: ignore[type-arg]

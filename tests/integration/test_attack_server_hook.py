@@ -10,30 +10,17 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.integration.attack_repo import (
     GITOPS_GUARD,
     OVERLAY,
     Setup,
     at,
-    build_setup,
     clean_env,
     install_server_hooks,
     overlay,
     prod_location,
     rules_of,
 )
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Setup:
-    return build_setup(tmp_path_factory.mktemp("attack-template"))
-
-
-@pytest.fixture
-def setup(template: Setup, tmp_path: Path) -> Setup:
-    return build_setup(tmp_path, template)
 
 
 def test_main_is_judged_on_a_server_whose_head_names_master(setup: Setup) -> None:

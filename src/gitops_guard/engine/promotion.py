@@ -25,11 +25,12 @@ class Verdict:
 
 
 def judge_step(step: Step, ctx: PromotionContext) -> Verdict:
-    """Judge a step's events against the ledger, recording each once judged.
+    """Judge a step's events against the ledger, then record them.
 
-    Events are recorded in promotion order as they are judged, so a commit that sets a
-    version in staging and then prod judges prod after staging. The repository's first
-    commit lays out what already ran: nothing was promoted, no rule judges it.
+    Every event of a step is judged against what ran before the step: a version that
+    arrives in staging and in prod in the same commit (a shared base bumped for every
+    environment at once) has not run in staging before prod gets it. The repository's
+    first commit lays out what already ran: nothing was promoted, no rule judges it.
     """
     # Rule modules import this module: the registry is reached at call time.
     from gitops_guard.rules.base import located
@@ -51,7 +52,6 @@ def judge_step(step: Step, ctx: PromotionContext) -> Verdict:
                 verdict.findings[index].append(
                     (rule, located(rule.ID, problem, event.use, detail, commit))
                 )
-        ctx.ledger.record(event)
     by_location = {event.use.location: index for index, event in enumerate(step.events)}
     for rule in COMMIT_RULES if promotes and step.events else ():
         for problem in rule.check(step, ctx):
@@ -59,4 +59,7 @@ def judge_step(step: Step, ctx: PromotionContext) -> Verdict:
             index = by_location.get(problem.location, 0) if problem.location else 0
             use = step.events[index].use
             verdict.findings[index].append((rule, located(rule.ID, problem, use, detail, commit)))
+    when = ctx.moment(step.commit)
+    for event in step.events:
+        ctx.ledger.record(event, when)
     return verdict

@@ -18,12 +18,14 @@ from pathlib import Path
 from gitops_guard.errors import InputError
 from gitops_guard.gate.check import (
     Range,
+    deletion_findings,
     judge,
     refuse_shallow,
     staged_range,
+    update_range,
 )
 from gitops_guard.gate.result import PlannedChange
-from gitops_guard.model import Report, Severity
+from gitops_guard.model import Finding, Report, Severity
 from gitops_guard.patterns.wildcard import glob_matches
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import (
@@ -230,10 +232,10 @@ def commit_msg(repo: GitRepository, message_file: Path) -> HookOutcome:
 def _ranges(
     repo: GitRepository, updates: Iterable[tuple[str, str, str]], known: Sequence[str]
 ) -> Iterable[tuple[str, str, str]]:
-    """(ref, base, head) for each update.
+    """(ref, base, head) for each update of a ref the client pushes.
 
     A new ref starts where its commits leave what the other side already has
-    (``known``: ``--all`` on a server, ``--remotes=<remote>`` on a client).
+    (``known``: ``--remotes=<remote>``).
     """
     for ref, old, new in updates:
         if new == ZERO:
@@ -244,7 +246,7 @@ def _ranges(
                 continue  # nothing new: the commits are already there
             parents = repo.run("rev-list", "--parents", "-n", "1", fresh[0]).split()[1:]
             if not parents:
-                continue  # an unrelated history: nothing to compare with
+                continue  # an unrelated history: the server judges it
             old = parents[0]
         yield ref, old, new
 
@@ -256,22 +258,14 @@ def receive(
     server: bool,
     remote: str | None = None,
 ) -> HookOutcome:
-    """Judge pushed ranges: ``(ref, old, new)`` each; only protected refs on the server."""
+    """Judge pushed updates: ``(ref, old, new)`` each; on the server, every protected ref."""
+    if server:
+        return _receive_on_server(repo, list(updates))
     outcome = HookOutcome()
-    known = ["--all"] if server else [f"--remotes={remote}" if remote else "--remotes"]
-    trusted = server_policy(repo)[0] if server else None
+    known = [f"--remotes={remote}" if remote else "--remotes"]
     for ref, base, head in _ranges(repo, updates, known):
         base_policy = policy_at(repo, base)
-        if trusted is not None:
-            patterns = protected_patterns(repo, trusted) + protected_patterns(repo, base_policy[0])
-        else:
-            patterns = protected_patterns(repo, base_policy[0])
-        protected = is_protected(patterns, ref)
-        if server and not protected:
-            note = _unprotected_note(repo, base_policy[0], ref, base, head, patterns)
-            if note:
-                outcome.notes.append(note)
-            continue
+        protected = is_protected(protected_patterns(repo, base_policy[0]), ref)
         refuse_shallow(repo)
         selected = Range(
             base,
@@ -283,6 +277,72 @@ def receive(
         result = judge(repo, selected, direct=protected, base_policy=base_policy)
         outcome.add(ref, result.report, result.plan)
     return outcome
+
+
+def _anchor(repo: GitRepository, ref: str) -> str | None:
+    """What a protected ref created by a push is judged against: the tip of the default
+    branch (else of ``main`` or ``master``) when that is another ref; None on a server
+    that has none of them yet (the first push)."""
+    for candidate in (repo.head_ref(), *DEFAULT_PROTECTED):
+        if candidate is not None and candidate != ref and repo.ref_exists(candidate):
+            return repo.resolve(candidate)
+    return None
+
+
+def _receive_on_server(repo: GitRepository, updates: list[tuple[str, str, str]]) -> HookOutcome:
+    """Judge every update of a protected ref by the policy the server already holds.
+
+    Protected: by the server's policy (its default branch's) or by the policy at the
+    ref's own old tip. An update is judged as what lands: the first-parent chain above
+    the old tip, each merge with the commits it brings, and, when that chain does not
+    continue the old tip, the net change from old tip to new tip as one step (GG308
+    refuses the rewrite itself unless the policy allows it). A deleted protected ref is
+    refused the same way; a created one is judged against the default branch, and the
+    first push into an empty server against the empty tree by the default policy.
+    """
+    from dataclasses import replace
+
+    outcome = HookOutcome()
+    trusted = server_policy(repo)[0]
+    trusted_patterns = protected_patterns(repo, trusted)
+    refuse_shallow(repo)
+    for ref, old, new in updates:
+        own = policy_at(repo, old) if old != ZERO else None
+        patterns = trusted_patterns + (protected_patterns(repo, own[0]) if own else ())
+        if not is_protected(patterns, ref):
+            base = old if old != ZERO else _anchor(repo, ref)
+            note = None
+            if new != ZERO and base is not None:
+                note = _unprotected_note(repo, trusted, ref, base, new, patterns)
+            if note:
+                outcome.notes.append(note)
+            continue
+        if new == ZERO:
+            judged_by = own[0] if own else trusted
+            report = _bare_report(deletion_findings(judged_by, ref, old))
+            outcome.add(ref, report, [])
+            continue
+        base = old if old != ZERO else _anchor(repo, ref)
+        if base is None:
+            base_policy: tuple[Policy, bytes | None] = (default_policy(), None)
+            outcome.notes.append(
+                f"{ref}: the first push into this repository is judged by the default policy "
+                "(the server holds none yet); from now on the ref's own policy judges pushes"
+            )
+        else:
+            base_policy = own if own is not None and base == old else policy_at(repo, base)
+        selected = replace(update_range(repo, base, new), ref=ref)
+        result = judge(repo, selected, direct=True, base_policy=base_policy, landing=True)
+        outcome.add(ref, result.report, result.plan)
+    return outcome
+
+
+def _bare_report(findings: list[Finding]) -> Report:
+    """A report of findings that are not about files (a refused deletion)."""
+    from gitops_guard.engine.run import run_rules
+    from gitops_guard.extract.inventory import Inventory
+
+    return run_rules(Inventory(), default_policy(), extra=findings)
 
 
 def _unprotected_note(

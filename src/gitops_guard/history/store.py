@@ -29,7 +29,7 @@ from gitops_guard.history.steps import (
     Step,
 )
 
-SCHEMA = 5  # the cache layout and what it stores; a change starts new caches
+SCHEMA = 6  # the cache layout and what it stores; a change starts new caches
 
 
 def cache_key(policy_bytes: bytes | None) -> str:
@@ -192,6 +192,7 @@ class HistoryCache:
         for (added,) in cursor:
             for app, environment, repository, version in marshal.loads(added):
                 ledger.forget((app, environment, repository), version)
+        ledger.settle()
         return ledger
 
     def save_judged(self, upto: int, state: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import subprocess
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -220,6 +221,34 @@ class GitRepository:
         """``git var GIT_AUTHOR_IDENT`` (or committer) as a Person."""
         return _person(self.run("var", variable).strip())
 
+    def verify_ssh_signature(self, sha: str, allowed_signers: bytes) -> str | None:
+        """Who signed a commit with SSH, if the signature verifies against the given
+        allowed-signers text (the principal it names); None otherwise."""
+        import re
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("wb", suffix=".allowed_signers") as handle:
+            handle.write(allowed_signers)
+            handle.flush()
+            result = subprocess.run(
+                [
+                    "git",
+                    "-c",
+                    "gpg.format=ssh",
+                    "-c",
+                    f"gpg.ssh.allowedSignersFile={handle.name}",
+                    "verify-commit",
+                    sha,
+                ],
+                cwd=self.git_dir,
+                capture_output=True,
+            )
+        if result.returncode != 0:
+            return None
+        text = result.stderr.decode("utf-8", "replace") + result.stdout.decode("utf-8", "replace")
+        match = re.search(r'Good "git" signature for (\S+)', text)
+        return match.group(1) if match else "an owner's key"
+
     def verify_commit(self, sha: str) -> bool:
         """Whether ``git verify-commit`` accepts the commit's signature."""
         result = subprocess.run(
@@ -228,6 +257,41 @@ class GitRepository:
             capture_output=True,
         )
         return result.returncode == 0
+
+    def receive_log(self) -> list[tuple[str, str, datetime.datetime]]:
+        """(old, new, when) of every update the server received by a push to a branch that
+        existed, from the reflogs under ``logs/refs/heads`` (written when
+        ``core.logAllRefUpdates`` is on); empty in a clone, whose reflogs record fetches."""
+        found: list[tuple[str, str, datetime.datetime]] = []
+        folder = self.git_dir / "logs" / "refs" / "heads"
+        if not folder.is_dir():
+            return found
+        for path in folder.rglob("*"):
+            if not path.is_file():
+                continue
+            try:
+                text = path.read_bytes().decode("utf-8", "replace")
+            except OSError:
+                continue
+            for line in text.splitlines():
+                head, _, message = line.partition("\t")
+                if message.strip() != "push":
+                    continue
+                parts = head.split(" ")
+                if len(parts) < 4 or parts[0] == ZERO:
+                    continue
+                try:
+                    when = datetime.datetime.fromtimestamp(int(parts[-2]), datetime.UTC)
+                except (ValueError, OverflowError, OSError):
+                    continue
+                found.append((parts[0], parts[1], when))
+        return found
+
+    def commit(self, revision: str) -> Commit:
+        """One commit, read as the history reads it (its changes against its first parent)."""
+        for found in self.log(["-1", revision]):
+            return found
+        raise GitError(f"unknown revision {revision!r}")
 
     def log(self, arguments: Sequence[str], paths: Sequence[str] = ()) -> Iterator[Commit]:
         """Stream commits with their changes against the first parent, parsed as they come."""
@@ -254,6 +318,41 @@ class GitRepository:
             )
             if code not in (0, None) and stderr and "Broken pipe" not in stderr:
                 raise GitError(f"git log failed: {stderr.strip()}")
+
+
+def landing_chain(commits: Sequence[Commit], head: str) -> list[Commit]:
+    """The first-parent chain of ``head`` among ``commits`` (all the commits new to a ref,
+    from one ``git log``), oldest first, each merge with the commits it brings.
+
+    What lands on a ref, in order, is its first-parent chain; a merge's other commits
+    (a pull request's branch) never ran anywhere, but who made them and what trailers
+    they carry belong to the merge.
+    """
+    by_sha = {commit.sha: commit for commit in commits}
+    chain: list[str] = []
+    current: str | None = head
+    while current is not None and current in by_sha:
+        chain.append(current)
+        parents = by_sha[current].parents
+        current = parents[0] if parents else None
+    on_chain = set(chain)
+    claimed: set[str] = set()
+    landed: list[Commit] = []
+    for sha in reversed(chain):
+        commit = by_sha[sha]
+        if len(commit.parents) > 1:
+            merged: list[Commit] = []
+            stack = list(commit.parents[1:])
+            while stack:
+                other = stack.pop()
+                if other in on_chain or other in claimed or other not in by_sha:
+                    continue
+                claimed.add(other)
+                merged.append(by_sha[other])
+                stack.extend(by_sha[other].parents)
+            commit = replace(commit, merged=tuple(merged))
+        landed.append(commit)
+    return landed
 
 
 def _chunks(stream: Any, size: int = 1 << 16) -> Iterator[bytes]:

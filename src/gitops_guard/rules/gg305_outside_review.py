@@ -1,15 +1,17 @@
 """A person changed an image in an environment that requires changes through a pull request.
 
 With `environments.<env>.require_pr: true`, human changes must arrive through a
-reviewed pull request (a merge commit or a squash merge naming `(#N)`); a push
-straight to the protected branch skips review. Bots are judged by GG301, unsigned
-commits by GG402.
+pull request. A pull request is proven by structure: a merge commit whose second
+parent was not on the protected ref (what a forge's merge button makes). A subject
+such as `Merge pull request #998` or `(#999)` on a commit pushed straight to the
+branch proves nothing. Changes whose author is a bot are judged by GG301 (a bot named
+only as co-author does not exempt a person's push), unsigned commits by GG402.
 
-Failing (pushed directly to main)::
+Failing (pushed directly to main, whatever its subject says)::
 
-    Bump api in prod
+    Bump api in prod (#999)
 
-Passing::
+Passing (a merge commit of the pull request's branch)::
 
     Merge pull request #42 from acme/promote-api
 """
@@ -17,7 +19,7 @@ Passing::
 from collections.abc import Iterator
 
 from gitops_guard.history.ledger import PromotionContext
-from gitops_guard.history.steps import PromotionEvent
+from gitops_guard.history.steps import PromotionEvent, is_bot_author
 from gitops_guard.model import Severity
 from gitops_guard.rules.base import EVENT_SCOPE, Problem
 
@@ -29,7 +31,9 @@ SCOPE = EVENT_SCOPE
 
 def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:
     env = ctx.environment(event)
-    if env is None or not env.require_pr or event.bot or event.pr is not None:
+    if env is None or not env.require_pr or event.through_pr:
+        return
+    if is_bot_author(event.commit, ctx.policy.bots):
         return
     if not ctx.direct:
         return  # judged as part of a pull request

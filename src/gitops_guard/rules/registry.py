@@ -48,6 +48,7 @@ RULE_MODULES: tuple[str, ...] = (
     "gg305_outside_review",
     "gg306_multi_environment_commit",
     "gg307_policy_loosened",
+    "gg308_history_rewritten",
     "gg401_vague_automated_message",
     "gg402_unsigned_commit",
     "gg501_tag_missing",
