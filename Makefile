@@ -12,7 +12,7 @@ $(BIN)/.installed-test: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required (set PYTHON=...)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	$(BIN)/python -m compileall -q src >/dev/null
 	@touch $@
 
@@ -25,11 +25,13 @@ lint: $(BIN)/.installed-test
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(BIN)/.installed-test
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src tests
 
 pytest: $(BIN)/.installed-test
-	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
-	$(BIN)/coverage report --fail-under=80
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/coverage combine -q
+	$(BIN)/coverage report --fail-under=90
 
 test: lint typecheck pytest
 

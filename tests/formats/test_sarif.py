@@ -40,7 +40,7 @@ def sarif_validator() -> Validator:
     schema = load_json(SARIF_SCHEMA)
     cls = validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema)  # type: ignore[no-any-return]
+    return cls(schema)
 
 
 def sarif(report: Report) -> Any:

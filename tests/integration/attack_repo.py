@@ -23,6 +23,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 GITOPS_GUARD = Path(sys.executable).parent / "gitops-guard"
 IMAGE = "registry.example.com/team/api"
@@ -336,8 +337,9 @@ class Setup:
         )
         return result.stdout.strip() or None
 
-    def check(self, base: str, head: str = "HEAD", *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    def check(self, base: str | None, head: str = "HEAD", *extra: str) -> tuple[int, Any]:
         """``check --base --head --format json`` in the contributor's clone, as a process."""
+        assert base is not None
         result = subprocess.run(
             [
                 str(GITOPS_GUARD),
@@ -386,7 +388,7 @@ def build_setup(root: Path, template: Setup | None = None) -> Setup:
     return Setup(server, work, owner_key)
 
 
-def found(document: Mapping[str, object], rule: str) -> list[dict]:  # type: ignore[type-arg]
+def found(document: Mapping[str, object], rule: str) -> list[dict[str, Any]]:
     """The error findings of one rule in a JSON document."""
     findings = document["findings"]
     assert isinstance(findings, list)

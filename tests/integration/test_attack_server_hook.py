@@ -51,7 +51,7 @@ def test_install_says_what_it_protects_and_warns_about_a_dangling_head(tmp_path:
     assert "protected refs" in installed.stdout
     assert "refs/heads/master" in installed.stdout
     assert "refs/heads/main" in installed.stdout
-    assert "warning: HEAD names refs/heads/master, which does not exist" in installed.stderr
+    assert "HEAD names refs/heads/master, which does not exist" in installed.stderr
     config = subprocess.run(
         ["git", "config", "core.logAllRefUpdates"],
         cwd=server,

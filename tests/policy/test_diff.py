@@ -62,7 +62,7 @@ def test_every_leaf_of_the_schema_says_which_way_loosens_it() -> None:
 def changed(**changes: Any) -> dict[str, Any]:
     import copy
 
-    data = copy.deepcopy(BASE)
+    data: dict[str, Any] = copy.deepcopy(BASE)
     for dotted, value in changes.items():
         target = data
         *parents, last = dotted.split("__")

@@ -26,6 +26,7 @@ from gitops_guard.supply.registry import (
     RegistryClient,
 )
 from tests.supply.helpers import (
+    SLSA_V02,
     LocalRegistry,
     Pusher,
     RateLimitProxy,
@@ -34,12 +35,11 @@ from tests.supply.helpers import (
     ec_key,
     public_pem,
     rsa_key,
+    slsa,
     statement,
 )
 
-SLSA_V02 = "https://slsa.dev/provenance/v0.2"
 VULN = "https://cosign.sigstore.dev/attestation/vuln/v1"
-GENERATOR = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v1.10.0"
 
 
 def policy(supply: str, environments: str = "{dev: {}, prod: {}}") -> Policy:
@@ -371,22 +371,6 @@ def test_vulnerability_attestation(
     assert located(found) == [(1, "GG504")]
     assert "1 critical" in found[0].message
     assert "attestation signed by key keys/cosign.pub" in (found[0].hint or "")
-
-
-def slsa(
-    ref: str, repository: str = "github.com/acme/api", builder: str = GENERATOR
-) -> dict[str, object]:
-    return {
-        "builder": {"id": builder},
-        "buildType": "https://github.com/slsa-framework/slsa-github-generator/container@v1",
-        "invocation": {
-            "configSource": {
-                "uri": f"git+https://{repository}@{ref}",
-                "digest": {"sha1": "d37a7f74" + "0" * 32},
-                "entryPoint": ".github/workflows/release.yml",
-            }
-        },
-    }
 
 
 PROVENANCE = """

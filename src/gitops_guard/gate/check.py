@@ -26,6 +26,7 @@ from gitops_guard.history.ledger import (
     Ledger,
     PromotionContext,
 )
+from gitops_guard.history.replay import FAST, ReplayMode
 from gitops_guard.history.steps import (
     History,
     PromotionEvent,
@@ -165,6 +166,7 @@ def run_check(
     direct: bool = False,
     today: datetime.date | None = None,
     offline: bool = False,
+    mode: ReplayMode = FAST,
 ) -> CheckResult:
     """Judge ``base..head``: static checks on changed files, promotion, commit and supply rules.
 
@@ -177,7 +179,9 @@ def run_check(
         selected = update_range(repo, base, repo.resolve(head_revision))
     else:
         selected = revision_range(repo, base_revision, head_revision)
-    return judge(repo, selected, direct=direct, today=today, supply=True, offline=offline)
+    return judge(
+        repo, selected, direct=direct, today=today, supply=True, offline=offline, mode=mode
+    )
 
 
 def refuse_shallow(repo: GitRepository) -> None:
@@ -200,6 +204,7 @@ def judge(
     offline: bool = False,
     base_policy: tuple[Policy, bytes | None] | None = None,
     landing: bool = False,
+    mode: ReplayMode = FAST,
 ) -> CheckResult:
     """Judge a range by the policy of its base (with the supply-chain gates when ``supply``).
 
@@ -227,7 +232,14 @@ def judge(
     everything = [net_step, *steps] if net_step is not None else steps
     ledger = (
         ledger_before(
-            repo, policy, base_policy_bytes, base, history, everything, replace(clock, landing=None)
+            repo,
+            policy,
+            base_policy_bytes,
+            base,
+            history,
+            everything,
+            mode,
+            replace(clock, landing=None),
         )
         if base is not None
         else Ledger()
@@ -367,6 +379,7 @@ def ledger_before(
     base: str,
     history: History,
     steps: list[Step],
+    mode: ReplayMode = FAST,
     clock: Clock | None = None,
 ) -> Ledger:
     """Where and since when versions ran before ``base``: what the range is judged against.
@@ -381,7 +394,8 @@ def ledger_before(
 
     clock = clock or Clock()
     ledger = Ledger()
-    cache = open_cache(repo.git_dir, policy_bytes) if not clock.received else None
+    use_cache = mode.use_cache and not clock.received
+    cache = open_cache(repo.git_dir, policy_bytes) if use_cache else None
     if cache is not None:
         try:
             # The base's place in the cached chain stands for its whole first-parent chain.

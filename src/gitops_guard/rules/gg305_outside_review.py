@@ -7,16 +7,37 @@ such as `Merge pull request #998` or `(#999)` on a commit pushed straight to the
 branch proves nothing. Changes whose author is a bot are judged by GG301 (a bot named
 only as co-author does not exempt a person's push), unsigned commits by GG402.
 
-Failing (pushed directly to main, whatever its subject says)::
+Policy::
 
-    Bump api in prod (#999)
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      prod: {require_pr: true}
 
-Passing (a merge commit of the pull request's branch)::
+History::
 
-    Merge pull request #42 from acme/promote-api
+    - message: Deploy api 1.4.1 to prod (#41)
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
+
+Failing (pushed straight to main, whatever its subject says: `check --direct`)::
+
+    - message: Bump api in prod (#42)
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0     # ← GG305
+
+Passing (the same change as a pull request's commit: `check`)::
+
+    - message: Bump api in prod
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import PromotionContext
 from gitops_guard.history.steps import PromotionEvent, is_bot_author
@@ -26,7 +47,7 @@ from gitops_guard.rules.base import EVENT_SCOPE, Problem
 ID = "GG305"
 NAME = "outside-review"
 SEVERITY = Severity.ERROR
-SCOPE = EVENT_SCOPE
+SCOPE: Final = EVENT_SCOPE
 
 
 def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:

@@ -8,14 +8,16 @@ branch, then pushed as the ref) whose first parents run through that branch. Suc
 update is refused unless the policy sets `allow_history_rewrites: true`; either way the
 update's net change (old tip → new tip) is judged as one promotion step.
 
-Failing::
+A refused update (on the server's pre-receive hook, or `check --direct` over it)::
 
     git push --force origin old-commit:main
 
-Passing::
+An accepted update (the new commits continue the old tip)::
 
-    git push origin main    # the new commits continue the old tip
+    git push origin main
 """
+
+from typing import Final
 
 from gitops_guard.model import Severity
 from gitops_guard.rules.base import RANGE_SCOPE
@@ -23,4 +25,4 @@ from gitops_guard.rules.base import RANGE_SCOPE
 ID = "GG308"
 NAME = "history-rewritten"
 SEVERITY = Severity.ERROR
-SCOPE = RANGE_SCOPE
+SCOPE: Final = RANGE_SCOPE

@@ -35,6 +35,14 @@ from gitops_guard.repo.files import (
     DiskSource,
     FileSource,
 )
+from gitops_guard.rules import (
+    gg501_tag_missing,
+    gg502_digest_moved,
+    gg503_signature_invalid,
+    gg504_vulnerabilities,
+    gg505_provenance,
+    gg506_registry_unreachable,
+)
 
 if TYPE_CHECKING:
     from gitops_guard.extract.inventory import Inventory
@@ -296,7 +304,7 @@ class _Runner:
                 continue
             if outcome.detail == _NO_IMAGE and registry_reported:
                 continue  # GG501/GG502 already say that the image is missing
-            if outcome.rule == "GG506":
+            if outcome.rule == gg506_registry_unreachable.ID:
                 not_checked.append(outcome)
                 continue
             found.append(
@@ -316,7 +324,9 @@ class _Runner:
             key=lambda s: s is Severity.ERROR,
         )
         message = f"{display(ref)}: {gates} not checked ({first.message})"
-        return _finding(use, ref, "GG506", message, first.hint, first.detail, severity)
+        return _finding(
+            use, ref, gg506_registry_unreachable.ID, message, first.hint, first.detail, severity
+        )
 
     def _quota_findings(self, uses: list[ImageUse]) -> list[Finding]:
         if self.offline or self._client is None:
@@ -342,7 +352,7 @@ class _Runner:
                 _finding(
                     first,
                     first.reference,
-                    "GG506",
+                    gg506_registry_unreachable.ID,
                     message,
                     "log in to the registry (docker login) for a larger quota, or run less often",
                     "quota",
@@ -394,7 +404,7 @@ class _Runner:
         outcomes = [
             Outcome(
                 gate,
-                "GG506",
+                gg506_registry_unreachable.ID,
                 "offline",
                 "run without --offline (with registry access) to check them",
                 Severity.WARNING,
@@ -418,13 +428,15 @@ class _Runner:
         if isinstance(exc, DigestMismatch):
             # Not an outage: the registry served something else than it claims. Fail closed
             # whatever on_unreachable says.
-            return Outcome(gate, "GG506", str(exc), None, Severity.ERROR, "mismatch")
+            return Outcome(
+                gate, gg506_registry_unreachable.ID, str(exc), None, Severity.ERROR, "mismatch"
+            )
         policy = self.settings.on_unreachable
         if policy == "skip":
             return Outcome(gate)
         return Outcome(
             gate,
-            "GG506",
+            gg506_registry_unreachable.ID,
             f"registry {exc.registry}: {exc.reason}",
             f"supply_chain.on_unreachable is {policy!r}; retry when the registry answers",
             Severity.ERROR if policy == "fail" else Severity.WARNING,
@@ -446,7 +458,7 @@ class _Runner:
                 item.outcomes.append(
                     Outcome(
                         "registry",
-                        "GG501",
+                        gg501_tag_missing.ID,
                         f"{display(ref)} does not exist in the registry",
                         "push the image, or pin a digest that the registry serves",
                     )
@@ -463,7 +475,7 @@ class _Runner:
             item.outcomes.append(
                 Outcome(
                     "registry",
-                    "GG501",
+                    gg501_tag_missing.ID,
                     f"tag {ref.tag} of {ref.familiar_name} does not exist in the registry{extra}",
                     "push the image first, or fix the tag; "
                     "`gitops-guard explain --registry` lists the tags",
@@ -489,7 +501,7 @@ class _Runner:
         item.outcomes.append(
             Outcome(
                 "registry",
-                "GG502",
+                gg502_digest_moved.ID,
                 message,
                 f"pinned {ref.digest}, registry {current.digest}; if the new image is the one to "
                 "deploy, re-pin it (`gitops-guard pin`), else restore the tag",
@@ -536,7 +548,7 @@ class _Runner:
         if not seen:
             return Outcome(
                 "signatures",
-                "GG503",
+                gg503_signature_invalid.ID,
                 f"{name}@{short(digest)} is not signed: no cosign signature "
                 f"({fallback_tag(digest)[:19]}….sig) and no Sigstore bundle referrer",
                 f"sign it (`cosign sign --key …`); trusted: {trust.describe()}",
@@ -545,7 +557,7 @@ class _Runner:
         reasons = "; ".join(dict.fromkeys(problems))
         return Outcome(
             "signatures",
-            "GG503",
+            gg503_signature_invalid.ID,
             f"{name}@{short(digest)} has no valid signature from a trusted signer: {reasons}",
             f"trusted: {trust.describe()}",
             detail="invalid",
@@ -703,7 +715,7 @@ class _Runner:
         if digest is None:
             return Outcome(
                 "vulnerabilities",
-                "GG506",
+                gg506_registry_unreachable.ID,
                 "offline" if self.offline else "registry unreachable, and no digest is pinned",
                 "pin the digest so reports can be matched without the registry",
                 Severity.WARNING if self.offline else _severity_for(self.settings.on_unreachable),
@@ -715,7 +727,7 @@ class _Runner:
             # A local scan names the config digest only; matching it needs the manifest.
             return Outcome(
                 "vulnerabilities",
-                "GG506",
+                gg506_registry_unreachable.ID,
                 "offline" if self.offline else "registry unreachable",
                 "reports that name only the image config digest are matched through the registry",
                 Severity.WARNING if self.offline else _severity_for(self.settings.on_unreachable),
@@ -724,7 +736,7 @@ class _Runner:
         if not reports and self.settings.section("vulnerabilities").get("attestations"):
             return Outcome(
                 "vulnerabilities",
-                "GG506",
+                gg506_registry_unreachable.ID,
                 "offline" if self.offline else "registry unreachable",
                 "vulnerability attestations are read from the registry",
                 Severity.WARNING,
@@ -747,7 +759,7 @@ class _Runner:
             extra = f"; {'; '.join(problems)}" if problems else ""
             return Outcome(
                 "vulnerabilities",
-                "GG504",
+                gg504_vulnerabilities.ID,
                 f"no vulnerability report names {name} (looked in {looked}){extra}",
                 "scan the image by digest (trivy image --format json repo@sha256:…) and commit "
                 "the report where the policy looks",
@@ -767,7 +779,7 @@ class _Runner:
         scanners = ", ".join(sorted({r.source for r in reports}))
         return Outcome(
             "vulnerabilities",
-            "GG504",
+            gg504_vulnerabilities.ID,
             f"{name} has vulnerabilities above the threshold: {'; '.join(parts)}",
             f"from {scanners}; rebuild on patched packages, or raise supply_chain."
             "vulnerabilities.max with a reason",
@@ -824,7 +836,7 @@ class _Runner:
         if rejected:
             return Outcome(
                 "provenance",
-                "GG505",
+                gg505_provenance.ID,
                 f"{name} provenance not allowed: {rejected[0]}",
                 "build it from an allowed repository and release line with an allowed builder",
                 detail="rejected",
@@ -832,14 +844,14 @@ class _Runner:
         extra = f": {'; '.join(dict.fromkeys(problems))}" if problems else ""
         return Outcome(
             "provenance",
-            "GG505",
+            gg505_provenance.ID,
             f"{name} has no verifiable SLSA provenance{extra}",
             "attach SLSA provenance (slsa-github-generator, `cosign attest --type slsaprovenance`)",
             detail="missing",
         )
 
 
-def _no_keyless(cert: Any) -> str | None:
+def _no_keyless(_cert: Any) -> str | None:
     return (
         "keyless signature, but the policy lists no identities (supply_chain.signatures.identities)"
     )
@@ -847,10 +859,10 @@ def _no_keyless(cert: Any) -> str | None:
 
 _NO_IMAGE = "no-image"
 _RULE_OF = {
-    "registry": "GG501",
-    "signatures": "GG503",
-    "vulnerabilities": "GG504",
-    "provenance": "GG505",
+    "registry": gg501_tag_missing.ID,
+    "signatures": gg503_signature_invalid.ID,
+    "vulnerabilities": gg504_vulnerabilities.ID,
+    "provenance": gg505_provenance.ID,
 }
 
 
@@ -963,7 +975,7 @@ def load_reports(section: Mapping[str, Any], source: FileSource) -> tuple[list[A
         except (ReportError, OSError) as exc:
             problems.append(
                 Finding(
-                    "GG504",
+                    gg504_vulnerabilities.ID,
                     f"vulnerability report {path} cannot be used: {exc}",
                     Location(path),
                     hint="reports must be Trivy (--format json) or Grype (-o json) JSON",

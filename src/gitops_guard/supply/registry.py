@@ -280,7 +280,7 @@ class RegistryClient:
         if owner:
             try:
                 future.set_result(compute())
-            except BaseException as exc:
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiter, re-raised there
                 future.set_exception(exc)
         result: T = future.result()
         return result

@@ -23,7 +23,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from gitops_guard.formats.findings.registry import severity_of
+from gitops_guard.formats.findings.registry import PLAIN, RenderContext, severity_of
 from gitops_guard.model import Finding, Report, RuleInfo, fingerprint
 
 SCHEMA_URI = (
@@ -181,6 +181,6 @@ def report_to_sarif(report: Report) -> dict[str, Any]:
     }
 
 
-def render(report: Report) -> str:
+def render(report: Report, _context: RenderContext = PLAIN) -> str:
     """The SARIF log, pretty-printed, ending with a newline."""
     return json.dumps(report_to_sarif(report), indent=2) + "\n"
