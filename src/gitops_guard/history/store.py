@@ -49,7 +49,9 @@ class HistoryCache:
         directory = git_dir / "gitops-guard"
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"history-{key}.sqlite"
-        self.connection = sqlite3.connect(self.path)
+        # Two reports at once on one repository: the second waits for the first's writes
+        # (up to a minute) instead of failing with "database is locked".
+        self.connection = sqlite3.connect(self.path, timeout=60)
         # A cache needs no durability, only consistency: write-ahead logging without an
         # fsync per commit (a crash loses at most the last commits, never the file's
         # integrity). The default journal cost 0.15 s per commit on a 300 MiB cache.

@@ -140,6 +140,11 @@ class GitRepository:
         try:
             return self.run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
         except GitError:
+            if revision == "HEAD" and self.is_unborn():
+                raise GitError(
+                    "the repository has no commits yet: there is no history to read",
+                    hint="commit the GitOps files first (git add -A && git commit)",
+                ) from None
             raise GitError(
                 f"unknown revision {revision!r}",
                 hint="fetch it first (git fetch origin <branch>) or check the spelling",
@@ -390,15 +395,46 @@ def _chunks(stream: Any, size: int = 1 << 16) -> Iterator[bytes]:
         yield chunk
 
 
+# Git accepts any number of seconds and any zone; a datetime does not. What it cannot
+# hold is clamped (a commit dated in year 5000 is far in the future either way).
+_EARLIEST = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_LATEST = datetime.datetime(9000, 1, 1, tzinfo=datetime.UTC)
+
+
 def _person(text: str) -> Person:
-    """``Name <email> 1770109500 +0100`` → Person with an aware datetime."""
+    """``Name <email> 1770109500 +0100`` → Person with an aware datetime.
+
+    Hostile stamps never stop a run: a zone of 24 hours or more (``+2500``) or not a
+    zone at all is read as UTC, a time outside what a datetime holds is clamped, and a
+    time that is not a number is the epoch.
+    """
     name_email, _, stamp = text.rpartition(">")
     name, _, email = name_email.partition("<")
     seconds, _, zone = stamp.strip().partition(" ")
-    sign = -1 if zone.startswith("-") else 1
-    offset = datetime.timedelta(hours=int(zone[1:3] or 0), minutes=int(zone[3:5] or 0)) * sign
-    moment = datetime.datetime.fromtimestamp(int(seconds), datetime.timezone(offset))
-    return Person(name.strip(), email.strip(), moment)
+    try:
+        sign = -1 if zone.startswith("-") else 1
+        hours, minutes = int(zone[1:3] or 0), int(zone[3:5] or 0)
+        zone_info = datetime.timezone(datetime.timedelta(hours=hours, minutes=minutes) * sign)
+    except ValueError:
+        zone_info = datetime.UTC
+    try:
+        moment = datetime.datetime.fromtimestamp(int(seconds), zone_info)
+    except (ValueError, OverflowError, OSError):
+        try:
+            moment = _LATEST if int(seconds) > 0 else _EARLIEST
+        except ValueError:
+            moment = _EARLIEST
+    if moment > _LATEST:
+        moment = _LATEST.astimezone(zone_info)
+    return Person(_text(name.strip()), _text(email.strip()), moment)
+
+
+def _text(value: str) -> str:
+    """Text git gave as bytes that are not UTF-8 (decoded with surrogate escapes), with
+    each undecodable byte as U+FFFD: names and messages end up in JSON and HTML."""
+    if value.isascii():
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _commit(header: str, changes: list[FileChange]) -> Commit:
@@ -424,7 +460,7 @@ def _commit(header: str, changes: list[FileChange]) -> Commit:
         parents=tuple(fields.get("parent", ())),
         author=_person(fields["author"][0]),
         committer=_person(fields["committer"][0]),
-        message=message.strip("\n") + "\n",
+        message=_text(message.strip("\n")) + "\n",
         signature=signature,
         changes=tuple(changes),
     )
