@@ -120,13 +120,16 @@ def test_the_markdown_comment_has_the_promotion_plan(
     )
     out = capsys.readouterr().out
     assert code == 1
-    assert "| App | Environment | Image | Old → New | Change | Author | Verdict |" in out
+    staging, dev = (
+        clone.git("rev-parse", "change", "change~1").stdout.split()[i][:12] for i in (0, 1)
+    )
+    assert "| App | Environment | Image | Old → New | Change | Author | Commit | Verdict |" in out
     assert (
-        "| api | staging | registry.example.com/team/api | 1.1.0 → 1.2.0 | minor | argocd-image-updater (bot) | blocked: GG301 |"
+        f"| api | staging | registry.example.com/team/api | 1.1.0 → 1.2.0 | minor | argocd-image-updater (bot) | {staging} | blocked: GG301 |"
         in out
     )
     assert (
-        "| api | dev | registry.example.com/team/api | 1.1.0 → 1.2.0 | minor | argocd-image-updater (bot) | ok |"
+        f"| api | dev | registry.example.com/team/api | 1.1.0 → 1.2.0 | minor | argocd-image-updater (bot) | {dev} | ok |"
         in out
     )
     assert out.index("Promotion plan") < out.index("| Severity | Rule |")

@@ -89,9 +89,14 @@ class Range:
 
 
 def revision_range(repo: GitRepository, base_revision: str, head_revision: str) -> Range:
-    """``base..head`` of the repository, commits oldest first."""
+    """``base..head`` of the repository, commits oldest first.
+
+    A head that is an ancestor of the base (``--base HEAD --head HEAD~2``) is a reversed
+    range: it would judge nothing and pass, so it is an error.
+    """
     base = repo.resolve(base_revision)
     head = repo.resolve(head_revision)
+    refuse_reversed(repo, base, head, base_revision, head_revision)
     commits = repo.log(["--reverse", "--topo-order", f"{base}..{head}"])
     return Range(base, commits, head, repo.tree(head), repo.file_at(head, POLICY_FILE))
 
@@ -184,14 +189,20 @@ def run_check(
     )
 
 
+def refuse_reversed(
+    repo: GitRepository, base: str, head: str, base_revision: str, head_revision: str
+) -> None:
+    """A head behind its base judges nothing: say so instead of passing."""
+    if base != head and repo.is_ancestor(head, base):
+        raise GitError(
+            f"the range is reversed: --head {head_revision} is behind --base {base_revision}",
+            hint="--base is the revision the change is merged into, --head the change",
+        )
+
+
 def refuse_shallow(repo: GitRepository) -> None:
     """Promotion rules need the history before the base; a shallow clone lacks it."""
-    if repo.is_shallow():
-        raise GitError(
-            "this is a shallow clone: promotion history before the base is missing",
-            hint="fetch the whole history: `git fetch --unshallow` "
-            "(GitHub Actions: actions/checkout with fetch-depth: 0)",
-        )
+    repo.refuse_shallow()
 
 
 def judge(
@@ -672,6 +683,8 @@ def _plan(
         author = event.commit.author.name
         if author not in row.authors:
             row.authors.append(author)
+        if event.commit.sha.strip("0") and event.commit.sha not in row.commits:
+            row.commits.append(event.commit.sha)
         row.bot = row.bot or event.bot
         row.rollback = row.rollback or id(event) in rolled_back
         row.rules = blocking.get((event.app, event.environment, event.container), [])

@@ -183,6 +183,26 @@ class GitRepository:
         head = self.head_ref()
         return head is not None and not self.ref_exists(head)
 
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether ``ancestor`` is reachable from ``descendant`` (one ``merge-base``)."""
+        result = subprocess.run(
+            ["git", "merge-base", "--is-ancestor", ancestor, descendant],
+            cwd=self.git_dir,
+            capture_output=True,
+        )
+        if result.returncode not in (0, 1):
+            raise GitError(f"git merge-base failed: {result.stderr.decode(errors='replace')}")
+        return result.returncode == 0
+
+    def refuse_shallow(self) -> None:
+        """Promotion rules and reports need the whole history; a shallow clone lacks it."""
+        if self.is_shallow():
+            raise GitError(
+                "this is a shallow clone: promotion history before the base is missing",
+                hint="fetch the whole history: `git fetch --unshallow` "
+                "(GitHub Actions: actions/checkout with fetch-depth: 0)",
+            )
+
     def is_shallow(self) -> bool:
         """Whether the clone is shallow (history before the graft is missing)."""
         return (self.git_dir / "shallow").exists()

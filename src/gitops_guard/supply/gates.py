@@ -266,8 +266,9 @@ class _Runner:
             item.gates.update(
                 name for name, gate in self.settings.gates.items() if gate.covers(use.environment)
             )
-        # Trust problems are configuration errors: raise them before any request is sent.
-        if not self.offline:
+        # Trust problems are configuration errors: raise them before any request is sent,
+        # offline too (a missing key file is wrong whether or not the registry is asked).
+        if work:
             if any("signatures" in w.gates for w in work.values()) and not self.trust().configured:
                 raise PolicyError(
                     "supply_chain.signatures lists no keys and no identities to trust",
@@ -401,13 +402,15 @@ class _Runner:
                 item.outcomes.append(self._unreachable(gate, exc))
 
     def _offline(self, item: _ImageWork) -> list[Outcome]:
+        # Not checked is never passed: where the policy fails closed on an unreachable
+        # registry, a run that does not ask it fails too.
         outcomes = [
             Outcome(
                 gate,
                 gg506_registry_unreachable.ID,
                 "offline",
                 "run without --offline (with registry access) to check them",
-                Severity.WARNING,
+                _severity_for(self.settings.on_unreachable),
                 "offline",
             )
             for gate in _network_gates(item.gates)
