@@ -72,6 +72,8 @@ class VulnerabilityGate:
         on_unreachable = ctx.policy.on_unreachable
 
         def not_checked(reason: str, hint: str) -> Outcome:
+            if not offline and on_unreachable == "skip":
+                return Outcome(self.name)
             return Outcome(
                 self.name,
                 gg506_registry_unreachable.ID,
@@ -81,8 +83,6 @@ class VulnerabilityGate:
                 "offline" if offline else "unreachable",
             )
 
-        if not offline and on_unreachable == "skip" and digest is None:
-            return Outcome(self.name)
         if digest is None:
             return not_checked(
                 "registry unreachable, and no digest is pinned",
@@ -97,13 +97,10 @@ class VulnerabilityGate:
                 "reports that name only the image config digest are matched through the registry",
             )
         if not reports and self.policy.attestations:
-            return Outcome(
-                self.name,
-                gg506_registry_unreachable.ID,
-                "offline" if offline else "registry unreachable",
-                "vulnerability attestations are read from the registry",
-                Severity.WARNING,
-                "offline",
+            # The registry's answer was the verdict: on_unreachable decides, as for any gate
+            # that needs it (this was a warning even under `fail`).
+            return not_checked(
+                "registry unreachable", "vulnerability attestations are read from the registry"
             )
         return self._judge(ref, digest, reports, [])
 
