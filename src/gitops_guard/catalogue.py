@@ -41,6 +41,7 @@ RULE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
         "GG305": "outside-review",
         "GG306": "multi-environment-commit",
         "GG307": "policy-loosened",
+        "GG308": "history-rewritten",
         "GG401": "vague-automated-message",
         "GG402": "unsigned-commit",
         "GG501": "tag-missing",

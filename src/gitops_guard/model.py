@@ -94,6 +94,7 @@ class Finding:
     resource: str | None = None
     container: str | None = None
     detail: str | None = None  # what tells two findings of one rule on one object apart
+    commit: str | None = None  # the commit a history finding is about (full sha)
 
 
 def finding_key(finding: Finding) -> tuple[str, str, str, str, str]:
@@ -211,6 +212,9 @@ class Commit:
     message: str
     signature: str | None  # "ssh" | "gpg" | "x509" when the commit carries one
     changes: tuple[FileChange, ...] = ()
+    # For a merge that lands on a protected ref: the commits it brings that were not on
+    # the ref (its second parents' side). None when not known (a first-parent replay).
+    merged: tuple[Commit, ...] | None = None
 
     @property
     def subject(self) -> str:
@@ -222,15 +226,19 @@ class Commit:
 
     def trailers(self) -> dict[str, str]:
         """Trailers of the last paragraph (``Rollback: INC-42``), by lower-case key."""
+        return {key: values[-1] for key, values in self.trailer_lists().items()}
+
+    def trailer_lists(self) -> dict[str, list[str]]:
+        """Every value of each trailer of the last paragraph (``Co-authored-by`` repeats)."""
         paragraphs = [p for p in self.message.strip().split("\n\n") if p.strip()]
         if len(paragraphs) < 2:
             return {}
-        found: dict[str, str] = {}
+        found: dict[str, list[str]] = {}
         for line in paragraphs[-1].splitlines():
             key, sep, value = line.partition(":")
             if not sep or not key or " " in key.strip() or not value.strip():
                 if line[:1].isspace() and found:
                     continue  # a folded continuation line
                 return {}
-            found[key.strip().lower()] = value.strip()
+            found.setdefault(key.strip().lower(), []).append(value.strip())
         return found

@@ -483,7 +483,9 @@ def test_one_timeline_per_environment_with_a_marker_per_change(
     rollbacks = [e for e in page.elements if e.tag == "g" and {"mk", "rollback"} <= e.classes]
     flagged = [e for e in page.elements if e.tag == "g" and {"mk", "flagged"} <= e.classes]
     assert [e.timeline for e in rollbacks] == ["prod"]
-    assert [e.timeline for e in flagged] == ["prod"]  # GG304 on api 1.5.0
+    # GG304 on api 1.5.0; GG303 on web 2.4.0 and worker 0.10.0, which reached dev and
+    # staging in one commit each (so they never ran in dev before staging).
+    assert [e.timeline for e in flagged] == ["staging", "staging", "prod"]
 
 
 def test_marker_tooltips_give_version_author_and_commit(
@@ -576,8 +578,8 @@ def test_findings_list_and_notes(page: Page, sample: BuiltReport) -> None:
     assert "registry.example.com/team/api 1.5.0 reaches prod after 3h30m in staging" in text
     assert "GG105 digest-required × 3" in text
     rows = [e for e in page.find("tr") if e.section == "findings"]
-    assert len(rows) - 1 == sum(len(e.findings) for e in sample.audit.events) == 7
-    assert "2026-W02: 6 errors · 2026-W07: 1 error" in text
+    assert len(rows) - 1 == sum(len(e.findings) for e in sample.audit.events) == 9
+    assert "2026-W02: 6 errors · 2026-W04: 1 error · 2026-W05: 1 error · 2026-W07: 1 error" in text
     assert page.text("notes") == "Notes None."
 
 

@@ -1,4 +1,5 @@
-"""The ledger: when each version first ran where, kept across runs by the history cache."""
+"""The ledger: when each image arrived where and what runs now, kept across runs by the
+history cache; a digest is an identity."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def test_a_restored_ledger_dumps_what_one_that_saw_everything_dumps(
     for item in recorded[split:]:
         resumed.record(event(*item))
     assert resumed.dump() == whole.dump()
-    assert resumed.first_seen == whole.first_seen
+    assert resumed.arrivals == whole.arrivals
 
 
 def test_the_first_time_a_version_ran_is_kept() -> None:
@@ -65,7 +66,15 @@ def test_the_first_time_a_version_ran_is_kept() -> None:
     assert ledger.ran("api", "prod", ref) == START + datetime.timedelta(hours=3)
     assert ledger.ran("api", "staging", ref) is None
     assert ledger.dump() == {
-        "api\x1fprod\x1fregistry.example.com/team/api": {"1.0.0": "2026-01-01T03:00:00+02:00"}
+        "arrivals": {
+            "api\x1fprod\x1fregistry.example.com/team/api": {
+                "1.0.0": ["2026-01-01T03:00:00+02:00", "2026-01-01T09:00:00+02:00"]
+            }
+        },
+        "running": [
+            ["api", "prod", "Deployment/api", "api", "registry.example.com/team/api:1.0.0"]
+        ],
+        "floor": "2026-01-01T09:00:00+02:00",
     }
 
 
@@ -87,5 +96,67 @@ def test_forgetting_what_came_after_gives_the_ledger_before(
     restored.restore(json.loads(json.dumps(whole.dump())))
     for key, version in whole.take_added():
         restored.forget(key, version)
-    assert restored.first_seen == before.first_seen
-    assert restored.dump() == before.dump()
+    restored.settle()
+    assert restored.arrivals == before.arrivals
+    assert restored.floor == (
+        max(START + datetime.timedelta(hours=i[3]) for i in recorded[:split])
+        if recorded[:split]
+        else None
+    )
+
+
+def pinned(
+    app: str, environment: str, text: str, hour: int, old: str | None = None
+) -> PromotionEvent:
+    when = START + datetime.timedelta(hours=hour)
+    person = Person("Dev", "dev@example.com", when)
+    commit = Commit(f"{hour:040x}", ("0" * 40,), person, person, "bump", None, ())
+
+    def use(reference: str) -> ImageUse:
+        raw = f"registry.example.com/team/api:{reference}"
+        return ImageUse(Location("k.yaml", 5, 3), Source.KUSTOMIZE, raw, parse_reference(raw))
+
+    return PromotionEvent(
+        commit,
+        (app, environment, "Deployment/api", "api"),
+        use(old) if old else None,
+        use(text),
+        "patch" if old else "new",
+        False,
+        None,
+    )
+
+
+A = "sha256:" + "a" * 64
+B = "sha256:" + "b" * 64
+
+
+def test_a_digest_is_an_identity() -> None:
+    ledger = Ledger()
+    ledger.record(pinned("api", "staging", f"1.4.2@{A}", 1))
+    ref = parse_reference
+    assert ledger.ran("api", "staging", ref(f"registry.example.com/team/api:1.4.2@{A}"))
+    # The same tag with the digest of another image never ran there.
+    assert ledger.ran("api", "staging", ref(f"registry.example.com/team/api:1.4.2@{B}")) is None
+    # An unpinned reference to the tag that ran pinned did run.
+    assert ledger.ran("api", "staging", ref("registry.example.com/team/api:1.4.2"))
+
+
+def test_a_tag_that_ran_unpinned_counts_for_a_pinned_one_unless_only_the_digest_changes() -> None:
+    ledger = Ledger()
+    ledger.record(pinned("api", "staging", "1.4.2", 1))
+    ref = parse_reference(f"registry.example.com/team/api:1.4.2@{B}")
+    assert ledger.ran("api", "staging", ref)
+    assert ledger.ran("api", "staging", ref, strict=True) is None
+
+
+def test_residence_is_the_run_without_a_break_up_to_now() -> None:
+    ledger = Ledger()
+    ledger.record(pinned("api", "staging", "1.5.0", 1, "1.4.2"))
+    ledger.record(pinned("api", "staging", "1.4.2", 2, "1.5.0"))  # reverted
+    promoted = pinned("api", "prod", "1.5.0", 50, "1.4.2")
+    ref = parse_reference("registry.example.com/team/api:1.5.0")
+    assert ledger.ran("api", "staging", ref) == START + datetime.timedelta(hours=1)
+    assert ledger.residence(promoted, "staging", ref) is None  # no longer runs there
+    ledger.record(pinned("api", "staging", "1.5.0", 40, "1.4.2"))
+    assert ledger.residence(promoted, "staging", ref) == START + datetime.timedelta(hours=40)

@@ -251,7 +251,7 @@ def test_the_ledger_at_any_cached_commit_is_the_stored_one_minus_what_came_after
                     replayed.record(event)
             known = cache.ledger_at(position)
             assert known is not None
-            assert known.first_seen == replayed.first_seen, position
+            assert known.arrivals == replayed.arrivals, position
         assert cache.ledger_at(upto) is None  # beyond what was judged: not known
     finally:
         cache.close()

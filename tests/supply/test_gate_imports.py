@@ -38,6 +38,9 @@ print(*sorted(f"{f.rule} {f.detail}" for f in found), sep="\\n")
 def test_importing_the_gates_and_an_offline_run_load_no_network_or_crypto(
     tmp_path: Path,
 ) -> None:
+    # The key file must exist offline too (issue 12); it is read, not parsed.
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys/cosign.pub").write_text("-----BEGIN PUBLIC KEY-----\n")
     result = subprocess.run(
         [sys.executable, "-c", PROGRAM, str(tmp_path)],
         capture_output=True,

@@ -21,6 +21,7 @@ from gitops_guard.audit.replay import (
     replay,
     stream_audit,
 )
+from gitops_guard.errors import GuardError
 from gitops_guard.history.replay import FAST, ReplayMode
 from gitops_guard.policy.model import (
     POLICY_FILE,
@@ -41,10 +42,45 @@ class BuiltReport:
 
 
 def today_policy(repo: GitRepository, head: str) -> tuple[Policy, bytes | None, list[str]]:
-    """The policy whose layout maps paths to apps and environments: the head's."""
+    """The policy whose layout maps paths to apps and environments: the head's.
+
+    A shallow clone is refused as ``check`` refuses it: the history it reports is cut.
+    """
+    repo.refuse_shallow()
     policy, data = policy_at(repo, repo.resolve(head))
     notes = [] if data else [f"no {POLICY_FILE} at {head}; using the default layout"]
     return policy, data, notes
+
+
+def check_selection(
+    repo: GitRepository,
+    policy: Policy,
+    head: str,
+    environments: frozenset[str],
+    apps: frozenset[str] = frozenset(),
+) -> None:
+    """``--env`` and ``--app`` must name what exists: a typo would report nothing."""
+    if not environments and not apps:
+        return
+    known_envs: set[str] = set(policy.environments)
+    known_apps: set[str] = set()
+    for path in repo.tree(repo.resolve(head)):
+        placement = policy.layout.place(path)
+        if placement.environment is not None and not policy.environments:
+            known_envs.add(placement.environment)
+        if placement.app is not None:
+            known_apps.add(placement.app)
+    for option, wanted, known in (("--env", environments, known_envs), ("--app", apps, known_apps)):
+        unknown = sorted(wanted - known)
+        if unknown:
+            import difflib
+
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise GuardError(
+                f"{option} {unknown[0]!r}: no such {option[2:]} in this repository",
+                hint=f"{hint}known: {', '.join(sorted(known)) or 'none'}",
+            )
 
 
 def build_report(
@@ -94,6 +130,7 @@ def stream_report(
     """Prepare a report whose events are replayed while it is written."""
     repo = GitRepository(path)
     policy, policy_bytes, notes = today_policy(repo, options.head)
+    check_selection(repo, policy, options.head, options.environments, options.apps)
     events = stream_audit(repo, policy, options, progress, policy_bytes, mode)
     # The policy's environment order; without one, the builder ranks what it saw.
     metrics = MetricsBuilder(list(policy.environments), failure_window)
@@ -111,5 +148,6 @@ def running_at(
     """What ran in each environment at an instant (the state after the last commit before it)."""
     repo = GitRepository(path)
     policy, policy_bytes, _notes = today_policy(repo, head)
+    check_selection(repo, policy, head, environments)
     options = AuditOptions(until=moment, environments=environments, head=head)
     return replay(repo, policy, options, progress, policy_bytes, mode).state

@@ -31,6 +31,7 @@ from gitops_guard.engine.run import (
 )
 from gitops_guard.errors import GuardError
 from gitops_guard.history.ledger import (
+    Clock,
     Ledger,
     PromotionContext,
 )
@@ -72,8 +73,9 @@ class PolicyHistory:
                 self._parsed[blob] = None
         return self._parsed[blob]
 
-    def before(self, commit: Commit) -> Policy:
-        """The policy that judges a commit: its first parent's, else its own, else today's."""
+    def before(self, commit: Commit) -> Policy | None:
+        """The policy that judges a commit: its first parent's, else its own; None before
+        any policy existed (SPEC §6: such a change has no findings)."""
         if self.replay_current:
             return self.today
         if self.current is not None:
@@ -83,7 +85,7 @@ class PolicyHistory:
                 own = self._parse(change.new_blob)
                 if own is not None:
                     return own
-        return self.today
+        return None
 
     def resume(self, blob: str | None) -> None:
         """Continue from a stored position: the policy file's blob at that commit."""
@@ -282,9 +284,17 @@ def _replay_steps(
             if progress is not None and collected.commits % 500 == 0:
                 progress(collected.commits)
             policy = policies.before(commit)
-            if rule_ctx is None or rule_ctx.policy is not policy:
-                rule_ctx = RuleContext(policy)
-            findings, rollbacks = judge(step, ledger, rule_ctx)
+            if policy is None:
+                # Before any policy existed: nothing is judged, what ran is still recorded.
+                findings: dict[int, list[Finding]] = {i: [] for i in range(len(step.events))}
+                rollbacks: set[int] = set()
+                moment = Clock().moment(commit, ledger.floor)
+                for event in step.events:
+                    ledger.record(event, moment)
+            else:
+                if rule_ctx is None or rule_ctx.policy is not policy:
+                    rule_ctx = RuleContext(policy)
+                findings, rollbacks = judge(step, ledger, rule_ctx)
             audited = [
                 audit_event(event, findings[index], index in rollbacks)
                 for index, event in enumerate(step.events)

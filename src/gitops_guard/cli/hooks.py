@@ -115,4 +115,12 @@ def install_hooks(server: Path | None, force: bool, update_hook: bool, repo: Pat
     written = hooks.install(hooks_dir, names, executable, force)
     for path in written:
         console().done(f"installed {path}")
+    if server is not None:
+        hooks.enable_receive_clock(target)
+        console().done("recording when each ref update is received (core.logAllRefUpdates=always)")
+        for line in hooks.describe_protection(target):
+            if line.startswith("warning:"):
+                console().warn(line)
+            else:
+                console().done(line)
     return EXIT_OK

@@ -111,13 +111,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.exceptions.Abort:
-        click.echo("gitops-guard: interrupted", err=True)
+        click.echo(f"gitops-guard: interrupted{_INCOMPLETE}", err=True)
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE
     except KeyboardInterrupt:
-        click.echo("gitops-guard: interrupted", err=True)
+        click.echo(f"gitops-guard: interrupted{_INCOMPLETE}", err=True)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``| head``); nothing more to say.
@@ -136,6 +136,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         return EXIT_INTERNAL
     return code if isinstance(code, int) else EXIT_OK
+
+
+# A report streams to stdout as history is replayed: a run that stops half-way says so
+# (files given with --out/--output are written whole or not at all).
+_INCOMPLETE = "; whatever it printed on stdout is incomplete"
 
 
 def console_main() -> None:

@@ -28,11 +28,12 @@ class Verdict:
 
 
 def judge_step(step: Step, ctx: PromotionContext) -> Verdict:
-    """Judge a step's events against the ledger, recording each once judged.
+    """Judge a step's events against the ledger, then record them.
 
-    Events are recorded in promotion order as they are judged, so a commit that sets a
-    version in staging and then prod judges prod after staging. The repository's first
-    commit lays out what already ran: nothing was promoted, no rule judges it.
+    Every event of a step is judged against what ran before the step: a version that
+    arrives in staging and in prod in the same commit (a shared base bumped for every
+    environment at once) has not run in staging before prod gets it. The repository's
+    first commit lays out what already ran: nothing was promoted, no rule judges it.
     """
     # Rule modules import this module: the registry is reached at call time.
     from gitops_guard.rules.base import located
@@ -44,20 +45,24 @@ def judge_step(step: Step, ctx: PromotionContext) -> Verdict:
     verdict = Verdict({index: [] for index in range(len(step.events))}, set())
     promotes = bool(step.commit.parents)
     detail = step.commit.sha[:12]
+    # The commit being made (commit-msg) has no id yet.
+    commit = step.commit.sha if step.commit.sha.strip("0") else None
     for index, event in enumerate(step.events):
         if is_rollback(event, ctx):
             verdict.rollbacks.add(index)
         for event_rule in EVENT_RULES.values() if promotes else ():
             for problem in event_rule.check(event, ctx):
-                finding = located(event_rule.ID, problem, event.use, detail)
+                finding = located(event_rule.ID, problem, event.use, detail, commit)
                 verdict.findings[index].append((event_rule, finding))
-        ctx.ledger.record(event)
     by_location = {event.use.location: index for index, event in enumerate(step.events)}
     for commit_rule in COMMIT_RULES.values() if promotes and step.events else ():
         for problem in commit_rule.check(step, ctx):
             # Commit rules locate a problem at the event it is about.
             index = by_location.get(problem.location, 0) if problem.location else 0
             use = step.events[index].use
-            finding = located(commit_rule.ID, problem, use, detail)
+            finding = located(commit_rule.ID, problem, use, detail, commit)
             verdict.findings[index].append((commit_rule, finding))
+    when = ctx.moment(step.commit)
+    for event in step.events:
+        ctx.ledger.record(event, when)
     return verdict

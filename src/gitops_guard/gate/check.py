@@ -12,16 +12,17 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gitops_guard.engine.promotion import judge_step
 from gitops_guard.engine.run import run_rules
 from gitops_guard.engine.suppressions import InlineSuppression
-from gitops_guard.errors import GitError
+from gitops_guard.errors import GitError, GuardError
 from gitops_guard.extract.inventory import extract
 from gitops_guard.gate.result import CheckResult, PlannedChange
 from gitops_guard.history.ledger import (
+    Clock,
     Ledger,
     PromotionContext,
 )
@@ -33,7 +34,7 @@ from gitops_guard.history.steps import (
     classify,
 )
 from gitops_guard.imageref import ImageRef
-from gitops_guard.model import Commit, Finding, Location, Report
+from gitops_guard.model import Commit, FileChange, Finding, Location, Report, Severity
 from gitops_guard.parse.loader import (
     load_yaml,
     location,
@@ -43,12 +44,13 @@ from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import (
     POLICY_FILE,
     Policy,
+    default_policy,
 )
 from gitops_guard.repo.files import is_yaml_path
-from gitops_guard.repo.git import GitRepository
+from gitops_guard.repo.git import GitRepository, landing_chain
 from gitops_guard.repo.policy_source import policy_at
 from gitops_guard.repo.tree import TreeSource
-from gitops_guard.rules import gg307_policy_loosened
+from gitops_guard.rules import gg307_policy_loosened, gg308_history_rewritten
 
 
 def signature_verifier(repo: GitRepository) -> Callable[[Commit], bool | None]:
@@ -74,19 +76,78 @@ def signature_verifier(repo: GitRepository) -> Callable[[Commit], bool | None]:
 class Range:
     """What to judge: commits on top of ``base``, and the tree they end in."""
 
-    base: str
+    base: str | None  # None: the empty tree (the first push into an empty repository)
     commits: Iterable[Commit]
     head: str
     head_tree: dict[str, str]
     head_policy: bytes | None
+    # The update as one step (old tip → new tip), judged when the commits do not simply
+    # continue the base on its first-parent chain; ``rewritten`` says how they do not.
+    net: Commit | None = None
+    rewritten: str | None = None
+    ref: str | None = None
 
 
 def revision_range(repo: GitRepository, base_revision: str, head_revision: str) -> Range:
-    """``base..head`` of the repository, commits oldest first."""
+    """``base..head`` of the repository, commits oldest first.
+
+    A head that is an ancestor of the base (``--base HEAD --head HEAD~2``) is a reversed
+    range: it would judge nothing and pass, so it is an error.
+    """
     base = repo.resolve(base_revision)
     head = repo.resolve(head_revision)
+    refuse_reversed(repo, base, head, base_revision, head_revision)
     commits = repo.log(["--reverse", "--topo-order", f"{base}..{head}"])
     return Range(base, commits, head, repo.tree(head), repo.file_at(head, POLICY_FILE))
+
+
+def update_range(repo: GitRepository, base: str | None, head: str, ref: str | None = None) -> Range:
+    """A protected ref moving from ``base`` (None: it had nothing) to ``head``.
+
+    What lands is the first-parent chain of ``head`` above ``base``, in order, each merge
+    with the commits it brings (one ``git log`` of every new commit). When that chain
+    does not continue ``base`` (a force push, an orphan history, a merge made from the
+    other side), the update is a rewrite: its net change is judged as one step too.
+    """
+    # A first push has no history the server judged: its tree is judged as one step.
+    chain = (
+        landing_chain(list(repo.log(["--reverse", "--topo-order", head, f"^{base}"])), head)
+        if base is not None
+        else []
+    )
+    rewritten: str | None = None
+    net: Commit | None = None
+    if base is not None and head != base:
+        first = chain[0].parents[:1] if chain else ()
+        if not chain:
+            rewritten = f"moves back to {head[:12]}, a commit it already had"
+        elif first != (base,):
+            rewritten = f"gets {head[:12]}, whose first-parent chain does not continue {base[:12]}"
+    if base is None or rewritten is not None:
+        tip = repo.commit(head)
+        changes = (
+            repo.tree_diff(base, head)
+            if base is not None
+            else tuple(
+                FileChange(path, None, blob) for path, blob in sorted(repo.tree(head).items())
+            )
+        )
+        net = replace(
+            tip,
+            parents=(base,) if base is not None else (),
+            changes=tuple(changes),
+            merged=tuple(chain) if rewritten is not None else (),
+        )
+    return Range(
+        base,
+        chain,
+        head,
+        repo.tree(head),
+        repo.file_at(head, POLICY_FILE),
+        net=net,
+        rewritten=rewritten,
+        ref=ref,
+    )
 
 
 def staged_range(repo: GitRepository, message: str) -> Range:
@@ -112,22 +173,36 @@ def run_check(
     offline: bool = False,
     mode: ReplayMode = FAST,
 ) -> CheckResult:
-    """Judge ``base..head``: static checks on changed files, promotion, commit and supply rules."""
+    """Judge ``base..head``: static checks on changed files, promotion, commit and supply rules.
+
+    ``direct``: the range is pushed straight to a protected branch; it is then judged as
+    the server's hook judges an update (its first-parent chain, a rewrite refused).
+    """
     refuse_shallow(repo)
-    selected = revision_range(repo, base_revision, head_revision)
+    if direct:
+        base = repo.resolve(base_revision)
+        selected = update_range(repo, base, repo.resolve(head_revision))
+    else:
+        selected = revision_range(repo, base_revision, head_revision)
     return judge(
         repo, selected, direct=direct, today=today, supply=True, offline=offline, mode=mode
     )
 
 
+def refuse_reversed(
+    repo: GitRepository, base: str, head: str, base_revision: str, head_revision: str
+) -> None:
+    """A head behind its base judges nothing: say so instead of passing."""
+    if base != head and repo.is_ancestor(head, base):
+        raise GitError(
+            f"the range is reversed: --head {head_revision} is behind --base {base_revision}",
+            hint="--base is the revision the change is merged into, --head the change",
+        )
+
+
 def refuse_shallow(repo: GitRepository) -> None:
     """Promotion rules need the history before the base; a shallow clone lacks it."""
-    if repo.is_shallow():
-        raise GitError(
-            "this is a shallow clone: promotion history before the base is missing",
-            hint="fetch the whole history: `git fetch --unshallow` "
-            "(GitHub Actions: actions/checkout with fetch-depth: 0)",
-        )
+    repo.refuse_shallow()
 
 
 def judge(
@@ -139,36 +214,101 @@ def judge(
     supply: bool = False,
     offline: bool = False,
     base_policy: tuple[Policy, bytes | None] | None = None,
+    landing: bool = False,
     mode: ReplayMode = FAST,
 ) -> CheckResult:
     """Judge a range by the policy of its base (with the supply-chain gates when ``supply``).
 
     ``base_policy`` is that policy and its bytes when the caller has read them already.
+    ``landing``: the range lands now (the server's pre-receive): its commits count as
+    made now, whatever dates they carry.
     """
     base = selected.base
-    policy, base_policy_bytes = base_policy or policy_at(repo, base)
+    if base_policy is not None:
+        policy, base_policy_bytes = base_policy
+    elif base is not None:
+        policy, base_policy_bytes = policy_at(repo, base)
+    else:
+        policy, base_policy_bytes = default_policy(), None
 
     history = History(repo, policy, start=base)
     base_blobs = dict(history.source.blobs)  # the base's tree, before the range moves it
+    base_state = dict(history.state)
+    now = datetime.datetime.now(datetime.UTC)
+    clock = Clock(now=now, received=received_times(repo, base), landing=now if landing else None)
+    # A rewrite's net change is judged first, against what ran before the update: the
+    # commits it brings are not a history the ref had.
+    net_step = history.apply(selected.net) if selected.net is not None else None
     steps = list(history.apply_all(selected.commits))
-    ledger = ledger_before(repo, policy, base_policy_bytes, base, history, steps, mode)
-    ctx = PromotionContext(policy, ledger, direct=direct, verify_signature=signature_verifier(repo))
+    everything = [net_step, *steps] if net_step is not None else steps
+    ledger = (
+        ledger_before(
+            repo,
+            policy,
+            base_policy_bytes,
+            base,
+            history,
+            everything,
+            mode,
+            replace(clock, landing=None),
+        )
+        if base is not None
+        else Ledger()
+    )
+    # What runs at the base is the base's tree, whatever the ledger's source knew.
+    ledger.running = {
+        key: str(use.reference) if use.reference is not None else use.raw
+        for key, use in base_state.items()
+    }
+    ctx = PromotionContext(
+        policy, ledger, direct=direct, verify_signature=signature_verifier(repo), clock=clock
+    )
 
     findings: list[Finding] = []
+    if selected.rewritten is not None:
+        findings.extend(_rewrite_findings(policy, selected))
     events: list[PromotionEvent] = []
     rolled_back: set[int] = set()
     changed: set[str] = set()
-    for step in steps:
+    net_found: set[tuple[str, Location]] = set()
+    for step in everything:
         changed.update(change.path for change in step.commit.changes)
         verdict = judge_step(step, ctx)
         for index in sorted(verdict.findings):
-            findings.extend(finding for _rule, finding in verdict.findings[index])
+            for _rule, finding in verdict.findings[index]:
+                if step is net_step:
+                    net_found.add((finding.rule, finding.location))
+                elif (finding.rule, finding.location) in net_found:
+                    continue  # the net change already says it
+                findings.append(finding)
         rolled_back.update(id(step.events[index]) for index in verdict.rollbacks)
-        events.extend(step.events)
+        if step is not net_step:
+            events.extend(step.events)
+    if net_step is not None and not steps:
+        events.extend(net_step.events)
 
     head_policy_bytes = selected.head_policy
-    if head_policy_bytes != base_policy_bytes and head_policy_bytes is not None:
-        findings.extend(_policy_change(policy, head_policy_bytes))
+    owners_file = policy.owners_file
+    owners_changed = owners_file is not None and base_blobs.get(
+        owners_file
+    ) != selected.head_tree.get(owners_file)
+    # The first push into an empty server brings the first policy: nothing to loosen.
+    if base is not None and (head_policy_bytes != base_policy_bytes or owners_changed):
+        loosened = _policy_change(policy, base_policy_bytes, head_policy_bytes)
+        if owners_changed and owners_file is not None:
+            loosened.append(
+                Finding(
+                    gg307_policy_loosened.ID,
+                    f"the range changes {owners_file}, the keys of policy_owners: who may "
+                    "approve a loosening of the policy",
+                    Location(owners_file),
+                    detail="policy_owners keys",
+                )
+            )
+        if loosened:
+            findings.extend(
+                review_policy_change(repo, policy, base_blobs, selected, everything, loosened)
+            )
 
     source = TreeSource(repo, dict(selected.head_tree))
     paths = sorted(p for p in changed if is_yaml_path(p) and source.is_file(p))
@@ -205,7 +345,42 @@ def judge(
         inventory, policy, today=today, extra=findings, suppressions_allowed=suppression_allowed
     )
     plan = _plan(events, report, rolled_back)
-    return CheckResult(report, plan, base, selected.head, len(steps), events)
+    return CheckResult(report, plan, base or "", selected.head, len(steps), events)
+
+
+def _rewrite_findings(policy: Policy, selected: Range) -> list[Finding]:
+    """GG308 for an update that rewrites a protected ref (unless the policy allows it)."""
+    if policy.allow_history_rewrites or selected.rewritten is None:
+        return []
+    ref = selected.ref or "the branch"
+    return [
+        Finding(
+            gg308_history_rewritten.ID,
+            f"{ref} {selected.rewritten}: its history would be rewritten "
+            "(a force push, or a merge whose first parents run through another branch)",
+            Location(POLICY_FILE),
+            hint="add commits on top of the ref instead (git revert, or a merge made on the "
+            "ref); a rewrite needs allow_history_rewrites: true in the policy",
+            commit=selected.head,
+        )
+    ]
+
+
+def deletion_findings(policy: Policy, ref: str, old: str) -> list[Finding]:
+    """GG308 for deleting a protected ref (unless the policy allows rewrites)."""
+    if policy.allow_history_rewrites:
+        return []
+    return [
+        Finding(
+            gg308_history_rewritten.ID,
+            f"{ref} would be deleted (it is at {old[:12]}); a re-created ref would start a "
+            "history the gate never judged",
+            Location(POLICY_FILE),
+            hint="protected refs are not deleted; a deletion needs allow_history_rewrites: "
+            "true in the policy",
+            commit=old,
+        )
+    ]
 
 
 def ledger_before(
@@ -216,18 +391,22 @@ def ledger_before(
     history: History,
     steps: list[Step],
     mode: ReplayMode = FAST,
+    clock: Clock | None = None,
 ) -> Ledger:
     """Where and since when versions ran before ``base``: what the range is judged against.
 
-    From the history cache when it holds the whole first-parent chain of the base;
-    otherwise by replaying only the commits that touch the files of the apps and
-    environments the range changes (and the environments they come from) — on a large
-    repository that is a few hundred commits instead of tens of thousands.
+    From the history cache when it holds the whole first-parent chain of the base (and
+    no receive times are known: the cache holds commit times); otherwise by replaying
+    only the commits that touch the files of the apps and environments the range
+    changes (and the environments they come from) — on a large repository that is a few
+    hundred commits instead of tens of thousands.
     """
     from gitops_guard.history.store import open_cache
 
+    clock = clock or Clock()
     ledger = Ledger()
-    cache = open_cache(repo.git_dir, policy_bytes) if mode.use_cache else None
+    use_cache = mode.use_cache and not clock.received
+    cache = open_cache(repo.git_dir, policy_bytes) if use_cache else None
     if cache is not None:
         try:
             # The base's place in the cached chain stands for its whole first-parent chain.
@@ -239,8 +418,9 @@ def ledger_before(
                 if known is not None:
                     return known
                 for step in cache.steps(position + 1):
+                    when = clock.moment(step.commit, ledger.floor)
                     for event in step.events:
-                        ledger.record(event)
+                        ledger.record(event, when)
                 return ledger
         finally:
             cache.close()
@@ -249,9 +429,38 @@ def ledger_before(
         return ledger
     partial = History(repo, policy, linear=True)
     for step in partial.apply_all(repo.log(["--first-parent", "--reverse", base], paths)):
+        when = clock.moment(step.commit, ledger.floor)
         for event in step.events:
-            ledger.record(event)
+            ledger.record(event, when)
     return ledger
+
+
+def received_times(repo: GitRepository, base: str | None) -> dict[str, datetime.datetime]:
+    """When the server received each commit of ``base``'s first-parent chain, from the
+    reflog of its branches (``install-hooks --server`` keeps one): the earliest push
+    whose new tip had the commit on its first-parent chain. A ref's creation (a first
+    push, a mirror) says nothing of when its history arrived and is left out; so is
+    everything a clone or fetch wrote (only ``push`` entries count)."""
+    pushes = repo.receive_log()
+    if base is None or not pushes:
+        return {}
+    chain = repo.run("rev-list", "--first-parent", base).split()
+    chain.reverse()  # oldest first
+    index = {sha: i for i, sha in enumerate(chain)}
+    earliest: dict[int, datetime.datetime] = {}
+    for _old, new, when in pushes:
+        position = index.get(new)
+        if position is not None and (position not in earliest or when < earliest[position]):
+            earliest[position] = when
+    received: dict[str, datetime.datetime] = {}
+    best: datetime.datetime | None = None
+    for position in range(len(chain) - 1, -1, -1):
+        pushed = earliest.get(position)
+        if pushed is not None and (best is None or pushed < best):
+            best = pushed
+        if best is not None:
+            received[chain[position]] = best
+    return received
 
 
 def relevant_paths(policy: Policy, history: History, steps: list[Step]) -> list[str]:
@@ -276,40 +485,164 @@ def relevant_paths(policy: Policy, history: History, steps: list[Step]) -> list[
     return sorted(paths)
 
 
-def _policy_change(policy: Policy, head_bytes: bytes) -> list[Finding]:
+def _policy_change(
+    policy: Policy, base_bytes: bytes | None, head_bytes: bytes | None
+) -> list[Finding]:
     """GG307 for what the range's own policy file loosens (judged by the base's)."""
     display = POLICY_FILE
-    loaded = load_yaml(display, head_bytes)
-    try:
-        new_policy = parse_policy(head_bytes, display)
-    except Exception as exc:  # the new policy does not even load
-        message = getattr(exc, "message", str(exc))
+    if head_bytes is None:
+        if base_bytes is None:
+            return []
+        found = loosenings(policy.data, {})
+        summary = "; ".join(description for _path, description in found) or "nothing is left"
         return [
             Finding(
                 gg307_policy_loosened.ID,
-                f"the range changes {display} into a policy that does not load: {message}",
+                f"the range deletes {display}: every requirement of the policy goes, and the "
+                f"next range would be judged by the defaults ({summary})",
                 Location(display),
-                hint="fix the policy file; the range is judged by the base's policy meanwhile",
+                detail="deleted",
             )
         ]
-    found = loosenings(policy.data, new_policy.data)
+    loaded = load_yaml(display, head_bytes)
+    try:
+        new_policy = parse_policy(head_bytes, display)
+    except GuardError as exc:  # the new policy does not even load (an empty file, too)
+        return [
+            Finding(
+                gg307_policy_loosened.ID,
+                f"the range changes {display} into a policy that does not load: {exc.message}",
+                Location(display),
+                detail="does not load",
+            )
+        ]
     root = loaded.documents[0].root if loaded.documents else None
     results = []
     from gitops_guard.policy.load import node_at
 
-    for path, description in found:
+    for path, description in loosenings(policy.data, new_policy.data):
         where = location(display, node_at(root, path)) if root is not None else Location(display)
         results.append(
             Finding(
                 gg307_policy_loosened.ID,
-                f"the range changes {display}: it {description}; this change is judged by "
+                f"the range loosens {display}: {description}; this change is judged by "
                 "the base's policy",
                 where,
-                hint="have the policy change reviewed on its own, separately from promotions",
                 detail=description,
             )
         )
     return results
+
+
+def review_policy_change(
+    repo: GitRepository,
+    policy: Policy,
+    base_blobs: dict[str, str],
+    selected: Range,
+    steps: list[Step],
+    loosened: list[Finding],
+) -> list[Finding]:
+    """GG307 findings as they count: errors, unless the loosening is reviewed.
+
+    A loosening lands on its own: the range changes nothing but the policy file (and the
+    policy owners' keys). It is approved when a commit of the range (or one a merge in it
+    brings) sets the policy file to exactly what the range ends with and carries an SSH
+    signature that verifies against the base's ``policy_owners.allowed_signers`` (read at
+    the base: a change cannot bring its own owners), or, where the base names none, the
+    allowed-signers file the repository's own Git configuration names
+    (``gitops-guard.policyOwners``: set by whoever administers the server or CI, not by a
+    contributor). An approved loosening is reported as a warning naming the approver.
+    """
+    from dataclasses import replace as with_
+
+    owners = policy.owners_file
+    reviewable = {POLICY_FILE, *([owners] if owners else [])}
+    riders = sorted(
+        {
+            change.path
+            for step in steps
+            for change in step.commit.changes
+            if change.path not in reviewable
+        }
+    )
+    if riders:
+        hint = (
+            f"land the policy change on its own, without {riders[0]}"
+            + (f" and {len(riders) - 1} other file(s)" if len(riders) > 1 else "")
+            + ": a loosening cannot ride along with a promotion"
+        )
+        return [with_(f, hint=hint, commit=selected.head) for f in loosened]
+    signers = _owners_signers(repo, policy, base_blobs)
+    if signers is None:
+        hint = (
+            "the base policy names no policy_owners: a loosening needs an approval it "
+            "accepts (policy_owners.allowed_signers, or gitops-guard.policyOwners in the "
+            "server's Git configuration for the first owners)"
+        )
+        return [with_(f, hint=hint, commit=selected.head) for f in loosened]
+    approver = _approval(repo, signers, selected, steps)
+    if approver is None:
+        hint = (
+            "have a policy owner sign the commit that sets the policy "
+            f"(git commit -S with an SSH key listed in {signers[1]})"
+        )
+        return [with_(f, hint=hint, commit=selected.head) for f in loosened]
+    return [
+        with_(
+            f,
+            message=f"{f.message} (approved: signed by {approver})",
+            severity=Severity.WARNING,
+            commit=selected.head,
+        )
+        for f in loosened
+    ]
+
+
+def _owners_signers(
+    repo: GitRepository, policy: Policy, base_blobs: dict[str, str]
+) -> tuple[bytes, str] | None:
+    """The allowed-signers text of the policy owners, and where it comes from."""
+    owners = policy.owners_file
+    if owners is not None:
+        blob = base_blobs.get(owners)
+        if blob is None:
+            return None
+        return repo.read_blob(blob), owners
+    configured = repo.config("gitops-guard.policyOwners")
+    if configured is None:
+        return None
+    try:
+        return Path(configured).read_bytes(), configured
+    except OSError as exc:
+        raise GuardError(
+            f"gitops-guard.policyOwners names {configured}, which cannot be read: {exc.strerror}"
+        ) from None
+
+
+def _approval(
+    repo: GitRepository,
+    signers: tuple[bytes, str],
+    selected: Range,
+    steps: list[Step],
+) -> str | None:
+    """Who approved the policy the range ends with, by a verified owner's signature."""
+    final = selected.head_tree.get(POLICY_FILE)
+    candidates: list[Commit] = []
+    for step in steps:
+        for commit in (step.commit, *(step.commit.merged or ())):
+            for change in commit.changes:
+                if change.path == POLICY_FILE and change.new_blob == final:
+                    candidates.append(commit)
+                    break
+    if final is None:
+        candidates = [step.commit for step in steps]
+    for commit in candidates:
+        if commit.signature != "ssh":
+            continue
+        signer = repo.verify_ssh_signature(commit.sha, signers[0])
+        if signer is not None:
+            return signer
+    return None
 
 
 def short_version(ref: ImageRef) -> str:
@@ -350,6 +683,8 @@ def _plan(
         author = event.commit.author.name
         if author not in row.authors:
             row.authors.append(author)
+        if event.commit.sha.strip("0") and event.commit.sha not in row.commits:
+            row.commits.append(event.commit.sha)
         row.bot = row.bot or event.bot
         row.rollback = row.rollback or id(event) in rolled_back
         row.rules = blocking.get((event.app, event.environment, event.container), [])

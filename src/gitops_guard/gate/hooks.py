@@ -18,12 +18,14 @@ from pathlib import Path
 from gitops_guard.errors import InputError
 from gitops_guard.gate.check import (
     Range,
+    deletion_findings,
     judge,
     refuse_shallow,
     staged_range,
+    update_range,
 )
 from gitops_guard.gate.result import PlannedChange
-from gitops_guard.model import Report, Severity
+from gitops_guard.model import Finding, Report, Severity
 from gitops_guard.patterns.wildcard import glob_matches
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import (
@@ -43,6 +45,7 @@ CLIENT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
 # only run that hook. Installing both would judge every push twice.
 SERVER_HOOKS = ("pre-receive",)
 UPDATE_HOOK = "update"
+DEFAULT_PROTECTED = ("refs/heads/main", "refs/heads/master")
 MARKER = "# gitops-guard hook"
 # Judged later, when it is known: whether the commit will be signed, and how it arrives.
 _NOT_AT_COMMIT_TIME = frozenset({gg402_unsigned_commit.ID, gg305_outside_review.ID})
@@ -69,7 +72,13 @@ def hook_script(name: str, executable: str = "gitops-guard") -> str:
 
 def install(hooks_dir: Path, names: Sequence[str], executable: str, force: bool) -> list[Path]:
     """Write hook scripts; a hook someone else wrote is kept unless ``force``."""
-    hooks_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        hooks_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create {hooks_dir}: {exc.strerror}",
+            hint="install the hooks as a user who may write the repository",
+        ) from None
     foreign = []
     for name in names:
         target = hooks_dir / name
@@ -84,10 +93,32 @@ def install(hooks_dir: Path, names: Sequence[str], executable: str, force: bool)
     written = []
     for name in names:
         target = hooks_dir / name
-        target.write_text(hook_script(name, executable))
-        target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        try:
+            target.write_text(hook_script(name, executable))
+            target.chmod(target.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        except OSError as exc:
+            raise InputError(
+                f"cannot write {target}: {exc.strerror}",
+                hint="install the hooks as a user who may write the repository's hooks folder",
+            ) from None
         written.append(target)
     return written
+
+
+def enable_receive_clock(repo: GitRepository) -> None:
+    """Make the server keep a reflog of every ref update, for good.
+
+    The reflog records when the server received each update: the trusted clock that
+    soak times on the server are measured by (a commit's own dates are the author's
+    claim). ``core.logAllRefUpdates=always`` keeps it in bare repositories too, and
+    the expiry settings keep ``git gc`` from pruning it.
+    """
+    for key, value in (
+        ("core.logAllRefUpdates", "always"),
+        ("gc.reflogExpire", "never"),
+        ("gc.reflogExpireUnreachable", "never"),
+    ):
+        repo.run("config", key, value)
 
 
 @dataclass
@@ -113,11 +144,11 @@ def pre_commit(repo: GitRepository) -> HookOutcome:
 
     outcome = HookOutcome()
     index = repo.index_tree()
-    try:
+    if repo.is_unborn():  # the first commit: everything staged is new
+        paths = sorted(p for p in index if is_yaml_path(p))
+    else:
         changes = repo.staged_changes()
         paths = sorted(c.path for c in changes if c.new_blob and is_yaml_path(c.path))
-    except Exception:  # no HEAD yet: everything staged is new
-        paths = sorted(p for p in index if is_yaml_path(p))
     if not paths:
         return outcome
     policy_blob = index.get(POLICY_FILE)
@@ -140,28 +171,66 @@ def _blocking(report: Report) -> bool:
     return any(f.severity is Severity.ERROR for f in report.findings)
 
 
-def default_branch(repo: GitRepository) -> str:
-    """The ref HEAD points to (``refs/heads/main`` in most repositories)."""
-    try:
-        return repo.run("symbolic-ref", "HEAD").strip()
-    except Exception:
-        return "refs/heads/main"
+def protected_patterns(repo: GitRepository, policy: Policy) -> tuple[str, ...]:
+    """The refs the server hooks judge under ``policy``.
+
+    The default branch (the ref HEAD names) always; then the policy's ``protected_refs``,
+    or by default ``refs/heads/main`` and ``refs/heads/master``. When HEAD names a ref that
+    does not exist (``git init --bare`` names ``master``, the team pushes ``main``) or is
+    detached, ``main`` and ``master`` are protected whatever the policy lists: a server
+    whose default branch is unknown must not judge nothing.
+    """
+    head = repo.head_ref()
+    patterns = list(policy.protected_refs) if policy.protected_refs else list(DEFAULT_PROTECTED)
+    if head is not None and head not in patterns:
+        patterns.insert(0, head)
+    if head is None or not repo.ref_exists(head):
+        patterns += [ref for ref in DEFAULT_PROTECTED if ref not in patterns]
+    return tuple(patterns)
 
 
-def is_protected(repo: GitRepository, policy: Policy, ref: str) -> bool:
-    """Whether a ref is one the policy protects (default: the default branch)."""
-    patterns = policy.protected_refs or (default_branch(repo),)
+def is_protected(patterns: Sequence[str], ref: str) -> bool:
+    """Whether a ref matches one of the protected patterns (``*`` wildcards)."""
     return any(glob_matches(p, ref) for p in patterns)
+
+
+def server_policy(repo: GitRepository) -> tuple[Policy, bytes | None]:
+    """The policy the server holds: at the tip of its default branch (else of ``main`` or
+    ``master``), the defaults when none of them exists yet."""
+    head = repo.head_ref()
+    for ref in (head, *DEFAULT_PROTECTED):
+        if ref is not None and repo.ref_exists(ref):
+            return policy_at(repo, ref)
+    return default_policy(), None
+
+
+def describe_protection(repo: GitRepository) -> list[str]:
+    """What ``install-hooks --server`` says about a server: the refs it protects, and
+    whether HEAD names a branch that does not exist."""
+    lines = []
+    policy, _data = server_policy(repo)
+    patterns = protected_patterns(repo, policy)
+    source = "the policy's protected_refs" if policy.protected_refs else "the defaults"
+    lines.append(f"protected refs ({source} and the default branch): {', '.join(patterns)}")
+    head = repo.head_ref()
+    if head is None:
+        lines.append("warning: HEAD is detached: main and master are protected")
+    elif not repo.ref_exists(head):
+        lines.append(
+            f"warning: HEAD names {head}, which does not exist: main and master are protected "
+            "too; point HEAD at the branch Argo CD deploys "
+            "(git symbolic-ref HEAD refs/heads/<branch>)"
+        )
+    return lines
 
 
 def commit_msg(repo: GitRepository, message_file: Path) -> HookOutcome:
     """Judge the commit being made: staged changes on top of HEAD, with its message."""
     outcome = HookOutcome()
-    try:
-        repo.resolve("HEAD")
-    except Exception:
+    if repo.is_unborn():
         outcome.notes.append("first commit: nothing to compare with yet")
         return outcome
+    repo.resolve("HEAD")  # a HEAD that does not resolve is an error, never a pass
     message = message_file.read_text(encoding="utf-8", errors="replace")
     message = "\n".join(line for line in message.splitlines() if not line.startswith("#"))
     result = judge(repo, staged_range(repo, message))
@@ -172,10 +241,10 @@ def commit_msg(repo: GitRepository, message_file: Path) -> HookOutcome:
 def _ranges(
     repo: GitRepository, updates: Iterable[tuple[str, str, str]], known: Sequence[str]
 ) -> Iterable[tuple[str, str, str]]:
-    """(ref, base, head) for each update.
+    """(ref, base, head) for each update of a ref the client pushes.
 
     A new ref starts where its commits leave what the other side already has
-    (``known``: ``--all`` on a server, ``--remotes=<remote>`` on a client).
+    (``known``: ``--remotes=<remote>``).
     """
     for ref, old, new in updates:
         if new == ZERO:
@@ -186,7 +255,7 @@ def _ranges(
                 continue  # nothing new: the commits are already there
             parents = repo.run("rev-list", "--parents", "-n", "1", fresh[0]).split()[1:]
             if not parents:
-                continue  # an unrelated history: nothing to compare with
+                continue  # an unrelated history: the server judges it
             old = parents[0]
         yield ref, old, new
 
@@ -198,14 +267,14 @@ def receive(
     server: bool,
     remote: str | None = None,
 ) -> HookOutcome:
-    """Judge pushed ranges: ``(ref, old, new)`` each; only protected refs on the server."""
+    """Judge pushed updates: ``(ref, old, new)`` each; on the server, every protected ref."""
+    if server:
+        return _receive_on_server(repo, list(updates))
     outcome = HookOutcome()
-    known = ["--all"] if server else [f"--remotes={remote}" if remote else "--remotes"]
+    known = [f"--remotes={remote}" if remote else "--remotes"]
     for ref, base, head in _ranges(repo, updates, known):
         base_policy = policy_at(repo, base)
-        protected = is_protected(repo, base_policy[0], ref)
-        if server and not protected:
-            continue
+        protected = is_protected(protected_patterns(repo, base_policy[0]), ref)
         refuse_shallow(repo)
         selected = Range(
             base,
@@ -217,6 +286,92 @@ def receive(
         result = judge(repo, selected, direct=protected, base_policy=base_policy)
         outcome.add(ref, result.report, result.plan)
     return outcome
+
+
+def _anchor(repo: GitRepository, ref: str) -> str | None:
+    """What a protected ref created by a push is judged against: the tip of the default
+    branch (else of ``main`` or ``master``) when that is another ref; None on a server
+    that has none of them yet (the first push)."""
+    for candidate in (repo.head_ref(), *DEFAULT_PROTECTED):
+        if candidate is not None and candidate != ref and repo.ref_exists(candidate):
+            return repo.resolve(candidate)
+    return None
+
+
+def _receive_on_server(repo: GitRepository, updates: list[tuple[str, str, str]]) -> HookOutcome:
+    """Judge every update of a protected ref by the policy the server already holds.
+
+    Protected: by the server's policy (its default branch's) or by the policy at the
+    ref's own old tip. An update is judged as what lands: the first-parent chain above
+    the old tip, each merge with the commits it brings, and, when that chain does not
+    continue the old tip, the net change from old tip to new tip as one step (GG308
+    refuses the rewrite itself unless the policy allows it). A deleted protected ref is
+    refused the same way; a created one is judged against the default branch, and the
+    first push into an empty server against the empty tree by the default policy.
+    """
+    from dataclasses import replace
+
+    outcome = HookOutcome()
+    trusted = server_policy(repo)[0]
+    trusted_patterns = protected_patterns(repo, trusted)
+    refuse_shallow(repo)
+    for ref, old, new in updates:
+        own = policy_at(repo, old) if old != ZERO else None
+        patterns = trusted_patterns + (protected_patterns(repo, own[0]) if own else ())
+        if not is_protected(patterns, ref):
+            base = old if old != ZERO else _anchor(repo, ref)
+            note = None
+            if new != ZERO and base is not None:
+                note = _unprotected_note(repo, trusted, ref, base, new, patterns)
+            if note:
+                outcome.notes.append(note)
+            continue
+        if new == ZERO:
+            judged_by = own[0] if own else trusted
+            report = _bare_report(deletion_findings(judged_by, ref, old))
+            outcome.add(ref, report, [])
+            continue
+        base = old if old != ZERO else _anchor(repo, ref)
+        if base is None:
+            base_policy: tuple[Policy, bytes | None] = (default_policy(), None)
+            outcome.notes.append(
+                f"{ref}: the first push into this repository is judged by the default policy "
+                "(the server holds none yet); from now on the ref's own policy judges pushes"
+            )
+        else:
+            base_policy = own if own is not None and base == old else policy_at(repo, base)
+        selected = replace(update_range(repo, base, new), ref=ref)
+        result = judge(repo, selected, direct=True, base_policy=base_policy, landing=True)
+        outcome.add(ref, result.report, result.plan)
+    return outcome
+
+
+def _bare_report(findings: list[Finding]) -> Report:
+    """A report of findings that are not about files (a refused deletion)."""
+    from gitops_guard.engine.run import run_rules
+    from gitops_guard.extract.inventory import Inventory
+
+    return run_rules(Inventory(), default_policy(), extra=findings)
+
+
+def _unprotected_note(
+    repo: GitRepository,
+    policy: Policy,
+    ref: str,
+    base: str,
+    head: str,
+    patterns: Sequence[str],
+) -> str | None:
+    """What a push to an unprotected ref is told when it changes environment files."""
+    changed = repo.run("diff", "--name-only", "-z", "--no-renames", base, head).split("\0")
+    touched = [p for p in changed if p and policy.layout.place(p).environment is not None]
+    if not touched:
+        return None
+    return (
+        f"{ref} is not a protected ref, so its changes to {len(touched)} environment "
+        f"file(s) (e.g. {touched[0]}) were not judged; "
+        f"protected: {', '.join(dict.fromkeys(patterns))}"
+    )
 
 
 def parse_receive_lines(text: str) -> list[tuple[str, str, str]]:

@@ -22,6 +22,7 @@ class PlannedChange:
     new: str | None
     change: str
     authors: list[str] = field(default_factory=list)
+    commits: list[str] = field(default_factory=list)  # full ids, oldest first
     bot: bool = False
     rollback: bool = False
     rules: list[str] = field(default_factory=list)

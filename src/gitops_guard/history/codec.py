@@ -85,6 +85,7 @@ def encode_step(step: Step, keep_paths: Sequence[str]) -> str:
                 "ch": event.change,
                 "b": event.bot,
                 "pr": event.pr,
+                "tp": event.through_pr,
             }
             for event in step.events
         ],
@@ -113,6 +114,7 @@ def decode_step(text: str) -> Step:
             e["ch"],
             e["b"],
             e["pr"],
+            e["tp"],
         )
         for e in data["events"]
     ]

@@ -7,16 +7,18 @@ against what happened before it, then the event is recorded.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from gitops_guard.history.steps import (
     PromotionEvent,
     Step,
+    landing_trailers,
     updater_message,
     version_of,
 )
-from gitops_guard.imageref import ImageRef
+from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
 from gitops_guard.model import Commit
 from gitops_guard.policy.model import (
     EnvironmentPolicy,
@@ -24,90 +26,169 @@ from gitops_guard.policy.model import (
 )
 
 LedgerKey = tuple[str | None, str | None, str]  # app, environment, repository
+StateKey = tuple[str | None, str | None, str | None, str | None]  # + resource, container
+
+
+def identities(ref: ImageRef) -> tuple[str, ...]:
+    """What a reference records as having run: the image itself when the digest is pinned
+    (``@sha256:…``, with the tag as pinned: ``1.4.2@``); an unpinned tag as its text."""
+    if ref.digest:
+        return (f"@{ref.digest}", f"{ref.tag}@") if ref.tag else (f"@{ref.digest}",)
+    return (ref.tag,) if ref.tag else ()
+
+
+def matching(seen: Mapping[str, object] | set[str], ref: ImageRef, strict: bool) -> str | None:
+    """The identity in ``seen`` that stands for ``ref`` having run, or None.
+
+    A digest is an identity: a pinned reference matches only the same digest (whatever
+    its tag), or, unless ``strict`` (a change of digest alone), the same tag where it ran
+    unpinned (which image that was, Git cannot tell; the registry gates can). An
+    unpinned tag matches the tag, pinned or not.
+    """
+    if ref.digest:
+        if f"@{ref.digest}" in seen:
+            return f"@{ref.digest}"
+        if not strict and ref.tag and ref.tag in seen:
+            return ref.tag
+        return None
+    if ref.tag:
+        for identity in (ref.tag, f"{ref.tag}@"):
+            if identity in seen:
+                return identity
+    return None
 
 
 @dataclass
 class Ledger:
-    """When each version of each image first ran in each environment."""
+    """When each image arrived in each environment, and what runs there now.
 
-    first_seen: dict[LedgerKey, dict[str, datetime.datetime]] = field(default_factory=dict)
-    # What restore() loaded, kept in its dumped form, and the keys recorded since: entries
-    # are only ever added, so a dump converts only what is new (a warm run's 100 commits,
-    # not the 100,000 before them).
-    _restored: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
-    _changed: dict[LedgerKey, list[str]] = field(default_factory=dict, repr=False)
+    ``arrivals`` keeps every arrival of each identity (see :func:`identities`) per app,
+    environment and repository, oldest first: the first is when it first ran (promotion
+    order, rollbacks), the last, for what runs now, when its continuous run began (soak).
+    ``running`` is the reference each (app, environment, resource, container) runs;
+    ``floor`` the latest time recorded, below which no later change can be dated.
+    """
+
+    arrivals: dict[LedgerKey, dict[str, list[datetime.datetime]]] = field(default_factory=dict)
+    running: dict[StateKey, str] = field(default_factory=dict)
+    floor: datetime.datetime | None = None
     # Entries recorded since take_added() was last called (the history cache keeps them
     # per step, so the ledger at an earlier commit is this one minus what came after).
     _added: list[tuple[LedgerKey, str]] = field(default_factory=list, repr=False)
 
-    def record(self, event: PromotionEvent) -> None:
-        """Remember the version an event put in place."""
-        ref = event.new_ref
-        version = version_of(ref)
-        if ref is None or version is None:
+    def record(self, event: PromotionEvent, when: datetime.datetime | None = None) -> None:
+        """Remember what an event put in place, at ``when`` (default: its committer time)."""
+        moment = when if when is not None else event.commit.committer.time
+        if self.floor is None or moment > self.floor:
+            self.floor = moment
+        if event.new is None:
+            self.running.pop(event.key, None)
             return
+        ref = event.new_ref
+        self.running[event.key] = str(ref) if ref is not None else event.new.raw
+        if ref is None:
+            return
+        old = event.old_ref
+        before = set(identities(old)) if old is not None and old.name == ref.name else set()
         key = (event.app, event.environment, ref.name)
-        seen = self.first_seen.setdefault(key, {})
-        if version not in seen:
-            seen[version] = event.commit.committer.time
-            self._changed.setdefault(key, []).append(version)
-            self._added.append((key, version))
+        for identity in identities(ref):
+            if identity in before:
+                continue  # the same image goes on running (a tag added to a pinned digest)
+            self.arrivals.setdefault(key, {}).setdefault(identity, []).append(moment)
+            self._added.append((key, identity))
 
     def take_added(self) -> list[tuple[LedgerKey, str]]:
-        """The (key, version) entries recorded since the last call."""
+        """The (key, identity) arrivals recorded since the last call."""
         added, self._added = self._added, []
         return added
 
-    def forget(self, key: LedgerKey, version: str) -> None:
-        """Remove an entry (going back to before the event that recorded it)."""
-        seen = self.first_seen.get(key)
-        if seen is not None:
-            seen.pop(version, None)
-            if not seen:
-                del self.first_seen[key]
-        joined = _joined(key)
-        restored = self._restored.get(joined)
-        if restored is not None and version in restored:
-            restored = {v: t for v, t in restored.items() if v != version}
-            if restored:
-                self._restored[joined] = restored
-            else:
-                del self._restored[joined]
-        changed = self._changed.get(key)
-        if changed is not None and version in changed:
-            changed.remove(version)
+    def forget(self, key: LedgerKey, identity: str) -> None:
+        """Take back the latest arrival of an identity (going back to before it)."""
+        seen = self.arrivals.get(key)
+        if seen is None or identity not in seen:
+            return
+        seen[identity].pop()
+        if not seen[identity]:
+            del seen[identity]
+        if not seen:
+            del self.arrivals[key]
 
-    def dump(self) -> dict[str, dict[str, str]]:
+    def settle(self) -> None:
+        """Recompute the floor after arrivals were taken back."""
+        times = [t for seen in self.arrivals.values() for ts in seen.values() for t in ts]
+        self.floor = max(times) if times else None
+
+    def dump(self) -> dict[str, Any]:
         """The ledger as JSON-able data (for the history cache)."""
-        dumped = dict(self._restored)
-        for key, versions in self._changed.items():
-            joined = _joined(key)
-            seen = dict(dumped.get(joined, {}))
-            for version in versions:
-                seen[version] = self.first_seen[key][version].isoformat()
-            if seen:
-                dumped[joined] = seen
-        return dumped
+        return {
+            "arrivals": {
+                _joined(key): {i: [t.isoformat() for t in ts] for i, ts in seen.items()}
+                for key, seen in self.arrivals.items()
+            },
+            "running": [[*key, ref] for key, ref in self.running.items()],
+            "floor": self.floor.isoformat() if self.floor is not None else None,
+        }
 
-    def restore(self, data: dict[str, dict[str, str]]) -> None:
+    def restore(self, data: Mapping[str, Any]) -> None:
         """Load what :meth:`dump` wrote (into an empty ledger)."""
-        for joined, seen in data.items():
+        parse = datetime.datetime.fromisoformat
+        for joined, seen in (data.get("arrivals") or {}).items():
             app, environment, repository = joined.split("\x1f")
             key = (app or None, environment or None, repository)
-            self.first_seen[key] = {v: datetime.datetime.fromisoformat(t) for v, t in seen.items()}
-        self._restored = dict(data)
-        self._changed = {}
+            self.arrivals[key] = {i: [parse(t) for t in ts] for i, ts in seen.items()}
+        for *key, ref in data.get("running") or ():
+            self.running[(key[0], key[1], key[2], key[3])] = ref
+        floor = data.get("floor")
+        self.floor = parse(floor) if floor else None
 
-    def ran(self, app: str | None, environment: str, ref: ImageRef) -> datetime.datetime | None:
-        """When ``ref``'s version first ran in ``environment`` for ``app`` (None: never)."""
-        version = version_of(ref)
-        if version is None:
+    def ran(
+        self, app: str | None, environment: str, ref: ImageRef, *, strict: bool = False
+    ) -> datetime.datetime | None:
+        """When ``ref``'s image first ran in ``environment`` for ``app`` (None: never)."""
+        seen = self.arrivals.get((app, environment, ref.name), {})
+        identity = matching(seen, ref, strict)
+        return seen[identity][0] if identity is not None else None
+
+    def runs(self, event: PromotionEvent, environment: str) -> tuple[ImageRef | None, str | None]:
+        """What the counterpart of an event's use runs in another environment now: the same
+        resource and container there, else any use of the same repository; with its text."""
+        app, _env, resource, container = event.key
+        text = self.running.get((app, environment, resource, container))
+        name = event.repository
+        if text is None:
+            for key, candidate in self.running.items():
+                if key[0] == app and key[1] == environment and _name(candidate) == name:
+                    text = candidate
+                    break
+        if text is None:
+            return None, None
+        try:
+            ref = parse_reference(text)
+        except InvalidReference:
+            return None, text
+        return (ref if ref.name == name else None), text
+
+    def residence(
+        self, event: PromotionEvent, environment: str, ref: ImageRef, *, strict: bool = False
+    ) -> datetime.datetime | None:
+        """Since when ``ref``'s image has run without a break in ``environment`` (None: it
+        does not run there now)."""
+        running, _text = self.runs(event, environment)
+        if running is None:
             return None
-        seen = self.first_seen.get((app, environment, ref.name), {})
-        when = seen.get(version)
-        if when is None and ref.tag and ref.digest:
-            when = seen.get(ref.digest)
-        return when
+        identity = matching(set(identities(running)), ref, strict)
+        if identity is None:
+            return None
+        seen = self.arrivals.get((event.app, environment, ref.name), {})
+        times = seen.get(identity)
+        return times[-1] if times else None
+
+
+def _name(text: str) -> str | None:
+    try:
+        return parse_reference(text).name
+    except InvalidReference:
+        return None
 
 
 def _joined(key: LedgerKey) -> str:
@@ -124,9 +205,41 @@ class PromotionContext:
     # Whether a signed commit's signature verifies; None when the repository configures
     # no verification for that kind of signature (then being signed is enough).
     verify_signature: Callable[[Commit], bool | None] | None = None
+    clock: Clock = field(default_factory=lambda: Clock())
 
     def environment(self, event: PromotionEvent) -> EnvironmentPolicy | None:
         return self.policy.environment(event.environment)
+
+    def moment(self, commit: Commit) -> datetime.datetime:
+        """When a commit's changes count as made (see :class:`Clock`)."""
+        return self.clock.moment(commit, self.ledger.floor)
+
+
+@dataclass
+class Clock:
+    """When a change counts as made, for soak times: never what a commit claims alone.
+
+    A commit's dates are its author's claim. The time the server received the update
+    that brought a commit (``received``: the bare repository's reflog) is trusted when
+    known; otherwise the committer date, bounded by the order of commits (no change is
+    dated before one recorded earlier: ``floor``) and by ``now`` (nothing is dated in the
+    future). ``landing`` is set for what is being pushed or checked right now when the
+    time it lands is known (the server's pre-receive: now).
+    """
+
+    now: datetime.datetime | None = None
+    received: Mapping[str, datetime.datetime] = field(default_factory=dict)
+    landing: datetime.datetime | None = None
+
+    def moment(self, commit: Commit, floor: datetime.datetime | None) -> datetime.datetime:
+        if self.landing is not None:
+            return self.landing
+        when = self.received.get(commit.sha) or commit.committer.time
+        if floor is not None and when < floor:
+            when = floor
+        if self.now is not None and when > self.now:
+            when = self.now
+        return when
 
 
 def is_rollback(event: PromotionEvent, ctx: PromotionContext) -> bool:
@@ -134,9 +247,10 @@ def is_rollback(event: PromotionEvent, ctx: PromotionContext) -> bool:
     if event.change != "downgrade" or event.environment is None or event.new_ref is None:
         return False
     trailer = ctx.policy.rollback_trailer.lower()
-    if trailer not in event.commit.trailers():
+    if trailer not in landing_trailers(event.commit):
         return False
-    return ctx.ledger.ran(event.app, event.environment, event.new_ref) is not None
+    # A pinned rollback returns to the very image that ran, not to its tag.
+    return ctx.ledger.ran(event.app, event.environment, event.new_ref, strict=True) is not None
 
 
 def named_in_message(step: Step, event: PromotionEvent) -> list[str]:

@@ -78,7 +78,11 @@ def classify(old: ImageRef | None, new: ImageRef | None) -> str | None:
 
 
 def pull_request(commit: Commit) -> int | None:
-    """The PR (or GitLab merge request) a commit landed through, when its message says so."""
+    """The PR (or GitLab merge request) number a commit's message names, for reports.
+
+    A number in a message proves nothing (anyone can write ``(#999)``): whether a change
+    came through a pull request is :func:`is_pull_request`.
+    """
     for pattern, text in (
         (_MERGE_PR, commit.subject),
         (_SQUASH_PR, commit.subject),
@@ -90,10 +94,54 @@ def pull_request(commit: Commit) -> int | None:
     return None
 
 
-def is_bot(commit: Commit, patterns: Sequence[str]) -> bool:
+def is_pull_request(commit: Commit) -> bool:
+    """Whether a commit landed through a pull request, proven by its structure.
+
+    A merge commit whose second parent was not on the ref: what a forge's merge button
+    makes. A merge of commits already on the ref (``git merge -s ours`` of an old
+    branch) brings nothing to review; a subject naming a PR is only text.
+    """
+    if len(commit.parents) < 2:
+        return False
+    return commit.merged is None or bool(commit.merged)
+
+
+def _matches(patterns: Sequence[str], name: str, email: str) -> bool:
+    return any(glob_matches(p, name) or glob_matches(p, email) for p in patterns)
+
+
+def is_bot_author(commit: Commit, patterns: Sequence[str]) -> bool:
     """Whether the author's name or email matches a ``bots`` pattern (``*`` only wildcard)."""
-    author = commit.author
-    return any(glob_matches(p, author.name) or glob_matches(p, author.email) for p in patterns)
+    return _matches(patterns, commit.author.name, commit.author.email)
+
+
+def co_authors(commit: Commit) -> list[tuple[str, str]]:
+    """(name, email) of every ``Co-authored-by:`` trailer."""
+    people = []
+    for value in commit.trailer_lists().get("co-authored-by", []):
+        name, _, email = value.partition("<")
+        people.append((name.strip(), email.rstrip(">").strip()))
+    return people
+
+
+def is_bot(commit: Commit, patterns: Sequence[str]) -> bool:
+    """Whether a bot made the change: the author, a ``Co-authored-by`` trailer (squash
+    merges keep them), or any commit a merge brings matches a ``bots`` pattern."""
+    if is_bot_author(commit, patterns):
+        return True
+    if any(_matches(patterns, name, email) for name, email in co_authors(commit)):
+        return True
+    return any(is_bot(merged, patterns) for merged in commit.merged or ())
+
+
+def landing_trailers(commit: Commit) -> dict[str, str]:
+    """The trailers a change lands with: the commit's, and those of the commits it merges
+    (a pull request's rollback trailer is in its commit, not in the merge commit)."""
+    found: dict[str, str] = {}
+    for merged in commit.merged or ():
+        found.update(merged.trailers())
+    found.update(commit.trailers())
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +190,7 @@ class PromotionEvent:
     change: str
     bot: bool
     pr: int | None
+    through_pr: bool = False  # proven by structure (see is_pull_request)
 
     @property
     def app(self) -> str | None:
@@ -300,6 +349,7 @@ class History:
             return events
         bot = is_bot(commit, self.policy.bots)
         pr = pull_request(commit)
+        through_pr = is_pull_request(commit)
         order = {name: index for index, name in enumerate(self.policy.environments)}
         for key in sorted(
             touched,
@@ -315,7 +365,7 @@ class History:
                 if old is None or new is None or old.raw == new.raw:
                     continue
                 kind = "tag"  # unparsable references that changed
-            events.append(PromotionEvent(commit, key, old, new, kind, bot, pr))
+            events.append(PromotionEvent(commit, key, old, new, kind, bot, pr, through_pr))
         return events
 
     def replay(self, arguments: Sequence[str]) -> Iterator[Step]:

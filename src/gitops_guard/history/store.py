@@ -29,7 +29,7 @@ from gitops_guard.history.steps import (
     Step,
 )
 
-SCHEMA = 5  # the cache layout and what it stores; a change starts new caches
+SCHEMA = 6  # the cache layout and what it stores; a change starts new caches
 
 
 def cache_key(policy_bytes: bytes | None) -> str:
@@ -49,7 +49,9 @@ class HistoryCache:
         directory = git_dir / "gitops-guard"
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"history-{key}.sqlite"
-        self.connection = sqlite3.connect(self.path)
+        # Two reports at once on one repository: the second waits for the first's writes
+        # (up to a minute) instead of failing with "database is locked".
+        self.connection = sqlite3.connect(self.path, timeout=60)
         # A cache needs no durability, only consistency: write-ahead logging without an
         # fsync per commit (a crash loses at most the last commits, never the file's
         # integrity). The default journal cost 0.15 s per commit on a 300 MiB cache.
@@ -192,6 +194,7 @@ class HistoryCache:
         for (added,) in cursor:
             for app, environment, repository, version in marshal.loads(added):
                 ledger.forget((app, environment, repository), version)
+        ledger.settle()
         return ledger
 
     def save_judged(self, upto: int, state: dict[str, Any]) -> None:

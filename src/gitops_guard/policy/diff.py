@@ -1,7 +1,27 @@
-"""What a change to the policy file loosens (GG307).
+"""What a change to the policy file loosens (GG307), driven by the policy's JSON Schema.
 
-Compares the policy data of two revisions and lists every way the new one allows
-more, each with the key path where it happens, so the finding can point at it.
+Every leaf of ``schemas/policy.schema.json`` says which way loosens it, with the custom
+keyword ``x-loosens`` (a meta-test fails when a key has none):
+
+- ``"true"`` / ``"false"``: a boolean loosens when it becomes that value;
+- ``"add"``: a list loosens when it gains items (``x-absent: "any"``: an absent list
+  allows everything, so removing it loosens too);
+- ``"remove"``: a list loosens when it loses items;
+- ``"lower"`` / ``"raise"``: a number, size or duration loosens when it goes that way
+  (``x-absent: "any"``: absent means unlimited);
+- ``"rank"``: an enum loosens when it moves down ``x-rank`` (strictest first);
+- ``"change"``: any change loosens (a pattern, the layout, which Image Updater semantics),
+  except setting a key that was absent and has no ``default``;
+- ``"none"``: never loosens (timeouts, retries);
+- ``"keys"`` on a mapping of named entries (environments, severities): each entry is
+  compared by its own schema, an entry that disappears with ``x-removed: true`` is
+  reported as removed.
+
+Absent keys take their ``default``. Before comparing, each environment's ``images``
+receives the top-level ``images`` keys it does not set (what the rules do), so adding
+``environments.prod.images.registries: ['*']`` is seen as what it is. A policy file that
+is deleted or emptied is compared as ``{}``: the strongest loosening, every requirement
+reported.
 """
 
 from __future__ import annotations
@@ -9,201 +29,237 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from gitops_guard.policy.model import parse_duration, parse_size
+
 Loosening = tuple[list[str | int], str]  # key path in the new file, description
 
-_REQUIREMENTS = (
+_ABSENT = object()
+_INHERITED = (
+    "registries",
+    "forbidden_tags",
+    "tag_pattern",
+    "constraint",
     "require_digest",
-    "require_signed_commits",
-    "require_pr",
-    "single_environment_commits",
+    "allow_prerelease",
 )
-_PERMISSIONS = ("allow_prerelease", "allow_suppressions")
-_SEVERITY_RANK = {"error": 2, "warning": 1, "off": 0, False: 0}
-_UNREACHABLE_RANK = {"fail": 2, "warn": 1, "skip": 0}
-
-
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
 
 
 def loosenings(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Loosening]:
     """Every way ``new`` (the policy a change brings) allows more than ``old``."""
+    from gitops_guard.policy.load import schema
+
+    root = schema()
     found: list[Loosening] = []
-    old_envs, new_envs = _map(old.get("environments")), _map(new.get("environments"))
-    for name, before in old_envs.items():
-        if name not in new_envs:
-            found.append((["environments"], f"removes environment {name!r}"))
+    _walk(root, root, _effective(old), _effective(new), [], found)
+    return found
+
+
+def _effective(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy data with each environment's images completed from the top-level ones."""
+    result = dict(data)
+    top = result.get("images")
+    environments = result.get("environments")
+    if not isinstance(top, Mapping) or not isinstance(environments, Mapping):
+        return result
+    completed: dict[str, Any] = {}
+    for name, settings in environments.items():
+        env = dict(settings) if isinstance(settings, Mapping) else {}
+        images = dict(env.get("images") or {})
+        for key in _INHERITED:
+            if key not in images and key in top:
+                images[key] = top[key]
+        if images:
+            env["images"] = images
+        completed[name] = env
+    result["environments"] = completed
+    return result
+
+
+def _resolve(root: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A schema node with ``$ref`` followed and ``allOf`` merged (properties united)."""
+    merged: dict[str, Any] = {}
+    pending = [node]
+    while pending:
+        part = pending.pop(0)
+        ref = part.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            target: Any = root
+            for piece in ref[2:].split("/"):
+                target = target[piece]
+            pending.append(target)
+        for sub in part.get("allOf", ()):
+            pending.append(sub)
+        for key, value in part.items():
+            if key == "properties":
+                merged.setdefault("properties", {}).update(value)
+            elif key not in ("$ref", "allOf"):
+                merged.setdefault(key, value)
+    return merged
+
+
+def direction(root: Mapping[str, Any], node: Mapping[str, Any]) -> str | None:
+    """The ``x-loosens`` of a schema node (after ``$ref``), None for an inner node."""
+    value = _resolve(root, node).get("x-loosens")
+    return value if isinstance(value, str) else None
+
+
+def _dotted(path: list[str | int]) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _walk(
+    root: Mapping[str, Any],
+    node: Mapping[str, Any],
+    old: Any,
+    new: Any,
+    path: list[str | int],
+    found: list[Loosening],
+) -> None:
+    spec = _resolve(root, node)
+    way = spec.get("x-loosens")
+    if way == "keys":
+        _walk_keys(root, spec, old, new, path, found)
+        return
+    if way is None:
+        properties = spec.get("properties", {})
+        old_map = old if isinstance(old, Mapping) else {}
+        new_map = new if isinstance(new, Mapping) else {}
+        for key, child in properties.items():
+            _walk(
+                root,
+                child,
+                old_map.get(key, _ABSENT),
+                new_map.get(key, _ABSENT),
+                [*path, key],
+                found,
+            )
+        return
+    default = spec.get("default", _ABSENT)
+    before = default if old is _ABSENT else old
+    after = default if new is _ABSENT else new
+    text = _leaf(spec, str(way), before, after)
+    if text is not None:
+        where = path if new is not _ABSENT else path[:-1]
+        found.append((where, f"{_dotted(path)}: {text}"))
+
+
+def _walk_keys(
+    root: Mapping[str, Any],
+    spec: Mapping[str, Any],
+    old: Any,
+    new: Any,
+    path: list[str | int],
+    found: list[Loosening],
+) -> None:
+    child = spec.get("additionalProperties")
+    old_map = old if isinstance(old, Mapping) else {}
+    new_map = new if isinstance(new, Mapping) else {}
+    if not isinstance(child, Mapping):
+        return
+    for key in dict.fromkeys([*old_map, *new_map]):
+        if key in old_map and key not in new_map and spec.get("x-removed"):
+            found.append((path, f"{_dotted([*path, key])}: removed"))
             continue
-        found += _environment(name, _map(before), _map(new_envs[name]))
-    found += _images(["images"], "", _map(old.get("images")), _map(new.get("images")))
-    if old.get("layout") != new.get("layout") and "layout" in old:
-        found.append((["layout"], "changes the layout (which paths belong to which environment)"))
-    added_bots = [b for b in _list(new.get("bots")) if b not in _list(old.get("bots"))]
-    if added_bots:
-        found.append((["bots"], f"adds bots {', '.join(map(repr, added_bots))}"))
-    if old.get("rollback_trailer", "Rollback") != new.get("rollback_trailer", "Rollback"):
-        found.append((["rollback_trailer"], "changes the rollback trailer"))
-    added_excludes = [e for e in _list(new.get("exclude")) if e not in _list(old.get("exclude"))]
-    if added_excludes:
-        found.append((["exclude"], f"excludes {', '.join(map(repr, added_excludes))}"))
-    for rule, level in _map(new.get("severity")).items():
-        before = _map(old.get("severity")).get(rule, "error")
-        if _SEVERITY_RANK.get(level, 2) < _SEVERITY_RANK.get(before, 2):
-            shown = "off" if level is False else level
-            found.append((["severity", rule], f"lowers {rule} from {before} to {shown}"))
-    found += _annotations(_map(old.get("annotations")), _map(new.get("annotations")))
-    found += _supply_chain(_map(old.get("supply_chain")), _map(new.get("supply_chain")))
-    return found
-
-
-def _environment(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Loosening]:
-    path: list[str | int] = ["environments", name]
-    found: list[Loosening] = []
-    if "from" in old and old.get("from") != new.get("from"):
-        after = (
-            f"comes from {new['from']!r}" if "from" in new else "no longer has a stage before it"
+        _walk(
+            root,
+            child,
+            old_map.get(key, _ABSENT),
+            new_map.get(key, _ABSENT),
+            [*path, key],
+            found,
         )
-        found.append(([*path], f"{name} {after} instead of {old['from']!r}"))
-    if "soak" in old:
-        from gitops_guard.policy.model import parse_duration
-
-        before = parse_duration(old["soak"])
-        after_seconds = parse_duration(new["soak"]) if "soak" in new else 0
-        if after_seconds < before:
-            shown = new.get("soak", "none")
-            found.append(
-                ([*path, "soak"], f"shortens the soak time of {name} from {old['soak']} to {shown}")
-            )
-    if "automated" in old:
-        if "automated" not in new:
-            found.append(([*path], f"lets bots make any change in {name}"))
-        else:
-            added = sorted(set(_list(new["automated"])) - set(_list(old["automated"])))
-            if added:
-                found.append(
-                    ([*path, "automated"], f"lets bots make {', '.join(added)} changes in {name}")
-                )
-    for key in _REQUIREMENTS:
-        if old.get(key) is True and new.get(key) is not True:
-            found.append(([*path], f"turns off {key} in {name}"))
-    for key in _PERMISSIONS:
-        if old.get(key) is False and new.get(key) is not False:
-            found.append(([*path], f"turns on {key} in {name}"))
-    found += _images(
-        [*path, "images"], f" in {name}", _map(old.get("images")), _map(new.get("images"))
-    )
-    return found
 
 
-def _images(
-    path: list[str | int], where: str, old: Mapping[str, Any], new: Mapping[str, Any]
-) -> list[Loosening]:
-    found: list[Loosening] = []
-    if "registries" in old:
-        if "registries" not in new:
-            found.append(([*path], f"allows any registry{where}"))
-        else:
-            added = [r for r in _list(new["registries"]) if r not in _list(old["registries"])]
-            if added:
-                found.append(
-                    (
-                        [*path, "registries"],
-                        f"allows registries {', '.join(map(repr, added))}{where}",
-                    )
-                )
-    removed = [
-        t for t in _list(old.get("forbidden_tags")) if t not in _list(new.get("forbidden_tags"))
-    ]
-    if removed:
-        found.append(([*path], f"no longer forbids tags {', '.join(map(repr, removed))}{where}"))
-    for key, label in (("tag_pattern", "tag pattern"), ("constraint", "version constraint")):
-        if key in old and old.get(key) != new.get(key):
-            after = f"{new[key]!r}" if key in new else "nothing"
-            found.append(
-                (
-                    [*path, key] if key in new else [*path],
-                    f"changes the {label}{where} from {old[key]!r} to {after}",
-                )
-            )
-    for key in ("require_digest",):
-        if old.get(key) is True and new.get(key) is not True:
-            found.append(([*path], f"turns off {key}{where}"))
-    if old.get("allow_prerelease") is False and new.get("allow_prerelease") is not False:
-        found.append(([*path], f"turns on allow_prerelease{where}"))
-    old_overrides = {
-        o.get("image"): o for o in _list(old.get("overrides")) if isinstance(o, Mapping)
-    }
-    new_overrides = {
-        o.get("image"): o for o in _list(new.get("overrides")) if isinstance(o, Mapping)
-    }
-    for image, override in old_overrides.items():
-        if new_overrides.get(image) != override:
-            found.append(([*path], f"changes or removes the override for {image}{where}"))
-    return found
+def _leaf(spec: Mapping[str, Any], way: str, before: Any, after: Any) -> str | None:
+    """What a change of one leaf loosens, or None."""
+    if before == after:
+        return None
+    if way == "none":
+        return None
+    if way in ("true", "false"):
+        wanted = way == "true"
+        if after is wanted and before is not wanted:
+            return f"turns it {'on' if wanted else 'off'}"
+        return None
+    if way == "change":
+        if before is _ABSENT:
+            return None  # a setting where there was none (and no default) only adds a rule
+        return f"changes it from {_shown(before)} to {_shown(after)}"
+    if way == "add":
+        return _added(spec, before, after)
+    if way == "remove":
+        old_items = _items(before)
+        lost = [item for item in old_items if item not in _items(after)]
+        if lost:
+            return f"no longer lists {', '.join(map(_shown, lost))}"
+        return None
+    if way in ("lower", "raise"):
+        return _moved(spec, way, before, after)
+    if way == "rank":
+        order = [repr(o) for o in spec.get("x-rank", ())]
+        if repr(before) in order and repr(after) in order:
+            if order.index(repr(after)) > order.index(repr(before)):
+                return f"weakens it from {_shown(before)} to {_shown(after)}"
+            return None
+        return f"changes it from {_shown(before)} to {_shown(after)}"
+    raise ValueError(f"unknown x-loosens direction {way!r}")
 
 
-def _annotations(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Loosening]:
-    found: list[Loosening] = []
-    for key in ("require_selection_rule", "require_git_write_back"):
-        removed = [e for e in _list(old.get(key)) if e not in _list(new.get(key))]
-        if removed:
-            found.append((["annotations"], f"drops {key} for {', '.join(removed)}"))
-    old_forbidden, new_forbidden = (
-        _map(old.get("forbidden_strategies")),
-        _map(new.get("forbidden_strategies")),
-    )
-    for env, strategies in old_forbidden.items():
-        allowed = [s for s in _list(strategies) if s not in _list(new_forbidden.get(env))]
-        if allowed:
-            found.append(
-                (["annotations"], f"allows update strategies {', '.join(allowed)} in {env}")
-            )
-    return found
+def _added(spec: Mapping[str, Any], before: Any, after: Any) -> str | None:
+    unlimited = spec.get("x-absent") == "any"
+    if after is _ABSENT and unlimited:
+        return "allows anything (the list is gone)"
+    if before is _ABSENT and unlimited:
+        return None  # a list where anything was allowed: stricter
+    gained = [item for item in _items(after) if item not in _items(before)]
+    if gained:
+        return f"adds {', '.join(map(_shown, gained))}"
+    return None
 
 
-def _supply_chain(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Loosening]:
-    found: list[Loosening] = []
-    before = _UNREACHABLE_RANK.get(old.get("on_unreachable", "fail"), 2)
-    after = _UNREACHABLE_RANK.get(new.get("on_unreachable", "fail"), 2)
-    if after < before:
-        found.append(
-            (
-                ["supply_chain"],
-                f"lets unreachable registries {new.get('on_unreachable')} instead of fail",
-            )
-        )
-    for gate in ("registry", "signatures", "vulnerabilities", "provenance"):
-        old_gate, new_gate = _map(old.get(gate)), _map(new.get(gate))
-        removed = [
-            e
-            for e in _list(old_gate.get("environments"))
-            if e not in _list(new_gate.get("environments"))
-        ]
-        if removed:
-            found.append((["supply_chain"], f"stops the {gate} gate in {', '.join(removed)}"))
-        for key in ("keys", "source_repositories", "refs", "builders", "insecure"):
-            added = [v for v in _list(new_gate.get(key)) if v not in _list(old_gate.get(key))]
-            if added and key in old_gate:
-                found.append(
-                    (
-                        ["supply_chain", gate],
-                        f"adds {key} {', '.join(map(repr, added))} to the {gate} gate",
-                    )
-                )
-        for severity, limit in _map(new_gate.get("max")).items():
-            previous = _map(old_gate.get("max")).get(severity)
-            if previous is not None and isinstance(limit, int) and limit > previous:
-                found.append(
-                    (
-                        ["supply_chain", gate],
-                        f"raises the {severity} vulnerability limit from {previous} to {limit}",
-                    )
-                )
-        for severity in _map(old_gate.get("max")):
-            if severity not in _map(new_gate.get("max")):
-                found.append((["supply_chain", gate], f"drops the {severity} vulnerability limit"))
-    return found
+def _moved(spec: Mapping[str, Any], way: str, before: Any, after: Any) -> str | None:
+    unlimited = spec.get("x-absent") == "any"
+    if after is _ABSENT:
+        if unlimited:
+            return "drops the limit"
+        return None
+    if before is _ABSENT:
+        return None if unlimited else f"sets it to {_shown(after)}"
+    old_value, new_value = _number(before), _number(after)
+    if old_value is None or new_value is None:
+        return f"changes it from {_shown(before)} to {_shown(after)}"
+    if (way == "lower" and new_value < old_value) or (way == "raise" and new_value > old_value):
+        verb = "lowers" if way == "lower" else "raises"
+        return f"{verb} it from {_shown(before)} to {_shown(after)}"
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            if value and value[-1] in "smhdw":
+                return float(parse_duration(value))
+            return float(parse_size(value))
+        except ValueError:
+            return None
+    return None
+
+
+def _items(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [value]
+    return []
+
+
+def _shown(value: Any) -> str:
+    if value is _ABSENT:
+        return "nothing"
+    if value is False:
+        return "off"
+    return repr(value)

@@ -240,6 +240,8 @@ class Policy:
     severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     exclude: tuple[str, ...] = ()
     protected_refs: tuple[str, ...] = ()
+    allow_history_rewrites: bool = False
+    owners_file: str | None = None  # policy_owners.allowed_signers: who approves loosenings
     max_file_size: int = DEFAULT_MAX_BYTES
     data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -139,10 +140,68 @@ class GitRepository:
         try:
             return self.run("rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}").strip()
         except GitError:
+            if revision == "HEAD" and self.is_unborn():
+                raise GitError(
+                    "the repository has no commits yet: there is no history to read",
+                    hint="commit the GitOps files first (git add -A && git commit)",
+                ) from None
             raise GitError(
                 f"unknown revision {revision!r}",
                 hint="fetch it first (git fetch origin <branch>) or check the spelling",
             ) from None
+
+    def head_ref(self) -> str | None:
+        """The ref HEAD names (``refs/heads/main``), None when HEAD is detached."""
+        import git
+
+        try:
+            out = self.repo.git.execute(["git", "symbolic-ref", "-q", "HEAD"], with_exceptions=True)
+        except git.GitCommandError as exc:
+            if exc.status == 1:
+                return None  # detached
+            raise GitError(f"git symbolic-ref failed: {str(exc.stderr).strip()}") from None
+        return str(out).strip() or None
+
+    def ref_exists(self, ref: str) -> bool:
+        """Whether a ref exists (``refs/heads/main``); HEAD naming a ref that does not is unborn."""
+        import git
+
+        try:
+            self.repo.git.execute(["git", "show-ref", "--verify", "--quiet", ref])
+        except git.GitCommandError as exc:
+            if exc.status == 1:
+                return False
+            raise GitError(f"git show-ref failed: {str(exc.stderr).strip()}") from None
+        return True
+
+    def is_unborn(self) -> bool:
+        """Whether HEAD names a branch that has no commit yet (a repository's first commit).
+
+        A HEAD that names a ref pointing at a missing or broken object is not unborn: that
+        is a broken repository, and resolving it is an error.
+        """
+        head = self.head_ref()
+        return head is not None and not self.ref_exists(head)
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether ``ancestor`` is reachable from ``descendant`` (one ``merge-base``)."""
+        result = subprocess.run(
+            ["git", "merge-base", "--is-ancestor", ancestor, descendant],
+            cwd=self.git_dir,
+            capture_output=True,
+        )
+        if result.returncode not in (0, 1):
+            raise GitError(f"git merge-base failed: {result.stderr.decode(errors='replace')}")
+        return result.returncode == 0
+
+    def refuse_shallow(self) -> None:
+        """Promotion rules and reports need the whole history; a shallow clone lacks it."""
+        if self.is_shallow():
+            raise GitError(
+                "this is a shallow clone: promotion history before the base is missing",
+                hint="fetch the whole history: `git fetch --unshallow` "
+                "(GitHub Actions: actions/checkout with fetch-depth: 0)",
+            )
 
     def is_shallow(self) -> bool:
         """Whether the clone is shallow (history before the graft is missing)."""
@@ -214,6 +273,34 @@ class GitRepository:
         """``git var GIT_AUTHOR_IDENT`` (or committer) as a Person."""
         return _person(self.run("var", variable).strip())
 
+    def verify_ssh_signature(self, sha: str, allowed_signers: bytes) -> str | None:
+        """Who signed a commit with SSH, if the signature verifies against the given
+        allowed-signers text (the principal it names); None otherwise."""
+        import re
+        import tempfile
+
+        with tempfile.NamedTemporaryFile("wb", suffix=".allowed_signers") as handle:
+            handle.write(allowed_signers)
+            handle.flush()
+            result = subprocess.run(
+                [
+                    "git",
+                    "-c",
+                    "gpg.format=ssh",
+                    "-c",
+                    f"gpg.ssh.allowedSignersFile={handle.name}",
+                    "verify-commit",
+                    sha,
+                ],
+                cwd=self.git_dir,
+                capture_output=True,
+            )
+        if result.returncode != 0:
+            return None
+        text = result.stderr.decode("utf-8", "replace") + result.stdout.decode("utf-8", "replace")
+        match = re.search(r'Good "git" signature for (\S+)', text)
+        return match.group(1) if match else "an owner's key"
+
     def verify_commit(self, sha: str) -> bool:
         """Whether ``git verify-commit`` accepts the commit's signature."""
         result = subprocess.run(
@@ -222,6 +309,41 @@ class GitRepository:
             capture_output=True,
         )
         return result.returncode == 0
+
+    def receive_log(self) -> list[tuple[str, str, datetime.datetime]]:
+        """(old, new, when) of every update the server received by a push to a branch that
+        existed, from the reflogs under ``logs/refs/heads`` (written when
+        ``core.logAllRefUpdates`` is on); empty in a clone, whose reflogs record fetches."""
+        found: list[tuple[str, str, datetime.datetime]] = []
+        folder = self.git_dir / "logs" / "refs" / "heads"
+        if not folder.is_dir():
+            return found
+        for path in folder.rglob("*"):
+            if not path.is_file():
+                continue
+            try:
+                text = path.read_bytes().decode("utf-8", "replace")
+            except OSError:
+                continue
+            for line in text.splitlines():
+                head, _, message = line.partition("\t")
+                if message.strip() != "push":
+                    continue
+                parts = head.split(" ")
+                if len(parts) < 4 or parts[0] == ZERO:
+                    continue
+                try:
+                    when = datetime.datetime.fromtimestamp(int(parts[-2]), datetime.UTC)
+                except (ValueError, OverflowError, OSError):
+                    continue
+                found.append((parts[0], parts[1], when))
+        return found
+
+    def commit(self, revision: str) -> Commit:
+        """One commit, read as the history reads it (its changes against its first parent)."""
+        for found in self.log(["-1", revision]):
+            return found
+        raise GitError(f"unknown revision {revision!r}")
 
     def log(self, arguments: Sequence[str], paths: Sequence[str] = ()) -> Iterator[Commit]:
         """Stream commits with their changes against the first parent, parsed as they come."""
@@ -250,6 +372,41 @@ class GitRepository:
                 raise GitError(f"git log failed: {stderr.strip()}")
 
 
+def landing_chain(commits: Sequence[Commit], head: str) -> list[Commit]:
+    """The first-parent chain of ``head`` among ``commits`` (all the commits new to a ref,
+    from one ``git log``), oldest first, each merge with the commits it brings.
+
+    What lands on a ref, in order, is its first-parent chain; a merge's other commits
+    (a pull request's branch) never ran anywhere, but who made them and what trailers
+    they carry belong to the merge.
+    """
+    by_sha = {commit.sha: commit for commit in commits}
+    chain: list[str] = []
+    current: str | None = head
+    while current is not None and current in by_sha:
+        chain.append(current)
+        parents = by_sha[current].parents
+        current = parents[0] if parents else None
+    on_chain = set(chain)
+    claimed: set[str] = set()
+    landed: list[Commit] = []
+    for sha in reversed(chain):
+        commit = by_sha[sha]
+        if len(commit.parents) > 1:
+            merged: list[Commit] = []
+            stack = list(commit.parents[1:])
+            while stack:
+                other = stack.pop()
+                if other in on_chain or other in claimed or other not in by_sha:
+                    continue
+                claimed.add(other)
+                merged.append(by_sha[other])
+                stack.extend(by_sha[other].parents)
+            commit = replace(commit, merged=tuple(merged))
+        landed.append(commit)
+    return landed
+
+
 def _chunks(stream: Any, size: int = 1 << 16) -> Iterator[bytes]:
     while True:
         chunk = stream.read(size)
@@ -258,15 +415,46 @@ def _chunks(stream: Any, size: int = 1 << 16) -> Iterator[bytes]:
         yield chunk
 
 
+# Git accepts any number of seconds and any zone; a datetime does not. What it cannot
+# hold is clamped (a commit dated in year 5000 is far in the future either way).
+_EARLIEST = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_LATEST = datetime.datetime(9000, 1, 1, tzinfo=datetime.UTC)
+
+
 def _person(text: str) -> Person:
-    """``Name <email> 1770109500 +0100`` → Person with an aware datetime."""
+    """``Name <email> 1770109500 +0100`` → Person with an aware datetime.
+
+    Hostile stamps never stop a run: a zone of 24 hours or more (``+2500``) or not a
+    zone at all is read as UTC, a time outside what a datetime holds is clamped, and a
+    time that is not a number is the epoch.
+    """
     name_email, _, stamp = text.rpartition(">")
     name, _, email = name_email.partition("<")
     seconds, _, zone = stamp.strip().partition(" ")
-    sign = -1 if zone.startswith("-") else 1
-    offset = datetime.timedelta(hours=int(zone[1:3] or 0), minutes=int(zone[3:5] or 0)) * sign
-    moment = datetime.datetime.fromtimestamp(int(seconds), datetime.timezone(offset))
-    return Person(name.strip(), email.strip(), moment)
+    try:
+        sign = -1 if zone.startswith("-") else 1
+        hours, minutes = int(zone[1:3] or 0), int(zone[3:5] or 0)
+        zone_info = datetime.timezone(datetime.timedelta(hours=hours, minutes=minutes) * sign)
+    except ValueError:
+        zone_info = datetime.UTC
+    try:
+        moment = datetime.datetime.fromtimestamp(int(seconds), zone_info)
+    except (ValueError, OverflowError, OSError):
+        try:
+            moment = _LATEST if int(seconds) > 0 else _EARLIEST
+        except ValueError:
+            moment = _EARLIEST
+    if moment > _LATEST:
+        moment = _LATEST.astimezone(zone_info)
+    return Person(_text(name.strip()), _text(email.strip()), moment)
+
+
+def _text(value: str) -> str:
+    """Text git gave as bytes that are not UTF-8 (decoded with surrogate escapes), with
+    each undecodable byte as U+FFFD: names and messages end up in JSON and HTML."""
+    if value.isascii():
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _commit(header: str, changes: list[FileChange]) -> Commit:
@@ -292,7 +480,7 @@ def _commit(header: str, changes: list[FileChange]) -> Commit:
         parents=tuple(fields.get("parent", ())),
         author=_person(fields["author"][0]),
         committer=_person(fields["committer"][0]),
-        message=message.strip("\n") + "\n",
+        message=_text(message.strip("\n")) + "\n",
         signature=signature,
         changes=tuple(changes),
     )

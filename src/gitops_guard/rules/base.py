@@ -59,8 +59,15 @@ class Problem:
     location: Location | None = None
 
 
-def located(rule_id: str, problem: Problem, use: ImageUse, detail: str | None = None) -> Finding:
-    """A rule's problem as a finding about an image use (its place, app, environment, image)."""
+def located(
+    rule_id: str,
+    problem: Problem,
+    use: ImageUse,
+    detail: str | None = None,
+    commit: str | None = None,
+) -> Finding:
+    """A rule's problem as a finding about an image use (its place, app, environment, image),
+    in ``commit`` when it is about one."""
     where = problem.location or use.location
     return Finding(
         rule_id,
@@ -73,6 +80,7 @@ def located(rule_id: str, problem: Problem, use: ImageUse, detail: str | None = 
         resource=use.resource,
         container=use.container,
         detail=detail,
+        commit=commit,
     )
 
 

@@ -47,6 +47,7 @@ from typing import Final
 from gitops_guard.history.ledger import PromotionContext
 from gitops_guard.history.steps import (
     PromotionEvent,
+    landing_trailers,
     version_of,
 )
 from gitops_guard.model import Severity
@@ -64,14 +65,16 @@ def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:
     trailer = ctx.policy.rollback_trailer
     old, new = version_of(event.old_ref), version_of(event.new_ref)
     what = f"{event.repository} went down from {old} to {new} in {event.environment}"
-    if trailer.lower() not in event.commit.trailers():
+    if trailer.lower() not in landing_trailers(event.commit):
         yield Problem(
             f"{what} without a rollback marker",
             hint=f"if this is a rollback, add the trailer `{trailer}: <incident or reason>` "
             "to the commit message",
         )
-    elif ctx.ledger.ran(event.app, event.environment, event.new_ref) is None:
+    elif ctx.ledger.ran(event.app, event.environment, event.new_ref, strict=True) is None:
+        shown = event.new_ref.familiar() if event.new_ref.digest else new
         yield Problem(
-            f"{what}: marked as a rollback, but {new} never ran in {event.environment}",
-            hint="a rollback returns to a version that ran there before",
+            f"{what}: marked as a rollback, but {shown} never ran in {event.environment}",
+            hint="a rollback returns to the very image that ran there before (its digest, "
+            "when pinned)",
         )

@@ -1,7 +1,11 @@
 """A version reached an environment without having run in the one it must come from.
 
 `environments.<env>.from` names the previous stage: a version must have run there
-first (at any time before, for the same app and image). Rollbacks are exempt.
+first (at any time before the commit that promotes it, for the same app and image; a
+commit that sets it in both at once has not run it there first). A digest is an
+identity: a pinned reference must have run there with the same digest (a tag that ran
+there unpinned counts for a pinned one, except for a change of digest alone).
+Rollbacks are exempt.
 
 Policy::
 
@@ -67,7 +71,18 @@ def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:
         return
     if event.change == "new" and event.old is None and event.commit.parents == ():
         return  # the repository's first commit promotes nothing
-    if is_rollback(event, ctx) or ctx.ledger.ran(event.app, env.from_environment, ref):
+    strict = event.change == "digest"
+    if is_rollback(event, ctx):
+        return
+    if ctx.ledger.ran(event.app, env.from_environment, ref, strict=strict):
+        return
+    if ref.digest:
+        yield Problem(
+            f"{ref.familiar_name} {ref.tag or ''}@{ref.digest[:19]}… reaches {env.name}, but "
+            f"{env.from_environment} never ran that image (digest)",
+            hint=f"promote the image {env.from_environment} ran (its digest), or this one "
+            f"to {env.from_environment} first",
+        )
         return
     yield Problem(
         f"{ref.familiar_name} {version_of(ref)} reaches {env.name} but never ran in "

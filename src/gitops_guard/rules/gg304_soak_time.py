@@ -1,8 +1,12 @@
 """A version was promoted before it had run long enough in the environment it comes from.
 
 `environments.<env>.soak` (e.g. `24h`) is the time a version must have run in the
-`from` environment: measured between the commit times of the two changes. Rollbacks
-are exempt.
+`from` environment without a break, up to its promotion: it must still run there when
+it is promoted. Times are not what commits claim: on the server, when the server
+received each update (its reflog, which `install-hooks --server` turns on) and now for
+the push being judged; elsewhere the committer date, never earlier than a change
+recorded before it and never later than now. A digest is an identity, as for GG303.
+Rollbacks are exempt.
 
 Policy::
 
@@ -77,11 +81,22 @@ def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:
         return
     if event.change not in PROMOTIONS or is_rollback(event, ctx) or not event.commit.parents:
         return
-    since = ctx.ledger.ran(event.app, env.from_environment, ref)
-    if since is None:
+    strict = event.change == "digest"
+    if ctx.ledger.ran(event.app, env.from_environment, ref, strict=strict) is None:
         return  # GG303 says it never ran there
-    soaked = event.commit.committer.time - since
     needed = datetime.timedelta(seconds=env.soak_seconds)
+    since = ctx.ledger.residence(event, env.from_environment, ref, strict=strict)
+    if since is None:
+        _running, text = ctx.ledger.runs(event, env.from_environment)
+        now = f"it runs {text}" if text else "nothing runs there"
+        yield Problem(
+            f"{ref.familiar_name} {version_of(ref)} reaches {env.name}, but it no longer runs "
+            f"in {env.from_environment} ({now}); {env.name} requires {_duration(needed)} of "
+            f"it running there without a break",
+            hint=f"promote what {env.from_environment} runs and has run for {_duration(needed)}",
+        )
+        return
+    soaked = ctx.moment(event.commit) - since
     if soaked >= needed:
         return
     ready = since + needed

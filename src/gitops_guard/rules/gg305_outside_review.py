@@ -1,9 +1,11 @@
 """A person changed an image in an environment that requires changes through a pull request.
 
 With `environments.<env>.require_pr: true`, human changes must arrive through a
-reviewed pull request (a merge commit or a squash merge naming `(#N)`); a push
-straight to the protected branch skips review. Bots are judged by GG301, unsigned
-commits by GG402.
+pull request. A pull request is proven by structure: a merge commit whose second
+parent was not on the protected ref (what a forge's merge button makes). A subject
+such as `Merge pull request #998` or `(#999)` on a commit pushed straight to the
+branch proves nothing. Changes whose author is a bot are judged by GG301 (a bot named
+only as co-author does not exempt a person's push), unsigned commits by GG402.
 
 Policy::
 
@@ -19,16 +21,16 @@ History::
         apps/api/prod/values.yaml: |
           image: registry.example.com/team/api:1.4.1
 
-Failing (pushed straight to main: `check --direct`)::
+Failing (pushed straight to main, whatever its subject says: `check --direct`)::
 
-    - message: Bump api in prod
+    - message: Bump api in prod (#42)
       files:
         apps/api/prod/values.yaml: |
           image: registry.example.com/team/api:1.5.0     # ← GG305
 
-Passing (the squash merge of pull request #42, pushed to main: `check --direct`)::
+Passing (the same change as a pull request's commit: `check`)::
 
-    - message: Bump api in prod (#42)
+    - message: Bump api in prod
       files:
         apps/api/prod/values.yaml: |
           image: registry.example.com/team/api:1.5.0
@@ -38,7 +40,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from gitops_guard.history.ledger import PromotionContext
-from gitops_guard.history.steps import PromotionEvent
+from gitops_guard.history.steps import PromotionEvent, is_bot_author
 from gitops_guard.model import Severity
 from gitops_guard.rules.base import EVENT_SCOPE, Problem
 
@@ -50,7 +52,9 @@ SCOPE: Final = EVENT_SCOPE
 
 def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:
     env = ctx.environment(event)
-    if env is None or not env.require_pr or event.bot or event.pr is not None:
+    if env is None or not env.require_pr or event.through_pr:
+        return
+    if is_bot_author(event.commit, ctx.policy.bots):
         return
     if not ctx.direct:
         return  # judged as part of a pull request

@@ -41,6 +41,7 @@ from gitops_guard.rules import (
     gg305_outside_review,
     gg306_multi_environment_commit,
     gg307_policy_loosened,
+    gg308_history_rewritten,
     gg401_vague_automated_message,
     gg402_unsigned_commit,
     gg501_tag_missing,
@@ -110,6 +111,7 @@ COMMIT_RULES: Final[dict[str, CommitRule]] = _by_id(
 )
 RANGE_RULES: Final[dict[str, RangeRule]] = _by_id(
     gg307_policy_loosened,
+    gg308_history_rewritten,
 )
 SUPPLY_RULES: Final[dict[str, SupplyRule]] = _by_id(
     gg501_tag_missing,

@@ -356,27 +356,65 @@ def _load_certificates(pem: object) -> list[x509.Certificate]:
 
 
 def verify_chain(
-    leaf: x509.Certificate, chain: Sequence[x509.Certificate], root: TrustRoot
+    leaf: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    root: TrustRoot,
+    moment: datetime.datetime | None = None,
 ) -> None:
-    """The leaf must chain (through ``chain`` and the root's CAs) to a trusted-root CA."""
-    trusted = {c.fingerprint(hashes.SHA256()) for c in root.ca_certificates}
-    pool = list(chain) + list(root.ca_certificates)
-    current = leaf
-    for _ in range(6):
-        issuer = next(
-            (
-                c
-                for c in pool
-                if c.subject == current.issuer and c is not current and _issued_by(current, c)
-            ),
-            None,
+    """The leaf must chain to a root CA of the trusted root, as a path a verifier accepts.
+
+    ``cryptography.x509.verification`` (as sigstore-python does) builds and checks the
+    path at ``moment`` (when the signature was logged): every CA must be one
+    (BasicConstraints), may sign certificates (KeyUsage), stays within its path length
+    and is valid at that time, as is the leaf; the leaf must be for code signing (its
+    extended key usage, checked here since a client verifier expects client-auth). The
+    trusted root's self-signed certificates are the anchors; its other certificates and
+    the signature's chain are intermediates, never trusted for themselves.
+    """
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from cryptography.x509.verification import (
+        Criticality,
+        ExtensionPolicy,
+        PolicyBuilder,
+        Store,
+        VerificationError,
+    )
+
+    anchors = [c for c in root.ca_certificates if c.subject == c.issuer]
+    if not anchors:
+        raise SignatureInvalid(
+            f"the certificate does not chain to a CA of {root.name} (it has no root)"
         )
-        if issuer is None:
-            break
-        if issuer.fingerprint(hashes.SHA256()) in trusted:
-            return
-        current = issuer
-    raise SignatureInvalid(f"the certificate does not chain to a CA of {root.name}")
+    intermediates = [c for c in root.ca_certificates if c.subject != c.issuer] + list(chain)
+    ca_policy = ExtensionPolicy.webpki_defaults_ca().may_be_present(
+        x509.ExtendedKeyUsage, Criticality.NON_CRITICAL, None
+    )
+    ee_policy = ExtensionPolicy.webpki_defaults_ee().may_be_present(
+        x509.ExtendedKeyUsage, Criticality.NON_CRITICAL, None
+    )
+    when = moment or leaf.not_valid_before_utc
+    verifier = (
+        PolicyBuilder()
+        .store(Store(anchors))
+        .time(when)
+        .extension_policies(ca_policy=ca_policy, ee_policy=ee_policy)
+        .build_client_verifier()
+    )
+    try:
+        verifier.verify(leaf, intermediates)
+    except (VerificationError, x509.UnsupportedGeneralNameType, ValueError) as exc:
+        raise SignatureInvalid(
+            f"the certificate does not chain to a CA of {root.name} "
+            f"(at {when.isoformat(timespec='seconds')}): {exc}"
+        ) from None
+    try:
+        usages = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        raise SignatureInvalid(
+            "the certificate names no extended key usage (code signing)"
+        ) from None
+    if ExtendedKeyUsageOID.CODE_SIGNING not in usages:
+        raise SignatureInvalid("the certificate is not for code signing (extended key usage)")
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -518,13 +556,16 @@ def verify_signed_data(
         )
         if check is None:
             raise SignatureInvalid("keyless signature, but no trusted identity is configured")
-        verify_chain(leaf, _load_certificates(chain_pem), root)
+        chain = _load_certificates(chain_pem)
+        verify_chain(leaf, chain, root)  # as issued: is it a Fulcio certificate at all?
         if not rekor_bundle:
             # Fulcio certificates live ten minutes: only a log entry proves when it signed.
             raise SignatureInvalid("keyless signature without a Rekor bundle (offline proof)")
         integrated, body = verify_rekor_bundle(rekor_bundle, root)
         if not _valid_at(leaf, integrated):
             raise SignatureInvalid("the certificate was not valid when the entry was logged")
+        # And the whole path as it stood when the signature was logged.
+        verify_chain(leaf, chain, root, datetime.datetime.fromtimestamp(integrated, datetime.UTC))
         _check_rekor_body(body, payload, signature_b64, None, leaf)
         problem = check(leaf)
         if problem:

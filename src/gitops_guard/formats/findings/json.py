@@ -4,8 +4,8 @@ The contract keys (``tool``, ``summary`` with ``errors``/``warnings``/``files``/
 and per finding ``rule``, ``severity``, ``message``, ``path``, ``line``, ``column``,
 ``app``, ``environment``, ``image``) are never removed or renamed; this version adds
 ``suppressed`` and ``baselined`` to the summary and ``name``, ``hint``, ``resource``,
-``container`` and ``fingerprint`` to each finding. ``schemas/findings.schema.json``
-describes the document.
+``container``, ``fingerprint`` and (for history findings) ``commit`` to each finding.
+``schemas/findings.schema.json`` describes the document.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def finding_to_dict(report: Report, finding: Finding) -> dict[str, Any]:
         "resource": finding.resource,
         "container": finding.container,
         "fingerprint": fingerprint(finding),
+        **({"commit": finding.commit} if finding.commit else {}),
     }
 
 

@@ -18,6 +18,10 @@ def _who(row: PlannedChange) -> str:
     return f"{names} (bot)" if row.bot else names
 
 
+def _commits(row: PlannedChange) -> str:
+    return ", ".join(sha[:12] for sha in row.commits) or "-"
+
+
 def _change(row: PlannedChange) -> str:
     return f"{row.change} (rollback)" if row.rollback else row.change
 
@@ -29,8 +33,8 @@ def render_markdown(plan: Sequence[PlannedChange]) -> str:
     lines = [
         "**Promotion plan**",
         "",
-        "| App | Environment | Image | Old → New | Change | Author | Verdict |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| App | Environment | Image | Old → New | Change | Author | Commit | Verdict |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in plan:
         cells = [
@@ -40,6 +44,7 @@ def render_markdown(plan: Sequence[PlannedChange]) -> str:
             f"{row.old or '∅'} → {row.new or '∅'}",
             _change(row),
             _who(row),
+            _commits(row),
             row.verdict,
         ]
         lines.append("| " + " | ".join(escape_cell(c) for c in cells) + " |")
@@ -50,7 +55,7 @@ def render_text(plan: Sequence[PlannedChange]) -> str:
     """The plan as aligned text lines for a terminal."""
     if not plan:
         return "Promotion plan: no image changes in this range.\n"
-    rows = [("APP", "ENV", "IMAGE", "OLD → NEW", "CHANGE", "AUTHOR", "VERDICT")]
+    rows = [("APP", "ENV", "IMAGE", "OLD → NEW", "CHANGE", "AUTHOR", "COMMIT", "VERDICT")]
     for row in plan:
         rows.append(
             (
@@ -60,6 +65,7 @@ def render_text(plan: Sequence[PlannedChange]) -> str:
                 f"{row.old or '∅'} → {row.new or '∅'}",
                 _change(row),
                 _who(row),
+                _commits(row),
                 row.verdict,
             )
         )
@@ -81,6 +87,7 @@ def to_json(plan: Sequence[PlannedChange]) -> list[dict[str, Any]]:
             "to": row.new,
             "change": row.change,
             "authors": row.authors,
+            "commits": row.commits,
             "bot": row.bot,
             "rollback": row.rollback,
             "verdict": "ok" if not row.rules else "blocked",

@@ -150,6 +150,7 @@ def _result(report: Report, finding: Finding, rule_index: int, print_: str) -> d
         "image": finding.image,
         "resource": finding.resource,
         "container": finding.container,
+        "commit": finding.commit,
     }
     properties = {key: value for key, value in extra.items() if value is not None}
     if properties:

@@ -72,6 +72,8 @@ def render(report: Report, context: RenderContext = PLAIN) -> str:
             where = f"{_BOLD}{where}{_RESET}"
             label = f"{_SEVERITY_COLOR[severity]}{label}{_RESET}"
         message = _indented(finding.message, "    ")
+        if finding.commit:
+            message = f"commit {finding.commit[:12]}: {message}"
         lines.append(f"{where}: {label} [{rule_title(report, finding.rule)}] {message}")
         if finding.hint:
             hint = f"  hint: {_indented(finding.hint, '        ')}"

@@ -90,6 +90,17 @@ class GateContext:
         if self._own_client and self._client is not None:
             self._client.close()
 
+    def trust_files_exist(self) -> None:
+        """Offline: the key and trusted-root files the policy names must be there (read,
+        not parsed: parsing needs cryptography, which an offline run does not load)."""
+        section = self.policy.signatures
+        if section is None:
+            return
+        for path in section.keys:
+            _read_policy_file(self.read_trusted, path, "signatures.keys")
+        if section.trusted_root:
+            _read_policy_file(self.read_trusted, section.trusted_root, "signatures.trusted_root")
+
     def trust(self) -> Trust:
         """Keys, trusted root and identities of ``supply_chain.signatures`` (read once)."""
         with self._lock:

@@ -167,7 +167,10 @@ class _Run:
             image = images.setdefault(_key(use), _Image(use.reference))
             image.gates.update(ctx.policy.gates_for(use.environment))
             asked.update(image.gates)
-        # Trust problems are configuration errors: raise them before any request is sent.
+        # Trust problems are configuration errors: raise them before any request is sent;
+        # offline, a missing key file is an error too (it is read, not parsed).
+        if ctx.offline and ("signatures" in asked or "provenance" in asked):
+            ctx.trust_files_exist()
         if not ctx.offline:
             if "signatures" in asked and not ctx.trust().configured:
                 raise PolicyError(
@@ -234,7 +237,7 @@ class _Run:
         as not checked, vulnerabilities from the repository's reports."""
         for gate in unreachable.network_gates(image.gates):
             if failure is None:
-                image.outcomes.append(unreachable.offline(gate))
+                image.outcomes.append(unreachable.offline(gate, self.ctx.policy.on_unreachable))
             else:
                 image.outcomes.append(unreachable.unreachable(self.ctx, gate, failure))
         if self.vulnerabilities is not None and "vulnerabilities" in image.gates:

@@ -1,6 +1,7 @@
 """Gates that could not ask the registry: offline, or the registry down or refusing.
 
-Each is reported as GG506 ("not checked"), never as passed. Offline, at warning level.
+Each is reported as GG506 ("not checked"), never as passed. Offline, at the level
+``on_unreachable`` gives (``fail``: an error).
 When the registry fails, ``supply_chain.on_unreachable`` decides: ``fail`` (an error,
 the default: fail closed), ``warn`` (a warning) or ``skip`` (nothing). A registry that
 serves a body whose digest is not the one it claims is not an outage: that is an error
@@ -36,14 +37,15 @@ def severity_for(on_unreachable: OnUnreachable) -> Severity:
     return Severity.ERROR if on_unreachable == "fail" else Severity.WARNING
 
 
-def offline(gate: GateName) -> Outcome:
-    """``gate`` not checked because the run is offline."""
+def offline(gate: GateName, on_unreachable: OnUnreachable = "warn") -> Outcome:
+    """``gate`` not checked because the run is offline: not checked is never passed, so
+    where the policy fails closed on an unreachable registry, an offline run fails too."""
     return Outcome(
         gate,
         gg506_registry_unreachable.ID,
         "offline",
         "run without --offline (with registry access) to check them",
-        Severity.WARNING,
+        severity_for(on_unreachable),
         "offline",
     )
 
