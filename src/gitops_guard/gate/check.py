@@ -256,8 +256,8 @@ def relevant_paths(policy: Policy, history: History, steps: list[Step]) -> list[
     targets: set[tuple[str | None, str | None]] = set()
     for step in steps:
         for event in step.events:
-            if event.app is None or event.environment is None:
-                continue
+            if event.environment is None:
+                continue  # an app may be unnamed (a layout without {app}), not its environment
             if event.change == "downgrade":
                 targets.add((event.app, event.environment))
             env = policy.environment(event.environment)
