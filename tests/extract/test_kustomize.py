@@ -168,13 +168,16 @@ def test_a_missing_resource_is_a_finding(run: Extract) -> None:
     assert "does not exist" in inventory.problems[0].message
 
 
-def test_remote_bases_are_skipped_silently(run: Extract) -> None:
+def test_a_remote_base_is_named_unresolved_at_its_line(run: Extract) -> None:
     inventory = run(
         {
             "apps/api/overlays/dev/kustomization.yaml": "resources:\n  - https://github.com/x/y//base?ref=v1\n"
         }
     )
-    assert inventory.problems == []
+    assert [(str(p.location), p.rule, p.environment) for p in inventory.problems] == [
+        ("apps/api/overlays/dev/kustomization.yaml:2:5", "GG003", "dev")
+    ]
+    assert "remote resource" in inventory.problems[0].message
 
 
 def test_a_kustomization_cycle_is_a_finding_not_a_hang(run: Extract) -> None:
@@ -251,3 +254,15 @@ def test_split_image_like_kustomize(
 )
 def test_apply_entry_like_kustomize(image: str, entry: ImageEntry, expected: str | None) -> None:
     assert apply_entry(image, entry) == expected
+
+
+def test_a_kustomization_given_alone_judges_everything_its_overlay_deploys(run: Extract) -> None:
+    # The pre-commit hook with only the kustomization staged: the images come from the base.
+    inventory = run(
+        {**BASE, **overlay("prod")}, paths=["apps/api/overlays/prod/kustomization.yaml"]
+    )
+    assert sorted((u.container, u.environment, u.location.path) for u in inventory.uses) == [
+        ("api", "prod", "apps/api/base/deployment.yaml"),
+        ("proxy", "prod", "apps/api/base/deployment.yaml"),
+    ]
+    assert {u.overlay for u in inventory.uses} == {"apps/api/overlays/prod"}

@@ -182,6 +182,7 @@ class Extraction:
                             placement,
                             resource=image.resource,
                             container=image.container,
+                            via=(name,),
                         )
                 self.argo.application_file(name)
         unit = Unit(ctx.uses, ctx.reads)
@@ -273,7 +274,9 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
         uses = [
             u
             for u in uses
-            if u.location.path in selected or (u.origin is not None and u.origin.path in selected)
+            if u.location.path in selected
+            or (u.origin is not None and u.origin.path in selected)
+            or any(path in selected for path in u.via)
         ]
         # Files given but never reached above (e.g. a patch file) still get read.
         for path in sorted(selected - set(ctx.parsed)):

@@ -23,6 +23,7 @@ from gitops_guard.rules.base import (
 RULE_MODULES: tuple[str, ...] = (
     "gg001_unreadable_input",
     "gg002_invalid_suppression",
+    "gg003_unresolved_source",
     "gg101_missing_tag",
     "gg102_mutable_tag",
     "gg103_tag_pattern",
