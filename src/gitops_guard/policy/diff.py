@@ -93,6 +93,8 @@ def _environment(name: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> l
     for key in _PERMISSIONS:
         if old.get(key) is False and new.get(key) is not False:
             found.append(([*path], f"turns on {key} in {name}"))
+    if old.get("on_unresolved") == "error" and new.get("on_unresolved") != "error":
+        found.append(([*path], f"lets what cannot be followed (GG003) reach {name}"))
     found += _images(
         [*path, "images"], f" in {name}", _map(old.get("images")), _map(new.get("images"))
     )
