@@ -78,7 +78,6 @@ CHANGES: dict[str, dict[str, str | None]] = {
         + "    targets:\n      - select: {kind: Deployment}\n"
         + "        fieldPaths: [spec.template.spec.containers.[name=web].image]\n"
     },
-
     "bump dev overlay": {
         "apps/api/overlays/dev/kustomization.yaml": "resources: [../../base]\nimages:\n  - name: r.io/api\n    newTag: '1.2.0'\n"
     },

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
+from gitops_guard.extract.inventory import Extraction
 from gitops_guard.extract.kustomize import ImageEntry, apply_entry, split_image
+from gitops_guard.extract.tree import get, text_at
 from gitops_guard.model import Location
+from gitops_guard.policy.model import default_policy
+from gitops_guard.repo.files import DiskSource
+from tests.conftest import write_files
 from tests.extract.conftest import Extract, summary
 
 BASE = {
@@ -266,3 +272,44 @@ def test_a_kustomization_given_alone_judges_everything_its_overlay_deploys(run: 
         ("proxy", "prod", "apps/api/base/deployment.yaml"),
     ]
     assert {u.overlay for u in inventory.uses} == {"apps/api/overlays/prod"}
+
+
+# What kubectl kustomize (v5.5) renders for a strategic-merge patch of a Deployment's
+# containers [a:1, c:1]: recorded from kubectl, including kyaml's quirks with leftover
+# directives and items without a name.
+SMP_CASES = [
+    (
+        '[{"name":"b","image":"b:1"},{"name":"z","image":"z:1"}]',
+        ["b=b:1", "z=z:1", "a=a:1", "c=c:1"],
+    ),
+    ('[{"name":"c","$patch":"delete"},{"$patch":"replace"}]', []),
+    ('[{"name":"b","image":"b:1"},{"name":"c","$patch":"delete"},{"$patch":"replace"}]', ["b=b:1"]),
+    ('[{"name":"c","env":[]},{"name":"b","$patch":"delete"},{"$patch":"replace"}]', ["c=c:1"]),
+    ('[{"name":"b","image":"b:1"},{"$patch":"replace"},{"name":"c","$patch":"delete"}]', ["b=b:1"]),
+    ('[{"name":"c","$patch":"delete"},{"name":"b","image":"b:1"},{"$patch":"merge"}]', ["b=b:1"]),
+    ('[{"name":"c","$patch":"delete"},{"$patch":"replace"},{"name":"a","env":[]}]', ["a=None"]),
+    ('[{"name":"a","$patch":"replace","image":"z:1"}]', ["a=a:1", "c=c:1"]),
+    ('[{"image":"n:1"}]', []),
+    ('[{"name":"c","image":"c:2"},{"image":"n:1"}]', ["c=c:2"]),
+]
+
+
+@pytest.mark.parametrize(("patch", "expected"), SMP_CASES)
+def test_strategic_merge_of_containers_follows_kubectl(
+    tmp_path: Path, patch: str, expected: list[str]
+) -> None:
+    head = '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"w"},"spec":{"template":{"spec":{"containers":'
+    write_files(
+        tmp_path,
+        {
+            "base/d.yaml": head + '[{"name":"a","image":"a:1"},{"name":"c","image":"c:1"}]}}}}',
+            "base/kustomization.yaml": "resources: [d.yaml]\n",
+            "o/p.yaml": head + patch + "}}}}",
+            "o/kustomization.yaml": "resources: [../base]\npatches: [{path: p.yaml}]\n",
+        },
+    )
+    extraction = Extraction(DiskSource(tmp_path), default_policy())
+    build = extraction.graph.build_resources("o/kustomization.yaml")
+    containers = get(build.resources[0].body, "spec", "template", "spec", "containers")
+    assert isinstance(containers, list)
+    assert [f"{text_at(c, 'name')}={text_at(c, 'image')}" for c in containers] == expected

@@ -68,17 +68,6 @@ _HELM_KEYS = ("helmCharts", "helmChartInflationGenerator")
 _BUILTIN_GROUPS = frozenset(
     ("", "apps", "batch", "extensions", "policy", "autoscaling", "networking.k8s.io")
 )
-_MERGE_KEYS = {
-    "containers": "name",
-    "initContainers": "name",
-    "ephemeralContainers": "name",
-    "env": "name",
-    "volumes": "name",
-    "imagePullSecrets": "name",
-    "volumeMounts": "mountPath",
-    "ports": "containerPort",
-    "hostAliases": "ip",
-}
 _CLUSTER_SCOPED = frozenset(
     (
         "Namespace",
@@ -207,8 +196,10 @@ class Resource:
             self.previous.append(current)
 
     @property
-    def builtin(self) -> bool:
-        return self.current()[0] in _BUILTIN_GROUPS
+    def pod_spec(self) -> tuple[str, ...] | None:
+        """Where a builtin kind keeps its pod spec (None: no schema kustomize knows)."""
+        group, _version, kind = self.current()[:3]
+        return POD_SPECS.get(kind) if group in _BUILTIN_GROUPS else None
 
 
 def _namespace(id_: Id) -> str:
@@ -326,29 +317,150 @@ def selects(selector: Selector, resource: Resource) -> bool:
 # --- strategic merge ------------------------------------------------------------------------
 
 _DELETE = object()
+# Where each builtin kind keeps its pod spec: lists there merge by key (the OpenAPI schema's
+# patchMergeKey); lists anywhere else, and every list of a custom resource, are replaced.
+POD_SPECS: dict[str, tuple[str, ...]] = {
+    "Pod": ("spec",),
+    "PodTemplate": ("template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+_POD_LISTS = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "volumes": "name",
+    "imagePullSecrets": "name",
+    "hostAliases": "ip",
+}
+_CONTAINER_LISTS = {"env": "name", "ports": "containerPort", "volumeMounts": "mountPath"}
 
 
-def _strip(tree: object) -> object:
-    """A patch value without its ``$patch`` directives, as it lands in the target."""
-    if isinstance(tree, dict):
-        return {
-            k: _strip(v)
-            for k, v in tree.items()
-            if not k.startswith("$") and not (isinstance(v, Leaf) and v.is_null)
-        }
-    if isinstance(tree, list):
-        return [_strip(v) for v in tree if not (isinstance(v, dict) and text_at(v, "$patch"))]
-    return tree
+def merge_key(pod_spec: tuple[str, ...] | None, path: tuple[str, ...]) -> str | None:
+    """The key a list at ``path`` merges by, for an object whose pod spec is at ``pod_spec``."""
+    if pod_spec is None or path[: len(pod_spec)] != pod_spec:
+        return None
+    rest = path[len(pod_spec) :]
+    if len(rest) == 1:
+        return _POD_LISTS.get(rest[0])
+    if len(rest) == 2 and rest[0] in CONTAINER_LISTS:
+        return _CONTAINER_LISTS.get(rest[1])
+    return None
 
 
-def merge(target: object, patch: object, builtin: bool, key: str | None = None) -> object:
-    """A strategic-merge patch laid over a target tree (kustomize v5 / kyaml semantics)."""
+def _is_directive_only(item: object) -> bool:
+    return isinstance(item, dict) and len(item) == 1 and "$patch" in item
+
+
+def _sequence_directive(patch: list[object]) -> tuple[str, list[object]]:
+    """kyaml's list directive: the first item holding ``$patch``, when that is all it holds."""
+    for index, item in enumerate(patch):
+        if isinstance(item, dict) and "$patch" in item:
+            if len(item) == 1:
+                directive = text_at(item, "$patch") or "merge"
+                return directive, patch[:index] + patch[index + 1 :]
+            break
+    return "merge", patch
+
+
+def _insert(patch: object, pod_spec: tuple[str, ...] | None, path: tuple[str, ...]) -> object:
+    """A patch value landing where the target has nothing: its directives are applied."""
+    if isinstance(patch, dict):
+        if text_at(patch, "$patch") == "delete":
+            return _DELETE
+        result: dict[str, object] = {}
+        for name, value in patch.items():
+            if name.startswith("$") or (isinstance(value, Leaf) and value.is_null):
+                continue
+            inserted = _insert(value, pod_spec, (*path, name))
+            if inserted is not _DELETE:
+                result[name] = inserted
+        return result
+    if isinstance(patch, list):
+        key = merge_key(pod_spec, path)
+        if key is None:
+            return copy_tree(patch)
+        directive, items = _sequence_directive(patch)
+        if directive == "delete":
+            return _DELETE
+        return _merge_keyed([], items, key, pod_spec, path)
+    return patch
+
+
+def _merge_keyed(
+    target: list[object],
+    items: list[object],
+    key: str,
+    pod_spec: tuple[str, ...] | None,
+    path: tuple[str, ...],
+) -> list[object]:
+    """A keyed list merge (the patch's items first, then the target's others)."""
+    # kyaml walks the keys in order (the patch's, then the target's others). An item
+    # without the key (a leftover directive, a nameless container) empties what is
+    # left of the target at that point: kubectl shows exactly that.
+    remaining = [item for item in target if isinstance(item, dict)]
+    added: dict[str, object] = {}  # one item per key: a later one takes an earlier's place
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        name = text_at(item, key)
+        if name is None:
+            remaining = []
+            continue
+        existing = next((i for i in remaining if text_at(i, key) == name), None)
+        if text_at(item, "$patch") == "delete":
+            if existing is not None:
+                remaining.remove(existing)
+            added.setdefault(name, _DELETE)
+            continue
+        if existing is None:
+            inserted = _insert(item, pod_spec, path)
+        elif text_at(item, "$patch") == "replace":
+            # Replaced, but the target's item put back at the end wins while it is left.
+            inserted = _insert({k: v for k, v in item.items() if k != "$patch"}, pod_spec, path)
+        else:
+            inserted = merge(existing, item, pod_spec, path)
+        added[name] = inserted
+    result = [item for item in added.values() if item is not _DELETE]
+    keyless: list[object] = []
+    for item in remaining:
+        name = text_at(item, key)
+        if name is None:
+            keyless.append(item)
+        elif name not in added:
+            added[name] = item
+            result.append(item)
+        elif added[name] is not _DELETE and added[name] is not item:
+            # kyaml puts the target's items back last: one still there takes the place
+            # of the patch's (a replaced item, or a second item with the same key).
+            position = next(i for i, r in enumerate(result) if r is added[name])
+            result[position] = added[name] = item
+    return result + keyless
+
+
+def merge(
+    target: object, patch: object, pod_spec: tuple[str, ...] | None, path: tuple[str, ...] = ()
+) -> object:
+    """A strategic-merge patch laid over a target tree, as kustomize v5 (kyaml) merges.
+
+    Mappings merge key by key (``null`` deletes a key, ``$patch: delete`` the mapping,
+    ``$patch: replace`` puts the patch's mapping instead). Lists of a pod spec merge by
+    their key: the patch's items first, merged with the items they name, then the
+    target's other items; ``{$patch: replace}`` as the first directive keeps only the
+    patch's items, ``{name: x, $patch: delete}`` drops one. Other lists are replaced by
+    the patch's, as written.
+    """
     if isinstance(patch, dict):
         directive = text_at(patch, "$patch")
         if directive == "delete":
             return _DELETE
         if directive == "replace" or not isinstance(target, dict):
-            return _strip(patch)
+            return _insert({k: v for k, v in patch.items() if k != "$patch"}, pod_spec, path)
         for name, value in patch.items():
             if name.startswith("$"):
                 continue
@@ -356,49 +468,26 @@ def merge(target: object, patch: object, builtin: bool, key: str | None = None) 
                 target.pop(name, None)
                 continue
             if name in target:
-                merged = merge(target[name], value, builtin, name)
-                if merged is _DELETE:
-                    del target[name]
-                else:
-                    target[name] = merged
+                merged = merge(target[name], value, pod_spec, (*path, name))
             else:
-                target[name] = _strip(value)
+                merged = _insert(value, pod_spec, (*path, name))
+            if merged is _DELETE:
+                target.pop(name, None)
+            else:
+                target[name] = merged
         return target
     if isinstance(patch, list):
+        key = merge_key(pod_spec, path)
+        if key is None:
+            return copy_tree(patch)
         if not isinstance(target, list):
-            return _strip(patch)
-        if any(isinstance(item, dict) and text_at(item, "$patch") == "replace" for item in patch):
-            return _strip(patch)
-        merge_key = _MERGE_KEYS.get(key or "") if builtin else None
-        if merge_key is None or not all(
-            isinstance(item, dict) and merge_key in item for item in patch
-        ):
-            return _strip(patch)
-        by_key = {
-            text_at(item, merge_key): item
-            for item in target
-            if isinstance(item, dict) and text_at(item, merge_key) is not None
-        }
-        result: list[object] = []
-        used: set[str | None] = set()
-        for item in patch:
-            assert isinstance(item, dict)
-            name = text_at(item, merge_key)
-            used.add(name)
-            existing = by_key.get(name)
-            if text_at(item, "$patch") == "delete":
-                continue
-            if existing is None:
-                result.append(_strip(item))
-            else:
-                merged = merge(existing, item, builtin)
-                if merged is not _DELETE:
-                    result.append(merged)
-        for item in target:
-            name = text_at(item, merge_key) if isinstance(item, dict) else None
-            if name is None or name not in used:
-                result.append(item)
-        return result
+            return _insert(patch, pod_spec, path)
+        directive, items = _sequence_directive(patch)
+        if directive == "delete":
+            return _DELETE
+        if directive == "replace":
+            return _insert(items, pod_spec, path)
+        return _merge_keyed(target, items, key, pod_spec, path)
     return patch
 
 
@@ -1158,18 +1247,39 @@ class KustomizeGraph:
                     )
                     continue
             for resource in targets:
-                merged = merge(resource.body, document, resource.builtin)
+                spec = resource.pod_spec or ()
+                for field_name in CONTAINER_LISTS if spec else ():
+                    items = get(document, *spec, field_name)
+                    for item in items if isinstance(items, list) else []:
+                        if isinstance(item, dict) and "name" not in item and len(item) > 1:
+                            build.findings.append(
+                                self._finding(
+                                    where,
+                                    f"an item of {field_name} in this strategic-merge patch "
+                                    "has no name: kustomize drops it, and the containers it "
+                                    "would merge with",
+                                    hint="name every container a patch lists",
+                                )
+                            )
+                # The patch never renames what it patches, nor changes its kind or namespace.
+                kept = {
+                    key: get(resource.body, *key)
+                    for key in (("kind",), ("metadata", "name"), ("metadata", "namespace"))
+                }
+                merged = merge(resource.body, copy_tree(document), resource.pod_spec)
                 if merged is _DELETE:
                     build.resources.remove(resource)
                     continue
                 if isinstance(merged, dict):
-                    # The patch never renames what it patches.
-                    name = get(resource.body, "metadata", "name")
                     resource.body = merged
-                    if isinstance(name, Leaf):
-                        metadata = merged.setdefault("metadata", {})
-                        if isinstance(metadata, dict):
-                            metadata["name"] = name
+                    for key, value in kept.items():
+                        holder = merged if len(key) == 1 else merged.setdefault("metadata", {})
+                        if not isinstance(holder, dict):
+                            continue
+                        if value is None:
+                            holder.pop(key[-1], None)
+                        else:
+                            holder[key[-1]] = value
 
     def _image_entry(self, path: str, item: Node, build: Build) -> ImageEntry | None:
         ctx = self.ctx
@@ -1319,9 +1429,34 @@ def _tree_selector(tree: object) -> Selector:
     )
 
 
+_IMAGE_FIELD_SPECS = (
+    ("spec", "containers"),
+    ("spec", "initContainers"),
+    ("spec", "template", "spec", "containers"),
+    ("spec", "template", "spec", "initContainers"),
+)
+
+
+def _set_image(item: object, entry: ImageEntry) -> None:
+    if not isinstance(item, dict):
+        return
+    leaf = item.get("image")
+    if isinstance(leaf, Leaf) and not leaf.is_null:
+        updated = apply_entry(leaf.value, entry)
+        if updated is not None:
+            item["image"] = Leaf(
+                updated, "str", entry.location, leaf.origin or leaf.where, kustomized=True
+            )
+
+
 def _set_images(tree: object, entry: ImageEntry) -> None:
-    """Kustomize's image transformer: every ``image`` in a ``containers``/``initContainers``
-    list anywhere in the object (not ``ephemeralContainers``)."""
+    """Kustomize's image transformer over one object.
+
+    It runs twice: once over every ``containers``/``initContainers`` list anywhere in the
+    object (not ``ephemeralContainers``), then again over its field specs (a pod's and a
+    pod template's lists). Only a ``tagSuffix`` shows the second pass: it is added twice
+    where both reach.
+    """
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -1329,23 +1464,15 @@ def _set_images(tree: object, entry: ImageEntry) -> None:
             for key, value in node.items():
                 if key in ("containers", "initContainers") and isinstance(value, list):
                     for item in value:
-                        if not isinstance(item, dict):
-                            continue
-                        leaf = item.get("image")
-                        if isinstance(leaf, Leaf) and not leaf.is_null:
-                            updated = apply_entry(leaf.value, entry)
-                            if updated is not None:
-                                item["image"] = Leaf(
-                                    updated,
-                                    "str",
-                                    entry.location,
-                                    leaf.origin or leaf.where,
-                                    kustomized=True,
-                                )
+                        _set_image(item, entry)
                 if isinstance(value, dict | list):
                     stack.append(value)
         elif isinstance(node, list):
             stack.extend(v for v in node if isinstance(v, dict | list))
+    for field_path in _IMAGE_FIELD_SPECS:
+        items = get(tree, *field_path)
+        for item in items if isinstance(items, list) else []:
+            _set_image(item, entry)
 
 
 # --- replacements ---------------------------------------------------------------------------
@@ -1480,6 +1607,10 @@ def _replace(spec: object, resources: list[Resource]) -> None:
                             target_delimiter.join(pieces), current.kind, new.where, current.where
                         )
                     elif isinstance(current, Leaf) and isinstance(new, Leaf):
+                        if current.is_null and not new.is_null:
+                            raise PatchError(
+                                f"{field_path} is null in the target: kustomize cannot set it"
+                            )
                         new = Leaf(
                             new.value, current.kind, new.where, current.origin or current.where
                         )

@@ -165,138 +165,138 @@ def tree_images(tree: object) -> Iterator[FoundImage]:
                     stack.append((item, key))
 
 
-# --- JSON pointers (RFC 6901) and JSON patch (RFC 6902) -----------------------------------
+# --- JSON patch (RFC 6902) as kustomize applies it ----------------------------------------
+#
+# Kustomize applies JSON patches with evanphx/json-patch v4, which is laxer than the RFC in
+# ways real patches rely on: ``replace`` of a missing key in a mapping adds it, ``copy`` from
+# a missing key copies null, negative list indexes count from the end, and an operation
+# without ``value`` writes null. The functions below follow that library, not the RFC.
 
 
 class PatchError(ValueError):
     """A JSON patch operation that cannot be applied (what kustomize reports as an error)."""
 
 
+_NULL_WHERE = Location("")
+
+
+def _null(where: Location | None = None) -> Leaf:
+    return Leaf("", "null", where or _NULL_WHERE)
+
+
 def pointer_parts(pointer: str) -> list[str]:
-    if pointer == "":
-        return []
-    if not pointer.startswith("/"):
-        raise PatchError(f"path {pointer!r} must start with '/'")
-    return [part.replace("~1", "/").replace("~0", "~") for part in pointer[1:].split("/")]
+    return [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
 
 
-def _index(container: list[object], part: str, allow_end: bool) -> int:
-    if part == "-" and allow_end:
-        return len(container)
-    if not part.isdigit() or (len(part) > 1 and part.startswith("0")):
-        raise PatchError(f"{part!r} is not an index into a list")
-    index = int(part)
-    limit = len(container) + (1 if allow_end else 0)
-    if index >= limit:
-        raise PatchError(f"index {index} is out of range")
-    return index
+def _go_int(text: str) -> int | None:
+    """``strconv.Atoi``: an optional sign and decimal digits."""
+    body = text[1:] if text[:1] in "+-" else text
+    if not body or not body.isascii() or not body.isdigit():
+        return None
+    return int(text)
 
 
-def _parent(tree: object, parts: list[str]) -> object:
+def _find(tree: object, pointer: str) -> tuple[object, str] | None:
+    """The container holding the last part of ``pointer``, and that part (``findObject``)."""
+    if "/" not in pointer:
+        return None
+    parts = pointer_parts(pointer)
     node = tree
     for part in parts[:-1]:
         if isinstance(node, dict):
-            if part not in node:
-                raise PatchError(f"missing key {part!r}")
-            node = node[part]
+            node = node.get(part)
         elif isinstance(node, list):
-            node = node[_index(node, part, False)]
+            index = _go_int(part)
+            if index is None or index >= len(node) or index < -len(node):
+                return None
+            node = node[index]
         else:
-            raise PatchError(f"cannot descend into a scalar at {part!r}")
-    return node
+            return None
+        if not isinstance(node, dict | list):
+            return None
+    return node, parts[-1]
 
 
-def pointer_get(tree: object, pointer: str) -> object:
-    parts = pointer_parts(pointer)
-    if not parts:
-        return tree
-    parent = _parent(tree, parts)
-    last = parts[-1]
-    if isinstance(parent, dict):
-        if last not in parent:
-            raise PatchError(f"missing key {last!r}")
-        return parent[last]
-    if isinstance(parent, list):
-        return parent[_index(parent, last, False)]
-    raise PatchError("cannot descend into a scalar")
+def _list_index(items: list[object], key: str, size: int) -> int:
+    index = _go_int(key)
+    if index is None:
+        raise PatchError(f"{key!r} is not an index into a list")
+    if index >= size or index < -size:
+        raise PatchError(f"index {index} is out of range")
+    return index + size if index < 0 else index
 
 
-def pointer_add(tree: object, pointer: str, value: object) -> object:
-    parts = pointer_parts(pointer)
-    if not parts:
-        return value
-    parent = _parent(tree, parts)
-    last = parts[-1]
-    if isinstance(parent, dict):
-        parent[last] = value
-    elif isinstance(parent, list):
-        parent.insert(_index(parent, last, True), value)
-    else:
-        raise PatchError("cannot add into a scalar")
-    return tree
+def _get(container: object, key: str) -> object:
+    if isinstance(container, dict):
+        return container.get(key, _null())
+    assert isinstance(container, list)
+    return container[_list_index(container, key, len(container))]
 
 
-def pointer_remove(tree: object, pointer: str) -> object:
-    parts = pointer_parts(pointer)
-    if not parts:
-        raise PatchError("cannot remove the whole document")
-    parent = _parent(tree, parts)
-    last = parts[-1]
-    if isinstance(parent, dict):
-        if last not in parent:
-            raise PatchError(f"missing key {last!r}")
-        return parent.pop(last)
-    if isinstance(parent, list):
-        return parent.pop(_index(parent, last, False))
-    raise PatchError("cannot remove from a scalar")
+def _add(container: object, key: str, value: object) -> None:
+    if isinstance(container, dict):
+        container[key] = value
+        return
+    assert isinstance(container, list)
+    if key == "-":
+        container.append(value)
+        return
+    container.insert(_list_index(container, key, len(container) + 1), value)
 
 
-def pointer_replace(tree: object, pointer: str, value: object) -> object:
-    parts = pointer_parts(pointer)
-    if not parts:
-        return value
-    parent = _parent(tree, parts)
-    last = parts[-1]
-    if isinstance(parent, dict):
-        if last not in parent:
-            raise PatchError(f"missing key {last!r}")
-        parent[last] = value
-    elif isinstance(parent, list):
-        parent[_index(parent, last, False)] = value
-    else:
-        raise PatchError("cannot replace in a scalar")
-    return tree
+def _remove(container: object, key: str) -> object:
+    if isinstance(container, dict):
+        if key not in container:
+            raise PatchError(f"cannot remove the missing key {key!r}")
+        return container.pop(key)
+    assert isinstance(container, list)
+    return container.pop(_list_index(container, key, len(container)))
+
+
+def _located(tree: object, path: str) -> tuple[object, str]:
+    found = _find(tree, path)
+    if found is None:
+        raise PatchError(f"the document has no path {path!r}")
+    return found
 
 
 def json_patch(tree: object, operations: list[object]) -> object:
-    """Apply RFC 6902 operations (given as trees) to ``tree``; raises PatchError."""
+    """Apply JSON patch operations (given as trees) to ``tree``; raises PatchError."""
     for operation in operations:
         if not isinstance(operation, dict):
             raise PatchError("a JSON patch operation must be a mapping")
         op = text_at(operation, "op")
-        path = text_at(operation, "path")
-        if op is None or path is None:
-            raise PatchError("a JSON patch operation needs 'op' and 'path'")
-        if op in ("add", "replace", "test") and "value" not in operation:
-            raise PatchError(f"{op} needs a 'value'")
-        value = operation.get("value")
+        path = text_at(operation, "path") or ""
+        value = operation.get("value", _null())
         if op == "add":
-            tree = pointer_add(tree, path, copy_tree(value))
+            _add(*_located(tree, path), copy_tree(value))
         elif op == "remove":
-            pointer_remove(tree, path)
+            _remove(*_located(tree, path))
         elif op == "replace":
-            tree = pointer_replace(tree, path, copy_tree(value))
-        elif op in ("move", "copy"):
-            source = text_at(operation, "from")
-            if source is None:
-                raise PatchError(f"{op} needs 'from'")
-            if op == "move":
-                taken = pointer_remove(tree, source)
+            if path == "":
+                if not isinstance(value, dict | list):
+                    raise PatchError("replacing the document needs a mapping or a list")
+                tree = copy_tree(value)
+                continue
+            container, key = _located(tree, path)
+            if isinstance(container, list):
+                container[_list_index(container, key, len(container))] = copy_tree(value)
             else:
-                taken = copy_tree(pointer_get(tree, source))
-            tree = pointer_add(tree, path, taken)
+                assert isinstance(container, dict)
+                container[key] = copy_tree(value)
+        elif op in ("move", "copy"):
+            source = text_at(operation, "from") or ""
+            container, key = _located(tree, source)
+            if op == "move":
+                if isinstance(container, dict) and key not in container:
+                    raise PatchError(f"cannot move the missing key {key!r}")
+                taken = _remove(container, key)
+            else:
+                taken = copy_tree(_get(container, key))
+            _add(*_located(tree, path), taken)
         elif op == "test":
-            if not equal(pointer_get(tree, path), value):
+            current = tree if path == "" else _get(*_located(tree, path))
+            if not equal(current, value):
                 raise PatchError(f"test failed at {path}")
         else:
             raise PatchError(f"unknown JSON patch operation {op!r}")
