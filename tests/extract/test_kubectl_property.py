@@ -92,9 +92,7 @@ def strategic_patch(draw: st.DrawFn, targets: list[tuple[str, str, str]]) -> dic
     for container in draw(
         st.lists(st.sampled_from([*NAMES, "d"]), min_size=1, max_size=2, unique=True)
     ):
-        action = draw(
-            st.sampled_from(["image", "image", "delete", "env", "replace-item"])
-        )
+        action = draw(st.sampled_from(["image", "image", "delete", "env", "replace-item"]))
         if action == "image":
             items.append({"name": container, "image": draw(st.sampled_from(IMAGES))})
         elif action == "delete":
