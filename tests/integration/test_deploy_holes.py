@@ -122,3 +122,151 @@ def test_report_puts_a_patch_file_change_at_the_commit_that_made_it(
         ("history 3", "staging", "1.0.0", "2.0.0"),
         ("history 4", "prod", "1.0.0", "2.0.0"),
     ]
+
+
+# --- Kustomize constructs that deploy images (items 2 and 3) --------------------------------
+
+
+def images_overlay(env: str, version: str, extra: str = "") -> dict[str, str]:
+    return {
+        f"apps/api/overlays/{env}/kustomization.yaml": (
+            f"resources: [../../base]\nimages:\n  - name: {IMAGE}\n    newTag: '{version}'\n{extra}"
+        )
+    }
+
+
+def kustomize_history() -> list[dict[str, str | None]]:
+    """2.0.0 promoted through dev, staging and prod with images: entries."""
+    return [
+        {
+            "apps/api/base/kustomization.yaml": "resources: [deployment.yaml]\n",
+            "apps/api/base/deployment.yaml": deployment(f"{IMAGE}:1.0.0"),
+            **images_overlay("dev", "2.0.0"),
+            **images_overlay("staging", "2.0.0"),
+        },
+        {**images_overlay("prod", "2.0.0")},
+    ]
+
+
+PROD = "apps/api/overlays/prod/kustomization.yaml"
+# Constructs that set the api image replace prod's images: entry (kustomize would apply
+# it after them); constructs that add an image keep it.
+BASE_PROD = "resources: [../../base]\n"
+TAGGED_PROD = BASE_PROD + f"images:\n  - name: {IMAGE}\n    newTag: '2.0.0'\n"
+KUSTOMIZE_HOLES: dict[str, tuple[dict[str, str | None], set[str]]] = {
+    "a JSON patch replaces the whole container": (
+        {
+            PROD: BASE_PROD
+            + "patches:\n  - target: {kind: Deployment, name: api}\n    patch: |\n"
+            + "      - op: replace\n        path: /spec/template/spec/containers/0\n"
+            + f"        value: {{name: api, image: '{IMAGE}:2.1.0'}}\n"
+        },
+        {"GG303"},
+    ),
+    "a JSON patch adds a container": (
+        {
+            PROD: TAGGED_PROD
+            + "patches:\n  - target: {kind: Deployment}\n    patch: |\n"
+            + "      - op: add\n        path: /spec/template/spec/containers/-\n"
+            + "        value: {name: debug, image: 'busybox:latest'}\n"
+        },
+        {"GG102", "GG303"},
+    ),
+    "a patch targets the Deployment by a name regexp": (
+        {
+            PROD: BASE_PROD
+            + "patches:\n  - target: {kind: Deployment, name: 'a.*'}\n    patch: |\n"
+            + "      - op: replace\n        path: /spec/template/spec/containers/0/image\n"
+            + f"        value: '{IMAGE}:2.1.0'\n"
+        },
+        {"GG303"},
+    ),
+    "a JSON patch copies another container's image": (
+        {
+            "apps/api/base/deployment.yaml": deployment(f"{IMAGE}:1.0.0")
+            + f"        - name: tools\n          image: {IMAGE}:9.9.9\n",
+            PROD: BASE_PROD
+            + "patches:\n  - target: {kind: Deployment, name: api}\n    patch: |\n"
+            + "      - op: copy\n        from: /spec/template/spec/containers/1/image\n"
+            + "        path: /spec/template/spec/containers/0/image\n",
+        },
+        {"GG303"},
+    ),
+    "a strategic-merge patch adds a container": (
+        {
+            PROD: TAGGED_PROD + "patches:\n  - path: sidecar.yaml\n",
+            "apps/api/overlays/prod/sidecar.yaml": deployment("busybox:latest", container="debug"),
+        },
+        {"GG102", "GG303"},
+    ),
+    "a replacement sets the image from a ConfigMap": (
+        {
+            PROD: "resources: [../../base]\n"
+            + f"configMapGenerator:\n  - name: versions\n    literals: ['api={IMAGE}:2.1.0']\n"
+            + "replacements:\n  - source: {kind: ConfigMap, name: versions, fieldPath: data.api}\n"
+            + "    targets:\n      - select: {kind: Deployment, name: api}\n"
+            + "        fieldPaths: ['spec.template.spec.containers.[name=api].image']\n"
+        },
+        {"GG303"},
+    ),
+    "a component with images: is added to prod": (
+        {
+            PROD: BASE_PROD + "components: [../../components/fast]\n",
+            "apps/api/components/fast/kustomization.yaml": (
+                "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+                f"images:\n  - name: {IMAGE}\n    newTag: '2.1.0'\n"
+            ),
+        },
+        {"GG303"},
+    ),
+    "a second document in the kustomization": (
+        {PROD: TAGGED_PROD + f"---\nimages:\n  - name: {IMAGE}\n    newTag: '2.1.0'\n"},
+        {"GG001"},
+    ),
+    "a custom resource with a pod template": (
+        {
+            PROD: TAGGED_PROD.replace("[../../base]", "[../../base, knative.yaml]"),
+            "apps/api/overlays/prod/knative.yaml": (
+                "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: edge}\n"
+                "spec:\n  template:\n    spec:\n      containers:\n        - image: nginx:latest\n"
+            ),
+        },
+        {"GG102", "GG303"},
+    ),
+    "a Helm chart inflated by kustomize": (
+        {
+            PROD: TAGGED_PROD
+            + "helmCharts:\n  - name: redis\n    repo: https://charts.bitnami.com/bitnami\n"
+            + "    version: 18.0.0\n"
+        },
+        {"GG003"},
+    ),
+    "a remote base with an images: override": (
+        {
+            PROD: "resources:\n  - github.com/acme/platform//api?ref=v1\n"
+            + f"images:\n  - name: {IMAGE}\n    newTag: '2.1.0'\n"
+        },
+        {"GG003", "GG303"},
+    ),
+    "the container is deleted and added back with another image": (
+        {
+            PROD: BASE_PROD + "patches:\n  - path: swap.yaml\n",
+            "apps/api/overlays/prod/swap.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n"
+                "  template:\n    spec:\n      containers:\n        - {name: api, $patch: delete}\n"
+                f"        - {{name: api2, image: '{IMAGE}:2.1.0'}}\n"
+            ),
+        },
+        {"GG303"},
+    ),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(KUSTOMIZE_HOLES))
+def test_a_kustomize_construct_cannot_step_around_the_gate(tmp_path: Path, name: str) -> None:
+    from tests.integration.holes import STRICT_POLICY
+
+    change, expected = KUSTOMIZE_HOLES[name]
+    hole = Hole(history=kustomize_history(), change=change, expected=expected, policy=STRICT_POLICY)
+    assert_caught(tmp_path, hole)
