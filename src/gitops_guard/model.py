@@ -205,6 +205,7 @@ class FileChange:
     path: str
     old_blob: str | None
     new_blob: str | None
+    link: bool = False  # the new blob is a symlink's target
 
 
 @dataclass(frozen=True, slots=True)

@@ -313,3 +313,85 @@ def test_strategic_merge_of_containers_follows_kubectl(
     containers = get(build.resources[0].body, "spec", "template", "spec", "containers")
     assert isinstance(containers, list)
     assert [f"{text_at(c, 'name')}={text_at(c, 'image')}" for c in containers] == expected
+
+
+# --- symlinks (issue 13 item 4) ----------------------------------------------------------
+
+
+def symlinked(tmp_path: Path, files: dict[str, str], links: dict[str, str]) -> None:
+    write_files(tmp_path, files)
+    for link, target in links.items():
+        (tmp_path / link).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / link).symlink_to(target)
+
+
+PROD_FILES = {
+    **BASE,
+    "apps/api/overlays/staging/kustomization.yaml": (
+        "resources: [../../base]\nimages:\n  - name: nginx\n    newTag: '1.28'\n"
+    ),
+}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_an_overlay_folder_that_is_a_symlink_deploys_what_it_points_at(
+    tmp_path: Path, run: Extract
+) -> None:
+    symlinked(tmp_path, PROD_FILES, {"apps/api/overlays/prod": "staging"})
+    inventory = run({})
+    prod = [
+        (u.container, str(u.reference), str(u.location))
+        for u in inventory.uses
+        if u.environment == "prod"
+    ]
+    assert prod == [
+        ("api", "registry.example.com/team/api:1.0.0", "apps/api/base/deployment.yaml:9:18"),
+        (
+            "proxy",
+            "docker.io/library/nginx:1.28",
+            "apps/api/overlays/staging/kustomization.yaml:4:13",
+        ),
+    ]
+    assert {u.overlay for u in inventory.uses} == {
+        "apps/api/overlays/prod",
+        "apps/api/overlays/staging",
+    }
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_a_kustomization_file_that_is_a_symlink_is_refused_like_kustomize(
+    tmp_path: Path, run: Extract
+) -> None:
+    symlinked(
+        tmp_path,
+        PROD_FILES,
+        {"apps/api/overlays/prod/kustomization.yaml": "../staging/kustomization.yaml"},
+    )
+    inventory = run({})
+    assert [(p.rule, p.location.path) for p in inventory.problems if "symlink" in p.message] == [
+        ("GG001", "apps/api/overlays/prod/kustomization.yaml")
+    ]
+    assert {u.environment for u in inventory.uses} == {"staging"}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_a_resource_file_outside_the_kustomization_folder_is_refused_but_judged(
+    tmp_path: Path, run: Extract
+) -> None:
+    symlinked(
+        tmp_path,
+        {
+            "shared/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: 'r.io/p:1'}]\n",
+            "apps/api/overlays/dev/kustomization.yaml": "resources: [pod.yaml, ../../../../shared/pod.yaml]\n",
+        },
+        {"apps/api/overlays/dev/pod.yaml": "../../../../shared/pod.yaml"},
+    )
+    inventory = run({})
+    assert sorted(
+        (p.location.line, "load restrictor" in p.message) for p in inventory.problems
+    ) == [
+        (1, True),
+        (1, True),
+    ]
+    assert [str(u.reference) for u in inventory.uses] == ["r.io/p:1", "r.io/p:1"]
+    assert {u.location.path for u in inventory.uses} == {"shared/pod.yaml"}

@@ -174,7 +174,10 @@ class Extraction:
             else:
                 if name not in self.graph.owned:
                     placement = ctx.place(name)
-                    for image in workload_images(ctx, name):
+                    # Seen through a symlinked folder: placed where it is deployed from,
+                    # located in the file a person edits.
+                    real = self.graph.real_path(name) or name
+                    for image in workload_images(ctx, real):
                         ctx.add_use(
                             image.location,
                             image.source,
@@ -182,7 +185,7 @@ class Extraction:
                             placement,
                             resource=image.resource,
                             container=image.container,
-                            via=(name,),
+                            via=(name,) if real == name else (name, real),
                         )
                 self.argo.application_file(name)
         unit = Unit(ctx.uses, ctx.reads)

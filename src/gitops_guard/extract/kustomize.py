@@ -57,6 +57,7 @@ from gitops_guard.parse.loader import (
 from gitops_guard.patterns.re2 import InvalidRegex, compile_re2
 from gitops_guard.repo.files import (
     KUSTOMIZATION_NAMES,
+    OutsideRepository,
     normalize,
 )
 
@@ -501,6 +502,8 @@ class Kustomization:
     path: str
     directory: str
     component: bool = False
+    alias_of: str | None = None  # seen through a symlinked folder: the real kustomization
+    link_file: bool = False  # the kustomization file itself is a symlink (kustomize refuses)
     resources: list[str] = field(default_factory=list)
     components: list[str] = field(default_factory=list)
     patch_files: list[str] = field(default_factory=list)  # every other file it reads
@@ -698,8 +701,29 @@ class KustomizeGraph:
             return None
         return loaded.documents[0].root
 
+    def real_path(self, path: str) -> str | None:
+        """``path`` with symlinks followed, None when that leaves the repository."""
+        try:
+            return self.ctx.source.real_path(path)
+        except OutsideRepository:
+            return None
+
     def _read(self, path: str, directory: str) -> Kustomization:
-        """What a kustomization includes; problems in its shape are reported when built."""
+        """What a kustomization includes; problems in its shape are reported when built.
+
+        Paths are resolved from the kustomization's real folder (kustomize follows
+        symlinks first), and recorded as real paths, so a change to a file seen through
+        a symlinked folder is the change of the file itself.
+        """
+        real = self.real_path(path)
+        if self.ctx.source.is_link(path):
+            return Kustomization(path, directory, link_file=True)
+        if real is not None and real != path:
+            return Kustomization(path, posixpath.dirname(real), alias_of=real)
+        real_directory = self.real_path(directory) if directory else directory
+        if real_directory is None:
+            return Kustomization(path, posixpath.dirname(path))
+        directory = real_directory
         kustomization = Kustomization(path, directory)
         root = self._root_node(path)
         if not isinstance(root, MappingNode):
@@ -727,8 +751,9 @@ class KustomizeGraph:
         def add(text: str | None) -> None:
             if text and "\n" not in text and not is_remote(text):
                 resolved = normalize(posixpath.join(directory, text))
-                if resolved is not None and self.ctx.source.is_file(resolved):
-                    found.add(resolved)
+                real = self.real_path(resolved) if resolved is not None else None
+                if real is not None and self.ctx.source.is_file(real):
+                    found.add(real)
 
         for item in _items(child(root, "patchesStrategicMerge")):
             add(scalar_text(item))
@@ -757,6 +782,15 @@ class KustomizeGraph:
                     hint="bases must live in this repository for their images to be checked",
                 )
             return None
+        real = self.real_path(resolved)
+        if real is None:
+            if report:
+                self.ctx.problem(
+                    location(path, item),
+                    f"{key} entry {entry!r} is a symlink pointing outside the repository; not read",
+                )
+            return None
+        resolved = real
         if resolved in self.fileset and not self.ctx.source.is_dir(resolved):
             return resolved
         nested = self.kustomization_in(resolved)
@@ -796,6 +830,11 @@ class KustomizeGraph:
             kustomization = self._read_with_children(path)
         if kustomization is None or path in stack:
             return {path}
+        if kustomization.alias_of is not None:
+            files = {path, *self.reach(kustomization.alias_of, (*stack, path))}
+            if not stack:
+                self._reach[path] = files
+            return files
         files = {path, *kustomization.patch_files}
         for resource in kustomization.resources + kustomization.components:
             files |= self.reach(resource, (*stack, path))
@@ -856,6 +895,22 @@ class KustomizeGraph:
     def _accumulate(self, path: str, stack: tuple[str, ...], build: Build) -> None:
         """Add a kustomization's resources to ``build`` and apply its transformations."""
         kustomization = self._read_with_children(path)
+        if kustomization.link_file:
+            build.findings.append(
+                self._finding(
+                    Location(path),
+                    "this kustomization file is a symlink, which kustomize does not read "
+                    "(Argo CD cannot build this folder)",
+                    hint="link the folder instead, or make the file a regular file",
+                )
+            )
+            return
+        if kustomization.alias_of is not None:
+            if kustomization.alias_of in stack:
+                build.findings.append(self._finding(Location(path), "kustomization cycle"))
+                return
+            self._accumulate(kustomization.alias_of, (*stack, kustomization.alias_of), build)
+            return
         directory = kustomization.directory
         loaded = self.ctx.load(path)
         if len(loaded.documents) > 1:
@@ -912,6 +967,7 @@ class KustomizeGraph:
                     build.pending.extend(copied.pending)
                     build.unresolved |= copied.unresolved
                 else:
+                    self._restricted(path, item, entry, directory, resolved, build)
                     build.resources.extend(self._file_resources(resolved, build))
         self._generators(path, directory, keys, build)
         for key in _HELM_KEYS:
@@ -965,6 +1021,24 @@ class KustomizeGraph:
                 continue
             self._accumulate(resolved, (*stack, resolved), build)
         self._transform(path, directory, keys, build)
+
+    def _restricted(
+        self, path: str, item: Node, entry: str, directory: str, real: str, build: Build
+    ) -> None:
+        """kustomize's load restrictor: files must live in or below the kustomization's folder.
+
+        The images are still judged (Argo CD may be set up with LoadRestrictionsNone).
+        """
+        if directory and not real.startswith(directory + "/"):
+            build.findings.append(
+                self._finding(
+                    location(path, item),
+                    f"{entry!r} is outside this kustomization's folder: kustomize refuses "
+                    "to read it (load restrictor)",
+                    hint="move the file under the kustomization's folder, or make it a base "
+                    "(a folder with its own kustomization)",
+                )
+            )
 
     def _list(self, path: str, node: Node | None, key: str, build: Build) -> list[Node]:
         if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
@@ -1152,13 +1226,16 @@ class KustomizeGraph:
                 build.findings.append(self._finding(here, str(exc)))
                 return None
         resolved = normalize(posixpath.join(directory, text))
-        if resolved is None:
+        real = self.real_path(resolved) if resolved is not None else None
+        if resolved is None or real is None:
             build.findings.append(
                 self._finding(
                     location(path, node), f"patch {text!r} is outside the repository; not read"
                 )
             )
             return None
+        resolved = real
+        self._restricted(path, node, text, directory, resolved, build)
         if not self.ctx.source.is_file(resolved):
             build.findings.append(
                 self._finding(

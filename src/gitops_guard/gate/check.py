@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_guard.engine.promotion import judge_step
@@ -78,6 +78,7 @@ class Range:
     head: str
     head_tree: dict[str, str]
     head_policy: bytes | None
+    head_links: dict[str, str] = field(default_factory=dict)  # symlink → target
 
 
 def revision_range(repo: GitRepository, base_revision: str, head_revision: str) -> Range:
@@ -85,20 +86,21 @@ def revision_range(repo: GitRepository, base_revision: str, head_revision: str) 
     base = repo.resolve(base_revision)
     head = repo.resolve(head_revision)
     commits = repo.log(["--reverse", "--topo-order", f"{base}..{head}"])
-    return Range(base, commits, head, repo.tree(head), repo.file_at(head, POLICY_FILE))
+    files, links = repo.tree_entries(head)
+    return Range(base, commits, head, files, repo.file_at(head, POLICY_FILE), links)
 
 
 def staged_range(repo: GitRepository, message: str) -> Range:
     """The commit being made: HEAD plus the staged changes, with the message given."""
     base = repo.resolve("HEAD")
-    index = repo.index_tree()
+    index, links = repo.index_entries()
     changes = repo.staged_changes()
     author = repo.identity("GIT_AUTHOR_IDENT")
     committer = repo.identity("GIT_COMMITTER_IDENT")
     commit = Commit("0" * 40, (base,), author, committer, message, None, tuple(changes))
     policy_blob = index.get(POLICY_FILE)
     head_policy = repo.read_blob(policy_blob) if policy_blob else None
-    return Range(base, [commit], "the staged changes", index, head_policy)
+    return Range(base, [commit], "the staged changes", index, head_policy, links)
 
 
 def run_check(
@@ -165,7 +167,7 @@ def judge(
     if head_policy_bytes != base_policy_bytes and head_policy_bytes is not None:
         findings.extend(_policy_change(policy, head_policy_bytes))
 
-    source = TreeSource(repo, dict(selected.head_tree))
+    source = TreeSource(repo, dict(selected.head_tree), selected.head_links)
     paths = sorted(p for p in changed if is_yaml_path(p) and source.is_file(p))
     inventory = extract(source, policy, paths)
     base_source = TreeSource(repo, base_blobs)

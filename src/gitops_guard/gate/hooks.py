@@ -103,7 +103,7 @@ def pre_commit(repo: GitRepository) -> HookOutcome:
     from gitops_guard.repo.tree import TreeSource
 
     outcome = HookOutcome()
-    index = repo.index_tree()
+    index, links = repo.index_entries()
     try:
         changes = repo.staged_changes()
         paths = sorted(c.path for c in changes if c.new_blob and is_yaml_path(c.path))
@@ -115,7 +115,7 @@ def pre_commit(repo: GitRepository) -> HookOutcome:
     policy = (
         parse_policy(repo.read_blob(policy_blob), POLICY_FILE) if policy_blob else default_policy()
     )
-    source = TreeSource(repo, index)
+    source = TreeSource(repo, index, links)
     report = run_rules(extract(source, policy, paths), policy)
     outcome.add("the staged files", report, [])
     return outcome
@@ -202,12 +202,18 @@ def receive(
             base,
             repo.log(["--reverse", "--topo-order", f"{base}..{head}"]),
             head,
-            repo.tree(head),
-            repo.file_at(head, POLICY_FILE),
+            *_tree_and_policy(repo, head),
         )
         result = judge(repo, selected, direct=protected, base_policy=base_policy)
         outcome.add(ref, result.report, result.plan)
     return outcome
+
+
+def _tree_and_policy(
+    repo: GitRepository, head: str
+) -> tuple[dict[str, str], bytes | None, dict[str, str]]:
+    files, links = repo.tree_entries(head)
+    return files, repo.file_at(head, POLICY_FILE), links
 
 
 def parse_receive_lines(text: str) -> list[tuple[str, str, str]]:
