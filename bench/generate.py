@@ -611,7 +611,7 @@ class Generator:
             for env in ENVIRONMENTS:
                 self._application(writer, app, env, state)
 
-    def _noise(self, writer: Writer, state: int) -> Writer:
+    def _noise(self, writer: Writer, _state: int) -> Writer:
         writer.add(".gitops-guard.yaml", POLICY)
         writer.add(
             ".github/workflows/ci.yaml",

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -33,12 +34,16 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     monkeypatch.chdir(tmp_path)
 
     def runner(*args: str) -> Outcome:
-        result = CliRunner().invoke(explain, list(args), catch_exceptions=True)
-        if isinstance(result.exception, GuardError):
-            return Outcome(result.exception.exit_code, result.stdout, result.exception.message)
-        if result.exception is not None and not isinstance(result.exception, SystemExit):
-            raise result.exception
-        return Outcome(result.exit_code, result.stdout, None)
+        # Not standalone: the command's return value is its exit code, as main() sees it.
+        result = CliRunner().invoke(explain, list(args), standalone_mode=False)
+        error = result.exception
+        if isinstance(error, GuardError):
+            return Outcome(error.exit_code, result.stdout, error.message)
+        if isinstance(error, click.ClickException):
+            return Outcome(error.exit_code, result.stdout, None)
+        if error is not None:
+            raise error
+        return Outcome(result.return_value, result.stdout, None)
 
     return runner
 

@@ -163,11 +163,47 @@ def test_an_internal_error_is_one_line_and_exit_3(
     code, _, err = run_cli(["images", "--repo", str(repo)], capsys)
     assert code == 3
     assert err.strip().splitlines()[-1] == (
-        "gitops-guard: internal error: RuntimeError: boom (re-run with --traceback and report it)"
+        "gitops-guard: internal error: RuntimeError: boom "
+        "(re-run with gitops-guard --traceback and report it)"
     )
-    code, _, err = run_cli(["images", "--repo", str(repo), "--traceback"], capsys)
+    code, _, err = run_cli(["--traceback", "images", "--repo", str(repo)], capsys)
     assert code == 3
     assert "Traceback (most recent call last)" in err
+    monkeypatch.setenv("GITOPS_GUARD_TRACEBACK", "1")
+    code, _, err = run_cli(["images", "--repo", str(repo)], capsys)
+    assert (code, "Traceback (most recent call last)" in err) == (3, True)
+
+
+def test_traceback_is_one_option_of_the_group(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(["images", "--traceback"], capsys)
+    assert code == 2
+    assert "No such option '--traceback'" in err
+
+
+def test_an_unwritable_output_is_an_error_not_silence(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A refused path used to turn every error after it into a bare exit 2 (a `finally`
+    # raising SystemExit swallowed the exception and its message).
+    repo = make_repo({"clusters/dev/api/p.yaml": POD})
+    code, _, err = run_cli(
+        ["validate", "--repo", str(repo), str(repo / "clusters/dev/api/p.yaml"),
+         str(repo / "missing.yaml"), "--output", "/proc/nope/x"],
+        capsys,
+    )  # fmt: skip
+    assert code == 2
+    assert "gitops-guard: error:" in err
+    assert "/proc/nope/x" in err
+
+
+def test_commands_return_their_exit_code_in_process(make_repo: RepoFactory) -> None:
+    # pre-commit's style: every command returns an int; nothing raises SystemExit.
+    from gitops_guard.cli.main import main
+
+    repo = make_repo({"clusters/dev/api/p.yaml": POD})
+    assert main(["images", "--repo", str(repo)]) == 0
+    assert main(["validate", "--repo", str(repo)]) == 0
+    assert main(["rules", "GG102"]) == 0
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -248,7 +284,7 @@ def test_the_console_script_runs_end_to_end(sample: Path) -> None:
 def test_start_up_does_not_import_heavy_libraries() -> None:
     code = (
         "import sys, gitops_guard.cli.main; "
-        "print(','.join(m for m in ('jsonschema', 'git', 'ruamel', 'semver') if m in sys.modules))"
+        "print(','.join(m for m in ('jsonschema', 'git', 'ruamel', 'semver', 'jinja2', 'markupsafe') if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**os.environ}

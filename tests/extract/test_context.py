@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gitops_guard.extract.context import Context
 from gitops_guard.model import Location
 from gitops_guard.parse.loader import load_yaml
@@ -38,8 +40,12 @@ def test_another_tree_or_purpose_is_computed_again(tmp_path) -> None:  # type: i
     old = load_yaml("v.yaml", b"a: 1\n").documents[0].root
     new = load_yaml("v.yaml", b"a: 2\n").documents[0].root
     seen: list[object] = []
+
+    def recorder(tree: object, purpose: str) -> Callable[[], None]:
+        return lambda: seen.append((tree, purpose))
+
     for tree, purpose in ((old, "x"), (new, "x"), (new, "y"), (new, "x")):
-        ctx.remember("v.yaml", purpose, tree, lambda t=tree, p=purpose: seen.append((t, p)))
+        ctx.remember("v.yaml", purpose, tree, recorder(tree, purpose))
     assert seen == [(old, "x"), (new, "x"), (new, "y")]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from gitops_guard.gate.result import CheckResult, PlannedChange
 from gitops_guard.model import Finding, Location, Report, RuleInfo, Severity, Suppression
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -166,6 +167,22 @@ def report() -> Report:
 @pytest.fixture
 def clean_report() -> Report:
     return make_clean_report()
+
+
+def make_check(report: Report, plan: list[PlannedChange] | None = None) -> CheckResult:
+    """What ``check`` returns for ``report``: by default a plan of a promotion and a block."""
+    rows = plan if plan is not None else [
+        PlannedChange("api", "prod", "api", "registry.example.com/team/api", "1.4.1", "1.4.2",
+                      "patch", ["Ana <ana@example.com>"]),
+        PlannedChange("web", "staging", "web", "ghcr.io/acme/web", "3.1.0", "4.0.0", "major",
+                      ["argocd-image-updater"], bot=True, rules=["GG301"]),
+    ]  # fmt: skip
+    return CheckResult(report, rows, "1111111", "2222222", 2, [])
+
+
+@pytest.fixture
+def checked(report: Report) -> CheckResult:
+    return make_check(report)
 
 
 Golden = Callable[[str, str], None]

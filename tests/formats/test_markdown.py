@@ -7,15 +7,13 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_guard.formats.findings.markdown import (
-    MARKER,
-    escape_cell,
-    render,
-)
+from gitops_guard.formats.cells import escape_cell
+from gitops_guard.formats.findings import plan as plan_format
+from gitops_guard.formats.findings.markdown import MARKER, render
+from gitops_guard.formats.findings.registry import RenderContext
+from gitops_guard.gate.result import CheckResult
 from gitops_guard.model import Finding, Location, Report
-from tests.formats.conftest import KUSTOMIZATION, VALUES, Golden
-
-PLAN = "| App | Env | Image | Change |\n| --- | --- | --- | --- |\n| api | prod | api | 1.4.1 → 1.4.2 |\n"
+from tests.formats.conftest import KUSTOMIZATION, VALUES, Golden, make_check
 
 
 def cells(row: str) -> list[str]:
@@ -34,8 +32,8 @@ def test_golden(report: Report, golden: Golden) -> None:
     golden("markdown.md", render(report))
 
 
-def test_golden_with_plan(report: Report, golden: Golden) -> None:
-    golden("markdown-plan.md", render(report, plan=PLAN))
+def test_golden_with_plan(report: Report, checked: CheckResult, golden: Golden) -> None:
+    golden("markdown-plan.md", render(report, RenderContext(check=checked)))
 
 
 def test_golden_clean(clean_report: Report, golden: Golden) -> None:
@@ -79,11 +77,12 @@ def test_markup_is_neutralised() -> None:
     assert escape_cell("a\r\nb\rc\nd") == "a<br>b<br>c<br>d"
 
 
-def test_plan_comes_after_the_heading(report: Report) -> None:
-    lines = render(report, plan=PLAN).splitlines()
+def test_plan_comes_after_the_heading(report: Report, checked: CheckResult) -> None:
+    lines = render(report, RenderContext(check=checked)).splitlines()
+    plan = plan_format.render_markdown(checked.plan).splitlines()
     assert lines[:3] == [MARKER, lines[1], ""]
-    assert lines[3:7] == [*PLAN.splitlines(), ""]
-    assert lines[7] == "| Severity | Rule | Location | Message |"
+    assert lines[3 : 3 + len(plan) + 1] == [*plan, ""]
+    assert lines[3 + len(plan) + 1] == "| Severity | Rule | Location | Message |"
 
 
 def test_clean(clean_report: Report) -> None:
@@ -91,7 +90,8 @@ def test_clean(clean_report: Report) -> None:
         render(clean_report)
         == f"{MARKER}\n**gitops-guard**: no problems in 12 files\n\nNo problems found.\n"
     )
-    assert render(clean_report, plan="  \n") == render(clean_report)
+    nothing_promoted = make_check(clean_report, plan=[])
+    assert render(clean_report, RenderContext(check=nothing_promoted)) == render(clean_report)
 
 
 @given(st.text(), st.text())

@@ -14,7 +14,6 @@ import datetime
 import hashlib
 import random
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -642,19 +641,158 @@ def test_time_axes_stay_readable_over_any_span(span: datetime.timedelta) -> None
     assert sum(page.markers().values()) == 300
 
 
-def test_five_thousand_events_render_small_and_fast() -> None:
+def test_five_thousand_events_render_small_and_whole() -> None:
+    # How fast is a benchmark's question (the HTML report at scale is issue 15's), not a
+    # timed test's on a loaded machine.
     audit, metrics = synthetic(5000, datetime.timedelta(days=365))
-    report_html.render(audit, metrics)  # warm up imports and caches
-    started = time.process_time()
     text = report_html.render(audit, metrics)
-    elapsed = time.process_time() - started
     size = len(text.encode("utf-8"))
-    print(f"5,000 events: {size / 1e6:.2f} MB in {elapsed * 1000:.0f} ms of CPU")
     assert size < 5_000_000
-    assert elapsed < 1.0
     page = Page.read(text)
     assert page.errors == []
     assert len(event_rows(page)) == 5000
     assert len(page.find("tr", data_f="1")) == sum(bool(e.findings) for e in audit.events)
     assert sum(page.markers().values()) == 5000
     assert len(page.find("svg", "timeline")) == 3
+
+
+# --- autoescape: every field a repository controls -------------------------------------
+
+
+def _poisoned(text: object) -> tuple[Audit, Metrics]:
+    """An audit in which every string a repository or a policy controls is ``text(field)``.
+
+    Four events (the initial layout, a promotion with findings, a rollback carrying a
+    trailer, the removal of a second container) reach every section: header, state, timelines, events, rollbacks,
+    findings and notes.
+    """
+    assert callable(text)
+    hint = text("hint")
+    findings = (
+        Finding(text("rule"), text("message"), Location(text("location"), 3), Severity.ERROR, hint),
+        Finding("GG102", text("warning"), Location("x.yaml", 1), Severity.WARNING),
+    )
+    base: dict[str, object] = {
+        "commit": text("commit"),
+        "subject": text("subject"),
+        "author": text("author"),
+        "author_email": text("author_email"),
+        "committer": text("committer"),
+        "app": text("app"),
+        "environment": text("environment"),
+        "container": text("container"),
+        "resource": text("resource"),
+        "image": text("image"),
+        "path": text("path"),
+    }
+    first = make_event(
+        **base, from_version=None, to_version=text("version"), change="new", initial=True
+    )
+    second = make_event(
+        **base,
+        time=first.time + datetime.timedelta(hours=2),
+        from_version=text("version"),
+        to_version=text("next"),
+        change=text("change"),
+        findings=findings,
+        pr=12,
+    )
+    third = make_event(
+        **base,
+        time=first.time + datetime.timedelta(hours=5),
+        from_version=text("next"),
+        to_version=text("version"),
+        change="downgrade",
+        rollback=True,
+        trailers=((text("trailer"), text("incident")),),
+        bot=True,
+    )
+    gone = make_event(
+        **{**base, "container": text("sidecar")},
+        time=first.time + datetime.timedelta(hours=9),
+        from_version=text("version"),
+        to_version=None,
+        change="removed",
+    )
+    events = [first, second, third, gone]
+    state = [
+        Running(
+            text("app"),
+            text("environment"),
+            text("container"),
+            text("image"),
+            text("version"),
+            text("reference"),
+            third.time,
+            text("commit"),
+        )
+    ]
+    policy = dataclasses.replace(default_policy(), rollback_trailer=text("trailer"))
+    audit = Audit(events, state, policy, text("head"), 4, first.time, gone.time, [text("note")])
+    return audit, compute(events, state, [text("environment")], first.time, gone.time)
+
+
+def _attack(name: str) -> str:
+    return f"{name}<script>alert(1)</script>\"' onmouseover=alert(2) x=\"<b>'"
+
+
+def _blank(name: str) -> str:
+    """The same length and the same slashes as the attack (labels are placed by length,
+    paths wrap at slashes): what an unescaped attack would change is only markup."""
+    return "".join("/" if c == "/" else "x" for c in _attack(name))
+
+
+class _AllText(HTMLParser):
+    """Every piece of text of a page, SVG tooltips included."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.data: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.data.append(data)
+
+
+def _skeleton(page: Page) -> list[tuple[str, tuple[str, ...]]]:
+    return [(e.tag, tuple(e.attrs)) for e in page.elements]
+
+
+def test_autoescape_covers_every_field_a_repository_controls() -> None:
+    hostile = report_html.render(*_poisoned(_attack))
+    page = Page.read(hostile)
+    assert page.errors == []
+    # Escaped text changes no markup: the page has exactly the elements and attributes,
+    # in order, of the same audit with harmless text of the same shape.
+    assert _skeleton(page) == _skeleton(Page.read(report_html.render(*_poisoned(_blank))))
+    assert len(page.find("script")) == 1  # the page's own
+    assert not page.find("b", x="")
+    assert not [e for e in page.elements if any(name.startswith("on") for name in e.attrs)]
+    csp = page.find("meta", http_equiv="Content-Security-Policy")[0].attrs["content"]
+    own = "sha256-" + base64.b64encode(hashlib.sha256(page.scripts[0].encode()).digest()).decode()
+    assert f"script-src '{own}'" in csp
+    # And the text arrives whole, where a reader sees it (tooltips included) or in the
+    # attribute it belongs to. (The sidecar's name would only label its marker, and a
+    # label this long finds no room.)
+    reader = _AllText()
+    reader.feed(hostile)
+    # (Joined: paths are cut by <wbr> after each slash.)
+    shown = ["".join(reader.data)] + [v for e in page.elements for v in e.attrs.values()]
+    for name in (
+        "app", "environment", "container", "image", "subject", "author",
+        "author_email", "committer", "version", "next", "change", "rule", "message", "hint",
+        "warning", "location", "trailer", "incident", "reference", "note", "head", "commit",
+    ):  # fmt: skip
+        value = _attack(name)
+        expected = value[:12] if name == "commit" else value
+        assert any(expected in text for text in shown), name
+
+
+def test_stylesheet_and_script_cannot_close_their_element() -> None:
+    """The page's own stylesheet and script are printed as they are (trusted package data):
+    neither may hold the closing tag of its element, or the rest would be read as markup."""
+    audit, metrics = audit_of([], [], [])
+    page = Page.read(report_html.render(audit, metrics))
+    assert "</style" not in page.styles[0].lower()
+    assert "</script" not in page.scripts[0].lower()
+    assert page.scripts[0].strip().endswith("})();")
+    assert page.styles[0].strip().endswith("}")

@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+from gitops_guard.formats.findings.registry import RenderContext
 from gitops_guard.formats.findings.text import (
     render,
     summary,
@@ -19,7 +20,7 @@ def test_golden(report: Report, golden: Golden) -> None:
 
 
 def test_golden_color(report: Report, golden: Golden) -> None:
-    golden("text-color.txt", render(report, color=True))
+    golden("text-color.txt", render(report, RenderContext(color=True)))
 
 
 def test_golden_clean(clean_report: Report, golden: Golden) -> None:
@@ -52,7 +53,7 @@ def test_no_escape_codes_without_color(report: Report) -> None:
 
 
 def test_color_marks_path_severity_and_hint(report: Report) -> None:
-    lines = render(report, color=True).splitlines()
+    lines = render(report, RenderContext(color=True)).splitlines()
     assert lines[0].startswith(f"\033[1m{KUSTOMIZATION}:12:5\033[0m: \033[31merror\033[0m [GG102")
     assert (
         lines[1]

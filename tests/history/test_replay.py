@@ -17,7 +17,7 @@ from gitops_guard.history.codec import (
     decode_step,
     encode_step,
 )
-from gitops_guard.history.replay import Replay
+from gitops_guard.history.replay import FAST, SIMPLE, Replay, ReplayMode
 from gitops_guard.history.store import (
     HistoryCache,
     cache_key,
@@ -35,7 +35,9 @@ def sample(tmp_path: Path) -> Path:
 
 def events_of(repo: GitRepository, use_cache: bool) -> list[tuple[object, ...]]:
     data = repo.file_at(repo.resolve("HEAD"), POLICY_FILE)
-    audit = replay(repo, parse_policy(data or b""), AuditOptions(), None, data, use_cache)
+    audit = replay(
+        repo, parse_policy(data or b""), AuditOptions(), None, data, ReplayMode(use_cache=use_cache)
+    )
     return [
         (
             e.commit,
@@ -66,7 +68,7 @@ def counts(repo: GitRepository) -> tuple[int, int]:
 def test_steps_survive_encoding(sample: Path) -> None:
     repo = GitRepository(sample)
     data = repo.file_at("HEAD", POLICY_FILE)
-    runner = Replay(repo, parse_policy(data or b""), data, repo.resolve("HEAD"), use_cache=False)
+    runner = Replay(repo, parse_policy(data or b""), data, repo.resolve("HEAD"), SIMPLE)
     steps = list(runner.steps())
     assert steps
     for step in steps:
@@ -213,11 +215,10 @@ def test_warm_judged_events_give_the_same_audit(sample: Path, options: dict[str,
     policy = parse_policy(data or b"")
 
     def audit(use_cache: bool):  # type: ignore[no-untyped-def]
-        return replay(repo, policy, AuditOptions(**options), None, data, use_cache)  # type: ignore[arg-type]
+        mode = ReplayMode(use_cache=use_cache)
+        return replay(repo, policy, AuditOptions(**options), None, data, mode)  # type: ignore[arg-type]
 
-    replay(
-        repo, policy, AuditOptions(), None, data, True
-    )  # fills the cache, judged events included
+    replay(repo, policy, AuditOptions(), None, data, FAST)  # fills the cache, judged events too
     cache = HistoryCache(sample / ".git", cache_key(data))
     assert cache.judged_upto() == int(
         subprocess.run(
@@ -238,7 +239,7 @@ def test_the_ledger_at_any_cached_commit_is_the_stored_one_minus_what_came_after
 
     repo = GitRepository(sample)
     data = repo.file_at(repo.resolve("HEAD"), POLICY_FILE)
-    replay(repo, parse_policy(data or b""), AuditOptions(), None, data, True)
+    replay(repo, parse_policy(data or b""), AuditOptions(), None, data, FAST)
     cache = HistoryCache(sample / ".git", cache_key(data))
     try:
         upto = cache.judged_upto()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from gitops_guard.cli.main import main
 from gitops_guard.demo.sample import build_sample_repository
 from gitops_guard.errors import GuardError
 from gitops_guard.history import worker as replay_worker
-from gitops_guard.history.replay import Replay
+from gitops_guard.history.replay import SIMPLE, Replay, ReplayMode
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import POLICY_FILE
 from gitops_guard.repo.git import GitRepository
@@ -43,11 +44,11 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return started
 
 
-def steps_of(repo: GitRepository, parallel: bool) -> list[tuple[object, ...]]:
+def steps_of(repo: GitRepository, parallel: bool) -> list[tuple[Any, ...]]:
     data = repo.file_at(repo.resolve("HEAD"), POLICY_FILE)
     runner = Replay(
-        repo, parse_policy(data or b"version: 1\n"), data, repo.resolve("HEAD"), use_cache=False,
-        parallel=parallel,
+        repo, parse_policy(data or b"version: 1\n"), data, repo.resolve("HEAD"),
+        ReplayMode(use_cache=False, parallel=parallel),
     )  # fmt: skip
     found = [
         (
@@ -83,10 +84,10 @@ def test_the_audit_is_the_same_with_a_worker(
     repo = GitRepository(sample)
     data = repo.file_at(repo.resolve("HEAD"), POLICY_FILE)
     policy = parse_policy(data or b"version: 1\n")
-    split = replay(repo, policy, AuditOptions(), None, data, use_cache)
+    split = replay(repo, policy, AuditOptions(), None, data, ReplayMode(use_cache=use_cache))
     assert len(forks) == 1
     replay_worker.PARALLEL_MIN = 10**9  # monkeypatched: restored after the test
-    alone = replay(repo, policy, AuditOptions(), None, data, use_cache=False)
+    alone = replay(repo, policy, AuditOptions(), None, data, SIMPLE)
     assert [e.to_dict() for e in split.events] == [e.to_dict() for e in alone.events]
     assert split.state == alone.state
 
@@ -106,8 +107,9 @@ def test_report_through_the_command_line_with_a_worker(
 def test_an_early_end_stops_the_worker(sample: Path, forks: list[str]) -> None:
     repo = GitRepository(sample)
     data = repo.file_at(repo.resolve("HEAD"), POLICY_FILE)
+    no_cache = ReplayMode(use_cache=False)
     runner = Replay(
-        repo, parse_policy(data or b"version: 1\n"), data, repo.resolve("HEAD"), use_cache=False
+        repo, parse_policy(data or b"version: 1\n"), data, repo.resolve("HEAD"), no_cache
     )
     steps = runner.steps()
     next(steps)
@@ -207,6 +209,7 @@ def test_ctrl_c_is_left_to_the_main_process(sample: Path, monkeypatch: pytest.Mo
             time.sleep(0.001)
         else:
             pytest.fail("the worker never ignored SIGINT")
+        assert worker.process.pid is not None
         os.kill(worker.process.pid, signal.SIGINT)
         assert len(list(worker.texts())) == 10
     finally:

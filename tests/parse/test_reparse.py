@@ -6,7 +6,7 @@ from typing import Any
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_guard.parse.loader import (
     DEFAULT_MAX_BYTES,
@@ -27,6 +27,7 @@ def shape(node: Node) -> tuple[Any, ...]:
     if isinstance(node, MappingNode):
         items = [(shape(k), shape(v)) for k, v in node.value]
         return ("map", node.tag, node.flow_style, marks, items)
+    assert isinstance(node, SequenceNode)
     return ("seq", node.tag, node.flow_style, marks, [shape(i) for i in node.value])
 
 

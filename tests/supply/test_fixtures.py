@@ -225,6 +225,22 @@ def test_slsa_v02_cosign_att(root: sig.TrustRoot) -> None:
     )
 
 
+def test_a_keyless_bundle_without_the_sigstore_extra_is_an_error_not_a_pass(
+    root: sig.TrustRoot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from gitops_guard.errors import GuardError
+
+    for name in [m for m in sys.modules if m == "sigstore" or m.startswith("sigstore.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "sigstore", None)  # what `import sigstore` meets without it
+    bundle = (V1 / "reusable-workflow-attestation.sigstore.json").read_bytes()
+    with pytest.raises(GuardError, match="needs the sigstore extra") as caught:
+        sig.verify_bundle(bundle, sig.Trust(root=root), lambda cert: None)
+    assert caught.value.hint == "install it: pip install 'gitops-guard[sigstore]'"
+
+
 def test_slsa_v1_github_bundle(root: sig.TrustRoot) -> None:
     bundle = (V1 / "reusable-workflow-attestation.sigstore.json").read_bytes()
     verified = sig.verify_bundle(bundle, sig.Trust(root=root), lambda cert: None)

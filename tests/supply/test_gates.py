@@ -26,6 +26,7 @@ from gitops_guard.supply.registry import (
     RegistryClient,
 )
 from tests.supply.helpers import (
+    SLSA_V02,
     LocalRegistry,
     Pusher,
     RateLimitProxy,
@@ -34,12 +35,11 @@ from tests.supply.helpers import (
     ec_key,
     public_pem,
     rsa_key,
+    slsa,
     statement,
 )
 
-SLSA_V02 = "https://slsa.dev/provenance/v0.2"
 VULN = "https://cosign.sigstore.dev/attestation/vuln/v1"
-GENERATOR = "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v1.10.0"
 
 
 def policy(supply: str, environments: str = "{dev: {}, prod: {}}") -> Policy:
@@ -373,22 +373,6 @@ def test_vulnerability_attestation(
     assert "attestation signed by key keys/cosign.pub" in (found[0].hint or "")
 
 
-def slsa(
-    ref: str, repository: str = "github.com/acme/api", builder: str = GENERATOR
-) -> dict[str, object]:
-    return {
-        "builder": {"id": builder},
-        "buildType": "https://github.com/slsa-framework/slsa-github-generator/container@v1",
-        "invocation": {
-            "configSource": {
-                "uri": f"git+https://{repository}@{ref}",
-                "digest": {"sha1": "d37a7f74" + "0" * 32},
-                "entryPoint": ".github/workflows/release.yml",
-            }
-        },
-    }
-
-
 PROVENANCE = """
 registry: {insecure: ["127.0.0.1:*"], environments: [prod]}
 signatures: {environments: [staging], keys: [keys/cosign.pub]}
@@ -683,3 +667,31 @@ def test_hostile_registry_answers_are_findings(
         client=client,
     )
     assert [f.rule for f in found] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("on_unreachable", "expected"),
+    [("fail", [Severity.ERROR]), ("warn", [Severity.WARNING]), ("skip", [])],
+)
+def test_attested_vulnerabilities_with_the_registry_down_follow_on_unreachable(
+    own_registry: LocalRegistry, repo: Path, on_unreachable: str, expected: list[Severity]
+) -> None:
+    # The attestations are the verdict and live in the registry: with it down, `fail` must
+    # fail (this was a warning whatever the policy said).
+    pusher = Pusher(own_registry.url)
+    image = pusher.image("down/att", "1.0.0", "att")
+    pusher.close()
+    own_registry.stop()
+    supply = f"""
+    on_unreachable: {on_unreachable}
+    registry: {{insecure: ["127.0.0.1:*"], environments: [staging]}}
+    vulnerabilities: {{environments: [prod], attestations: true, max: {{critical: 0}}}}
+    """
+    found = run_gates(
+        [use(f"{own_registry.host}/down/att:1.0.0@{image.digest}")],
+        policy(supply, "{dev: {}, staging: {}, prod: {}}"),
+        offline=False,
+        root=repo,
+    )
+    assert [f.severity for f in found] == expected
+    assert all(f.rule == "GG506" and "unreachable" in f.message for f in found)

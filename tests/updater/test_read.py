@@ -149,7 +149,7 @@ def test_write_back_settings() -> None:
 def test_annotation_mode_errors() -> None:
     def error(annotations: dict[str, str]) -> str | None:
         config = read("1.3", application("a", annotations))
-        return annotation_mode_error(config.semantics, config.applications[0])
+        return annotation_mode_error(config.applications[0])
 
     assert error({"image-list": "api=r.io/api"}) is None
     assert error({"update-strategy": "semver"}) == "it has no image-list annotation"

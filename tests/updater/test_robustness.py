@@ -42,7 +42,7 @@ _alias = st.sampled_from(["", "api", "web", "team/api", "a" * 60, "nginx:>"])
 
 
 @st.composite
-def annotations(draw: st.DrawFn) -> dict[str, str]:
+def annotation_sets(draw: st.DrawFn) -> dict[str, str]:
     found: dict[str, str] = {}
     for _ in range(draw(st.integers(0, 8))):
         alias = draw(_alias)
@@ -59,14 +59,14 @@ def run_rules(documents: list[Any], version_policy: Any = POLICY) -> None:
     loaded = load_yaml("argocd/api-prod.yaml", text.encode())
     inventory = Inventory(files=["argocd/api-prod.yaml"], parsed={"argocd/api-prod.yaml": loaded})
     ctx = RuleContext(version_policy)
-    for rule in INVENTORY_RULES:
+    for rule in INVENTORY_RULES.values():
         for finding in rule.check(inventory, ctx):
             assert finding.message
             assert finding.location.line >= 1
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(annotations(), st.booleans())
+@given(annotation_sets(), st.booleans())
 def test_random_annotations(found: dict[str, str], old: bool) -> None:
     app = {
         "apiVersion": "argoproj.io/v1alpha1",
@@ -134,7 +134,7 @@ def test_random_image_updater_resources(spec: Any, refs: Any) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(annotations(), st.lists(_text, max_size=10))
+@given(annotation_sets(), st.lists(_text, max_size=10))
 def test_explain_never_raises_anything_but_explain_error(
     found: dict[str, str], tags: list[str]
 ) -> None:

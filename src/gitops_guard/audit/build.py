@@ -21,6 +21,7 @@ from gitops_guard.audit.replay import (
     replay,
     stream_audit,
 )
+from gitops_guard.history.replay import FAST, ReplayMode
 from gitops_guard.policy.model import (
     POLICY_FILE,
     Policy,
@@ -51,10 +52,11 @@ def build_report(
     options: AuditOptions,
     failure_window: datetime.timedelta,
     progress: Callable[[int], None] | None = None,
+    mode: ReplayMode = FAST,
 ) -> BuiltReport:
     """Replay the history and compute the metrics of the period, keeping every event
     (Markdown and HTML list them all; JSON and CSV use :func:`stream_report`)."""
-    streamed = stream_report(path, options, failure_window, progress)
+    streamed = stream_report(path, options, failure_window, progress, mode)
     events = []
     for event in streamed.events:
         streamed.metrics.add(event)
@@ -87,11 +89,12 @@ def stream_report(
     options: AuditOptions,
     failure_window: datetime.timedelta,
     progress: Callable[[int], None] | None = None,
+    mode: ReplayMode = FAST,
 ) -> StreamedReport:
     """Prepare a report whose events are replayed while it is written."""
     repo = GitRepository(path)
     policy, policy_bytes, notes = today_policy(repo, options.head)
-    events = stream_audit(repo, policy, options, progress, policy_bytes)
+    events = stream_audit(repo, policy, options, progress, policy_bytes, mode)
     # The policy's environment order; without one, the builder ranks what it saw.
     metrics = MetricsBuilder(list(policy.environments), failure_window)
     return StreamedReport(events, metrics, repo.root, notes)
@@ -103,9 +106,10 @@ def running_at(
     environments: frozenset[str],
     head: str = "HEAD",
     progress: Callable[[int], None] | None = None,
+    mode: ReplayMode = FAST,
 ) -> list[Running]:
     """What ran in each environment at an instant (the state after the last commit before it)."""
     repo = GitRepository(path)
     policy, policy_bytes, _notes = today_policy(repo, head)
     options = AuditOptions(until=moment, environments=environments, head=head)
-    return replay(repo, policy, options, progress, policy_bytes).state
+    return replay(repo, policy, options, progress, policy_bytes, mode).state

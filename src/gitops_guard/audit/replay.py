@@ -34,6 +34,7 @@ from gitops_guard.history.ledger import (
     Ledger,
     PromotionContext,
 )
+from gitops_guard.history.replay import FAST, Replay, ReplayMode
 from gitops_guard.history.steps import (
     Step,
 )
@@ -47,8 +48,6 @@ from gitops_guard.repo.git import GitRepository
 from gitops_guard.repo.policy_source import policy_cache_dir
 from gitops_guard.rules.base import RuleContext
 from gitops_guard.rules.registry import IMAGE_RULES
-
-_IMAGE_RULES_BY_ID = {rule.ID: rule for rule in IMAGE_RULES}
 
 
 class PolicyHistory:
@@ -111,12 +110,11 @@ def judge(
     """
     policy = rule_ctx.policy
     verdict = judge_step(step, PromotionContext(policy, ledger, direct=True))
-    image_rules = _IMAGE_RULES_BY_ID
     found: dict[int, list[Finding]] = {}
     for index, event in enumerate(step.events):
         pairs = list(verdict.findings[index])
         if event.new is not None and event.change != "removed":
-            pairs += [(image_rules[f.rule], f) for f in image_findings([event.new], rule_ctx)]
+            pairs += [(IMAGE_RULES[f.rule], f) for f in image_findings([event.new], rule_ctx)]
         found[index] = []
         for rule, finding in pairs:
             severity = effective_severity(policy, rule)
@@ -163,10 +161,10 @@ def replay(
     options: AuditOptions,
     progress: Callable[[int], None] | None = None,
     policy_bytes: bytes | None = None,
-    use_cache: bool = True,
+    mode: ReplayMode = FAST,
 ) -> Audit:
     """Replay the first-parent history of ``options.head`` into an audit (events kept)."""
-    stream = stream_audit(repo, today, options, progress, policy_bytes, use_cache)
+    stream = stream_audit(repo, today, options, progress, policy_bytes, mode)
     return stream.audit(list(stream))
 
 
@@ -176,7 +174,7 @@ def stream_audit(
     options: AuditOptions,
     progress: Callable[[int], None] | None = None,
     policy_bytes: bytes | None = None,
-    use_cache: bool = True,
+    mode: ReplayMode = FAST,
 ) -> AuditStream:
     """Replay the first-parent history of ``options.head``, its events as they come.
 
@@ -185,7 +183,7 @@ def stream_audit(
     reads those and judges only new commits. The state at the end is rebuilt from the
     events, so a cached run parses nothing.
     """
-    events = _audit_events(repo, today, options, progress, policy_bytes, use_cache)
+    events = _audit_events(repo, today, options, progress, policy_bytes, mode)
     return AuditStream(events, today)
 
 
@@ -195,14 +193,12 @@ def _audit_events(
     options: AuditOptions,
     progress: Callable[[int], None] | None,
     policy_bytes: bytes | None,
-    use_cache: bool,
+    mode: ReplayMode,
 ) -> Generator[AuditEvent, None, AuditEnd]:
-    from gitops_guard.history.replay import Replay
-
     head = repo.resolve(options.head)
     since_revision = repo.resolve(options.since_revision) if options.since_revision else None
     until_revision = repo.resolve(options.until_revision) if options.until_revision else None
-    runner = Replay(repo, today, policy_bytes, head, use_cache=use_cache)
+    runner = Replay(repo, today, policy_bytes, head, mode)
     policies = PolicyHistory(repo, today, options.replay_current)
     ledger = Ledger()
     collected = _Collector(options, since_revision)

@@ -6,10 +6,6 @@ from pathlib import Path
 
 import click
 
-from gitops_guard.cli.options import (
-    traceback_option,
-)
-
 
 @click.command()
 @click.option(
@@ -26,10 +22,8 @@ from gitops_guard.cli.options import (
     show_default=True,
     help="Where to write the audit reports (HTML and Markdown) of the sample history.",
 )
-@traceback_option
-def demo(directory: Path | None, reports: Path, traceback: bool) -> None:
+def demo(directory: Path | None, reports: Path) -> int:
     """Build a sample GitOps repository with a promotion history and run the tool on it."""
     from gitops_guard.demo.tour import run_demo
 
-    status = run_demo(directory, echo=click.echo, reports=reports)
-    raise SystemExit(status)
+    return run_demo(directory, echo=click.echo, reports=reports)

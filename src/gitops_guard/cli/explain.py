@@ -13,8 +13,8 @@ import click
 
 from gitops_guard.cli.options import (
     repo_option,
-    traceback_option,
 )
+from gitops_guard.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from gitops_guard.parse.loader import LoadedFile
@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
+    help="The verdict for people, or JSON (selected, error, every candidate).",
 )
 @repo_option("Repository (for the policy and ImageUpdater resources; default: around the cwd).")
 @click.option(
@@ -75,7 +76,6 @@ if TYPE_CHECKING:
     default=None,
     help="Policy file to use instead of .gitops-guard.yaml at the repository root.",
 )
-@traceback_option
 def explain(
     app_file: Path | None,
     alias: str | None,
@@ -93,8 +93,7 @@ def explain(
     output_format: str,
     repo: Path | None,
     policy_file: Path | None,
-    traceback: bool,
-) -> None:
+) -> int:
     """Show which tag Argo CD Image Updater would pick, and why each other tag was left out.
 
     Settings come from an Application (--app FILE, its annotations or the ImageUpdater
@@ -143,7 +142,7 @@ def explain(
             f"Image Updater would report an error for {target.image}: {result.error}",
             "fix the setting it names; `gitops-guard validate` locates it in the repository",
         )
-    raise SystemExit(0)
+    return EXIT_OK
 
 
 def _check_usage(
@@ -178,10 +177,12 @@ def _check_usage(
 
 
 def _workspace(repo: Path | None, policy_file: Path | None) -> Workspace:
+    """The repository around the cwd (or the cwd), for its policy and ImageUpdater
+    resources: explain works on the files it is named, anywhere."""
     from gitops_guard.repo.workspace import open_workspace
 
     # The "no policy file" note is about validation; explain does not need to say it.
-    return open_workspace(repo, policy_file)
+    return open_workspace(repo, policy_file, anywhere=True)
 
 
 def _version(updater_version: str | None, workspace: Workspace | None) -> str:

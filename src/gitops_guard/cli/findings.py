@@ -9,14 +9,14 @@ import click
 from gitops_guard.cli.options import (
     _emit_report,
     _open,
+    console,
     findings_output_options,
+    replay_mode,
     repo_option,
-    traceback_option,
     workspace_options,
 )
-from gitops_guard.errors import (
-    EXIT_USAGE,
-)
+from gitops_guard.errors import EXIT_OK, EXIT_USAGE
+from gitops_guard.words import count
 
 
 @click.command()
@@ -41,7 +41,6 @@ from gitops_guard.errors import (
     is_flag=True,
     help="No network: gates that need the registry are reported as not checked.",
 )
-@traceback_option
 def validate(
     paths: tuple[str, ...],
     repo: Path | None,
@@ -55,8 +54,7 @@ def validate(
     write_baseline: Path | None,
     supply_chain: bool,
     offline: bool,
-    traceback: bool,
-) -> None:
+) -> int:
     """Check manifests against the policy: the given files, or the whole repository.
 
     With PATHS (what the pre-commit hook passes), exactly those files are checked,
@@ -71,16 +69,26 @@ def validate(
     from gitops_guard.extract.inventory import extract
     from gitops_guard.repo.workspace import select_paths
 
-    workspace = _open(repo, policy_file, max_file_size)
+    workspace = _open(repo, policy_file, max_file_size, paths)
     known = load_baseline(baseline) if baseline is not None else None
     selected: list[str] | None = None
     refused: list[str] = []
     if paths:
         selection = select_paths(workspace, paths)
         selected, refused = selection.files, selection.refused
-        for message in selection.refused + selection.skipped:
-            click.echo(f"gitops-guard: {message}", err=True)
+        for message in selection.refused:
+            console().warn(message)
+        for message in selection.skipped:
+            console().note(message)
+        if refused and not selected:
+            # A summary of "no problems in 0 files" would read as a pass.
+            console().warn("nothing was checked")
+            return EXIT_USAGE
     inventory = extract(workspace.source, workspace.policy, selected)
+    console().detail(
+        f"read {count(len(inventory.files), 'YAML file')}: "
+        f"{count(len(inventory.uses), 'image use')}"
+    )
     extra = []
     if supply_chain:
         from gitops_guard.supply.gates import supply_findings
@@ -91,13 +99,13 @@ def validate(
         from gitops_guard.repo.atomic import write_atomically
 
         write_atomically(write_baseline, render_baseline(report.findings))
-        click.echo(f"wrote {len(report.findings)} findings to the baseline {write_baseline}")
-        return
-    try:
-        _emit_report(report, output_format, output, fail_on, reports)
-    finally:
-        if refused:
-            raise SystemExit(EXIT_USAGE)
+        console().done(
+            f"wrote {count(len(report.findings), 'finding')} to the baseline {write_baseline}"
+        )
+        return EXIT_OK
+    code = _emit_report(report, output_format, output, fail_on, reports)
+    # Paths outside the repository or missing: the others were checked, the run was not whole.
+    return EXIT_USAGE if refused else code
 
 
 @click.command()
@@ -115,7 +123,6 @@ def validate(
 )
 @repo_option("Repository to check (default: the one around the current directory).")
 @findings_output_options
-@traceback_option
 def check(
     base: str,
     head: str,
@@ -126,8 +133,7 @@ def check(
     output: Path | None,
     fail_on: str,
     reports: list[tuple[str, Path]],
-    traceback: bool,
-) -> None:
+) -> int:
     """The PR check: validate what changed in BASE..HEAD and judge every promotion in it.
 
     The range is judged by the policy at BASE, never by a policy it brings along.
@@ -136,6 +142,11 @@ def check(
     from gitops_guard.repo.git import GitRepository
 
     result = run_check(
-        GitRepository(repo or Path.cwd()), base, head, direct=direct, offline=offline
+        GitRepository(repo or Path.cwd()),
+        base,
+        head,
+        direct=direct,
+        offline=offline,
+        mode=replay_mode(),
     )
-    _emit_report(result.report, output_format, output, fail_on, reports, result)
+    return _emit_report(result.report, output_format, output, fail_on, reports, result)

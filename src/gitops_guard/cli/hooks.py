@@ -9,12 +9,12 @@ from typing import Any
 import click
 
 from gitops_guard.cli.options import (
-    _use_color,
+    console,
     repo_option,
-    traceback_option,
 )
 from gitops_guard.errors import (
     EXIT_FINDINGS,
+    EXIT_OK,
     GuardError,
 )
 
@@ -24,8 +24,7 @@ from gitops_guard.errors import (
     "name", type=click.Choice(["pre-commit", "commit-msg", "pre-push", "pre-receive", "update"])
 )
 @click.argument("arguments", nargs=-1)
-@traceback_option
-def hook(name: str, arguments: tuple[str, ...], traceback: bool) -> None:
+def hook(name: str, arguments: tuple[str, ...]) -> int:
     """Run as a Git hook (the scripts in hooks/ and `install-hooks` call this).
 
     pre-push and pre-receive read Git's lines on stdin; update takes REF OLD NEW;
@@ -54,15 +53,16 @@ def hook(name: str, arguments: tuple[str, ...], traceback: bool) -> None:
             updates = hooks.parse_push_lines(sys.stdin.read())
         remote = arguments[0] if arguments else None
         outcome = hooks.receive(repo, updates, server=False, remote=remote)
-    _report_hook(name, outcome)
+    return _report_hook(name, outcome)
 
 
-def _report_hook(name: str, outcome: Any) -> None:
+def _report_hook(name: str, outcome: Any) -> int:
     from gitops_guard.formats.findings import plan as plan_format
     from gitops_guard.formats.findings import text
+    from gitops_guard.formats.findings.registry import RenderContext
 
     for note in outcome.notes:
-        click.echo(f"gitops-guard: {note}", err=True)
+        console().note(note)
     for label, report, plan in outcome.results:
         if not report.findings:
             continue
@@ -71,9 +71,11 @@ def _report_hook(name: str, outcome: Any) -> None:
         click.echo(f"gitops-guard ({name}): {label} {verdict}:", err=True)
         if plan:
             click.echo(plan_format.render_text(plan).rstrip("\n"), err=True)
-        click.echo(text.render(report, color=_use_color(None)).rstrip("\n"), err=True)
-    if outcome.refused:
-        raise SystemExit(EXIT_FINDINGS)
+        click.echo(
+            text.render(report, RenderContext(color=console().use_color(None))).rstrip("\n"),
+            err=True,
+        )
+    return EXIT_FINDINGS if outcome.refused else EXIT_OK
 
 
 @click.command("install-hooks")
@@ -92,10 +94,7 @@ def _report_hook(name: str, outcome: Any) -> None:
     "(for servers that only run that one).",
 )
 @repo_option("Client repository (default: the one around the current directory).")
-@traceback_option
-def install_hooks(
-    server: Path | None, force: bool, update_hook: bool, repo: Path | None, traceback: bool
-) -> None:
+def install_hooks(server: Path | None, force: bool, update_hook: bool, repo: Path | None) -> int:
     """Install the native Git hooks: client side, or server side with --server GIT_DIR."""
     import shutil
 
@@ -115,4 +114,5 @@ def install_hooks(
         hooks_dir = (target.root / hooks_dir) if server is None else (target.git_dir / "hooks")
     written = hooks.install(hooks_dir, names, executable, force)
     for path in written:
-        click.echo(f"installed {path}")
+        console().done(f"installed {path}")
+    return EXIT_OK

@@ -9,13 +9,10 @@ import click
 from gitops_guard.cli.options import (
     _open,
     _write_output,
-    traceback_option,
+    console,
     workspace_options,
 )
-from gitops_guard.errors import (
-    EXIT_FINDINGS,
-    EXIT_USAGE,
-)
+from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 
 @click.command()
@@ -27,9 +24,15 @@ from gitops_guard.errors import (
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
+    help="A table for people, or the JSON inventory (SPEC §6).",
 )
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None)
-@traceback_option
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the inventory to FILE (atomically, after the run) instead of stdout.",
+)
 def images(
     paths: tuple[str, ...],
     repo: Path | None,
@@ -37,8 +40,7 @@ def images(
     max_file_size: str | None,
     output_format: str,
     output: Path | None,
-    traceback: bool,
-) -> None:
+) -> int:
     """List every image the repository deploys, with app, environment and location.
 
     With PATHS, only images written in (or resolved through) those files.
@@ -46,7 +48,7 @@ def images(
     from gitops_guard.extract.inventory import extract
     from gitops_guard.repo.workspace import select_paths
 
-    workspace = _open(repo, policy_file, max_file_size)
+    workspace = _open(repo, policy_file, max_file_size, paths)
     selected: list[str] | None = None
     refused: list[str] = []
     skipped: list[str] = []
@@ -63,11 +65,12 @@ def images(
 
         text = inventory_text.render(inventory.uses, len(inventory.files))
     _write_output(output, text)
-    for message in refused + skipped:
-        click.echo(f"gitops-guard: {message}", err=True)
+    for message in refused:
+        console().warn(message)
+    for message in skipped:
+        console().note(message)
     for problem in inventory.problems:
         click.echo(f"{problem.location}: {problem.rule} {problem.message}", err=True)
     if refused:
-        raise SystemExit(EXIT_USAGE)
-    if inventory.problems:
-        raise SystemExit(EXIT_FINDINGS)
+        return EXIT_USAGE
+    return EXIT_FINDINGS if inventory.problems else EXIT_OK

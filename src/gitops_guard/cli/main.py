@@ -10,14 +10,13 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 import click
 
 from gitops_guard import __version__
-from gitops_guard.cli.options import (
-    traceback_option,
-)
+from gitops_guard.cli.options import Console
 from gitops_guard.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -26,12 +25,41 @@ from gitops_guard.errors import (
     GuardError,
 )
 
+TRACEBACK_VARIABLE = "GITOPS_GUARD_TRACEBACK"
+COMPLETION_VARIABLE = "_GITOPS_GUARD_COMPLETE"
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="gitops-guard")
-@traceback_option
-def cli(traceback: bool) -> None:
-    """Policy checks and audit history for container image promotion in GitOps repositories."""
+@click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Also say what was read and how long it took.")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the text output, or not (default: on a terminal, unless NO_COLOR is set).",
+)
+@click.option(
+    "--traceback",
+    is_flag=True,
+    help=f"Show the full traceback of an internal error (or set {TRACEBACK_VARIABLE}=1).",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    quiet: bool,
+    verbose: bool,
+    color: bool | None,
+    traceback: bool,  # noqa: ARG001 - main() reads it from the context
+) -> None:
+    """Policy checks and audit history for container image promotion in GitOps repositories.
+
+    \b
+    Shell completion (bash; zsh_source and fish_source for the others):
+      eval "$(_GITOPS_GUARD_COMPLETE=bash_source gitops-guard)"
+    """
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be used together")
+    ctx.obj = Console(verbosity=-1 if quiet else 1 if verbose else 0, color=color)
 
 
 def _register_commands() -> None:
@@ -55,36 +83,39 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def _wants_traceback(argv: Sequence[str]) -> bool:
-    return "--traceback" in argv or bool(os.environ.get("GITOPS_GUARD_TRACEBACK"))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 clean, 1 findings, 2 usage, 3 internal)."""
+    """Run the command line; returns the exit code (0 clean, 1 findings, 2 usage, 3 internal).
+
+    Every command returns its exit code; this is the one place that turns exceptions into
+    messages and codes.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
-    # The cyclic collector's default (a pass every 700 new objects, each pass walking every
-    # young object kept alive) is tuned for programs that churn; a report keeps hundreds of
-    # thousands of acyclic records alive and spent a quarter of a warm run in collection.
-    # Reference counting still frees everything at once; cycles are only collected later.
-    gc.set_threshold(100_000, 20, 10)
+    completion = os.environ.get(COMPLETION_VARIABLE)
+    if completion:  # the shell asks for completions (click's protocol)
+        from click.shell_completion import shell_complete
+
+        return shell_complete(cli, {}, "gitops-guard", COMPLETION_VARIABLE, completion)
+    show_traceback = bool(os.environ.get(TRACEBACK_VARIABLE))
+    started = time.monotonic()
     try:
-        cli.main(args=args, prog_name="gitops-guard", standalone_mode=False)
+        with cli.make_context("gitops-guard", args) as ctx:
+            show_traceback = show_traceback or bool(ctx.params.get("traceback"))
+            code = cli.invoke(ctx)
+            if isinstance(ctx.obj, Console):
+                ctx.obj.detail(f"done in {time.monotonic() - started:.2f} s (exit {code})")
     except GuardError as exc:
         click.echo(f"gitops-guard: error: {exc.message}", err=True)
         if exc.hint:
             click.echo(f"  hint: {exc.hint}", err=True)
         return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("gitops-guard: interrupted", err=True)
         return EXIT_INTERRUPTED
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
-    except SystemExit as exc:
-        code = exc.code
-        return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("gitops-guard: interrupted", err=True)
         return EXIT_INTERRUPTED
@@ -92,21 +123,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (``| head``); nothing more to say.
         sys.stderr.close()
         return EXIT_OK
-    except Exception as exc:
-        if _wants_traceback(args):
+    except Exception as exc:  # noqa: BLE001 - the one place an unexpected error becomes exit 3
+        if show_traceback:
             import traceback
 
             traceback.print_exc()
         else:
             click.echo(
                 f"gitops-guard: internal error: {type(exc).__name__}: {exc} "
-                "(re-run with --traceback and report it)",
+                "(re-run with gitops-guard --traceback and report it)",
                 err=True,
             )
         return EXIT_INTERNAL
-    return EXIT_OK
+    return code if isinstance(code, int) else EXIT_OK
 
 
 def console_main() -> None:
     """Entry point of the ``gitops-guard`` console script."""
+    # The cyclic collector's default (a pass every 700 new objects, each pass walking every
+    # young object kept alive) is tuned for programs that churn; a report keeps hundreds of
+    # thousands of acyclic records alive and spent a quarter of a warm run in collection.
+    # Reference counting still frees everything at once; cycles are only collected later.
+    # Set here, for the process the script is, so in-process callers keep Python's defaults.
+    gc.set_threshold(100_000, 20, 10)
     raise SystemExit(main())

@@ -8,13 +8,8 @@ from typing import Any
 
 import click
 
-from gitops_guard.cli.options import (
-    repo_option,
-    traceback_option,
-)
-from gitops_guard.errors import (
-    GuardError,
-)
+from gitops_guard.cli.options import console, replay_mode, repo_option
+from gitops_guard.errors import EXIT_OK, GuardError
 
 
 def _moment(value: str, end_of_day: bool = False) -> Any:
@@ -35,7 +30,8 @@ def _moment(value: str, end_of_day: bool = False) -> Any:
 
 
 def _progress() -> Any:
-    if not sys.stderr.isatty():
+    """A progress line on a terminal (not with --quiet, never in a pipe), else None."""
+    if not sys.stderr.isatty() or console().quiet:
         return None
 
     def show(count: int) -> None:
@@ -59,13 +55,22 @@ REPORT_FORMATS = {"markdown": "md", "md": "md", "html": "html", "json": "json", 
     type=click.Choice(list(REPORT_FORMATS)),
     default="markdown",
     show_default=True,
+    help="Markdown (md), HTML with charts, JSON or CSV.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the report to FILE (atomically, after the run).",
 )
 @click.option(
     "--out",
     "out",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Folder to write report.<ext> into (HTML defaults to reports/; text formats to stdout).",
+    help="Folder to write report.<ext> into instead (HTML defaults to reports/; the other "
+    "formats to stdout).",
 )
 @click.option(
     "--replay-policy",
@@ -82,7 +87,6 @@ REPORT_FORMATS = {"markdown": "md", "md": "md", "html": "html", "json": "json", 
 )
 @click.option("--head", default="HEAD", show_default=True, help="The branch or revision to audit.")
 @repo_option()
-@traceback_option
 def report(
     since: str | None,
     until: str | None,
@@ -90,13 +94,13 @@ def report(
     apps: tuple[str, ...],
     image: str | None,
     output_format: str,
+    output: Path | None,
     out: Path | None,
     replay_policy: str,
     failure_window: str,
     head: str,
     repo: Path | None,
-    traceback: bool,
-) -> None:
+) -> int:
     """The audit report: every promotion of the history, judged, with delivery metrics."""
     import datetime
 
@@ -129,20 +133,23 @@ def report(
     if until and options.until is None:
         options.until_revision = until
     extension = REPORT_FORMATS[output_format]
-    to_stdout = out is None and extension != "html"
+    if output is not None and out is not None:
+        raise click.UsageError("--output FILE and --out DIR cannot be used together")
+    to_stdout = output is None and out is None and extension != "html"
     # JSON and CSV are written while the history is replayed: the progress line would
     # mix with the report on a terminal that shows both.
     progress = None if to_stdout and sys.stdout.isatty() else _progress()
     window_delta = datetime.timedelta(seconds=window)
+    mode = replay_mode()
     if extension in STREAMED_FORMATS:
-        streamed = stream_report(repo or Path.cwd(), options, window_delta, progress)
+        streamed = stream_report(repo or Path.cwd(), options, window_delta, progress, mode)
         text, root = render_stream(extension, streamed), streamed.root
         notes = streamed.all_notes
     else:
-        built = build_report(repo or Path.cwd(), options, window_delta, progress)
+        built = build_report(repo or Path.cwd(), options, window_delta, progress, mode)
         text, root = render_report(extension, built), built.root
         notes = built.notes.copy
-    target = None if to_stdout else (out or root / "reports") / f"report.{extension}"
+    target = output or (None if to_stdout else (out or root / "reports") / f"report.{extension}")
     if target is None:
         for chunk in text:
             click.echo(chunk, nl=False)
@@ -153,26 +160,32 @@ def report(
     if progress is not None:
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
     for note in notes():
-        click.echo(f"gitops-guard: {note}", err=True)
+        console().note(note)
     if target is not None:
-        click.echo(f"wrote {target}")
+        console().done(f"wrote {target}")
+    return EXIT_OK
 
 
 @click.command()
 @click.argument("date")
 @click.option("--env", "environments", multiple=True, help="Only this environment (repeatable).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Text for people, or JSON (SPEC §6).",
+)
 @click.option("--head", default="HEAD", show_default=True, help="The branch or revision to read.")
 @repo_option()
-@traceback_option
 def at(
     date: str,
     environments: tuple[str, ...],
     output_format: str,
     head: str,
     repo: Path | None,
-    traceback: bool,
-) -> None:
+) -> int:
     """What ran in each environment at DATE (a date, or a time such as 2026-03-03T14:00Z)."""
     from gitops_guard.audit.build import running_at
 
@@ -182,7 +195,9 @@ def at(
             f"{date!r} is not a date or time",
             hint="use ISO 8601: 2026-03-03, 2026-03-03T14:00, 2026-03-03T14:00+01:00",
         )
-    state = running_at(repo or Path.cwd(), moment, frozenset(environments), head, _progress())
+    state = running_at(
+        repo or Path.cwd(), moment, frozenset(environments), head, _progress(), replay_mode()
+    )
     if sys.stderr.isatty():
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
     from gitops_guard.formats import at_text
@@ -193,3 +208,4 @@ def at(
         else at_text.render_text(moment, state)
     )
     click.echo(text, nl=False)
+    return EXIT_OK

@@ -15,11 +15,12 @@ import click
 
 from gitops_guard.cli.options import (
     repo_option,
-    traceback_option,
 )
+from gitops_guard.words import count
 
 if TYPE_CHECKING:
     from gitops_guard.policy.model import Policy
+    from gitops_guard.supply.registry import ClientSettings
 
 
 def registry_tags(
@@ -123,22 +124,20 @@ def _tag_record(
     default=None,
     help="Policy file to use instead of .gitops-guard.yaml at the repository root.",
 )
-@traceback_option
 def pin(
     paths: tuple[str, ...],
     check_only: bool,
     offline: bool,
     repo: Path | None,
     policy_file: Path | None,
-    traceback: bool,
-) -> None:
+) -> int:
     """Pin image tags to the digests the registry serves now (tag@sha256:…), in place.
 
     Kustomize overrides get a `digest:` key, Helm values a `digest` key next to `tag`,
     plain manifests `image: name:tag@sha256:…`. Comments, key order and formatting are
     kept byte for byte. With PATHS, only images written in those files.
     """
-    from gitops_guard.errors import EXIT_FINDINGS, GuardError
+    from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK, GuardError
     from gitops_guard.extract.inventory import extract
     from gitops_guard.repo.workspace import (
         open_workspace,
@@ -146,7 +145,7 @@ def pin(
     )
     from gitops_guard.supply.pin import candidates
 
-    workspace = open_workspace(repo, policy_file)
+    workspace = open_workspace(repo, policy_file, anywhere=bool(paths))
     selected: list[str] | None = None
     if paths:
         selection = select_paths(workspace, paths)
@@ -166,10 +165,8 @@ def pin(
         for use in chosen:
             shown = use.reference.familiar() if use.reference else use.raw
             click.echo(f"{use.location}: {shown} is not pinned by digest")
-        click.echo(f"{len(chosen)} image(s) not pinned (offline: digests not resolved)")
-        if chosen:
-            raise SystemExit(EXIT_FINDINGS)
-        return
+        click.echo(f"{count(len(chosen), 'image')} not pinned (offline: digests not resolved)")
+        return EXIT_FINDINGS if chosen else EXIT_OK
 
     texts, pins = _resolve_and_pin(workspace, chosen)
     for item in pins:
@@ -181,27 +178,27 @@ def pin(
     done = sum(1 for p in pins if p.problem is None)
     failed = len(pins) - done
     if check_only:
-        click.echo(f"{done} image(s) would be pinned in {len(texts)} file(s); {failed} cannot be")
-        if pins:
-            raise SystemExit(EXIT_FINDINGS)
-        return
+        click.echo(
+            f"{count(done, 'image')} would be pinned in {count(len(texts), 'file')}; "
+            f"{failed} cannot be"
+        )
+        return EXIT_FINDINGS if pins else EXIT_OK
     from gitops_guard.repo.atomic import write_atomically
 
     for path, text in texts.items():
         write_atomically(workspace.root / path, text)
     click.echo(
-        f"pinned {done} image(s) in {len(texts)} file(s)" + (f"; {failed} not" if failed else "")
+        f"pinned {count(done, 'image')} in {count(len(texts), 'file')}"
+        + (f"; {failed} not" if failed else "")
     )
-    if failed:
-        raise SystemExit(EXIT_FINDINGS)
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def _client_settings(policy: Any, root: Path) -> Any:
+def _client_settings(policy: Policy, root: Path) -> ClientSettings:
     """The registry client settings of a policy's ``supply_chain.registry`` (as the gates')."""
-    from gitops_guard.supply.gates import read_settings
     from gitops_guard.supply.registry import settings_from_policy
 
-    return settings_from_policy(read_settings(policy).section("registry"), root)
+    return settings_from_policy(policy.supply_chain.registry, root)
 
 
 def _resolve_and_pin(workspace: Any, uses: list[Any]) -> tuple[dict[str, str], list[Any]]:

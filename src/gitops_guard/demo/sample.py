@@ -10,13 +10,12 @@ a compose file). Every commit has pinned author and committer dates.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gitops_guard.errors import GuardError
+from gitops_guard.repo.git import run_git
 
 HUMANS = {
     "alice": ("Alice Martin", "alice@example.com"),
@@ -321,19 +320,7 @@ def history() -> list[Step]:
 
 
 def _git(directory: Path, *args: str, env: Mapping[str, str] | None = None) -> None:
-    try:
-        subprocess.run(
-            ["git", *args],
-            cwd=directory,
-            check=True,
-            capture_output=True,
-            env={**os.environ, **(env or {})},
-        )
-    except FileNotFoundError:
-        raise GuardError("git is not installed", hint="install git and try again") from None
-    except subprocess.CalledProcessError as exc:
-        message = exc.stderr.decode("utf-8", "replace").strip()
-        raise GuardError(f"git {' '.join(args)} failed: {message}") from None
+    run_git(directory, *args, env=env)
 
 
 def build_sample_repository(directory: Path) -> Path:

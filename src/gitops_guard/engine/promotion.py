@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import ModuleType
+from typing import TYPE_CHECKING
 
 from gitops_guard.history.ledger import PromotionContext, is_rollback
 from gitops_guard.history.steps import (
     Step,
 )
 from gitops_guard.model import Finding
+
+if TYPE_CHECKING:
+    from gitops_guard.rules.base import RuleModule
 
 
 @dataclass
@@ -20,7 +23,7 @@ class Verdict:
     ``rollbacks`` holds the indexes of the events that are rollbacks.
     """
 
-    findings: dict[int, list[tuple[ModuleType, Finding]]]
+    findings: dict[int, list[tuple[RuleModule, Finding]]]
     rollbacks: set[int]
 
 
@@ -44,15 +47,17 @@ def judge_step(step: Step, ctx: PromotionContext) -> Verdict:
     for index, event in enumerate(step.events):
         if is_rollback(event, ctx):
             verdict.rollbacks.add(index)
-        for rule in EVENT_RULES if promotes else ():
-            for problem in rule.check(event, ctx):
-                verdict.findings[index].append((rule, located(rule.ID, problem, event.use, detail)))
+        for event_rule in EVENT_RULES.values() if promotes else ():
+            for problem in event_rule.check(event, ctx):
+                finding = located(event_rule.ID, problem, event.use, detail)
+                verdict.findings[index].append((event_rule, finding))
         ctx.ledger.record(event)
     by_location = {event.use.location: index for index, event in enumerate(step.events)}
-    for rule in COMMIT_RULES if promotes and step.events else ():
-        for problem in rule.check(step, ctx):
+    for commit_rule in COMMIT_RULES.values() if promotes and step.events else ():
+        for problem in commit_rule.check(step, ctx):
             # Commit rules locate a problem at the event it is about.
             index = by_location.get(problem.location, 0) if problem.location else 0
             use = step.events[index].use
-            verdict.findings[index].append((rule, located(rule.ID, problem, use, detail)))
+            finding = located(commit_rule.ID, problem, use, detail)
+            verdict.findings[index].append((commit_rule, finding))
     return verdict

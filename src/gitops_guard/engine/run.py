@@ -11,7 +11,6 @@ import datetime
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from types import ModuleType
 
 from gitops_guard import __version__
 from gitops_guard.engine.baseline import (
@@ -26,7 +25,7 @@ from gitops_guard.extract.inventory import Inventory
 from gitops_guard.model import Finding, ImageUse, Report, Severity, Suppression
 from gitops_guard.patterns.pathglob import matches_any
 from gitops_guard.policy.model import Policy
-from gitops_guard.rules.base import RuleContext, located
+from gitops_guard.rules.base import RuleContext, RuleModule, located
 from gitops_guard.rules.registry import (
     IMAGE_RULES,
     INVENTORY_RULES,
@@ -36,7 +35,7 @@ from gitops_guard.rules.registry import (
 )
 
 
-def effective_severity(policy: Policy, rule: ModuleType) -> Severity | None:
+def effective_severity(policy: Policy, rule: RuleModule) -> Severity | None:
     """The severity a rule runs at under this policy; None when it is turned off."""
     setting = policy.severity.get(rule.ID) or policy.severity.get(rule.NAME)
     if setting is None:
@@ -47,7 +46,7 @@ def effective_severity(policy: Policy, rule: ModuleType) -> Severity | None:
     return Severity(setting)
 
 
-def _overridden(policy: Policy, rule: ModuleType | None) -> bool:
+def _overridden(policy: Policy, rule: RuleModule | None) -> bool:
     return rule is not None and (rule.ID in policy.severity or rule.NAME in policy.severity)
 
 
@@ -61,7 +60,7 @@ def image_findings(uses: Iterable[ImageUse], ctx: RuleContext) -> list[Finding]:
     return [
         located(rule.ID, problem, use)
         for use in uses
-        for rule in IMAGE_RULES
+        for rule in IMAGE_RULES.values()
         for problem in rule.check(use, ctx)
     ]
 
@@ -85,7 +84,7 @@ def run_rules(
     today = today or datetime.date.today()
     ctx = RuleContext(policy, today)
     raw = list(inventory.problems) + image_findings(inventory.uses, ctx) + list(extra)
-    for rule in INVENTORY_RULES:
+    for rule in INVENTORY_RULES.values():
         # Rules over the whole inventory (Image Updater configuration) locate their own
         # findings; the engine still owns the id.
         raw.extend(replace(f, rule=rule.ID) for f in rule.check(inventory, ctx))
@@ -100,7 +99,7 @@ def run_rules(
 
     if suppressions_allowed is None:
 
-        def suppressions_allowed(finding: Finding, suppression: InlineSuppression) -> bool:
+        def suppressions_allowed(finding: Finding, _suppression: InlineSuppression) -> bool:
             env = policy.environment(finding.environment)
             return env is None or env.allow_suppressions
 

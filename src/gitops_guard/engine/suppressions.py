@@ -14,13 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from gitops_guard.model import Finding, Location
+from gitops_guard.rules import gg002_invalid_suppression
 
 _COMMENT = re.compile(
     r"#\s*gitops-guard:\s*ignore\[(?P<rules>[^\]]*)\]"
     r"(?:\s+until=(?P<until>\S+))?"
     r"(?P<reason>.*)$"
 )
-SUPPRESSION_RULE = "GG002"
+SUPPRESSION_RULE = gg002_invalid_suppression.ID
 
 
 @dataclass(frozen=True, slots=True)

@@ -741,10 +741,10 @@ class KustomizeGraph:
                     kustomization.components if key == "components" else kustomization.resources
                 )
                 target.append(resolved)
-        kustomization.patch_files = sorted(self._files_read(path, directory, root))
+        kustomization.patch_files = sorted(self._files_read(directory, root))
         return kustomization
 
-    def _files_read(self, path: str, directory: str, root: Node) -> set[str]:
+    def _files_read(self, directory: str, root: Node) -> set[str]:
         """Every file besides resources that building reads (patches, replacements...)."""
         found: set[str] = set()
 
@@ -969,7 +969,7 @@ class KustomizeGraph:
                 else:
                     self._restricted(path, item, entry, directory, resolved, build)
                     build.resources.extend(self._file_resources(resolved, build))
-        self._generators(path, directory, keys, build)
+        self._generators(path, keys, build)
         for key in _HELM_KEYS:
             for item in sequence(keys.get(key)):
                 name = scalar_text(child(item, "name")) or scalar_text(child(item, "chart"))
@@ -1072,7 +1072,7 @@ class KustomizeGraph:
             resources.append(resource)
         return resources
 
-    def _generators(self, path: str, directory: str, keys: dict[str, Node], build: Build) -> None:
+    def _generators(self, path: str, keys: dict[str, Node], build: Build) -> None:
         """ConfigMaps from ``configMapGenerator`` literals (a source replacements read)."""
         for item in sequence(keys.get("configMapGenerator")):
             name = scalar_text(child(item, "name"))

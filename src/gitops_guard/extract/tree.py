@@ -217,7 +217,7 @@ def _find(tree: object, pointer: str) -> tuple[object, str] | None:
     return node, parts[-1]
 
 
-def _list_index(items: list[object], key: str, size: int) -> int:
+def _list_index(key: str, size: int) -> int:
     index = _go_int(key)
     if index is None:
         raise PatchError(f"{key!r} is not an index into a list")
@@ -230,7 +230,7 @@ def _get(container: object, key: str) -> object:
     if isinstance(container, dict):
         return container.get(key, _null())
     assert isinstance(container, list)
-    return container[_list_index(container, key, len(container))]
+    return container[_list_index(key, len(container))]
 
 
 def _add(container: object, key: str, value: object) -> None:
@@ -241,7 +241,7 @@ def _add(container: object, key: str, value: object) -> None:
     if key == "-":
         container.append(value)
         return
-    container.insert(_list_index(container, key, len(container) + 1), value)
+    container.insert(_list_index(key, len(container) + 1), value)
 
 
 def _remove(container: object, key: str) -> object:
@@ -250,7 +250,7 @@ def _remove(container: object, key: str) -> object:
             raise PatchError(f"cannot remove the missing key {key!r}")
         return container.pop(key)
     assert isinstance(container, list)
-    return container.pop(_list_index(container, key, len(container)))
+    return container.pop(_list_index(key, len(container)))
 
 
 def _located(tree: object, path: str) -> tuple[object, str]:
@@ -280,7 +280,7 @@ def json_patch(tree: object, operations: list[object]) -> object:
                 continue
             container, key = _located(tree, path)
             if isinstance(container, list):
-                container[_list_index(container, key, len(container))] = copy_tree(value)
+                container[_list_index(key, len(container))] = copy_tree(value)
             else:
                 assert isinstance(container, dict)
                 container[key] = copy_tree(value)

@@ -25,6 +25,7 @@ from gitops_guard.history.ledger import (
     Ledger,
     PromotionContext,
 )
+from gitops_guard.history.replay import FAST, ReplayMode
 from gitops_guard.history.steps import (
     History,
     PromotionEvent,
@@ -111,11 +112,14 @@ def run_check(
     direct: bool = False,
     today: datetime.date | None = None,
     offline: bool = False,
+    mode: ReplayMode = FAST,
 ) -> CheckResult:
     """Judge ``base..head``: static checks on changed files, promotion, commit and supply rules."""
     refuse_shallow(repo)
     selected = revision_range(repo, base_revision, head_revision)
-    return judge(repo, selected, direct=direct, today=today, supply=True, offline=offline)
+    return judge(
+        repo, selected, direct=direct, today=today, supply=True, offline=offline, mode=mode
+    )
 
 
 def refuse_shallow(repo: GitRepository) -> None:
@@ -137,6 +141,7 @@ def judge(
     supply: bool = False,
     offline: bool = False,
     base_policy: tuple[Policy, bytes | None] | None = None,
+    mode: ReplayMode = FAST,
 ) -> CheckResult:
     """Judge a range by the policy of its base (with the supply-chain gates when ``supply``).
 
@@ -148,7 +153,7 @@ def judge(
     history = History(repo, policy, start=base)
     base_blobs = dict(history.source.blobs)  # the base's tree, before the range moves it
     steps = list(history.apply_all(selected.commits))
-    ledger = ledger_before(repo, policy, base_policy_bytes, base, history, steps)
+    ledger = ledger_before(repo, policy, base_policy_bytes, base, history, steps, mode)
     ctx = PromotionContext(policy, ledger, direct=direct, verify_signature=signature_verifier(repo))
 
     findings: list[Finding] = []
@@ -212,6 +217,7 @@ def ledger_before(
     base: str,
     history: History,
     steps: list[Step],
+    mode: ReplayMode = FAST,
 ) -> Ledger:
     """Where and since when versions ran before ``base``: what the range is judged against.
 
@@ -223,7 +229,7 @@ def ledger_before(
     from gitops_guard.history.store import open_cache
 
     ledger = Ledger()
-    cache = open_cache(repo.git_dir, policy_bytes)
+    cache = open_cache(repo.git_dir, policy_bytes) if mode.use_cache else None
     if cache is not None:
         try:
             # The base's place in the cached chain stands for its whole first-parent chain.

@@ -36,6 +36,7 @@ from gitops_guard.repo.git import (
     GitRepository,
 )
 from gitops_guard.repo.policy_source import policy_at
+from gitops_guard.rules import gg305_outside_review, gg402_unsigned_commit
 
 CLIENT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
 # pre-receive sees the whole push at once; `update` (one ref per call) is for servers that
@@ -44,7 +45,7 @@ SERVER_HOOKS = ("pre-receive",)
 UPDATE_HOOK = "update"
 MARKER = "# gitops-guard hook"
 # Judged later, when it is known: whether the commit will be signed, and how it arrives.
-_NOT_AT_COMMIT_TIME = frozenset({"GG402", "GG305"})
+_NOT_AT_COMMIT_TIME = frozenset({gg402_unsigned_commit.ID, gg305_outside_review.ID})
 
 
 def hook_script(name: str, executable: str = "gitops-guard") -> str:
@@ -54,6 +55,14 @@ def hook_script(name: str, executable: str = "gitops-guard") -> str:
         f"{MARKER}: {name}. A thin wrapper; `gitops-guard install-hooks` writes it.\n"
         f'GITOPS_GUARD="${{GITOPS_GUARD:-{executable}}}"\n'
         'command -v "$GITOPS_GUARD" >/dev/null 2>&1 || GITOPS_GUARD=gitops-guard\n'
+        # A gate whose program went away (a deleted virtual environment) refuses, and says
+        # why, instead of a bare "exec: not found".
+        'if ! command -v "$GITOPS_GUARD" >/dev/null 2>&1; then\n'
+        f'  echo "gitops-guard: the {name} hook cannot run $GITOPS_GUARD: not found" >&2\n'
+        '  echo "  hint: reinstall gitops-guard, then run gitops-guard install-hooks --force'
+        ' (or set GITOPS_GUARD to its path)" >&2\n'
+        "  exit 1\n"
+        "fi\n"
         f'exec "$GITOPS_GUARD" hook {name} "$@"\n'
     )
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from gitops_guard.history.steps import (
-    PromotionEvent,
-)
-from gitops_guard.model import Report
+if TYPE_CHECKING:
+    from gitops_guard.history.steps import PromotionEvent
+    from gitops_guard.model import Report
 
 
 @dataclass

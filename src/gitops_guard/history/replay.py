@@ -4,10 +4,10 @@ Git.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from typing import Final
 
-from gitops_guard.errors import GitError
 from gitops_guard.history.codec import decode_step, encode_step
 from gitops_guard.history.steps import (
     History,
@@ -18,7 +18,25 @@ from gitops_guard.policy.model import (
     POLICY_FILE,
     Policy,
 )
-from gitops_guard.repo.git import GitRepository
+from gitops_guard.repo.git import GitRepository, run_git
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayMode:
+    """What a replay may use to go faster than one process walking the chain.
+
+    ``use_cache``: the history cache under ``.git/gitops-guard/`` (steps, and the audit's
+    judged events); ``parallel``: a forked worker for the later part of a long cold chain.
+    Every mode gives the same answers, byte for byte (tests/history/test_replay_paths.py);
+    :data:`SIMPLE` is the plain path, for debugging (``GITOPS_GUARD_SIMPLE_REPLAY=1``).
+    """
+
+    use_cache: bool = True
+    parallel: bool = True
+
+
+FAST: Final = ReplayMode()
+SIMPLE: Final = ReplayMode(use_cache=False, parallel=False)
 
 
 class Replay:
@@ -36,15 +54,13 @@ class Replay:
         policy: Policy,
         policy_bytes: bytes | None,
         head: str,
-        *,
-        use_cache: bool = True,
-        parallel: bool = True,
+        mode: ReplayMode = FAST,
     ) -> None:
         self.repo = repo
         self.policy = policy
         self.head = head
-        self.parallel = parallel  # may a long replay use a second core (replay_worker)
-        self.cache = open_cache(repo.git_dir, policy_bytes) if use_cache else None
+        self.parallel = mode.parallel  # may a long replay use a second core (replay_worker)
+        self.cache = open_cache(repo.git_dir, policy_bytes) if mode.use_cache else None
         self.cached = 0
         self.replayed = 0
         self.chain: list[str] = []
@@ -62,17 +78,8 @@ class Replay:
     def _rev_list(self, *arguments: str) -> str:
         """What ``git rev-list --first-parent --reverse`` prints."""
         # A plain pipe read in one go: the chain of a large history is megabytes.
-        process = subprocess.Popen(
-            ["git", "rev-list", "--first-parent", "--reverse", *arguments],
-            cwd=self.repo.git_dir,
-            stdout=subprocess.PIPE,
-        )
-        assert process.stdout is not None
-        with process.stdout:
-            output = process.stdout.read()
-        if process.wait() != 0:
-            raise GitError(f"git rev-list failed for {arguments[-1]}")
-        return output.decode()
+        listed = run_git(self.repo.git_dir, "rev-list", "--first-parent", "--reverse", *arguments)
+        return listed.decode()
 
     def _extend_cached(self, cache: HistoryCache) -> bool:
         """Take the chain from the cache when the head is in it or descends from its end.

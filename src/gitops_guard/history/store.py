@@ -221,11 +221,7 @@ class HistoryCache:
 
 
 def open_cache(git_dir: Path, policy_bytes: bytes | None) -> HistoryCache | None:
-    """The cache for this policy, or None when it cannot be used (read-only, disabled)."""
-    import os
-
-    if os.environ.get("GITOPS_GUARD_NO_CACHE"):
-        return None
+    """The cache for this policy, or None when it cannot be used (read-only .git)."""
     try:
         return HistoryCache(git_dir, cache_key(policy_bytes))
     except (OSError, sqlite3.Error):

@@ -137,7 +137,7 @@ def _replay(sender: Connection, git_dir: Path, policy: Policy, start: str, head:
         sender.send_bytes(_END)
     except GuardError as exc:
         sender.send_bytes(_FAILED + exc.message.encode("utf-8"))
-    except Exception:  # a bug: the main process reports it as an internal error
+    except Exception:  # noqa: BLE001 - a bug: the main process reports it as an internal error
         import traceback
 
         sender.send_bytes(_CRASHED + traceback.format_exc().encode("utf-8", "replace"))

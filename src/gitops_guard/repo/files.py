@@ -10,7 +10,6 @@ import errno
 import os
 import posixpath
 import stat
-import subprocess
 from pathlib import Path
 from typing import Protocol
 
@@ -209,17 +208,15 @@ def _git_listing(root: Path) -> list[str] | None:
     """Tracked and untracked-but-not-ignored files, when ``root`` is a Git work tree."""
     if not (root / ".git").exists():
         return None
+    from gitops_guard.errors import GitError
+    from gitops_guard.repo.git import run_git
+
     try:
-        result = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=root,
-            capture_output=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
+        listed = run_git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    except (OSError, GitError):
         return None
     seen: dict[str, None] = {}
-    for raw in result.stdout.split(b"\0"):
+    for raw in listed.split(b"\0"):
         if raw:
             seen[raw.decode("utf-8", "surrogateescape")] = None
     # Deleted-but-tracked files are still listed by ls-files; keep only what exists.

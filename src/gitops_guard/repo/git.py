@@ -1,15 +1,18 @@
-"""Git access: the only module that imports GitPython (lazily, it is slow to import).
+"""Git access: every git process the program starts goes through this module.
 
-History is read with as few processes as possible: one streaming ``git log`` for the
-commits and their changed paths, and GitPython's persistent ``git cat-file --batch``
-for blobs — never one process per commit.
+:class:`GitRepository` wraps GitPython (imported lazily, it is slow to import) where it
+serves: finding the repository around a folder and its command wrapper with readable
+errors. History is read with as few processes as possible: one streaming ``git log``
+for the commits and their changed paths, and one persistent ``git cat-file --batch`` for
+blobs — never one process per commit. :func:`run_git` runs one command without
+GitPython, for the pre-commit path (listing files) and plain pipes (``rev-list``).
 """
 
 from __future__ import annotations
 
 import datetime
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,30 @@ _SIGNATURE_KINDS = (
     ("-----BEGIN PGP SIGNATURE", "gpg"),
     ("-----BEGIN SIGNED MESSAGE", "x509"),
 )
+
+
+def run_git(cwd: Path, *args: str, env: Mapping[str, str] | None = None) -> bytes:
+    """Run ``git ARGS`` in ``cwd`` and return its output, read in one go.
+
+    ``env`` adds variables to the environment. Raises :class:`GitError` when git is
+    missing or fails, with git's own message.
+    """
+    import os
+
+    try:
+        result = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            check=True,
+            env={**os.environ, **env} if env else None,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed", hint="install git and try again") from None
+    except subprocess.CalledProcessError as exc:
+        message = exc.stderr.decode("utf-8", "replace").strip()
+        raise GitError(f"git {' '.join(args)} failed: {message}") from None
+    return result.stdout
 
 
 # Requests written before reading answers: 1,000 object ids stay well inside a pipe

@@ -1,9 +1,14 @@
-"""What rules receive and return.
+"""What rules receive and return, and the Protocols a rule module implements.
 
 A rule module defines ``ID`` (GG code), ``NAME`` (kebab-case), ``SEVERITY`` (default),
-``SCOPE`` and ``check``; its docstring is its user documentation, first line the
-summary. Rules yield :class:`Problem`; the engine stamps id, severity, location and
-the use's app, environment and image.
+``SCOPE: Final = <one of the scope constants>`` and, for the scopes the engine runs,
+``check``; its docstring is its user documentation, first line the summary. Rules yield
+:class:`Problem`; the engine stamps id, severity, location and the use's app,
+environment and image.
+
+Each scope has a Protocol (:class:`ImageRule`, :class:`InventoryRule`, ...). The
+registry lists every module in the dictionary of its scope, typed by that Protocol, so
+``mypy --strict`` checks each module's ``SCOPE`` and ``check`` signature against it.
 """
 
 from __future__ import annotations
@@ -11,8 +16,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
 from gitops_guard.model import Finding, ImageUse, Location, Severity, Source
@@ -30,15 +34,20 @@ from gitops_guard.updater.read import read_configuration
 
 if TYPE_CHECKING:
     from gitops_guard.extract.inventory import Inventory
+    from gitops_guard.history.ledger import PromotionContext
+    from gitops_guard.history.steps import PromotionEvent, Step
     from gitops_guard.policy.model import ImageRules, Policy
 
 
-IMAGE_SCOPE = "image"  # check(use: ImageUse, ctx) -> Iterator[Problem], once per image use
-INPUT_SCOPE = "input"  # reported by the loader, extraction or suppression parsing
-INVENTORY_SCOPE = "inventory"  # check(inventory, ctx) -> Iterator[Finding], once per run
-EVENT_SCOPE = "event"  # check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]
-COMMIT_SCOPE = "commit"  # check(step: Step, ctx: PromotionContext) -> Iterator[Problem]
-RANGE_SCOPE = "range"  # check(change: PolicyChange) -> Iterator[Problem], once per range
+Scope = Literal["input", "image", "inventory", "event", "commit", "range", "supply"]
+
+INPUT_SCOPE: Final = "input"  # reported by the loader, extraction or suppression parsing
+IMAGE_SCOPE: Final = "image"  # check(use, ctx) -> Iterator[Problem], once per image use
+INVENTORY_SCOPE: Final = "inventory"  # check(inventory, ctx) -> Iterator[Finding], once per run
+EVENT_SCOPE: Final = "event"  # check(event, ctx: PromotionContext) -> Iterator[Problem]
+COMMIT_SCOPE: Final = "commit"  # check(step, ctx: PromotionContext) -> Iterator[Problem]
+RANGE_SCOPE: Final = "range"  # reported by gate.check from the range's policy change
+SUPPLY_SCOPE: Final = "supply"  # reported by supply.gates (registry, signatures, reports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +74,6 @@ def located(rule_id: str, problem: Problem, use: ImageUse, detail: str | None = 
         container=use.container,
         detail=detail,
     )
-
-
-class ImageCheck(Protocol):
-    def __call__(self, use: ImageUse, ctx: RuleContext) -> Iterator[Problem]: ...
 
 
 def image_names(ref: ImageRef) -> tuple[str, ...]:
@@ -129,15 +134,72 @@ def is_checked_image(use: ImageUse) -> bool:
 
 
 class RuleModule(Protocol):
-    """The attributes a rule module provides."""
+    """The attributes every rule module provides (read-only: a module may declare them Final)."""
 
-    ID: str
-    NAME: str
-    SEVERITY: Severity
-    SCOPE: str
+    @property
+    def ID(self) -> str: ...
+    @property
+    def NAME(self) -> str: ...
+    @property
+    def SEVERITY(self) -> Severity: ...
+    @property
+    def SCOPE(self) -> Scope: ...
 
 
-def summary_of(module: ModuleType) -> str:
+class InputRule(RuleModule, Protocol):
+    """Reported while reading input (loader, extraction, suppressions): no ``check``."""
+
+    @property
+    def SCOPE(self) -> Literal["input"]: ...
+
+
+class ImageRule(RuleModule, Protocol):
+    """Run once per image use (the engine passes arguments by position)."""
+
+    @property
+    def SCOPE(self) -> Literal["image"]: ...
+    def check(self, use: ImageUse, ctx: RuleContext, /) -> Iterator[Problem]: ...
+
+
+class InventoryRule(RuleModule, Protocol):
+    """Run once per inventory (Image Updater configuration); locates its own findings."""
+
+    @property
+    def SCOPE(self) -> Literal["inventory"]: ...
+    def check(self, inventory: Inventory, ctx: RuleContext, /) -> Iterator[Finding]: ...
+
+
+class EventRule(RuleModule, Protocol):
+    """Run once per promotion event of a history step, against the ledger."""
+
+    @property
+    def SCOPE(self) -> Literal["event"]: ...
+    def check(self, event: PromotionEvent, ctx: PromotionContext, /) -> Iterator[Problem]: ...
+
+
+class CommitRule(RuleModule, Protocol):
+    """Run once per commit (history step) that promotes something."""
+
+    @property
+    def SCOPE(self) -> Literal["commit"]: ...
+    def check(self, step: Step, ctx: PromotionContext, /) -> Iterator[Problem]: ...
+
+
+class RangeRule(RuleModule, Protocol):
+    """Reported by ``gate.check`` for the policy change a range brings: no ``check``."""
+
+    @property
+    def SCOPE(self) -> Literal["range"]: ...
+
+
+class SupplyRule(RuleModule, Protocol):
+    """Reported by ``supply.gates`` (network and reports): no ``check``."""
+
+    @property
+    def SCOPE(self) -> Literal["supply"]: ...
+
+
+def summary_of(module: RuleModule) -> str:
     """The first line of a rule's docstring."""
     doc = (module.__doc__ or "").strip()
     return doc.splitlines()[0].rstrip(".") if doc else module.NAME

@@ -7,16 +7,20 @@ checked in a document that cannot be read, so these come first.
 
 Failing::
 
+    # apps/api/overlays/prod/kustomization.yaml
     images:
       - name: registry.example.com/team/api
-        newTag: 1.10          # YAML reads the number 1.1, Kustomize writes "1.1"
+        newTag: 1.10        # ← GG001: YAML reads the number 1.1, Kustomize writes "1.1"
 
 Passing::
 
+    # apps/api/overlays/prod/kustomization.yaml
     images:
       - name: registry.example.com/team/api
         newTag: "1.10"
 """
+
+from typing import Final
 
 from gitops_guard.model import Severity
 from gitops_guard.rules.base import INPUT_SCOPE
@@ -24,4 +28,4 @@ from gitops_guard.rules.base import INPUT_SCOPE
 ID = "GG001"
 NAME = "unreadable-input"
 SEVERITY = Severity.ERROR
-SCOPE = INPUT_SCOPE
+SCOPE: Final = INPUT_SCOPE

@@ -7,14 +7,22 @@ breaks these rules silences nothing.
 
 Failing::
 
-    image: nginx:latest  # gitops-guard: ignore[GG102]
-    image: nginx:latest  # gitops-guard: ignore[GG102] until=2020-01-01 waiting on vendor
+    # apps/web/prod/values.yaml
+    web:
+      image: nginx:latest  # gitops-guard: ignore[GG102]
+      # ↑ GG002, GG102: no reason given, so the suppression silences nothing
+    proxy:
+      image: nginx:latest  # gitops-guard: ignore[GG102] until=2020-01-01 waiting on vendor
+      # ↑ GG002, GG102: expired
 
 Passing::
 
+    # apps/web/prod/values.yaml
     # gitops-guard: ignore[mutable-tag] until=2027-03-31 vendor ships no tags (TICKET-12)
     image: nginx:latest
 """
+
+from typing import Final
 
 from gitops_guard.model import Severity
 from gitops_guard.rules.base import INPUT_SCOPE
@@ -22,4 +30,4 @@ from gitops_guard.rules.base import INPUT_SCOPE
 ID = "GG002"
 NAME = "invalid-suppression"
 SEVERITY = Severity.ERROR
-SCOPE = INPUT_SCOPE
+SCOPE: Final = INPUT_SCOPE

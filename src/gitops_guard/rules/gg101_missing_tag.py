@@ -5,14 +5,17 @@ any restart, and nothing in Git says which one ran.
 
 Failing::
 
-    image: registry.example.com/team/api
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api        # ← GG101
 
 Passing::
 
+    # apps/api/prod/values.yaml
     image: registry.example.com/team/api:1.4.2
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.model import ImageUse, Severity
 from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checked_image, where
@@ -20,10 +23,10 @@ from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checke
 ID = "GG101"
 NAME = "missing-tag"
 SEVERITY = Severity.ERROR
-SCOPE = IMAGE_SCOPE
+SCOPE: Final = IMAGE_SCOPE
 
 
-def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:
+def check(use: ImageUse, _ctx: RuleContext) -> Iterator[Problem]:
     ref = use.reference
     if ref is None or not is_checked_image(use) or ref.tag or ref.digest:
         return

@@ -7,14 +7,17 @@ A digest next to the tag does not make it acceptable: the tag still misleads rea
 
 Failing::
 
-    image: ghcr.io/acme/web:latest
+    # apps/web/prod/values.yaml
+    image: ghcr.io/acme/web:latest              # ← GG102
 
 Passing::
 
+    # apps/web/prod/values.yaml
     image: ghcr.io/acme/web:2.4.0
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.model import ImageUse, Severity
 from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checked_image, where
@@ -22,7 +25,7 @@ from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checke
 ID = "GG102"
 NAME = "mutable-tag"
 SEVERITY = Severity.ERROR
-SCOPE = IMAGE_SCOPE
+SCOPE: Final = IMAGE_SCOPE
 
 
 def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:

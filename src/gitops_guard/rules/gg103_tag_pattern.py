@@ -4,16 +4,25 @@
 `images.overrides` entry for the image replaces it. The pattern is searched, so
 anchor it (`^...$`) to match whole tags.
 
-Failing (with `tag_pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+$'`)::
+Policy::
 
-    image: registry.example.com/team/api:feature-login
+    version: 1
+    images:
+      tag_pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+$'
+
+Failing::
+
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:feature-login      # ← GG103
 
 Passing::
 
+    # apps/api/prod/values.yaml
     image: registry.example.com/team/api:1.4.2
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.model import ImageUse, Severity
 from gitops_guard.patterns.re2 import search
@@ -22,7 +31,7 @@ from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checke
 ID = "GG103"
 NAME = "tag-pattern"
 SEVERITY = Severity.ERROR
-SCOPE = IMAGE_SCOPE
+SCOPE: Final = IMAGE_SCOPE
 
 
 def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:

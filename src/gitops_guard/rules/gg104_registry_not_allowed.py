@@ -5,16 +5,25 @@ characters: `registry.example.com/*`, `ghcr.io/acme/*`, `docker.io/library/nginx
 Docker Hub names are normalised first (`nginx` is `docker.io/library/nginx`) and the
 short form is also tried, so `nginx` works as an entry too.
 
-Failing (with `registries: ["registry.example.com/*"]`)::
+Policy::
 
-    image: docker.io/someone/api:1.0.0
+    version: 1
+    images:
+      registries: ["registry.example.com/*"]
+
+Failing::
+
+    # apps/api/prod/values.yaml
+    image: docker.io/someone/api:1.0.0          # ← GG104
 
 Passing::
 
+    # apps/api/prod/values.yaml
     image: registry.example.com/team/api:1.0.0
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.model import ImageUse, Severity
 from gitops_guard.patterns.wildcard import glob_matches
@@ -30,7 +39,7 @@ from gitops_guard.rules.base import (
 ID = "GG104"
 NAME = "registry-not-allowed"
 SEVERITY = Severity.ERROR
-SCOPE = IMAGE_SCOPE
+SCOPE: Final = IMAGE_SCOPE
 
 
 def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:

@@ -4,16 +4,29 @@ With `require_digest: true` every image must carry `@sha256:…`: a tag can be
 re-pushed, a digest cannot. For Kustomize overrides set `digest:`; in Helm values
 `image.digest`.
 
-Failing (in an environment with `require_digest: true`)::
+Policy::
 
-    image: registry.example.com/team/api:1.4.2
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      prod: {require_digest: true}
+
+Failing::
+
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:1.4.2  # ← GG105
 
 Passing::
 
-    image: registry.example.com/team/api:1.4.2@sha256:4f4f…
+    # apps/api/prod/values.yaml
+    image:
+      repository: registry.example.com/team/api
+      tag: "1.4.2"
+      digest: sha256:1343da2562c949e519a8008f09a7355486c1eb63cf8e958d8c66dbd3e9239792
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.model import ImageUse, Severity, Source
 from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checked_image, where
@@ -21,7 +34,7 @@ from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checke
 ID = "GG105"
 NAME = "digest-required"
 SEVERITY = Severity.ERROR
-SCOPE = IMAGE_SCOPE
+SCOPE: Final = IMAGE_SCOPE
 
 
 def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:

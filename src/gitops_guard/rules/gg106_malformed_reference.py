@@ -6,15 +6,23 @@ lowercase hex characters, no scheme, no spaces.
 
 Failing::
 
-    image: Registry.example.com/Team/API:1.0
-    image: registry.example.com/team/api:1.0@sha256:abc
+    # apps/api/prod/values.yaml
+    api:
+      image: Registry.example.com/Team/API:1.0                # ← GG106
+    proxy:
+      image: registry.example.com/team/proxy:1.0@sha256:abc   # ← GG106
 
 Passing::
 
-    image: registry.example.com/team/api:1.0
+    # apps/api/prod/values.yaml
+    api:
+      image: registry.example.com/team/api:1.0
+    proxy:
+      image: registry.example.com/team/proxy:1.0
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.model import ImageUse, Severity, Source
 from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext
@@ -22,10 +30,10 @@ from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext
 ID = "GG106"
 NAME = "malformed-reference"
 SEVERITY = Severity.ERROR
-SCOPE = IMAGE_SCOPE
+SCOPE: Final = IMAGE_SCOPE
 
 
-def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:
+def check(use: ImageUse, _ctx: RuleContext) -> Iterator[Problem]:
     if use.reference is not None or use.source is Source.ANNOTATION:
         return
     yield Problem(f"malformed image reference `{use.raw}`: {use.error}")

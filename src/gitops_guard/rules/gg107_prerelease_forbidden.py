@@ -5,16 +5,26 @@ Versions are read the way Argo CD Image Updater reads them (Masterminds/semver,
 lenient): `1.5.0-rc.1` is a prerelease, and so is `1.27-alpine` (read as
 `1.27.0-alpine`). Tags that are not versions at all are left to the tag pattern.
 
-Failing (in an environment with `allow_prerelease: false`)::
+Policy::
 
-    image: registry.example.com/team/api:1.5.0-rc.1
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      prod: {allow_prerelease: false}
+
+Failing::
+
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:1.5.0-rc.1     # ← GG107
 
 Passing::
 
+    # apps/api/prod/values.yaml
     image: registry.example.com/team/api:1.5.0
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.model import ImageUse, Severity
 from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checked_image, where
@@ -22,7 +32,7 @@ from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checke
 ID = "GG107"
 NAME = "prerelease-forbidden"
 SEVERITY = Severity.ERROR
-SCOPE = IMAGE_SCOPE
+SCOPE: Final = IMAGE_SCOPE
 
 
 def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:

@@ -7,17 +7,30 @@ the lenient way Image Updater reads them (`v1.4`, `1.4` and `1.4.0` are the same
 A prerelease such as `1.4.3-rc.1` only satisfies a constraint that names a prerelease
 (`~1.4.0-0`); a tag that is not a version at all cannot satisfy any constraint.
 
-Failing (with `constraint: '~1.4'` for the image)::
+Policy::
 
-    image: registry.example.com/team/api:1.5.0
-    image: registry.example.com/team/api:main
+    version: 1
+    images:
+      overrides:
+        - {image: registry.example.com/team/api, constraint: "~1.4"}
+
+Failing::
+
+    # apps/api/prod/values.yaml
+    api:
+      image: registry.example.com/team/api:1.5.0      # ← GG108
+    canary:
+      image: registry.example.com/team/api:main       # ← GG108
 
 Passing::
 
-    image: registry.example.com/team/api:1.4.7
+    # apps/api/prod/values.yaml
+    api:
+      image: registry.example.com/team/api:1.4.7
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.model import ImageUse, Severity
 from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checked_image, where
@@ -25,7 +38,7 @@ from gitops_guard.rules.base import IMAGE_SCOPE, Problem, RuleContext, is_checke
 ID = "GG108"
 NAME = "constraint-violation"
 SEVERITY = Severity.ERROR
-SCOPE = IMAGE_SCOPE
+SCOPE: Final = IMAGE_SCOPE
 
 
 def check(use: ImageUse, ctx: RuleContext) -> Iterator[Problem]:

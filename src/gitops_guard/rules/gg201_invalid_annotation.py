@@ -14,15 +14,23 @@ the image errors), helm and kustomize targets on one alias (1.x), a cross-namesp
 
 Failing::
 
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
     metadata:
+      name: api-prod
       annotations:
         argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
-        argocd-image-updater.argoproj.io/api.update-stratgy: digest
-        argocd-image-updater.argoproj.io/api.force-update: yes
+        argocd-image-updater.argoproj.io/api.update-stratgy: digest  # ← GG201: a typo
+        argocd-image-updater.argoproj.io/api.force-update: yes       # ← GG201: a boolean
 
 Passing::
 
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
     metadata:
+      name: api-prod
       annotations:
         argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
         argocd-image-updater.argoproj.io/api.update-strategy: semver
@@ -33,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
@@ -62,7 +70,7 @@ if TYPE_CHECKING:
 ID = "GG201"
 NAME = "invalid-annotation"
 SEVERITY = Severity.ERROR
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 _KEYS_HINT = (
     "application-wide keys: " + ", ".join(APP_WIDE_OPTIONS) + "; per image: "

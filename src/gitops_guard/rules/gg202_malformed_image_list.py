@@ -16,11 +16,24 @@ into alias and image; the "tag" of the image is the version constraint. So:
 
 Failing::
 
-    argocd-image-updater.argoproj.io/image-list: nginx:>=1.25, api=ghcr.io/acme/api:>=1.2, <2
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: nginx:>=1.25, api=acme/api:>=1.2, <2
+        # ↑ GG202: `nginx:>=1.25` needs an alias; `<2` is read as an image of its own
 
 Passing::
 
-    argocd-image-updater.argoproj.io/image-list: nginx=nginx:>=1.25, api=ghcr.io/acme/api:>=1.2 <2
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: nginx=nginx:>=1.25, api=acme/api:>=1.2 <2
 """
 
 from __future__ import annotations
@@ -51,7 +64,7 @@ if TYPE_CHECKING:
 ID = "GG202"
 NAME = "malformed-image-list"
 SEVERITY = Severity.ERROR
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 _CRD_ALIAS: Final = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-._]*")
 _FRAGMENT: Final = re.compile(r"[<>=!~^]|v?[0-9]+(?:\.[0-9xX*]+)*(?:-[0-9A-Za-z.-]+)?\Z")

@@ -7,20 +7,32 @@ image listed without an alias, or (1.x) an alias containing `/` that 0.x used to
 
 Failing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
-    argocd-image-updater.argoproj.io/app.update-strategy: digest
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+        argocd-image-updater.argoproj.io/app.update-strategy: digest  # ← GG203: no alias `app`
 
 Passing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
-    argocd-image-updater.argoproj.io/api.update-strategy: semver
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+        argocd-image-updater.argoproj.io/api.update-strategy: semver
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
@@ -36,7 +48,7 @@ if TYPE_CHECKING:
 ID = "GG203"
 NAME = "unknown-alias"
 SEVERITY = Severity.WARNING
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 
 def check(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:

@@ -9,18 +9,34 @@ build order was meant. Image Updater 0.x does not trim values, so `" digest"` is
 
 Failing::
 
-    argocd-image-updater.argoproj.io/api.update-strategy: newest_build
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api
+        argocd-image-updater.argoproj.io/api.update-strategy: newest_build      # ← GG204
+        argocd-image-updater.argoproj.io/api.allow-tags: regexp:^[0-9]+\\.[0-9]+\\.[0-9]+$
 
 Passing::
 
-    argocd-image-updater.argoproj.io/api.update-strategy: newest-build
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api
+        argocd-image-updater.argoproj.io/api.update-strategy: newest-build
+        argocd-image-updater.argoproj.io/api.allow-tags: regexp:^[0-9]+\\.[0-9]+\\.[0-9]+$
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
@@ -42,7 +58,7 @@ if TYPE_CHECKING:
 ID = "GG204"
 NAME = "unknown-strategy"
 SEVERITY = Severity.WARNING
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 
 def check(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:

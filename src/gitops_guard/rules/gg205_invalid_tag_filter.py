@@ -11,21 +11,37 @@
 
 Failing::
 
-    argocd-image-updater.argoproj.io/api.allow-tags: ^v1\\.[0-9]+\\.[0-9]+$
-    argocd-image-updater.argoproj.io/api.ignore-tags: "[rc"
-    argocd-image-updater.argoproj.io/api.platforms: linux
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api
+        argocd-image-updater.argoproj.io/api.update-strategy: newest-build
+        argocd-image-updater.argoproj.io/api.allow-tags: ^v1\\.[0-9]+\\.[0-9]+$  # ← GG205
+        argocd-image-updater.argoproj.io/api.ignore-tags: "[rc"                  # ← GG205
+        argocd-image-updater.argoproj.io/api.platforms: linux                    # ← GG205
 
 Passing::
 
-    argocd-image-updater.argoproj.io/api.allow-tags: regexp:^v1\\.[0-9]+\\.[0-9]+$
-    argocd-image-updater.argoproj.io/api.ignore-tags: "*-rc*"
-    argocd-image-updater.argoproj.io/api.platforms: linux/amd64
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api
+        argocd-image-updater.argoproj.io/api.update-strategy: newest-build
+        argocd-image-updater.argoproj.io/api.allow-tags: regexp:^v1\\.[0-9]+\\.[0-9]+$
+        argocd-image-updater.argoproj.io/api.ignore-tags: "*-rc*"
+        argocd-image-updater.argoproj.io/api.platforms: linux/amd64
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
@@ -48,7 +64,7 @@ if TYPE_CHECKING:
 ID = "GG205"
 NAME = "invalid-tag-filter"
 SEVERITY = Severity.ERROR
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 RE2_HINT = (
     "allow-tags takes `any` or `regexp:<pattern>`, a Go (RE2) regular expression: no "

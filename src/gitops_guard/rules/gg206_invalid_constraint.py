@@ -9,17 +9,30 @@ without one is an error too.
 
 Failing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:latest
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:latest
+        # ↑ GG206: `latest` is not a semver constraint
 
 Passing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
@@ -41,7 +54,7 @@ if TYPE_CHECKING:
 ID = "GG206"
 NAME = "invalid-constraint"
 SEVERITY = Severity.ERROR
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 
 def check(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:

@@ -12,23 +12,53 @@ environment its Application deploys to:
   accept (a counter-example), so the gap is plain to see; Image Updater would then write a
   commit that `validate` rejects, or deploy it outright with the argocd write-back.
 
-Failing (in an environment with `allow_prerelease: false` and
-`forbidden_strategies: {prod: [newest-build]}`)::
+Policy::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:>=1.0.0-0
-    argocd-image-updater.argoproj.io/web.update-strategy: latest
+    version: 1
+    layout: ["argocd/{app}-{env}.yaml"]
+    environments:
+      prod: {allow_prerelease: false}
+    annotations:
+      forbidden_strategies: {prod: [newest-build]}
+
+Failing::
+
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:>=1.0.0-0
+        # ↑ GG207: admits prereleases (1.0.0-rc.1), which prod forbids
+
+    # argocd/web-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: web-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: web=registry.example.com/team/web
+        argocd-image-updater.argoproj.io/web.update-strategy: newest-build    # ← GG207
+        argocd-image-updater.argoproj.io/web.allow-tags: regexp:^[0-9]+\\.[0-9]+\\.[0-9]+$
 
 Passing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
-    argocd-image-updater.argoproj.io/api.allow-tags: regexp:^[0-9]+\\.[0-9]+\\.[0-9]+$
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+        argocd-image-updater.argoproj.io/api.allow-tags: regexp:^[0-9]+\\.[0-9]+\\.[0-9]+$
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Location, Severity
 from gitops_guard.patterns.re2 import (
@@ -64,7 +94,7 @@ if TYPE_CHECKING:
 ID = "GG207"
 NAME = "forbidden-by-policy"
 SEVERITY = Severity.ERROR
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 
 def check(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:

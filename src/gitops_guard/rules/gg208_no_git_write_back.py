@@ -13,14 +13,35 @@ credentials that are neither `repocreds` nor `secret:...`, a cross-namespace sec
 `kustomization.yaml` target (1.3+), or a `helmvalues` target without the Helm parameter names
 for an image (before 1.3).
 
-Failing (in an environment listed in `require_git_write_back`)::
+Policy::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+    version: 1
+    layout: ["argocd/{app}-{env}.yaml"]
+    environments: {prod: {}}
+    annotations:
+      require_git_write_back: [prod]
+
+Failing::
+
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+        # ↑ GG208: the default write-back (argocd) commits nothing
 
 Passing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
-    argocd-image-updater.argoproj.io/write-back-method: git
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+        argocd-image-updater.argoproj.io/write-back-method: git
 """
 
 from __future__ import annotations
@@ -51,7 +72,7 @@ if TYPE_CHECKING:
 ID = "GG208"
 NAME = "no-git-write-back"
 SEVERITY = Severity.ERROR
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 _CRD_METHOD: Final = re.compile(r"argocd|git|git:[a-zA-Z0-9][a-zA-Z0-9-._/:]*")
 

@@ -6,15 +6,32 @@ in plain words which versions it is meant to receive, in the annotation
 `gitops-guard.io/selection-rule`. Reviewers and auditors then compare the intent with the
 configuration, which is easy to get subtly wrong (see GG202-GG207).
 
-Failing (in an environment listed in `require_selection_rule`)::
+Policy::
 
+    version: 1
+    layout: ["argocd/{app}-{env}.yaml"]
+    environments: {prod: {}}
+    annotations:
+      require_selection_rule: [prod]
+
+Failing::
+
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
     metadata:
+      name: api-prod
       annotations:
         argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+        # ↑ GG209
 
 Passing::
 
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
     metadata:
+      name: api-prod
       annotations:
         argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
         gitops-guard.io/selection-rule: "patch releases of 1.4 only; minor bumps by PR"
@@ -23,7 +40,7 @@ Passing::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
@@ -36,7 +53,7 @@ if TYPE_CHECKING:
 ID = "GG209"
 NAME = "missing-selection-rule"
 SEVERITY = Severity.ERROR
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 
 def check(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:

@@ -23,21 +23,36 @@ or a different one than it reads like:
 
 Failing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
-    argocd-image-updater.argoproj.io/api.update-strategy: latest
-    argocd-image-updater.argoproj.io/api.ignore-tags: regexp:-rc
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api:~1.4
+        # ↑ GG210: newest-build ignores the constraint ~1.4
+        argocd-image-updater.argoproj.io/api.update-strategy: latest  # ← GG210: an old name
+        argocd-image-updater.argoproj.io/api.allow-tags: regexp:^[0-9]+\\.[0-9]+\\.[0-9]+$
+        argocd-image-updater.argoproj.io/api.ignore-tags: regexp:-rc    # ← GG210: a glob
 
 Passing::
 
-    argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api
-    argocd-image-updater.argoproj.io/api.update-strategy: newest-build
-    argocd-image-updater.argoproj.io/api.ignore-tags: "*-rc*"
+    # argocd/api-prod.yaml
+    apiVersion: argoproj.io/v1alpha1
+    kind: Application
+    metadata:
+      name: api-prod
+      annotations:
+        argocd-image-updater.argoproj.io/image-list: api=registry.example.com/team/api
+        argocd-image-updater.argoproj.io/api.update-strategy: newest-build
+        argocd-image-updater.argoproj.io/api.allow-tags: regexp:^[0-9]+\\.[0-9]+\\.[0-9]+$
+        argocd-image-updater.argoproj.io/api.ignore-tags: "*-rc*"
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from gitops_guard.model import Finding, Location, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
@@ -78,7 +93,7 @@ if TYPE_CHECKING:
 ID = "GG210"
 NAME = "ineffective-setting"
 SEVERITY = Severity.WARNING
-SCOPE = INVENTORY_SCOPE
+SCOPE: Final = INVENTORY_SCOPE
 
 Emit = tuple[str, Location, str | None, ImageConfig | None]
 

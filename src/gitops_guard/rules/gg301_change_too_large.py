@@ -5,16 +5,46 @@ downgrade, digest, tag, removed) that authors matching `bots` may make there; an
 other change must be a person's commit. An environment without `automated` sets no
 limit.
 
-Failing (with `staging: {automated: [patch]}`), committed by argocd-image-updater::
+Policy::
 
-    newTag: "1.5.0"   # was 1.4.1: a minor bump
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    bots: ["argocd-image-updater*"]
+    environments:
+      staging: {automated: [patch]}
 
-Passing::
+History::
 
-    newTag: "1.4.2"   # a patch bump
+    - message: Deploy api 1.4.1 to staging
+      files:
+        apps/api/staging/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
+
+Failing (a minor bump, committed by Image Updater)::
+
+    - author: argocd-image-updater <noreply@argoproj.io>
+      message: |
+        build: automatic update of api-staging
+
+        updates image team/api tag '1.4.1' to '1.5.0'
+      files:
+        apps/api/staging/values.yaml: |
+          image: registry.example.com/team/api:1.5.0     # ← GG301
+
+Passing (a patch bump)::
+
+    - author: argocd-image-updater <noreply@argoproj.io>
+      message: |
+        build: automatic update of api-staging
+
+        updates image team/api tag '1.4.1' to '1.4.2'
+      files:
+        apps/api/staging/values.yaml: |
+          image: registry.example.com/team/api:1.4.2
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import PromotionContext
 from gitops_guard.history.steps import PromotionEvent
@@ -24,7 +54,7 @@ from gitops_guard.rules.base import EVENT_SCOPE, Problem
 ID = "GG301"
 NAME = "change-too-large"
 SEVERITY = Severity.ERROR
-SCOPE = EVENT_SCOPE
+SCOPE: Final = EVENT_SCOPE
 
 
 def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:

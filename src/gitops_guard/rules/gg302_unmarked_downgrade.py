@@ -6,20 +6,43 @@ went back to one that ran in the same environment before. Anything else is an
 accidental or unexplained downgrade (Image Updater re-applying an old policy, a bad
 merge).
 
+Policy::
+
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments: {prod: {}}
+
+History::
+
+    - message: Promote web 2.3.0 to prod
+      files:
+        apps/web/prod/values.yaml: |
+          image: registry.example.com/team/web:2.3.0
+    - message: Promote web 2.4.0 to prod
+      files:
+        apps/web/prod/values.yaml: |
+          image: registry.example.com/team/web:2.4.0
+
 Failing::
 
-    Promote web
-
-    newTag: "2.3.0"   # was 2.4.0
+    - message: Promote web
+      files:
+        apps/web/prod/values.yaml: |
+          image: registry.example.com/team/web:2.3.0     # ← GG302: was 2.4.0
 
 Passing::
 
-    Roll back web in prod to 2.3.0
+    - message: |
+        Roll back web in prod to 2.3.0
 
-    Rollback: INC-42
+        Rollback: INC-42
+      files:
+        apps/web/prod/values.yaml: |
+          image: registry.example.com/team/web:2.3.0
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import PromotionContext
 from gitops_guard.history.steps import (
@@ -32,7 +55,7 @@ from gitops_guard.rules.base import EVENT_SCOPE, Problem
 ID = "GG302"
 NAME = "unmarked-downgrade"
 SEVERITY = Severity.ERROR
-SCOPE = EVENT_SCOPE
+SCOPE: Final = EVENT_SCOPE
 
 
 def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:

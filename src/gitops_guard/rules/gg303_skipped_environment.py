@@ -3,16 +3,44 @@
 `environments.<env>.from` names the previous stage: a version must have run there
 first (at any time before, for the same app and image). Rollbacks are exempt.
 
-Failing (with `prod: {from: staging}`)::
+Policy::
 
-    # prod gets 1.5.0, staging only ever ran 1.4.1
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      staging: {}
+      prod: {from: staging}
 
-Passing::
+History::
 
-    # staging ran 1.5.0 before prod gets it
+    - message: Deploy api 1.4.1
+      files:
+        apps/api/staging/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
+
+Failing (staging never ran 1.5.0)::
+
+    - message: Promote api 1.5.0 to prod
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0     # ← GG303
+
+Passing (staging ran 1.5.0 before prod gets it)::
+
+    - message: Promote api 1.5.0 to staging
+      files:
+        apps/api/staging/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
+    - message: Promote api 1.5.0 to prod
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import (
     PromotionContext,
@@ -28,7 +56,7 @@ from gitops_guard.rules.base import EVENT_SCOPE, Problem
 ID = "GG303"
 NAME = "skipped-environment"
 SEVERITY = Severity.ERROR
-SCOPE = EVENT_SCOPE
+SCOPE: Final = EVENT_SCOPE
 PROMOTIONS = ("new", "patch", "minor", "major", "tag", "digest")
 
 

@@ -4,17 +4,53 @@
 `from` environment: measured between the commit times of the two changes. Rollbacks
 are exempt.
 
-Failing (with `prod: {from: staging, soak: 24h}`)::
+Policy::
 
-    # staging got 1.5.0 at 09:00, prod gets it at 15:00 the same day
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      staging: {}
+      prod: {from: staging, soak: 24h}
 
-Passing::
+History::
 
-    # prod gets it the next day after 09:00
+    - message: Deploy api 1.4.1
+      files:
+        apps/api/staging/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
+
+Failing (staging got 1.5.0 at 09:00, prod gets it at 15:00 the same day)::
+
+    - date: 2026-03-10T09:00Z
+      message: Promote api 1.5.0 to staging
+      files:
+        apps/api/staging/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
+    - date: 2026-03-10T15:00Z
+      message: Promote api 1.5.0 to prod
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0     # ← GG304: after 6h of 24h
+
+Passing (prod gets it the next day, after 09:00)::
+
+    - date: 2026-03-10T09:00Z
+      message: Promote api 1.5.0 to staging
+      files:
+        apps/api/staging/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
+    - date: 2026-03-11T10:00Z
+      message: Promote api 1.5.0 to prod
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
 """
 
 import datetime
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import (
     PromotionContext,
@@ -31,7 +67,7 @@ from gitops_guard.rules.gg303_skipped_environment import PROMOTIONS
 ID = "GG304"
 NAME = "soak-time"
 SEVERITY = Severity.ERROR
-SCOPE = EVENT_SCOPE
+SCOPE: Final = EVENT_SCOPE
 
 
 def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:

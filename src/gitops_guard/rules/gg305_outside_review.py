@@ -5,16 +5,37 @@ reviewed pull request (a merge commit or a squash merge naming `(#N)`); a push
 straight to the protected branch skips review. Bots are judged by GG301, unsigned
 commits by GG402.
 
-Failing (pushed directly to main)::
+Policy::
 
-    Bump api in prod
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      prod: {require_pr: true}
 
-Passing::
+History::
 
-    Merge pull request #42 from acme/promote-api
+    - message: Deploy api 1.4.1 to prod (#41)
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
+
+Failing (pushed straight to main: `check --direct`)::
+
+    - message: Bump api in prod
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0     # ← GG305
+
+Passing (the squash merge of pull request #42, pushed to main: `check --direct`)::
+
+    - message: Bump api in prod (#42)
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import PromotionContext
 from gitops_guard.history.steps import PromotionEvent
@@ -24,7 +45,7 @@ from gitops_guard.rules.base import EVENT_SCOPE, Problem
 ID = "GG305"
 NAME = "outside-review"
 SEVERITY = Severity.ERROR
-SCOPE = EVENT_SCOPE
+SCOPE: Final = EVENT_SCOPE
 
 
 def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:

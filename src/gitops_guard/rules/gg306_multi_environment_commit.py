@@ -4,16 +4,46 @@ With `environments.<env>.single_environment_commits: true`, a commit that change
 image in that environment must not change the same image in another one: promoting
 everywhere at once defeats the stages.
 
-Failing::
+Policy::
 
-    # one commit sets api 1.5.0 in staging and in prod
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      staging: {}
+      prod: {single_environment_commits: true}
 
-Passing::
+History::
 
-    # one commit for staging, a later one for prod
+    - message: Deploy api 1.4.1
+      files:
+        apps/api/staging/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
+
+Failing (one commit sets api 1.5.0 in staging and in prod)::
+
+    - message: Promote api 1.5.0
+      files:
+        apps/api/staging/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0     # ← GG306
+
+Passing (one commit for staging, a later one for prod)::
+
+    - message: Promote api 1.5.0 to staging
+      files:
+        apps/api/staging/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
+    - message: Promote api 1.5.0 to prod
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import PromotionContext
 from gitops_guard.history.steps import Step
@@ -23,7 +53,7 @@ from gitops_guard.rules.base import COMMIT_SCOPE, Problem
 ID = "GG306"
 NAME = "multi-environment-commit"
 SEVERITY = Severity.ERROR
-SCOPE = COMMIT_SCOPE
+SCOPE: Final = COMMIT_SCOPE
 
 
 def check(step: Step, ctx: PromotionContext) -> Iterator[Problem]:

@@ -7,14 +7,38 @@ removed, shorter soak, more automated change kinds, a requirement turned off, a 
 weakened, more registries or exclusions), this finding says what, so the change gets
 the review it deserves.
 
+Policy::
+
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      staging: {}
+      prod: {from: staging, soak: 24h}
+
 Failing::
 
-    soak: 24h  →  soak: 1h
+    - message: Shorter soak in prod
+      files:
+        .gitops-guard.yaml: |
+          version: 1
+          layout: ["apps/{app}/{env}/**"]
+          environments:
+            staging: {}
+            prod: {from: staging, soak: 1h}     # ← GG307: soak 24h → 1h
 
 Passing::
 
-    soak: 24h  →  soak: 48h
+    - message: Longer soak in prod
+      files:
+        .gitops-guard.yaml: |
+          version: 1
+          layout: ["apps/{app}/{env}/**"]
+          environments:
+            staging: {}
+            prod: {from: staging, soak: 48h}
 """
+
+from typing import Final
 
 from gitops_guard.model import Severity
 from gitops_guard.rules.base import RANGE_SCOPE
@@ -22,4 +46,4 @@ from gitops_guard.rules.base import RANGE_SCOPE
 ID = "GG307"
 NAME = "policy-loosened"
 SEVERITY = Severity.ERROR
-SCOPE = RANGE_SCOPE
+SCOPE: Final = RANGE_SCOPE

@@ -4,18 +4,42 @@ Audits read history from `git log`: a bot commit must say what it changed. Image
 Updater's default message does (`build: automatic update of api-dev` /
 `updates image team/api tag '1.4.0' to '1.4.1'`); a custom template may not.
 
-Failing (author argocd-image-updater)::
+Policy::
 
-    chore: update images
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    bots: ["argocd-image-updater*"]
+    environments: {dev: {}}
+
+History::
+
+    - message: Deploy api 1.4.0 to dev
+      files:
+        apps/api/dev/values.yaml: |
+          image: registry.example.com/team/api:1.4.0
+
+Failing::
+
+    - author: argocd-image-updater <noreply@argoproj.io>
+      message: "chore: update images"
+      files:
+        apps/api/dev/values.yaml: |
+          image: registry.example.com/team/api:1.4.1     # ← GG401
 
 Passing::
 
-    build: automatic update of api-dev
+    - author: argocd-image-updater <noreply@argoproj.io>
+      message: |
+        build: automatic update of api-dev
 
-    updates image team/api tag '1.4.0' to '1.4.1'
+        updates image team/api tag '1.4.0' to '1.4.1'
+      files:
+        apps/api/dev/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import (
     PromotionContext,
@@ -28,10 +52,10 @@ from gitops_guard.rules.base import COMMIT_SCOPE, Problem
 ID = "GG401"
 NAME = "vague-automated-message"
 SEVERITY = Severity.ERROR
-SCOPE = COMMIT_SCOPE
+SCOPE: Final = COMMIT_SCOPE
 
 
-def check(step: Step, ctx: PromotionContext) -> Iterator[Problem]:
+def check(step: Step, _ctx: PromotionContext) -> Iterator[Problem]:
     for event in step.events:
         if not event.bot or event.change == "removed":
             continue

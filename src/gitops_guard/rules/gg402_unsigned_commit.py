@@ -5,16 +5,38 @@ there must carry a GPG or SSH signature. When the repository configures verifica
 (`gpg.ssh.allowedSignersFile` for SSH signatures, a GPG keyring for GPG ones), the
 signature must also verify (`git verify-commit`).
 
-Failing::
+Policy::
 
-    git commit -m "Promote api to prod"
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments:
+      prod: {require_signed_commits: true}
 
-Passing::
+History::
 
-    git commit -S -m "Promote api to prod"
+    - message: Deploy api 1.4.1 to prod
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.4.1
+
+Failing (`git commit`)::
+
+    - message: Promote api to prod
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0     # ← GG402
+
+Passing (`git commit -S`, with a key the repository trusts)::
+
+    - message: Promote api to prod
+      signed: true
+      files:
+        apps/api/prod/values.yaml: |
+          image: registry.example.com/team/api:1.5.0
 """
 
 from collections.abc import Iterator
+from typing import Final
 
 from gitops_guard.history.ledger import PromotionContext
 from gitops_guard.history.steps import Step
@@ -24,7 +46,7 @@ from gitops_guard.rules.base import COMMIT_SCOPE, Problem
 ID = "GG402"
 NAME = "unsigned-commit"
 SEVERITY = Severity.ERROR
-SCOPE = COMMIT_SCOPE
+SCOPE: Final = COMMIT_SCOPE
 
 
 def check(step: Step, ctx: PromotionContext) -> Iterator[Problem]:

@@ -8,20 +8,37 @@ or is misspelled. An image pinned by digest only must exist by that digest.
 Runs in `check` and `pre-push`, and in `validate --supply-chain`; with `--offline` it is
 reported as not checked (GG506), never as passed.
 
+Policy::
+
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments: {prod: {}}
+    supply_chain:
+      registry: {environments: [prod]}
+
 Failing (the registry has 1.4.2 but not 1.4.3)::
 
-    image: registry.example.com/team/api:1.4.3
+    # registry.example.com
+    team/api:1.4.2: build-1
+
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:1.4.3      # ← GG501
 
 Passing::
 
+    # registry.example.com
+    team/api:1.4.2: build-1
+
+    # apps/api/prod/values.yaml
     image: registry.example.com/team/api:1.4.2
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
+from gitops_guard.rules.base import SUPPLY_SCOPE
 
 ID = "GG501"
 NAME = "tag-missing"
 SEVERITY = Severity.ERROR
-# Supply-chain findings come from gitops_guard.supply.gates (network and reports), not
-# from a per-use check function; the scope keeps them out of the static rule loops.
-SCOPE = "supply"
+SCOPE: Final = SUPPLY_SCOPE  # findings come from gitops_guard.supply.gates

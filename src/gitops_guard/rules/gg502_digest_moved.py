@@ -7,18 +7,43 @@ The finding tells a *moved* tag (the pinned digest still exists) from a *deleted
 (the pinned digest is gone, so the deployment can no longer pull it), and shows both
 digests.
 
+Policy::
+
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments: {prod: {}}
+    supply_chain:
+      registry: {environments: [prod]}
+
 Failing (tag 1.4.2 was re-pushed after it was pinned)::
 
-    image: registry.example.com/team/api:1.4.2@sha256:4f4f…   # registry: 1.4.2 → sha256:9c1e…
+    # registry.example.com
+    team/api:1.4.2: [build-1, build-2]     # pushed twice: the tag now names build-2
 
-Passing (the tag still resolves to the pinned digest)::
+    # apps/api/prod/values.yaml
+    image:
+      repository: registry.example.com/team/api
+      tag: "1.4.2"                          # ← GG502
+      digest: sha256:81ec81f59c08607693b4144a74b81a028f98969cd337e0cb390e009364a6a485  # build-1
 
-    image: registry.example.com/team/api:1.4.2@sha256:4f4f…   # registry: 1.4.2 → sha256:4f4f…
+Passing (the tag still names the pinned build)::
+
+    # registry.example.com
+    team/api:1.4.2: build-1
+
+    # apps/api/prod/values.yaml
+    image:
+      repository: registry.example.com/team/api
+      tag: "1.4.2"
+      digest: sha256:81ec81f59c08607693b4144a74b81a028f98969cd337e0cb390e009364a6a485  # build-1
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
+from gitops_guard.rules.base import SUPPLY_SCOPE
 
 ID = "GG502"
 NAME = "digest-moved"
 SEVERITY = Severity.ERROR
-SCOPE = "supply"  # findings come from gitops_guard.supply.gates
+SCOPE: Final = SUPPLY_SCOPE  # findings come from gitops_guard.supply.gates

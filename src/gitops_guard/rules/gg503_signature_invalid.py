@@ -14,27 +14,37 @@ carry a cosign signature over its digest from a trusted signer:
 
 Policy::
 
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments: {prod: {}}
     supply_chain:
       signatures:
         environments: [prod]
         keys: [keys/cosign.pub]
-        trusted_root: keys/trusted_root.json
-        identities:
-          - {issuer: "https://token.actions.githubusercontent.com",
-             subject: "https://github.com/acme/*"}
 
-Failing (no signature, or signed by another key)::
+Failing (no signature)::
 
-    image: registry.example.com/team/api:1.4.2@sha256:4f4f…   # not signed
+    # registry.example.com
+    team/api:1.4.2: build-1
 
-Passing::
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:1.4.2      # ← GG503
 
-    image: registry.example.com/team/api:1.4.2@sha256:4f4f…   # cosign sign --key cosign.key
+Passing (`cosign sign --key cosign.key`, whose public key is keys/cosign.pub)::
+
+    # registry.example.com
+    team/api:1.4.2: {image: build-1, signed: true}
+
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:1.4.2
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
+from gitops_guard.rules.base import SUPPLY_SCOPE
 
 ID = "GG503"
 NAME = "signature-invalid"
 SEVERITY = Severity.ERROR
-SCOPE = "supply"  # findings come from gitops_guard.supply.gates
+SCOPE: Final = SUPPLY_SCOPE  # findings come from gitops_guard.supply.gates

@@ -12,6 +12,9 @@ reported at its own path.
 
 Policy::
 
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments: {prod: {}}
     supply_chain:
       vulnerabilities:
         environments: [prod]
@@ -20,16 +23,52 @@ Policy::
 
 Failing (the report of the image lists 2 critical vulnerabilities)::
 
-    image: registry.example.com/team/api:1.4.2@sha256:4f4f…
+    # apps/api/prod/values.yaml
+    image:
+      repository: registry.example.com/team/api
+      tag: "1.4.2"                          # ← GG504
+      digest: sha256:1343da2562c949e519a8008f09a7355486c1eb63cf8e958d8c66dbd3e9239792
 
-Passing (the newest scan of sha256:4f4f… finds 0 critical, 1 high)::
+    # security/scans/api.json
+    {
+      "SchemaVersion": 2,
+      "ArtifactName": "registry.example.com/team/api:1.4.2",
+      "Metadata": {"RepoDigests": [
+        "registry.example.com/team/api@sha256:1343da2562c949e519a8008f09a7355486c1eb63cf8e958d8c66dbd3e9239792"
+      ]},
+      "Results": [{"Target": "api", "Vulnerabilities": [
+        {"VulnerabilityID": "CVE-2026-0001", "PkgID": "openssl@3.0.1", "Severity": "CRITICAL"},
+        {"VulnerabilityID": "CVE-2026-0002", "PkgID": "zlib@1.2.11", "Severity": "CRITICAL"}
+      ]}]
+    }
 
-    image: registry.example.com/team/api:1.4.2@sha256:4f4f…
+Passing (the scan of that digest finds 0 critical, 1 high)::
+
+    # apps/api/prod/values.yaml
+    image:
+      repository: registry.example.com/team/api
+      tag: "1.4.2"
+      digest: sha256:1343da2562c949e519a8008f09a7355486c1eb63cf8e958d8c66dbd3e9239792
+
+    # security/scans/api.json
+    {
+      "SchemaVersion": 2,
+      "ArtifactName": "registry.example.com/team/api:1.4.2",
+      "Metadata": {"RepoDigests": [
+        "registry.example.com/team/api@sha256:1343da2562c949e519a8008f09a7355486c1eb63cf8e958d8c66dbd3e9239792"
+      ]},
+      "Results": [{"Target": "api", "Vulnerabilities": [
+        {"VulnerabilityID": "CVE-2026-0003", "PkgID": "zlib@1.2.11", "Severity": "HIGH"}
+      ]}]
+    }
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
+from gitops_guard.rules.base import SUPPLY_SCOPE
 
 ID = "GG504"
 NAME = "vulnerabilities"
 SEVERITY = Severity.ERROR
-SCOPE = "supply"  # findings come from gitops_guard.supply.gates
+SCOPE: Final = SUPPLY_SCOPE  # findings come from gitops_guard.supply.gates

@@ -12,7 +12,11 @@ OIDC token vouches for them. Signers are trusted through `supply_chain.signature
 
 Policy::
 
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments: {prod: {}}
     supply_chain:
+      signatures: {environments: [prod], keys: [keys/cosign.pub]}
       provenance:
         environments: [prod]
         source_repositories: ["github.com/acme/*"]
@@ -21,16 +25,39 @@ Policy::
 
 Failing (built from a feature branch)::
 
-    image: registry.example.com/team/api:1.5.0-rc1@sha256:77aa…   # ref refs/heads/feature/x
+    # registry.example.com
+    team/api:1.5.0-rc1:
+      image: build-2
+      signed: true
+      provenance:
+        source: github.com/acme/api
+        ref: refs/heads/feature/x
+        builder: https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v1.10.0
+
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:1.5.0-rc1      # ← GG505
 
 Passing (built by the SLSA generator from tag v1.4.2)::
 
-    image: registry.example.com/team/api:1.4.2@sha256:4f4f…       # ref refs/tags/v1.4.2
+    # registry.example.com
+    team/api:1.4.2:
+      image: build-1
+      signed: true
+      provenance:
+        source: github.com/acme/api
+        ref: refs/tags/v1.4.2
+        builder: https://github.com/slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml@refs/tags/v1.10.0
+
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:1.4.2
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
+from gitops_guard.rules.base import SUPPLY_SCOPE
 
 ID = "GG505"
 NAME = "provenance"
 SEVERITY = Severity.ERROR
-SCOPE = "supply"  # findings come from gitops_guard.supply.gates
+SCOPE: Final = SUPPLY_SCOPE  # findings come from gitops_guard.supply.gates

@@ -14,18 +14,38 @@ whose rate-limit headers (`ratelimit-remaining`) show less than a tenth of the q
 gets a warning too. A registry that serves content not matching its digest is always an
 error.
 
-Failing (with `on_unreachable: fail`, registry down)::
+Policy::
 
-    image: registry.example.com/team/api:1.4.2   # registry.example.com: unreachable
+    version: 1
+    layout: ["apps/{app}/{env}/**"]
+    environments: {prod: {}}
+    supply_chain:
+      on_unreachable: fail
+      registry: {environments: [prod]}
+
+Failing (registry.example.com is down)::
+
+    # registry.example.com
+    unreachable
+
+    # apps/api/prod/values.yaml
+    image: registry.example.com/team/api:1.4.2      # ← GG506
 
 Passing (the registry answers)::
 
+    # registry.example.com
+    team/api:1.4.2: build-1
+
+    # apps/api/prod/values.yaml
     image: registry.example.com/team/api:1.4.2
 """
 
+from typing import Final
+
 from gitops_guard.model import Severity
+from gitops_guard.rules.base import SUPPLY_SCOPE
 
 ID = "GG506"
 NAME = "registry-unreachable"
 SEVERITY = Severity.ERROR
-SCOPE = "supply"  # findings come from gitops_guard.supply.gates
+SCOPE: Final = SUPPLY_SCOPE  # findings come from gitops_guard.supply.gates

@@ -84,7 +84,7 @@ def pin_text(text: str, items: Sequence[tuple[ImageUse, str]]) -> tuple[str, lis
     results: list[Pin] = []
     for use, digest in items:
         try:
-            offset, insert = _edit(text, lines, starts, documents, use, digest, newline)
+            offset, insert = _edit(lines, starts, documents, use, digest, newline)
         except _CannotPin as exc:
             results.append(Pin(use.location, _shown(use), digest, None, str(exc)))
             continue
@@ -122,7 +122,6 @@ def _validate(yaml: Any, text: str, count: int) -> str | None:
 
 
 def _edit(
-    text: str,
     lines: list[str],
     starts: list[int],
     documents: list[Any],

@@ -627,9 +627,16 @@ class _CertificatePolicy:
 def _sigstore_verifier(trust: Trust) -> Any:
     if trust._verifier is None:
         assert trust.root is not None
-        from sigstore.models import TrustedRoot
-        from sigstore.verify import Verifier
-        from sigstore_models.trustroot import v1 as trustroot_v1
+        try:
+            from sigstore.models import TrustedRoot
+            from sigstore.verify import Verifier
+            from sigstore_models.trustroot import v1 as trustroot_v1
+        except ImportError:
+            # An extra (it adds 23 packages to every hook environment): fail closed, clearly.
+            raise GuardError(
+                "verifying a keyless Sigstore bundle needs the sigstore extra",
+                hint="install it: pip install 'gitops-guard[sigstore]'",
+            ) from None
 
         inner = trustroot_v1.TrustedRoot.from_json(trust.root.data)
         trust._verifier = Verifier(trusted_root=TrustedRoot(inner))
@@ -668,7 +675,7 @@ def verify_bundle(
         cert = bundle.signing_certificate
     except SignatureInvalid:
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - fails closed: a finding, never a pass
         # sigstore raises its own errors, pydantic's and ValueError for bad input; any of
         # them means "does not verify", and the message says why.
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

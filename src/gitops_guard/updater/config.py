@@ -619,7 +619,7 @@ def specificity(ref: UpdaterRef) -> int:
     return score
 
 
-def annotation_mode_error(semantics: Semantics, application: Application) -> str | None:
+def annotation_mode_error(application: Application) -> str | None:
     """Why v1.x annotation mode refuses an Application's annotations, or None.
 
     These make AIU drop the applicationRef for this Application (the next, less specific

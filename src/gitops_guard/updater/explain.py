@@ -298,7 +298,7 @@ def _application_targets(
             "resource of the repository selects it",
             "point --repo at the repository that holds the ImageUpdater resource",
         )
-    refused = annotation_mode_error(semantics, application)
+    refused = annotation_mode_error(application)
     targets = _annotation_targets(application, version, annotations)
     if refused is not None:
         message = f"Image Updater {semantics.label} refuses these annotations: {refused}"

@@ -88,7 +88,7 @@ def _link(config: Configuration) -> None:
                 if not ref.matches(application):
                     continue
                 if ref.annotations_mode and semantics.use_annotations:
-                    reason = annotation_mode_error(semantics, application)
+                    reason = annotation_mode_error(application)
                     if reason is not None:
                         # AIU abandons this ref for the Application and tries the next one.
                         application.abandoned.append((resource, ref, reason))

@@ -15,7 +15,7 @@ Every filter is linear in the tag length: regexps are RE2, globs are Go's algori
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -26,7 +26,7 @@ from gitops_guard.patterns.gofilepath import (
 )
 from gitops_guard.patterns.re2 import (
     InvalidRegex,
-    compile_re2,
+    searcher,
 )
 
 __all__ = [
@@ -101,7 +101,7 @@ def parse_allow_tags(value: str | None) -> AllowTags:
             "matches no tag",
         )
     try:
-        compiled = compile_re2(argument)
+        matches = searcher(argument)
     except InvalidRegex as exc:
         return AllowTags(
             value,
@@ -110,42 +110,7 @@ def parse_allow_tags(value: str | None) -> AllowTags:
             problem=f"is not a valid Go (RE2) regular expression ({exc.reason}), so it matches "
             "no tag",
         )
-    return AllowTags(value, REGEXP, argument, None, _searcher(compiled))
-
-
-def _searcher(compiled: Any) -> Callable[[str], bool]:
-    """A boolean "matches anywhere" for a compiled RE2 pattern, as fast as the binding allows.
-
-    ``re2``'s ``search`` builds a match object and maps byte offsets back to characters,
-    which is most of its cost; only the yes/no answer matters here. When the binding offers
-    its low-level ``Match`` (google-re2 1.x does), call it directly on the UTF-8 bytes; a
-    self-check against ``search`` guards against a binding that changed its internals.
-    """
-    import re2
-
-    def slow(text: str) -> bool:
-        return compiled.search(text) is not None
-
-    regexp = getattr(compiled, "_regexp", None)
-    anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
-    null = getattr(re2, "_NULL_SPAN", None)
-    if regexp is None or anchor is None or null is None:
-        return slow
-
-    def fast(text: str) -> bool:
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:
-            return slow(text)
-        return bool(regexp.Match(anchor, data, 0, len(data))[0] != null)
-
-    try:
-        samples = ("", "1.2.3", "v1.2.3-rc.1", "latest", "é-1")
-        if all(fast(t) == slow(t) for t in samples):
-            return fast
-    except Exception:
-        pass
-    return slow
+    return AllowTags(value, REGEXP, argument, None, matches)
 
 
 def is_anchored(pattern: str) -> bool:

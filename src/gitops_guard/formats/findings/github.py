@@ -10,6 +10,8 @@ Escaping follows the Actions runner: in the message ``%``, CR and LF are encoded
 from __future__ import annotations
 
 from gitops_guard.formats.findings.registry import (
+    PLAIN,
+    RenderContext,
     rule_title,
     severity_of,
 )
@@ -41,6 +43,6 @@ def command(report: Report, finding: Finding) -> str:
     return f"::{severity_of(report, finding).value} {joined}::{escape_data(message)}"
 
 
-def render(report: Report) -> str:
+def render(report: Report, _context: RenderContext = PLAIN) -> str:
     """One command per finding; nothing at all for a clean report."""
     return "".join(command(report, f) + "\n" for f in report.findings)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gitops_guard.formats.findings.registry import severity_of
+from gitops_guard.formats.findings import plan
+from gitops_guard.formats.findings.registry import PLAIN, RenderContext, severity_of
 from gitops_guard.model import Finding, Report, fingerprint
 
 
@@ -54,6 +55,14 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def render(report: Report) -> str:
-    """The document, pretty-printed, ending with a newline."""
-    return json.dumps(report_to_dict(report), indent=2) + "\n"
+def render(report: Report, context: RenderContext = PLAIN) -> str:
+    """The document, pretty-printed, ending with a newline.
+
+    A check adds its promotion plan (``promotions``) and what it compared (``range``).
+    """
+    document = report_to_dict(report)
+    check = context.check
+    if check is not None:
+        document["promotions"] = plan.to_json(check.plan)
+        document["range"] = {"base": check.base, "head": check.head, "commits": check.commits}
+    return json.dumps(document, indent=2) + "\n"

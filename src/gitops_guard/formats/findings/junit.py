@@ -13,6 +13,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from gitops_guard.formats.findings.registry import (
+    PLAIN,
+    RenderContext,
     rule_title,
     severity_of,
 )
@@ -39,7 +41,7 @@ def _testcase(suite: ET.Element, path: str, name: str) -> ET.Element:
     )
 
 
-def render(report: Report) -> str:
+def render(report: Report, _context: RenderContext = PLAIN) -> str:
     """The XML document with its declaration, indented, ending with a newline."""
     flagged = {f.location.path for f in report.findings}
     passing = [path for path in report.paths if path not in flagged]

@@ -17,9 +17,11 @@ punctuation (``$`` too, which starts math on GitHub) gets a backslash, ``<``, ``
 
 from __future__ import annotations
 
-import re
-
+from gitops_guard.formats.cells import escape_cell
+from gitops_guard.formats.findings import plan as plan_format
 from gitops_guard.formats.findings.registry import (
+    PLAIN,
+    RenderContext,
     rule_title,
     severity_of,
 )
@@ -27,16 +29,6 @@ from gitops_guard.formats.findings.text import summary
 from gitops_guard.model import Finding, Report
 
 MARKER = "<!-- gitops-guard -->"
-
-_PUNCTUATION = re.compile(r"([\\`*_\[\]|~$])")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def escape_cell(text: str) -> str:
-    """Text for one table cell: literal, on one line."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _PUNCTUATION.sub(r"\\\1", text)
-    return _LINE_BREAK.sub("<br>", text)
 
 
 def _row(report: Report, finding: Finding) -> str:
@@ -52,10 +44,11 @@ def _row(report: Report, finding: Finding) -> str:
     return f"| {' | '.join(cells)} |"
 
 
-def render(report: Report, *, plan: str | None = None) -> str:
-    """The comment body: marker, summary, the optional plan, then the findings table."""
+def render(report: Report, context: RenderContext = PLAIN) -> str:
+    """The comment body: marker, summary, a check's promotion plan, then the findings table."""
     lines = [MARKER, f"**gitops-guard**: {summary(report, images=False)}", ""]
-    if plan and plan.strip():
+    plan = plan_format.render_markdown(context.check.plan) if context.check is not None else ""
+    if plan.strip():
         lines += [plan.strip("\n"), ""]
     if report.findings:
         lines.append("| Severity | Rule | Location | Message |")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from gitops_guard.formats.findings.markdown import escape_cell
+from gitops_guard.formats.cells import escape_cell
 from gitops_guard.gate.result import PlannedChange
 
 

@@ -1,46 +1,96 @@
-"""Output formats: one module per format, each a pure ``render(...) -> str``.
+"""The findings formats of ``validate`` and ``check``: one module per ``--format``.
 
-The findings formats of ``validate`` and ``check`` are listed in :data:`FINDING_FORMATS`
-and reached through :func:`render_findings`, which imports only the module it needs.
-The helpers here are shared by those modules; they import nothing beyond the model.
+Each module provides ``render(report, context) -> str`` (the :class:`FindingsFormat`
+Protocol, checked by mypy against every module); :func:`render_findings` imports only
+the module it needs. The helpers here are shared by those modules; they import nothing
+beyond the model.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Protocol
 
-from gitops_guard.model import Severity
+from gitops_guard.model import Severity, fingerprint
 
 if TYPE_CHECKING:
+    from gitops_guard.gate.result import CheckResult
     from gitops_guard.model import Finding, Report
 
 
-FINDING_FORMATS: dict[str, str] = {
-    "text": "gitops_guard.formats.findings.text",
-    "json": "gitops_guard.formats.findings.json",
-    "sarif": "gitops_guard.formats.findings.sarif",
-    "github": "gitops_guard.formats.findings.github",
-    "junit": "gitops_guard.formats.findings.junit",
-    "markdown": "gitops_guard.formats.findings.markdown",
-}
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    """What a findings format may use besides the report.
+
+    ``check``: the result of ``check`` the report comes from (its promotion plan and the
+    range compared), None for ``validate``; ``color``: whether the reader is a terminal
+    that shows colours; ``quiet``: the reader wants the findings only (no summary line
+    when there are none). The last two concern the text format only.
+    """
+
+    check: CheckResult | None = None
+    color: bool = False
+    quiet: bool = False
 
 
-def render_findings(
-    name: str, report: Report, *, color: bool = False, plan: str | None = None
-) -> str:
-    """Render ``report`` in the format ``name``, passing only the options it takes."""
-    import importlib
-    import inspect
+PLAIN: Final = RenderContext()
 
-    if name not in FINDING_FORMATS:
-        known = ", ".join(FINDING_FORMATS)
-        raise ValueError(f"unknown output format {name!r} (known: {known})")
-    module = importlib.import_module(FINDING_FORMATS[name])
-    render = module.render
-    offered: dict[str, Any] = {"color": color, "plan": plan}
-    accepted = inspect.signature(render).parameters
-    text: str = render(report, **{k: v for k, v in offered.items() if k in accepted})
-    return text
+
+class FindingsFormat(Protocol):
+    """A findings format module."""
+
+    def render(self, report: Report, context: RenderContext = ..., /) -> str: ...
+
+
+FINDING_FORMATS: Final = (
+    "text",
+    "json",
+    "sarif",
+    "github",
+    "junit",
+    "markdown",
+    "codequality",
+)
+
+
+def findings_format(name: str) -> FindingsFormat:
+    """The module of the format ``name``, imported now (raises ValueError for others)."""
+    # One branch per format: mypy checks each module against FindingsFormat.
+    if name == "text":
+        from gitops_guard.formats.findings import text
+
+        return text
+    if name == "json":
+        from gitops_guard.formats.findings import json
+
+        return json
+    if name == "sarif":
+        from gitops_guard.formats.findings import sarif
+
+        return sarif
+    if name == "github":
+        from gitops_guard.formats.findings import github
+
+        return github
+    if name == "junit":
+        from gitops_guard.formats.findings import junit
+
+        return junit
+    if name == "markdown":
+        from gitops_guard.formats.findings import markdown
+
+        return markdown
+    if name == "codequality":
+        from gitops_guard.formats.findings import codequality
+
+        return codequality
+    known = ", ".join(FINDING_FORMATS)
+    raise ValueError(f"unknown output format {name!r} (known: {known})")
+
+
+def render_findings(name: str, report: Report, context: RenderContext = PLAIN) -> str:
+    """Render ``report`` in the format ``name``."""
+    return findings_format(name).render(report, context)
 
 
 def severity_of(report: Report, finding: Finding) -> Severity:
@@ -55,3 +105,16 @@ def rule_title(report: Report, rule_id: str) -> str:
     """``GG102 mutable-tag``, or just the id when the report does not document the rule."""
     info = report.rule(rule_id)
     return f"{rule_id} {info.name}" if info is not None else rule_id
+
+
+def fingerprinted(report: Report) -> list[tuple[Finding, str]]:
+    """Each finding with its :func:`~gitops_guard.model.fingerprint`, made distinct: two
+    findings with one key (say, two unknown annotations on one Application) must stay two
+    alerts, so later ones get an occurrence number (``<hex>:2``)."""
+    seen: dict[str, int] = {}
+    pairs = []
+    for finding in report.findings:
+        print_ = fingerprint(finding)
+        seen[print_] = seen.get(print_, 0) + 1
+        pairs.append((finding, print_ if seen[print_] == 1 else f"{print_}:{seen[print_]}"))
+    return pairs

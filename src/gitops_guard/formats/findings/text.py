@@ -11,11 +11,15 @@ starts in the first column is a finding. Whether to colour is the caller's decis
 
 from __future__ import annotations
 
+from gitops_guard.formats.findings import plan
 from gitops_guard.formats.findings.registry import (
+    PLAIN,
+    RenderContext,
     rule_title,
     severity_of,
 )
 from gitops_guard.model import Report, Severity
+from gitops_guard.words import count
 
 _BOLD = "\033[1m"
 _DIM = "\033[2m"
@@ -26,23 +30,19 @@ _RESET = "\033[0m"
 _SEVERITY_COLOR = {Severity.ERROR: _RED, Severity.WARNING: _YELLOW}
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun if number == 1 else noun + 's'}"
-
-
 def summary(report: Report, *, images: bool = True) -> str:
     """``2 errors, 1 warning in 12 files (34 images); 3 suppressed; 2 known from the baseline``.
 
     The error count is always given once there is a finding; the other parts only when
     they are not zero. ``images=False`` leaves out the image count.
     """
-    scope = _count(report.files, "file")
+    scope = count(report.files, "file")
     if images:
-        scope += f" ({_count(report.images, 'image')})"
+        scope += f" ({count(report.images, 'image')})"
     if report.findings:
-        counts = [_count(report.errors, "error")]
+        counts = [count(report.errors, "error")]
         if report.warnings:
-            counts.append(_count(report.warnings, "warning"))
+            counts.append(count(report.warnings, "warning"))
         line = f"{', '.join(counts)} in {scope}"
     else:
         line = f"no problems in {scope}"
@@ -57,8 +57,12 @@ def _indented(text: str, indent: str) -> str:
     return f"\n{indent}".join(text.splitlines() or [""])
 
 
-def render(report: Report, *, color: bool = False) -> str:
-    """The findings, one per line with an optional hint line, then a blank line and the summary."""
+def render(report: Report, context: RenderContext = PLAIN) -> str:
+    """The findings, one per line with an optional hint line, then a blank line and the summary.
+
+    A check's promotion plan comes first.
+    """
+    color = context.color
     lines: list[str] = []
     for finding in report.findings:
         severity = severity_of(report, finding)
@@ -72,7 +76,10 @@ def render(report: Report, *, color: bool = False) -> str:
         if finding.hint:
             hint = f"  hint: {_indented(finding.hint, '        ')}"
             lines.append(f"{_DIM}{hint}{_RESET}" if color else hint)
+    if context.quiet and not lines:
+        return ""
     if lines:
         lines.append("")
     lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    body = "\n".join(lines) + "\n"
+    return plan.render_text(context.check.plan) + body if context.check is not None else body

@@ -33,12 +33,12 @@ def _row(e: AuditEvent) -> list[object]:
     ]  # fmt: skip
 
 
-def chunks(audit: Audit, metrics: Metrics, rows: int = 1000) -> Iterator[str]:
+def chunks(audit: Audit, _metrics: Metrics, rows: int = 1000) -> Iterator[str]:
     """The CSV report (RFC 4180, header row, booleans as true/false) in pieces."""
     return _rows(audit.events, rows)
 
 
-def stream(events: AuditStream, metrics: MetricsBuilder) -> Iterator[str]:
+def stream(events: AuditStream, _metrics: MetricsBuilder) -> Iterator[str]:
     """The CSV report written as the history is replayed (it has no summary)."""
     return _rows(events, 1000)
 

@@ -1,26 +1,41 @@
 """`report --format html`: one self-contained page an auditor can archive and open years later.
 
-Everything is inline: the CSS, the SVG charts (drawn here, in Python) and a short vanilla
-script that only adds sorting and filtering to the events table; the page reads fully
-without it. Nothing is fetched: a Content-Security-Policy forbids every request and lets
-only this page's own style and script run (pinned by hash), so even text that slipped past
-escaping could not execute. Text from repositories (commit subjects, authors, image names,
-messages, even app and environment names) is hostile: all of it goes through
-``html.escape``. The output depends only on the audit — no clock, no randomness, sorted
-sets — so two runs over the same history give the same bytes.
+The markup lives in Jinja2 templates shipped with the package (``templates/``: the page,
+one partial per section, shared macros, the stylesheet and the script), rendered with
+autoescaping on: every value a template prints is escaped, attributes included, so text
+from repositories (commit subjects, authors, image names, messages, even app and
+environment names: all of it hostile) can never become markup, and there is no escape
+to forget. This module computes what the templates lay out: figures, rows, and the SVG
+charts as geometry (numbers and plain text; the templates draw them).
+
+Everything is inline: the CSS, the SVG charts and a short vanilla script that only adds
+sorting and filtering to the events table; the page reads fully without it. Nothing is
+fetched: a Content-Security-Policy forbids every request and lets only this page's own
+style and script run (pinned by hash), so even text that slipped past escaping could not
+execute. The output depends only on the audit — no clock, no randomness, sorted sets —
+so two runs over the same history give the same bytes. It is written in pieces as the
+template renders (``chunks``), never built as one string first.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import hashlib
-import html
+import importlib.resources
+import itertools
 import math
+import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+import jinja2
+import jinja2.ext
+import jinja2.lexer
+from markupsafe import Markup
 
 from gitops_guard.audit.events import (
     Audit,
@@ -28,7 +43,6 @@ from gitops_guard.audit.events import (
     Running,
 )
 from gitops_guard.audit.metrics import (
-    Group,
     Metrics,
     is_promotion,
     iso_week,
@@ -38,7 +52,7 @@ from gitops_guard.formats.report.markdown import (
     METRIC_HEADER,
     group_row,
 )
-from gitops_guard.model import Severity
+from gitops_guard.model import Finding, Severity
 from gitops_guard.rules import registry
 
 # Change kinds in the order the legend lists them; anything else is drawn as "other".
@@ -48,298 +62,64 @@ PALETTE = ("#2563eb", "#0d9488", "#7c3aed", "#db2777", "#ea580c", "#65a30d")
 # Month names spelled here: strftime("%b") follows the locale, and the output must not.
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DASH = "–"
-INITIAL_BADGE = ' <span class="badge initial">initial layout</span>'
 # Above this many events in one lane, version labels would only overlap: tooltips remain.
 LABELLED_LANE_EVENTS = 40
 # How many rollbacks and findings the header's "needs attention" list names before "more".
 ATTENTION_ITEMS = 8
+# The template's pieces joined into one for the writer: they are a few bytes each.
+PIECES = 4096
+TEMPLATES = "templates"
 
-STYLE = """
-:root{--ink:#0f172a;--text:#1e293b;--muted:#64748b;--line:#e2e8f0;--soft:#f8fafc;
---accent:#1d4ed8;--bad:#b91c1c;--warn:#b45309;color-scheme:light}
-*{box-sizing:border-box}
-body{margin:0;background:#f1f5f9;color:var(--text);
-font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;
-font-size:12px}
-a{color:var(--accent);text-decoration:none}
-a:hover{text-decoration:underline}
-.wrap{max-width:1320px;margin:0 auto;padding:0 24px}
-header.top{background:#0f172a;color:#cbd5e1;padding:26px 0 22px}
-header.top h1{margin:0;color:#fff;font-size:26px;font-weight:650;letter-spacing:-.01em}
-header.top .meta{margin:4px 0 0;font-size:13px;color:#94a3b8}
-header.top .meta code{color:#e2e8f0}
-header.top a{color:#93c5fd}
-.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:10px;
-margin:18px 0 0}
-.tile{background:rgba(255,255,255,.05);border:1px solid rgba(255,255,255,.12);border-radius:8px;
-padding:8px 14px}
-.tile b{display:block;color:#fff;font-size:22px;font-weight:650;font-variant-numeric:tabular-nums}
-.tile span{font-size:12.5px;color:#94a3b8}
-.tile.alert b{color:#fca5a5}
-.glance{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:14px;margin-top:14px}
-.panel{background:rgba(255,255,255,.05);border:1px solid rgba(255,255,255,.12);border-radius:8px;
-padding:12px 16px}
-.panel h2{margin:0 0 6px;color:#fff;font-size:13px;font-weight:600;text-transform:uppercase;
-letter-spacing:.05em}
-dl.now{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}
-dl.now dt{font-weight:600;color:#fff}
-dl.now dd{margin:0;color:#e2e8f0}
-dl.now .v{color:#fff;font-weight:600}
-ul.attention{margin:0;padding-left:18px}
-ul.attention li{margin:2px 0}
-ul.attention .none{color:#86efac}
-nav.toc{position:sticky;top:0;z-index:5;background:#fff;border-bottom:1px solid var(--line)}
-nav.toc .wrap{display:flex;flex-wrap:wrap;gap:2px 18px;padding-top:8px;padding-bottom:8px;
-font-size:13px}
-main{padding-bottom:40px}
-section{background:#fff;border:1px solid var(--line);border-radius:10px;padding:18px 22px;
-margin-top:18px}
-section h2{margin:0 0 2px;font-size:18px;color:var(--ink)}
-section h3{margin:18px 0 6px;font-size:15px;color:var(--ink)}
-p.lead{margin:0 0 12px;color:var(--muted)}
-.muted{color:var(--muted)}
-.scroll{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-thead th{background:var(--soft);color:#334155;font-weight:600;white-space:nowrap}
-tbody tr:hover{background:#f8fafc}
-.num{text-align:right;font-variant-numeric:tabular-nums}
-td.ver{white-space:nowrap}
-td.ver b{font-weight:600}
-td.ver small{display:block;color:var(--muted);font-size:11.5px}
-td.drift{background:#fef3c7}
-.nowrap{white-space:nowrap}
-.subj{display:block;color:var(--muted);font-size:12px;max-width:30em}
-.badge{display:inline-block;padding:0 7px;border-radius:999px;font-size:11.5px;font-weight:600;
-line-height:1.7;white-space:nowrap;background:#e2e8f0;color:#334155}
-.badge.k-new{background:#cffafe;color:#155e75}
-.badge.k-patch{background:#dcfce7;color:#166534}
-.badge.k-minor{background:#dbeafe;color:#1e40af}
-.badge.k-major{background:#ede9fe;color:#5b21b6}
-.badge.k-digest{background:#e2e8f0;color:#334155}
-.badge.k-tag{background:#fef3c7;color:#92400e}
-.badge.k-downgrade{background:#ffedd5;color:#9a3412}
-.badge.k-removed{background:#f1f5f9;color:#64748b}
-.badge.rollback{background:#fee2e2;color:#991b1b}
-.badge.bot{background:#f1f5f9;color:#475569;font-weight:500}
-.badge.initial{background:#f1f5f9;color:#64748b;font-weight:500}
-.badge.sev-error{background:#fee2e2;color:#991b1b}
-.badge.sev-warning{background:#fef3c7;color:#92400e}
-.legend{display:flex;flex-wrap:wrap;gap:6px 16px;margin:0 0 8px;font-size:12px;color:var(--muted)}
-.legend svg{display:inline-block;width:16px;height:16px;vertical-align:-3px;margin-right:4px}
-figure{margin:6px 0 14px}
-figure figcaption{font-weight:600;color:var(--ink);margin:0 0 2px}
-svg.chart{display:block;width:100%;height:auto}
-svg text{font:11px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;fill:#475569}
-svg .lane-name{font-size:12px;font-weight:600;fill:#0f172a}
-svg .vl{font-size:10.5px;fill:#334155}
-svg .now-v{font-size:12px;font-weight:600;fill:#0f172a}
-svg .lane{stroke:#cbd5e1;stroke-width:1}
-svg .band{fill:#f8fafc}
-svg .grid{stroke:#e2e8f0;stroke-width:1}
-svg .axis{stroke:#94a3b8;stroke-width:1}
-svg .k-new{fill:#0891b2}
-svg .k-patch{fill:#16a34a}
-svg .k-minor{fill:#2563eb}
-svg .k-major{fill:#7c3aed}
-svg .k-digest{fill:#64748b}
-svg .k-tag{fill:#d97706}
-svg .k-downgrade{fill:#ea580c}
-svg .k-removed{fill:#94a3b8}
-svg .k-other{fill:#475569}
-svg .rollback{fill:#dc2626}
-svg .mk circle,svg .mk polygon,svg .mk rect{stroke:#fff;stroke-width:1.5}
-svg .mk .ring{fill:none;stroke:#dc2626;stroke-width:2;stroke-dasharray:3 2}
-svg .mk.small circle,svg .mk.small polygon,svg .mk.small rect{stroke-width:.5}
-svg .mk.small .ring{stroke-width:1.5;stroke-dasharray:none}
-svg .bar-p90{opacity:.35}
-.controls{display:flex;flex-wrap:wrap;align-items:center;gap:8px 12px;margin:0 0 10px}
-.controls input[type=search]{min-width:260px}
-.controls input,.controls select{font:inherit;font-size:13px;padding:4px 8px;
-border:1px solid #cbd5e1;border-radius:6px;background:#fff;color:var(--text)}
-.controls label{font-size:13px;color:#334155}
-#event-count{margin-left:auto;color:var(--muted);font-size:13px}
-.table-box{max-height:78vh;overflow:auto;border:1px solid var(--line);border-radius:8px}
-.table-box thead th{position:sticky;top:0;z-index:1;box-shadow:inset 0 -1px 0 var(--line)}
-.table-box th button{all:unset;cursor:pointer}
-.table-box th button:focus-visible{outline:2px solid var(--accent)}
-.table-box th[aria-sort=ascending] button::after{content:" \\25B2";font-size:9px}
-.table-box th[aria-sort=descending] button::after{content:" \\25BC";font-size:9px}
-ul.notes{margin:0;padding-left:20px}
-table.metrics thead th{white-space:normal;vertical-align:bottom}
-table.metrics td:first-child{white-space:nowrap}
-#events td:nth-child(1),#events td:nth-child(5){white-space:nowrap}
-#events td:nth-child(4){font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",
-monospace;font-size:12px}
-#events td:nth-child(8){text-align:right;font-variant-numeric:tabular-nums}
-#events .subj{min-width:14em}
-table.findings td:nth-child(6){min-width:24em}
 
-.tz{color:var(--muted);font-size:11px}
-.rb{border-left:4px solid #dc2626;background:#fef2f2;border-radius:6px;padding:10px 14px;
-margin:0 0 10px}
-.rb.down{border-left-color:#ea580c;background:#fff7ed}
-.rb p{margin:2px 0}
-.rule-counts{display:flex;flex-wrap:wrap;gap:6px;margin:0 0 10px}
-footer{margin-top:18px;color:var(--muted);font-size:12px}
-@page{size:A4 landscape;margin:12mm}
-@media print{
-*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-body{background:#fff;font-size:11px}
-header.top{background:#fff;color:var(--text);padding:0 0 8px;border-bottom:2px solid var(--ink)}
-header.top h1,header.top .meta code,.tile b,.panel h2{color:var(--ink)}
-dl.now dt,dl.now dd,dl.now .v{color:var(--ink)}
-.tile,.panel{background:#fff;border-color:var(--line)}
-.wrap{max-width:none;padding:0}
-nav.toc,.controls{display:none}
-section{border:0;border-radius:0;padding:0;margin-top:14px}
-.table-box{max-height:none;overflow:visible;border:0}
-.table-box thead th{position:static}
-thead{display:table-header-group}
-tr,figure,.rb,.panel{break-inside:avoid}
-h2,h3{break-after:avoid}
-a{color:inherit}
-}
-"""
+class _Compact(jinja2.ext.Extension):
+    """A line break in a template, with the indentation after it, is the template's layout,
+    not the page's: it is dropped from the template's text (not from printed values).
 
-# The whole of the page's behaviour: sorting and filtering of the events table. It reads
-# nothing but the DOM (no data is embedded in the script, so no string can break out of
-# it), keeps the filter in the URL fragment (#filter:env=prod&sort=-time) so a filtered
-# view can be bookmarked, and marks the table data-ready once wired.
-SCRIPT = """
-(() => {
-  "use strict";
-  const table = document.getElementById("events");
-  const form = document.getElementById("event-filters");
-  const count = document.getElementById("event-count");
-  if (!table || !form || !count) return;
-  const body = table.tBodies[0];
-  const heads = Array.from(table.tHead.rows[0].cells);
-  const columns = heads.map((th) => th.dataset.col);
-  const rows = Array.from(body.rows);
-  const haystack = rows.map((row) => row.textContent.toLowerCase());
-  const field = (name) => form.elements.namedItem(name);
-  const names = ["q", "env", "app", "change"];
-  const flagged = field("flagged");
-  const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
-  let sortColumn = 0;
-  let sortDir = 1;
+    So templates can be indented like the markup they hold while the page stays as compact
+    as one written by hand (thousands of table rows and chart markers). Text that reads on
+    stays on one line; a line break the page needs is printed (``{{ "\\n" }}``).
+    """
 
-  function apply() {
-    const needle = field("q").value.trim().toLowerCase();
-    const env = field("env").value;
-    const app = field("app").value;
-    const change = field("change").value;
-    let shown = 0;
-    rows.forEach((row, i) => {
-      const d = row.dataset;
-      const ok = (!needle || haystack[i].includes(needle))
-        && (!env || d.env === env)
-        && (!app || d.app === app)
-        && (!change || (change === "rollback" ? d.rb === "1" : d.change === change))
-        && (!flagged.checked || d.f !== undefined);
-      row.hidden = !ok;
-      if (ok) shown += 1;
-    });
-    count.textContent = shown + " of " + rows.length + " events shown";
-  }
+    _LAYOUT = re.compile(r"\n[ \t]*")
 
-  // Rows come oldest first, so time sorts by the original index; PR by its number;
-  // findings by how many; the rest by text, numbers inside compared as numbers.
-  function key(row, i, type, column) {
-    const cell = row.cells[column];
-    if (type === "index") return i;
-    if (type === "count") return cell.children.length;
-    const text = cell.textContent.trim();
-    if (type === "num") {
-      const number = parseInt(text.replace(/[^0-9]+/g, ""), 10);
-      return isNaN(number) ? -1 : number;
-    }
-    return text;
-  }
-
-  function sort(column, dir) {
-    const type = heads[column].dataset.type || "text";
-    // The original index breaks ties, so equal keys keep their time order.
-    const keyed = rows.map((row, i) => [key(row, i, type, column), i, row]);
-    keyed.sort((a, b) => (type === "text" ? collator.compare(a[0], b[0])
-      : a[0] - b[0]) * dir || a[1] - b[1]);
-    const fragment = document.createDocumentFragment();
-    keyed.forEach((entry) => fragment.appendChild(entry[2]));
-    body.appendChild(fragment);
-    heads.forEach((th, i) => th.setAttribute("aria-sort",
-      i === column ? (dir > 0 ? "ascending" : "descending") : "none"));
-    sortColumn = column;
-    sortDir = dir;
-  }
-
-  function save() {
-    const params = new URLSearchParams();
-    names.forEach((name) => { if (field(name).value) params.set(name, field(name).value); });
-    if (flagged.checked) params.set("flagged", "1");
-    if (sortColumn !== 0 || sortDir !== 1) {
-      params.set("sort", (sortDir < 0 ? "-" : "") + columns[sortColumn]);
-    }
-    const query = params.toString();
-    try {
-      history.replaceState(null, "", query ? "#filter:" + query : location.href.split("#")[0]);
-    } catch (error) { /* some viewers forbid it: the filter still works */ }
-  }
-
-  function load() {
-    if (!location.hash.startsWith("#filter:")) return;
-    const params = new URLSearchParams(location.hash.slice(8));
-    names.forEach((name) => { const v = params.get(name); if (v !== null) field(name).value = v; });
-    flagged.checked = params.get("flagged") === "1";
-    const wanted = params.get("sort");
-    if (wanted) {
-      const desc = wanted.startsWith("-");
-      const column = columns.indexOf(desc ? wanted.slice(1) : wanted);
-      if (column >= 0) sort(column, desc ? -1 : 1);
-    }
-  }
-
-  heads.forEach((th, column) => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.textContent = th.textContent;
-    button.title = "Sort by " + th.textContent.toLowerCase();
-    th.textContent = "";
-    th.appendChild(button);
-    button.addEventListener("click", () => {
-      sort(column, column === sortColumn ? -sortDir : 1);
-      save();
-    });
-  });
-  form.addEventListener("submit", (event) => event.preventDefault());
-  form.addEventListener("input", () => { apply(); save(); });
-  form.addEventListener("change", () => { apply(); save(); });
-  load();
-  form.hidden = false;
-  apply();
-  table.dataset.ready = "1";
-})();
-"""
+    def filter_stream(self, stream: jinja2.lexer.TokenStream) -> Iterator[jinja2.lexer.Token]:
+        for token in stream:
+            if token.type == jinja2.lexer.TOKEN_DATA:
+                text = self._LAYOUT.sub("", token.value)
+                if text:
+                    yield jinja2.lexer.Token(token.lineno, token.type, text)
+            else:
+                yield token
 
 
 def _digest(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
-# No fetch of any kind, and only this style and this script: pinned by hash, not by
-# 'unsafe-inline', so markup injected through a repository string could not run.
-CSP = (
-    "default-src 'none'; "
-    f"style-src '{_digest(STYLE)}'; "
-    f"script-src '{_digest(SCRIPT)}'; "
-    "img-src data:; base-uri 'none'; form-action 'none'"
-)
+@dataclass(frozen=True)
+class _Assets:
+    """The page's stylesheet and script (trusted package data, printed as they are) and
+    the Content-Security-Policy that lets exactly these two run."""
+
+    style: Markup
+    script: Markup
+    csp: str
 
 
-def _e(value: object) -> str:
-    """Text or attribute value, escaped (quotes included: it may land in an attribute)."""
-    return html.escape(str(value), quote=True)
+@functools.cache
+def _assets() -> _Assets:
+    folder = importlib.resources.files(__package__).joinpath(TEMPLATES)
+    style = folder.joinpath("report.css").read_text(encoding="utf-8")
+    script = folder.joinpath("report.js").read_text(encoding="utf-8")
+    # No fetch of any kind, and only this style and this script: pinned by hash, not by
+    # 'unsafe-inline', so markup injected through a repository string could not run.
+    csp = (
+        "default-src 'none'; "
+        f"style-src '{_digest(style)}'; "
+        f"script-src '{_digest(script)}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    return _Assets(Markup(style), Markup(script), csp)
 
 
 def _when(moment: datetime.datetime) -> str:
@@ -350,15 +130,18 @@ def _day(moment: datetime.datetime | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else DASH
 
 
-def _path(text: str) -> str:
+def _wbr(text: str) -> Markup:
     """Escaped, with line-break opportunities after slashes: long image names wrap there."""
-    return _e(text).replace("/", "/<wbr>")
+    return Markup("/<wbr>").join(text.split("/"))
 
 
-def _sha(commit: str) -> str:
-    if not commit:
-        return DASH
-    return f'<code title="{_e(commit)}">{_e(commit[:12])}</code>'
+def _counted(count: int, noun: str) -> str:
+    """``3 changes``, ``1 change``."""
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def _severity(finding: Finding) -> str:
+    return finding.severity.value if finding.severity else "error"
 
 
 def _hours(value: float | None) -> str:
@@ -370,43 +153,63 @@ def _hours(value: float | None) -> str:
     return f"{value:.1f} h"
 
 
+@functools.cache
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader(__package__, TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=[_Compact],
+        auto_reload=False,
+    )
+    environment.globals.update(DASH=DASH, KINDS=KINDS)
+    environment.filters.update(
+        when=_when,
+        day=_day,
+        strftime=datetime.datetime.strftime,  # a filter: cheaper than a method call per row
+        wbr=_wbr,
+        counted=_counted,
+        severity=_severity,
+        hours=_hours,
+    )
+    return environment
+
+
 def _trailers(event: AuditEvent) -> dict[str, str]:
     """The commit trailers of an event (lower-case keys), e.g. the incident of a rollback."""
     return {key.lower(): value for key, value in event.trailers}
 
 
-def _change_badges(event: AuditEvent) -> str:
-    kind = event.change if event.change in KINDS else "other"
-    badges = f'<span class="badge k-{kind}">{_e(event.change)}</span>'
-    if event.rollback:
-        badges += ' <span class="badge rollback">rollback</span>'
-    if event.initial:
-        badges += ' <span class="badge initial">initial layout</span>'
-    return badges
+# --- chart geometry: what the SVG templates draw, as numbers and plain text ---------------
 
 
-def _finding_badges(event: AuditEvent) -> str:
-    if not event.findings:
-        return "ok"
-    return " ".join(
-        f'<span class="badge sev-{_e(f.severity.value if f.severity else "error")}" '
-        f'title="{_e(f.message)}">{_e(f.rule)}</span>'
-        for f in event.findings
-    )
+def _f1(value: float) -> str:
+    return f"{value:.1f}"
 
 
-def _who(event: AuditEvent) -> str:
-    title = event.author_email
-    if event.committer and event.committer != event.author:
-        title += f" · committed by {event.committer}"
-    text = f'<span title="{_e(title)}">{_e(event.author)}</span>'
-    if event.bot:
-        text += ' <span class="badge bot">bot</span>'
-    return text
+@dataclass(frozen=True, slots=True)
+class _Text:
+    x: int | str
+    y: int | str
+    text: str
+    title: str = ""
 
 
-def _versions(event: AuditEvent) -> str:
-    return f"{_e(event.from_version or '∅')} → {_e(event.to_version or '∅')}"
+@dataclass(frozen=True, slots=True)
+class _Line:
+    x1: int | str
+    y1: int | str
+    x2: int | str
+    y2: int | str
+
+
+@dataclass(frozen=True, slots=True)
+class _Rect:
+    x: int | str
+    y: int | str
+    width: int | str
+    height: int | str
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -484,11 +287,25 @@ def _primary(rows: Sequence[Running], app: str | None) -> Running | None:
     return mine[0] if mine else None
 
 
-def _marker(event: AuditEvent, x: float, y: float, small: bool) -> str:
-    """One event on a timeline: shape and colour by change kind, a ring when flagged.
+@dataclass(frozen=True, slots=True)
+class _Marker:
+    """One event on a timeline: shape and colour by change kind, a ring when flagged."""
 
-    ``small`` for crowded lanes, where full-size markers would merge into a bar.
-    """
+    classes: str
+    tooltip: str
+    shape: Literal["triangle", "square", "circle"]
+    cx: str  # the centre
+    cy: str
+    points: str  # the triangle's corners
+    corner_x: str  # the square's top left corner
+    corner_y: str
+    size: str  # the circle's radius or the square's side
+    ring: str  # the radius of a flagged change's ring; empty when not flagged
+    label: _Text | None  # the version, above or below the marker
+
+
+def _marker(event: AuditEvent, x: float, y: float, small: bool, label: _Text | None) -> _Marker:
+    """``small`` for crowded lanes, where full-size markers would merge into a bar."""
     kind = event.change if event.change in KINDS else "other"
     classes = f"mk k-{kind}"
     if event.rollback:
@@ -507,26 +324,60 @@ def _marker(event: AuditEvent, x: float, y: float, small: bool) -> str:
         f"commit {event.commit[:12]}: {event.subject}",
     ]
     lines += [f"{f.rule}: {f.message}" for f in event.findings]
-    shape: str
+    shape: Literal["triangle", "square", "circle"]
+    points = corner_x = corner_y = ""
     if event.change == "downgrade" or event.rollback:
         # A downward triangle: the version went back.
+        shape = "triangle"
         w, h = 7 * size, 6.5 * size
         points = f"{x - w:.1f},{y - h:.1f} {x + w:.1f},{y - h:.1f} {x:.1f},{y + h:.1f}"
-        shape = f'<polygon points="{points}"/>'
+        extent = ""
     elif event.change == "removed":
+        shape = "square"
         side = 10 * size
-        shape = (
-            f'<rect x="{x - side / 2:.1f}" y="{y - side / 2:.1f}" width="{side:g}"'
-            f' height="{side:g}"/>'
-        )
+        corner_x, corner_y, extent = _f1(x - side / 2), _f1(y - side / 2), f"{side:g}"
     else:
-        shape = f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{6 * size:g}"/>'
-    ring = (
-        f'<circle class="ring" cx="{x:.1f}" cy="{y:.1f}" r="{10.5 * size:g}"/>'
-        if event.findings
-        else ""
+        shape = "circle"
+        extent = f"{6 * size:g}"
+    return _Marker(
+        classes=classes,
+        tooltip="\n".join(lines),
+        shape=shape,
+        cx=_f1(x),
+        cy=_f1(y),
+        points=points,
+        corner_x=corner_x,
+        corner_y=corner_y,
+        size=extent,
+        ring=f"{10.5 * size:g}" if event.findings else "",
+        label=label,
     )
-    return f'<g class="{classes}"><title>{_e(chr(10).join(lines))}</title>{shape}{ring}</g>'
+
+
+@dataclass(frozen=True, slots=True)
+class _Lane:
+    """One app's row of a timeline: its name, its line, what runs now, its changes."""
+
+    name: _Text
+    line: _Line
+    now: _Text | None  # the version running at the end, the containers' in its title
+    markers: list[_Marker]
+
+
+@dataclass(frozen=True, slots=True)
+class _Timeline:
+    """One environment's promotions: time on x, one lane per app, one marker per change."""
+
+    environment: str
+    colour: str
+    width: int
+    height: int
+    edge: _Rect  # the environment's colour down the left side
+    bands: list[_Rect]
+    ticks: list[tuple[_Line, _Text]]
+    axis: _Line
+    now: _Text  # the heading of the "what runs now" column
+    lanes: list[_Lane]
 
 
 def _timeline(
@@ -536,8 +387,7 @@ def _timeline(
     state: Sequence[Running],
     bounds: tuple[float, float],
     ticks: Sequence[tuple[float, str]],
-) -> str:
-    """One environment's promotions: time on x, one lane per app, one marker per change."""
+) -> _Timeline:
     width, left, right_gutter, top, lane_height, axis = 1000, 120, 120, 14, 46, 26
     apps = sorted({e.app or "" for e in events} | {r.app or "" for r in state})
     if not apps:
@@ -545,54 +395,33 @@ def _timeline(
     height = top + lane_height * len(apps) + axis
     scale = _Scale(bounds[0], bounds[1], left, width - right_gutter)
     bottom = top + lane_height * len(apps)
-    parts = [
-        f'<svg class="chart timeline" data-env="{_e(environment)}" viewBox="0 0 {width} {height}"'
-        f' role="img" aria-label="Promotion timeline of {_e(environment)}">',
-        f"<title>Promotions to {_e(environment)}</title>",
-        f'<rect x="0" y="{top - 10}" width="4" height="{bottom - top + 10}" fill="{colour}"/>',
+    right = width - right_gutter
+    bands = [
+        _Rect(left - 110, top + index * lane_height, width - left + 110, lane_height)
+        for index in range(0, len(apps), 2)
     ]
-    for index in range(len(apps)):
-        if index % 2 == 0:
-            parts.append(
-                f'<rect class="band" x="{left - 110}" y="{top + index * lane_height}"'
-                f' width="{width - left + 110}" height="{lane_height}"/>'
-            )
+    grid = []
     for moment, label in ticks:
-        x = scale.x(_utc(moment))
-        parts.append(f'<line class="grid" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{bottom}"/>')
-        parts.append(f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">{_e(label)}</text>')
-    parts.append(
-        f'<line class="axis" x1="{left}" y1="{bottom}" x2="{width - right_gutter}" y2="{bottom}"/>'
-    )
-    parts.append(
-        f'<text x="{width - right_gutter + 10}" y="{top - 2}" font-weight="600">now</text>'
-    )
+        at = _f1(scale.x(_utc(moment)))
+        grid.append((_Line(at, top, at, bottom), _Text(at, bottom + 16, label)))
     by_lane: dict[str, list[AuditEvent]] = defaultdict(list)
     for event in events:
         by_lane[event.app or ""].append(event)
+    lanes = []
     for index, app in enumerate(apps):
         y = top + index * lane_height + lane_height / 2 + 1
-        parts.append(
-            f'<text class="lane-name" x="{left - 12}" y="{y + 4:.1f}" text-anchor="end">'
-            f"{_e(app or DASH)}</text>"
-        )
-        parts.append(
-            f'<line class="lane" x1="{left}" y1="{y:.1f}" x2="{width - right_gutter}"'
-            f' y2="{y:.1f}"/>'
-        )
         primary = _primary(state, app or None)
+        now = None
         if primary is not None:
             running = "\n".join(
                 f"{r.container}: {r.reference} since {_when(r.since)}"
                 for r in state
                 if (r.app or "") == app
             )
-            parts.append(
-                f'<text class="now-v" x="{width - right_gutter + 10}" y="{y + 4:.1f}">'
-                f"<title>{_e(running)}</title>{_e(primary.version or primary.reference)}</text>"
-            )
+            now = _Text(right + 10, _f1(y + 4), primary.version or primary.reference, running)
         lane = by_lane.get(app, [])
         labelled = len(lane) <= LABELLED_LANE_EVENTS
+        markers = []
         last_x, last_time = -1e9, None
         label_ends = [-1e9, -1e9]  # right edge of the last label above and below the lane
         for event in lane:
@@ -602,49 +431,63 @@ def _timeline(
             if labelled and event.time == last_time:
                 x = last_x + 9
             last_x, last_time = x, event.time
-            parts.append(_marker(event, x, y, small=not labelled))
-            if not labelled:
-                continue
-            label = event.to_version or "∅"
-            if primary is not None and event.container not in (None, primary.container):
-                label = f"{event.container}: {label}"
-            # Above the marker if there is room, else below; else the tooltip has it.
-            half = len(label) * 3.1
-            ring = 4 if event.findings else 0  # keep clear of the finding's ring
-            for side, offset in ((0, -11 - ring), (1, 19 + ring)):
-                if x - half > label_ends[side] + 6:
-                    parts.append(
-                        f'<text class="vl" x="{x:.1f}" y="{y + offset:.1f}"'
-                        f' text-anchor="middle">{_e(label)}</text>'
-                    )
-                    label_ends[side] = x + half
-                    break
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _legend() -> str:
-    def swatch(inner: str) -> str:
-        return f'<svg viewBox="-9 -9 18 18" aria-hidden="true">{inner}</svg>'
-
-    items = [
-        swatch(f'<g class="k-{kind}"><circle r="6"/></g>') + kind
-        for kind in ("new", "patch", "minor", "major", "digest", "tag")
-    ]
-    items.append(
-        swatch('<g class="k-downgrade"><polygon points="-7,-6 7,-6 0,7"/></g>') + "downgrade"
-    )
-    items.append(swatch('<g class="rollback"><polygon points="-7,-6 7,-6 0,7"/></g>') + "rollback")
-    items.append(
-        swatch('<g class="k-removed"><rect x="-5" y="-5" width="10" height="10"/></g>') + "removed"
-    )
-    items.append(
-        swatch(
-            '<circle r="7.5" fill="none" stroke="#dc2626" stroke-width="2" stroke-dasharray="3 2"/>'
+            placed = None
+            if labelled:
+                label = event.to_version or "∅"
+                if primary is not None and event.container not in (None, primary.container):
+                    label = f"{event.container}: {label}"
+                # Above the marker if there is room, else below; else the tooltip has it.
+                half = len(label) * 3.1
+                ring = 4 if event.findings else 0  # keep clear of the finding's ring
+                for side, offset in ((0, -11 - ring), (1, 19 + ring)):
+                    if x - half > label_ends[side] + 6:
+                        placed = _Text(_f1(x), _f1(y + offset), label)
+                        label_ends[side] = x + half
+                        break
+            markers.append(_marker(event, x, y, not labelled, placed))
+        lanes.append(
+            _Lane(
+                _Text(left - 12, _f1(y + 4), app or DASH),
+                _Line(left, _f1(y), right, _f1(y)),
+                now,
+                markers,
+            )
         )
-        + "policy finding"
+    return _Timeline(
+        environment,
+        colour,
+        width,
+        height,
+        _Rect(0, top - 10, 4, bottom - top + 10),
+        bands,
+        grid,
+        _Line(left, bottom, right, bottom),
+        _Text(right + 10, top - 2, "now"),
+        lanes,
     )
-    return '<div class="legend">' + "".join(f"<span>{item}</span>" for item in items) + "</div>"
+
+
+@dataclass(frozen=True, slots=True)
+class _TimelineFigure:
+    environment: str
+    changes: int
+    rollbacks: int
+    flagged: int
+    chart: _Timeline
+
+
+def _timelines(
+    audit: Audit, envs: Sequence[str], colours: Mapping[str, str], bounds: tuple[float, float]
+) -> Iterator[_TimelineFigure]:
+    """One figure per environment, drawn as the page reaches it."""
+    ticks = _ticks(*bounds)
+    for env in envs:
+        events = [e for e in audit.events if e.environment == env and not e.initial]
+        state = [r for r in audit.state if r.environment == env]
+        chart = _timeline(env, colours.get(env, PALETTE[0]), events, state, bounds, ticks)
+        rollbacks = sum(e.rollback for e in events)
+        flagged = sum(bool(e.findings) for e in events)
+        yield _TimelineFigure(env, len(events), rollbacks, flagged, chart)
 
 
 def _nice_step(span: float) -> float:
@@ -654,12 +497,31 @@ def _nice_step(span: float) -> float:
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
-def _round_duration(value: float, unit: str) -> str:
-    return f"{value:g} {unit}"
+@dataclass(frozen=True, slots=True)
+class _LeadRow:
+    """One environment's bars: p90 (light) behind median (dark), or a note without data."""
+
+    name: _Text
+    colour: str
+    note: _Text | None
+    p90: _Rect | None
+    median: _Rect | None
+    figures: _Text | None  # where "median … · p90 … · n=…" goes
+    median_hours: str
+    p90_hours: str
+    count: int
 
 
-def _lead_chart(metrics: Metrics, colours: Mapping[str, str]) -> str:
-    """Median and p90 lead time per environment, as horizontal bars."""
+@dataclass(frozen=True, slots=True)
+class _LeadChart:
+    width: int
+    height: int
+    grid: list[tuple[_Line, _Text]]
+    rows: list[_LeadRow]
+
+
+def _lead_chart(metrics: Metrics, colours: Mapping[str, str]) -> _LeadChart | None:
+    """Median and p90 lead time per environment, as horizontal bars; None without data."""
     rows = []
     for group in metrics.environments:
         lead = group.summary()["lead_time_hours"]
@@ -667,10 +529,7 @@ def _lead_chart(metrics: Metrics, colours: Mapping[str, str]) -> str:
         rows.append((group.environment, lead["median"], lead["p90"], lead["count"]))
     measured = [r for r in rows if r[3]]
     if not measured:
-        return (
-            '<p class="muted" id="lead-none">No version reached a later environment from the '
-            "first one during the period: no lead time to measure.</p>"
-        )
+        return None
     width, left, right_gutter, row_height, top = 1000, 130, 230, 46, 8
     longest = max(float(r[2] or 0) for r in measured) or 1.0
     in_days = longest >= 72  # one unit along the whole axis
@@ -679,50 +538,40 @@ def _lead_chart(metrics: Metrics, colours: Mapping[str, str]) -> str:
     peak = step * -(-longest // step)  # the axis ends on a round tick
     height = top + row_height * len(rows) + 22
     usable = width - left - right_gutter
-    parts = [
-        f'<svg class="chart lead" viewBox="0 0 {width} {height}" role="img"'
-        ' aria-label="Lead time per environment">'
-    ]
+    bottom = top + row_height * len(rows)
+    grid = []
     for tick in range(round(peak / step) + 1):
-        fraction = tick * step / peak
-        x = left + usable * fraction
-        parts.append(
-            f'<line class="grid" x1="{x:.1f}" y1="{top}" x2="{x:.1f}"'
-            f' y2="{top + row_height * len(rows)}"/>'
-        )
-        parts.append(
-            f'<text x="{x:.1f}" y="{top + row_height * len(rows) + 15}" text-anchor="middle">'
-            f"{_e(_round_duration(tick * step / unit, 'd' if in_days else 'h'))}</text>"
-        )
+        at = _f1(left + usable * (tick * step / peak))
+        label = f"{tick * step / unit:g} {'d' if in_days else 'h'}"
+        grid.append((_Line(at, top, at, bottom), _Text(at, bottom + 15, label)))
+    bars = []
     for index, (env, median, p90, count) in enumerate(rows):
         y = top + index * row_height
         colour = colours.get(env, PALETTE[0])
-        parts.append(
-            f'<text class="lane-name" x="{left - 12}" y="{y + 27}" text-anchor="end">'
-            f"{_e(env)}</text>"
-        )
+        name = _Text(left - 12, y + 27, env)
         if not count:
             note = "origin of the lead time" if index == 0 else "no version reached it"
-            parts.append(f'<text x="{left + 6}" y="{y + 27}">{_e(note)}</text>')
+            bars.append(
+                _LeadRow(name, colour, _Text(left + 6, y + 27, note), None, None, None, "", "", 0)
+            )
             continue
         median_width = usable * float(median or 0) / peak
         p90_width = usable * float(p90 or 0) / peak
-        parts.append(
-            f'<rect class="bar-p90" x="{left}" y="{y + 8}" width="{p90_width:.1f}" height="30"'
-            f' rx="3" fill="{colour}"><title>{_e(env)}: p90 {_e(_hours(p90))}</title></rect>'
+        median_hours, p90_hours = _hours(median), _hours(p90)
+        bars.append(
+            _LeadRow(
+                name,
+                colour,
+                None,
+                _Rect(left, y + 8, _f1(p90_width), 30, f"{env}: p90 {p90_hours}"),
+                _Rect(left, y + 15, _f1(median_width), 16, f"{env}: median {median_hours}"),
+                _Text(_f1(left + p90_width + 8), y + 27, ""),
+                median_hours,
+                p90_hours,
+                int(count),
+            )
         )
-        parts.append(
-            f'<rect class="bar-median" x="{left}" y="{y + 15}" width="{median_width:.1f}"'
-            f' height="16" rx="2" fill="{colour}"><title>{_e(env)}: median {_e(_hours(median))}'
-            "</title></rect>"
-        )
-        parts.append(
-            f'<text x="{left + p90_width + 8:.1f}" y="{y + 27}">median <tspan font-weight="600">'
-            f'{_e(_hours(median))}</tspan> · p90 <tspan font-weight="600">{_e(_hours(p90))}'
-            f"</tspan> · n={_e(count)}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    return _LeadChart(width, height, grid, bars)
 
 
 def _weeks(audit: Audit) -> list[str]:
@@ -740,91 +589,91 @@ def _weeks(audit: Audit) -> list[str]:
     return sorted(keys)
 
 
-def _frequency_chart(audit: Audit, environments: Sequence[str], colours: Mapping[str, str]) -> str:
+@dataclass(frozen=True, slots=True)
+class _WeekBar:
+    week: str
+    count: int
+    bar: _Rect
+    value: _Text | None  # the count above the bar, when there is room for numbers
+
+
+@dataclass(frozen=True, slots=True)
+class _Strip:
+    environment: str
+    colour: str
+    name: _Text
+    total: _Text
+    axis: _Line
+    bars: list[_WeekBar]
+
+
+@dataclass(frozen=True, slots=True)
+class _FrequencyChart:
+    width: int
+    height: int
+    labels: list[_Text]
+    scale: _Text | None  # what the tallest bar means, when the bars carry no numbers
+    peak: int
+    strips: list[_Strip]
+
+
+def _frequency_chart(
+    audit: Audit, environments: Sequence[str], colours: Mapping[str, str]
+) -> _FrequencyChart | None:
     """Promotions per ISO week, one strip per environment on a shared scale."""
     weeks = _weeks(audit)
     counts: Counter[tuple[str, str]] = Counter(
         (e.environment, iso_week(e.time)) for e in audit.events if e.environment and is_promotion(e)
     )
     if not weeks or not counts:
-        return '<p class="muted">No promotion during the period.</p>'
+        return None
     width, left, right_gutter, strip, top = 1000, 130, 20, 70, 14
     usable = width - left - right_gutter
     slot = usable / len(weeks)
     bar = max(1.0, slot * 0.7)
     peak = max(counts.values())
     height = top + strip * len(environments) + 30
-    parts = [
-        f'<svg class="chart frequency" viewBox="0 0 {width} {height}" role="img"'
-        ' aria-label="Promotions per ISO week and environment">'
-    ]
+    labels = []
     label_stride = max(1, -(-len(weeks) // 16))
     for index, week in enumerate(weeks):
         if index % label_stride == 0:
             x = left + slot * (index + 0.5)
             year_shown = index == 0 or week[:4] != weeks[index - label_stride][:4]
             label = week if year_shown else week[5:]
-            parts.append(
-                f'<text x="{x:.1f}" y="{top + strip * len(environments) + 16}"'
-                f' text-anchor="middle">{_e(label)}</text>'
-            )
+            labels.append(_Text(_f1(x), top + strip * len(environments) + 16, label))
     with_values = len(weeks) <= 30
-    if not with_values:  # the bars carry no numbers: say what their height means
-        parts.append(
-            f'<text x="{width - right_gutter}" y="{top}" text-anchor="end">One scale for all:'
-            f" the tallest bar is {peak} promotion{'s' if peak != 1 else ''} in a week.</text>"
-        )
+    scale = None if with_values else _Text(width - right_gutter, top, "")
+    strips = []
     for row, env in enumerate(environments):
         base = top + strip * (row + 1) - 8
-        colour = colours.get(env, PALETTE[0])
-        total = sum(counts[(env, w)] for w in weeks)
-        parts.append(
-            f'<text class="lane-name" x="{left - 12}" y="{base - 22}" text-anchor="end">'
-            f"{_e(env)}</text>"
-            f'<text x="{left - 12}" y="{base - 8}" text-anchor="end">{total} total</text>'
-            f'<line class="axis" x1="{left}" y1="{base}" x2="{width - right_gutter}" y2="{base}"/>'
-        )
+        bars = []
         for index, week in enumerate(weeks):
             value = counts[(env, week)]
             if not value:
                 continue
             bar_height = (strip - 24) * value / peak
             x = left + slot * index + (slot - bar) / 2
-            parts.append(
-                f'<rect class="wk" x="{x:.1f}" y="{base - bar_height:.1f}" width="{bar:.1f}"'
-                f' height="{bar_height:.1f}" fill="{colour}"><title>{_e(week)} · {_e(env)}: '
-                f"{value} promotion{'s' if value != 1 else ''}</title></rect>"
+            rect = _Rect(_f1(x), _f1(base - bar_height), _f1(bar), _f1(bar_height))
+            number = (
+                _Text(_f1(x + bar / 2), _f1(base - bar_height - 3), str(value))
+                if with_values
+                else None
             )
-            if with_values:
-                parts.append(
-                    f'<text x="{x + bar / 2:.1f}" y="{base - bar_height - 3:.1f}"'
-                    f' text-anchor="middle">{value}</text>'
-                )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _metric_table(groups: Sequence[Group], caption: str) -> str:
-    """The DORA-style figures, cell for cell the Markdown report's."""
-    head = "".join(
-        f'<th class="{"num" if i else ""}">{_e(h)}</th>' for i, h in enumerate(METRIC_HEADER)
-    )
-    body = []
-    for group in groups:
-        cells = group_row(group)
-        body.append(
-            "<tr>"
-            + "".join(
-                f"<td{' class=num' if i else ''}>{_e(cell)}</td>" for i, cell in enumerate(cells)
+            bars.append(_WeekBar(week, value, rect, number))
+        strips.append(
+            _Strip(
+                env,
+                colours.get(env, PALETTE[0]),
+                _Text(left - 12, base - 22, env),
+                _Text(left - 12, base - 8, f"{sum(counts[(env, w)] for w in weeks)} total"),
+                _Line(left, base, width - right_gutter, base),
+                bars,
             )
-            + "</tr>"
         )
-    if not body:
-        body.append(f'<tr><td colspan="{len(METRIC_HEADER)}" class="muted">No data.</td></tr>')
-    return (
-        f'<div class="scroll"><table class="metrics" aria-label="{_e(caption)}"><thead><tr>'
-        f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
-    )
+    return _FrequencyChart(width, height, labels, scale, peak, strips)
+
+
+# --- the sections' rows -----------------------------------------------------------------
 
 
 def _environments(audit: Audit, metrics: Metrics) -> list[str]:
@@ -837,74 +686,55 @@ def _environments(audit: Audit, metrics: Metrics) -> list[str]:
     return ordered + sorted(extra - seen)
 
 
-def _now_list(audit: Audit, environments: Sequence[str]) -> str:
-    """The header's answer to "what runs where now": one line per environment."""
+def _now_list(audit: Audit, environments: Sequence[str]) -> list[tuple[str, list[Running]]]:
+    """The header's answer to "what runs where now": per environment, one container per app."""
     lines = []
     for env in environments:
         rows = [r for r in audit.state if r.environment == env]
-        apps = sorted({r.app or "" for r in rows})
-        items = []
-        for app in apps:
-            primary = _primary(rows, app or None)
-            if primary is not None:
-                items.append(
-                    f'{_e(app or DASH)} <span class="v">{_e(primary.version or primary.reference)}'
-                    "</span>"
-                )
-        text = " · ".join(items) if items else '<span class="muted">nothing</span>'
-        lines.append(f'<dt>{_e(env)}</dt><dd data-env="{_e(env)}">{text}</dd>')
-    if not lines:
-        return '<p class="muted">No environment is mapped.</p>'
-    return '<dl class="now">' + "".join(lines) + "</dl>"
+        primaries = [_primary(rows, app or None) for app in sorted({r.app or "" for r in rows})]
+        lines.append((env, [p for p in primaries if p is not None]))
+    return lines
 
 
-def _attention(audit: Audit) -> str:
+@dataclass(frozen=True, slots=True)
+class _Flag:
+    """One line of the header's "needs attention" list."""
+
+    kind: Literal["undo", "finding", "initial"]
+    what: str  # "Rollback", "Unmarked downgrade", or the rules found
+    event: AuditEvent | None
+    incident: str = ""  # the rollback trailer's value
+    count: int = 0  # findings on the initial layout
+
+
+def _attention(audit: Audit) -> list[_Flag]:
     """Rollbacks, downgrades and findings on promotions: what an auditor asks about first."""
     items = []
     for event in reversed(audit.events):  # newest first: the likeliest to be asked about
         if event.rollback or event.change == "downgrade":
             kind = "Rollback" if event.rollback else "Unmarked downgrade"
             incident = _trailers(event).get(_trailer_key(audit).lower(), "")
-            items.append(
-                f"{kind} of <b>{_e(event.app or DASH)}</b> in <b>{_e(event.environment or DASH)}"
-                f"</b> on {_e(_day(event.time))}: {_versions(event)}"
-                + (f" ({_e(incident)})" if incident else "")
-            )
+            items.append(_Flag("undo", kind, event, incident))
         elif event.findings and not event.initial:
             rules_found = ", ".join(sorted({f.rule for f in event.findings}))
-            items.append(
-                f"{_e(rules_found)} on <b>{_e(event.app or DASH)}</b> in "
-                f"<b>{_e(event.environment or DASH)}</b> on {_e(_day(event.time))}: "
-                f"{_versions(event)}"
-            )
+            items.append(_Flag("finding", rules_found, event))
     initial_findings = sum(len(e.findings) for e in audit.events if e.initial)
     if initial_findings:
-        items.append(
-            f"{initial_findings} finding{'s' if initial_findings != 1 else ''} on the "
-            "initial layout (before any promotion)"
-        )
-    if not items:
-        return '<ul class="attention"><li class="none">No rollback, downgrade or finding.</li></ul>'
-    shown = items[:ATTENTION_ITEMS]
-    if len(items) > ATTENTION_ITEMS:
-        shown.append(
-            f"…and {len(items) - ATTENTION_ITEMS} more: see "
-            '<a href="#rollbacks">rollbacks</a> and <a href="#findings">findings</a>'
-        )
-    return '<ul class="attention">' + "".join(f"<li>{item}</li>" for item in shown) + "</ul>"
+        items.append(_Flag("initial", "", None, count=initial_findings))
+    return items
 
 
 def _trailer_key(audit: Audit) -> str:
     return str(audit.policy.rollback_trailer)
 
 
-def _header(audit: Audit, metrics: Metrics, data: Mapping[str, Any], envs: Sequence[str]) -> str:
+def _tiles(audit: Audit, metrics: Metrics, findings: int) -> list[tuple[str, str, bool]]:
+    """The header's figures: value, label, and whether it calls for attention."""
     promotions = [e for e in audit.events if is_promotion(e)]
     rollbacks = sum(e.rollback for e in promotions)
     unmarked = sum(e.change == "downgrade" and not e.rollback for e in promotions)
-    findings = int(data["findings"])
     share = metrics.automated_share
-    tiles = [
+    return [
         (str(len(promotions)), "promotions", False),
         (
             f"{len(promotions) / metrics.weeks:.1f}" if metrics.weeks else DASH,
@@ -916,35 +746,19 @@ def _header(audit: Audit, metrics: Metrics, data: Mapping[str, Any], envs: Seque
         (str(findings), "policy findings", findings > 0),
         (DASH if share is None else f"{share:.0%}", "automated", False),
     ]
-    tool = data["tool"]
-    period = (
-        f"{_e(_day(audit.start))} – {_e(_day(audit.end))} ({_e(metrics.weeks)} weeks)"
-        if audit.start
-        else "no change recorded"
-    )
-    return (
-        '<header class="top"><div class="wrap">'
-        "<h1>Promotion audit</h1>"
-        f'<p class="meta">Repository head <code title="{_e(audit.head)}">'
-        f"{_e(audit.head[:12])}</code>"
-        f" · period {period} · {len(audit.events)} events in {audit.commits} commits"
-        f" · generated by {_e(tool['name'])} {_e(tool['version'])}</p>"
-        '<div class="tiles">'
-        + "".join(
-            f'<div class="tile{" alert" if alert else ""}"><b>{_e(value)}</b><span>{_e(label)}'
-            "</span></div>"
-            for value, label, alert in tiles
-        )
-        + "</div>"
-        '<div class="glance">'
-        f'<div class="panel" id="summary-now"><h2>What runs where now (end of period)</h2>'
-        f"{_now_list(audit, envs)}</div>"
-        f'<div class="panel"><h2>Needs attention · newest first</h2>{_attention(audit)}</div>'
-        "</div></div></header>"
-    )
 
 
-def _state_section(audit: Audit, metrics: Metrics, envs: Sequence[str]) -> str:
+@dataclass(frozen=True, slots=True)
+class _StateRow:
+    """What runs now for one app and container: a cell per environment (None: not there)."""
+
+    app: str
+    container: str
+    image: str
+    cells: list[tuple[Running, bool] | None]  # the running version, and whether it drifts
+
+
+def _state(audit: Audit, envs: Sequence[str]) -> tuple[list[str], list[_StateRow]]:
     """What runs now as a matrix (rows: app and container, columns: environments)."""
     cells: dict[tuple[str, str, str], dict[str, Running]] = defaultdict(dict)
     for running in audit.state:
@@ -952,288 +766,107 @@ def _state_section(audit: Audit, metrics: Metrics, envs: Sequence[str]) -> str:
             key = (running.app or "", running.container or "", running.image)
             cells[key][running.environment] = running
     shown_envs = [env for env in envs if any(env in row for row in cells.values())]
-    head = "".join(f"<th>{_e(env)}</th>" for env in shown_envs)
     rows = []
     for (app, container, image), by_env in sorted(cells.items()):
         reference = next((by_env[e] for e in reversed(shown_envs) if e in by_env), None)
-        tds = []
+        row: list[tuple[Running, bool] | None] = []
         for env in shown_envs:
             cell = by_env.get(env)
             if cell is None:
-                tds.append(f'<td class="ver muted">{DASH}</td>')
+                row.append(None)
                 continue
-            differs = reference is not None and cell.version != reference.version
-            tds.append(
-                f'<td class="ver{" drift" if differs else ""}" title="{_e(cell.reference)}">'
-                f"<b>{_e(cell.version or cell.reference)}</b>"
-                f"<small>since {_e(_day(cell.since))} · {_sha(cell.commit)}</small></td>"
-            )
-        rows.append(
-            f"<tr><td><b>{_e(app or DASH)}</b></td><td>{_e(container or DASH)}</td>"
-            f"<td><code>{_e(image)}</code></td>{''.join(tds)}</tr>"
-        )
-    table = (
-        '<div class="scroll"><table class="state"><thead><tr><th>App</th><th>Container</th>'
-        f"<th>Image</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-        if rows
-        else '<p class="muted">Nothing is deployed in a mapped environment.</p>'
-    )
-    last = shown_envs[-1] if shown_envs else ""
-    drift = _drift_table(metrics, envs)
-    return (
-        '<section id="now"><h2>What runs now</h2>'
-        '<p class="lead">The state at the end of the period, per environment. Highlighted: a '
-        f"version that differs from the last environment's ({_e(last)}). Hover a cell for the "
-        "full reference.</p>"
-        f'{table}<h3 id="drift">Drift between environments</h3>{drift}</section>'
-    )
+            row.append((cell, reference is not None and cell.version != reference.version))
+        rows.append(_StateRow(app, container, image, row))
+    return shown_envs, rows
 
 
-def _drift_table(metrics: Metrics, envs: Sequence[str]) -> str:
-    if not metrics.drift:
-        return '<p class="muted">Every environment runs the same versions.</p>'
-    head = "".join(f"<th>{_e(env)}</th>" for env in envs)
-    rows = []
-    for row in metrics.drift:
-        versions = row["versions"]
-        assert isinstance(versions, dict)
-        rows.append(
-            f"<tr><td><b>{_e(row['app'] or DASH)}</b></td><td>{_e(row['container'] or DASH)}</td>"
-            f"<td><code>{_e(row['image'])}</code></td>"
-            + "".join(f"<td>{_e(versions.get(env) or DASH)}</td>" for env in envs)
-            + "</tr>"
-        )
-    return (
-        '<div class="scroll"><table class="drift"><thead><tr><th>App</th><th>Container</th>'
-        f"<th>Image</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-    )
+@dataclass(frozen=True, slots=True)
+class _Undo:
+    """A rollback or downgrade, with the change of the same target it undid (if any)."""
+
+    event: AuditEvent
+    undone: AuditEvent | None
+    incident: str  # the rollback trailer's value
+    hours: float  # since the undone change
 
 
-def _timelines_section(audit: Audit, envs: Sequence[str], colours: Mapping[str, str]) -> str:
-    bounds = _period_bounds(audit)
-    if bounds is None:
-        figures = '<p class="muted">No event in the period.</p>'
-        figures += "".join(
-            f'<figure><figcaption>{_e(env)}</figcaption><svg class="chart timeline"'
-            f' data-env="{_e(env)}" viewBox="0 0 1000 40" role="img"'
-            ' aria-label="No change"><text x="120" y="24">No change.</text></svg></figure>'
-            for env in envs
-        )
-    else:
-        ticks = _ticks(*bounds)
-        figures = ""
-        for env in envs:
-            events = [e for e in audit.events if e.environment == env and not e.initial]
-            state = [r for r in audit.state if r.environment == env]
-            rollbacks = sum(e.rollback for e in events)
-            flagged = sum(bool(e.findings) for e in events)
-            caption = (
-                f'{_e(env)} <span class="muted">· {len(events)} change'
-                f"{'s' if len(events) != 1 else ''}, {rollbacks} rollback"
-                f"{'s' if rollbacks != 1 else ''}, {flagged} with findings</span>"
-            )
-            figures += (
-                f"<figure><figcaption>{caption}</figcaption>"
-                f"{_timeline(env, colours.get(env, PALETTE[0]), events, state, bounds, ticks)}"
-                "</figure>"
-            )
-    return (
-        '<section id="timelines"><h2>Promotion timelines</h2>'
-        '<p class="lead">One row per app; each marker is a change of one container. Hover a '
-        "marker for version, author, PR and commit. The right column shows what runs now. "
-        "The repository's first commit laid out what already ran and is not drawn.</p>"
-        f"{_legend()}{figures}</section>"
-    )
-
-
-def _events_section(audit: Audit, envs: Sequence[str]) -> str:
-    # One offset for every event (the usual case) goes in the header, not in each row.
-    offsets = {e.time.strftime("%z") for e in audit.events}
-    offset = offsets.pop() if len(offsets) == 1 else None
-    time_label = "Time" if offset is None else f"Time ({'UTC' if offset == '+0000' else offset})"
-    time_format = "%Y-%m-%d %H:%M" if offset is not None else "%Y-%m-%d %H:%M %z"
-    columns = [
-        ("time", time_label, "index"),
-        ("env", "Environment", ""),
-        ("app", "App", ""),
-        ("image", "Image", ""),
-        ("versions", "From → To", ""),
-        ("change", "Change", ""),
-        ("by", "By", ""),
-        ("pr", "PR", "num"),
-        ("commit", "Commit", ""),
-        ("findings", "Findings", "count"),
-    ]
-    head = "".join(
-        f'<th data-col="{col}"{f" data-type={kind}" if kind else ""} aria-sort="'
-        f'{"ascending" if col == "time" else "none"}">{_e(label)}</th>'
-        for col, label, kind in columns
-    )
-    rows = []
-    for event in audit.events:
-        data = event.to_dict()
-        pr = data["pr"]
-        # Thousands of rows: cell styles come from the column (CSS), flags are set only
-        # when true, and sort keys are derived from the text by the script.
-        flags = ' data-rb="1"' if event.rollback else ""
-        if event.findings:
-            flags += f' data-f="{len(event.findings)}"'
-        rows.append(
-            f'<tr data-env="{_e(event.environment or "")}" data-app="{_e(event.app or "")}"'
-            f' data-change="{_e(event.change)}"{flags}><td>{event.time.strftime(time_format)}</td>'
-            f"<td>{_e(event.environment or DASH)}</td><td>{_e(event.app or DASH)}</td>"
-            f"<td>{_path(data['image'])}</td><td>{_versions(event)}</td>"
-            f"<td>{_change_badges(event)}</td><td>{_who(event)}</td>"
-            f"<td>{f'#{_e(pr)}' if pr else DASH}</td>"
-            f'<td>{_sha(event.commit)}<span class="subj">{_e(data["subject"])}</span></td>'
-            f"<td>{_finding_badges(event)}</td></tr>"
-        )
-
-    def options(values: Iterable[str], everything: str) -> str:
-        return f'<option value="">{_e(everything)}</option>' + "".join(
-            f'<option value="{_e(v)}">{_e(v)}</option>' for v in values
-        )
-
-    apps = sorted({e.app for e in audit.events if e.app})
-    kinds = sorted(
-        {e.change for e in audit.events},
-        key=lambda k: (k not in KINDS, KINDS.index(k) if k in KINDS else 0, k),
-    )
-    change_options = options(kinds, "every change")
-    if any(e.rollback for e in audit.events):
-        change_options += '<option value="rollback">rollbacks</option>'
-    count = len(audit.events)
-    controls = (
-        '<form id="event-filters" class="controls" hidden role="search">'
-        '<input type="search" name="q" placeholder="Filter: text, version, author, commit…"'
-        ' aria-label="Filter events">'
-        f'<select name="env" aria-label="Environment">{options(envs, "every environment")}</select>'
-        f'<select name="app" aria-label="App">{options(apps, "every app")}</select>'
-        f'<select name="change" aria-label="Change">{change_options}</select>'
-        '<label><input type="checkbox" name="flagged"> with findings only</label>'
-        f'<output id="event-count">{count} event{"s" if count != 1 else ""}</output></form>'
-    )
-    static_count = f'<noscript><p class="muted">{count} events, oldest first.</p></noscript>'
-    return (
-        '<section id="events-section"><h2 id="events-title">Events</h2>'
-        '<p class="lead">Every image change of the period, oldest first. Click a column to sort; '
-        "the text filter also matches commit subjects.</p>"
-        f"{controls}{static_count}"
-        '<div class="table-box"><table id="events" aria-labelledby="events-title">'
-        f"<thead><tr>{head}"
-        f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div></section>"
-    )
-
-
-def _rollbacks_section(audit: Audit) -> str:
+def _undos(audit: Audit) -> Iterator[_Undo]:
     """Each rollback and downgrade with the change it undid: the first questions of a review."""
     previous: dict[tuple[str | None, str | None, str | None], AuditEvent] = {}
-    blocks = []
-    key_name = _trailer_key(audit)
+    key_name = _trailer_key(audit).lower()
     for event in audit.events:
         target = (event.app, event.environment, event.container)
         undone = previous.get(target)
         previous[target] = event
         if not (event.rollback or event.change == "downgrade"):
             continue
-        trailers = _trailers(event)
-        if event.rollback:
-            value = trailers.get(key_name.lower())
-            marked = (
-                f"Marked with the <code>{_e(key_name)}:</code> trailer"
-                + (f": <b>{_e(value)}</b>" if value else "")
-                + ", to a version that ran here before."
-            )
-        else:
-            marked = (
-                f"Not marked as a rollback (no <code>{_e(key_name)}:</code> trailer, or a "
-                "version that never ran here)."
-            )
-        undid = ""
-        if undone is not None:
-            hours = (event.time - undone.time).total_seconds() / 3600
-            undid = (
-                f"<p>Undoes {_versions(undone)} of {_e(_when(undone.time))} by "
-                f"{_e(undone.author)}{f' (PR #{_e(undone.pr)})' if undone.pr else ''}, "
-                f"commit {_sha(undone.commit)}, {_e(_hours(hours))} earlier.</p>"
-            )
-        title = "Rollback" if event.rollback else "Downgrade"
-        blocks.append(
-            f'<div class="rb{"" if event.rollback else " down"}">'
-            f"<p><b>{title}</b> of <b>{_e(event.app or DASH)}</b> in "
-            f"<b>{_e(event.environment or DASH)}</b> on {_e(_when(event.time))}: "
-            f"<code>{_e(event.image)}</code> {_versions(event)}</p>"
-            f"<p>By {_who(event)}{f' via PR #{_e(event.pr)}' if event.pr else ''}, commit "
-            f"{_sha(event.commit)} “{_e(event.subject)}”.</p>"
-            f"<p>{marked}</p>{undid}</div>"
-        )
-    body = "".join(blocks) if blocks else '<p class="muted">None.</p>'
-    return f'<section id="rollbacks"><h2>Rollbacks and downgrades</h2>{body}</section>'
+        incident = _trailers(event).get(key_name, "") if event.rollback else ""
+        hours = 0.0 if undone is None else (event.time - undone.time).total_seconds() / 3600
+        yield _Undo(event, undone, incident, hours)
 
 
-def _findings_section(audit: Audit, metrics: Metrics) -> str:
+@dataclass(frozen=True, slots=True)
+class _Findings:
+    """The findings section: a chip per rule, the weekly counts, the rule names."""
+
+    chips: list[tuple[str, str, int, bool]]  # rule, name, count, any error among them
+    weekly: str
+    names: dict[str, str]
+
+
+def _findings(audit: Audit, metrics: Metrics) -> _Findings | None:
     counts: Counter[str] = Counter(f.rule for e in audit.events for f in e.findings)
     if not counts:
-        return (
-            '<section id="findings"><h2>Findings</h2><p class="muted">No finding: every change '
-            "complied with the policy in force.</p></section>"
-        )
+        return None
     names: dict[str, str] = {}
     for rule_id in counts:
         module = registry.find(rule_id)
         names[rule_id] = str(module.NAME) if module is not None else ""
     # A rule's chip is as severe as the worst of its findings.
     errors = {f.rule for e in audit.events for f in e.findings if f.severity != Severity.WARNING}
-    chips = "".join(
-        f'<span class="badge sev-{"error" if rule in errors else "warning"}">{_e(rule)} '
-        f"{_e(names[rule])} × {n}</span>"
+    chips = [
+        (rule, names[rule], n, rule in errors)
         for rule, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    )
+    ]
     weekly = " · ".join(
-        f"{_e(week)}: "
-        + ", ".join(
-            f"{n} {_e(severity)}{'s' if n != 1 else ''}" for severity, n in sorted(c.items())
-        )
+        f"{week}: " + ", ".join(_counted(n, severity) for severity, n in sorted(c.items()))
         for week, c in metrics.findings_per_week.items()
     )
-    rows = []
-    for event in audit.events:
-        for finding in event.findings:
-            severity = finding.severity.value if finding.severity else "error"
-            hint = f'<span class="subj">hint: {_e(finding.hint)}</span>' if finding.hint else ""
-            rows.append(
-                f'<tr><td class="nowrap">{_e(_when(event.time))}</td>'
-                f'<td><span class="badge sev-{_e(severity)}">{_e(severity)}</span></td>'
-                f'<td class="nowrap"><b>{_e(finding.rule)}</b> <span class="muted">'
-                f"{_e(names.get(finding.rule, ''))}</span></td>"
-                f"<td>{_e(event.app or DASH)} ({_e(event.environment or DASH)})"
-                f"{INITIAL_BADGE if event.initial else ''}"
-                f"</td><td>{_sha(event.commit)}</td>"
-                f"<td>{_e(finding.message)}{hint}</td>"
-                f"<td><code>{_path(finding.location.path)}:{finding.location.line}</code></td></tr>"
-            )
-    return (
-        '<section id="findings"><h2>Findings</h2>'
-        '<p class="lead">What the policy in force at each change raised on it.</p>'
-        f'<div class="rule-counts">{chips}</div>'
-        f'<p class="muted">By ISO week: {weekly}</p>'
-        '<div class="scroll"><table class="findings"><thead><tr><th>Time</th><th>Severity</th>'
-        "<th>Rule</th><th>App (env)</th><th>Commit</th><th>Message</th><th>Where</th></tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table></div></section>"
+    return _Findings(chips, weekly, names)
+
+
+@dataclass(frozen=True, slots=True)
+class _EventsTable:
+    """The events table's time column, and the values its filters offer."""
+
+    time_label: str
+    time_format: str
+    apps: list[str]
+    kinds: list[str]
+    any_rollback: bool
+
+
+def _events_table(audit: Audit) -> _EventsTable:
+    # One offset for every event (the usual case) goes in the header, not in each row.
+    offsets = {e.time.strftime("%z") for e in audit.events}
+    offset = offsets.pop() if len(offsets) == 1 else None
+    kinds = sorted(
+        {e.change for e in audit.events},
+        key=lambda k: (k not in KINDS, KINDS.index(k) if k in KINDS else 0, k),
+    )
+    return _EventsTable(
+        "Time" if offset is None else f"Time ({'UTC' if offset == '+0000' else offset})",
+        "%Y-%m-%d %H:%M" if offset is not None else "%Y-%m-%d %H:%M %z",
+        sorted({e.app for e in audit.events if e.app}),
+        kinds,
+        any(e.rollback for e in audit.events),
     )
 
 
-def _notes_section(audit: Audit) -> str:
-    if not audit.notes:
-        return '<section id="notes"><h2>Notes</h2><p class="muted">None.</p></section>'
-    items = "".join(f"<li>{_e(note)}</li>" for note in audit.notes)
-    return f'<section id="notes"><h2>Notes</h2><ul class="notes">{items}</ul></section>'
-
-
-def render(audit: Audit, metrics: Metrics) -> str:
-    """The HTML report: one self-contained, deterministic page."""
+def _context(audit: Audit, metrics: Metrics) -> dict[str, Any]:
+    """What the page template is given. The timelines and the rollbacks are generators:
+    they are drawn when the rendering reaches them."""
     data = summary(audit, metrics)
-    generator = _e(f"{data['tool']['name']} {data['tool']['version']}")
     envs = _environments(audit, metrics)
     colours = {env: PALETTE[i % len(PALETTE)] for i, env in enumerate(envs)}
     title = (
@@ -1241,70 +874,49 @@ def render(audit: Audit, metrics: Metrics) -> str:
         if audit.start
         else f"Promotion audit · {audit.head[:12]}"
     )
-    toc = [
-        ("now", "What runs now"),
-        ("drift", "Drift"),
-        ("timelines", "Timelines"),
-        ("lead-time", "Lead time"),
-        ("frequency", "Frequency"),
-        ("metrics", "Metrics"),
-        ("events-section", "Events"),
-        ("rollbacks", "Rollbacks"),
-        ("findings", "Findings"),
-        ("notes", "Notes"),
-    ]
-    nav = (
-        '<nav class="toc"><div class="wrap">'
-        + "".join(f'<a href="#{anchor}">{_e(label)}</a>' for anchor, label in toc)
-        + "</div></nav>"
-    )
-    charts = (
-        '<section id="lead-time"><h2>Lead time</h2>'
-        f'<p class="lead">From a version\'s first appearance in {_e(envs[0] if envs else DASH)} to '
-        "its first appearance in each later environment: median (dark) and p90 (light).</p>"
-        f"{_lead_chart(metrics, colours)}</section>"
-        '<section id="frequency"><h2>Deployment frequency</h2>'
-        '<p class="lead">Promotions per ISO week, per environment (the first commit\'s layout '
-        "is not a promotion).</p>"
-        f"{_frequency_chart(audit, [g.environment for g in metrics.environments], colours)}"
-        "</section>"
-    )
-    metrics_section = (
-        '<section id="metrics"><h2>Delivery metrics</h2>'
-        '<p class="lead">DORA-style figures over the period; the change failure rate counts '
-        "promotions followed by a rollback or downgrade within the failure window.</p>"
-        f"<h3>By environment</h3>{_metric_table(metrics.environments, 'By environment')}"
-        f"<h3>By app</h3>{_metric_table(metrics.apps, 'By app')}</section>"
-    )
-    footer = (
-        f"<footer>Generated by {generator} from "
-        f"the first-parent history of <code>{_e(audit.head)}</code>. This file is self-contained: "
-        "it loads nothing, its charts are inline SVG, and it reads fully with scripts off (they "
-        "only sort and filter the events table).</footer>"
-    )
-    body = "".join(
-        [
-            _header(audit, metrics, data, envs),
-            nav,
-            '<main class="wrap">',
-            _state_section(audit, metrics, envs),
-            _timelines_section(audit, envs, colours),
-            charts,
-            metrics_section,
-            _events_section(audit, envs),
-            _rollbacks_section(audit),
-            _findings_section(audit, metrics),
-            _notes_section(audit),
-            footer,
-            "</main>",
-        ]
-    )
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{_e(CSP)}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<meta name="generator" content="{generator}">'
-        f"<title>{_e(title)}</title><style>{STYLE}</style></head>"
-        f"<body>{body}<script>{SCRIPT}</script></body></html>\n"
-    )
+    bounds = _period_bounds(audit)
+    state_envs, state_rows = _state(audit, envs)
+    assets = _assets()
+    return {
+        "audit": audit,
+        "metrics": metrics,
+        "tool": data["tool"],
+        "title": title,
+        "style": assets.style,
+        "script": assets.script,
+        "csp": assets.csp,
+        "envs": envs,
+        "tiles": _tiles(audit, metrics, int(data["findings"])),
+        "now_list": _now_list(audit, envs),
+        "attention": _attention(audit),
+        "attention_items": ATTENTION_ITEMS,
+        "trailer_key": _trailer_key(audit),
+        "state_envs": state_envs,
+        "state_rows": state_rows,
+        "timelines": None if bounds is None else _timelines(audit, envs, colours, bounds),
+        "lead_chart": _lead_chart(metrics, colours),
+        "frequency_chart": _frequency_chart(
+            audit, [g.environment for g in metrics.environments], colours
+        ),
+        "metric_header": METRIC_HEADER,
+        "metric_rows": {  # cell for cell the Markdown report's
+            "By environment": [group_row(group) for group in metrics.environments],
+            "By app": [group_row(group) for group in metrics.apps],
+        },
+        "events_table": _events_table(audit),
+        "undos": _undos(audit),
+        "findings": _findings(audit, metrics),
+    }
+
+
+def chunks(audit: Audit, metrics: Metrics) -> Iterator[str]:
+    """The HTML report in pieces (tens of kilobytes each), as the template renders."""
+    template = _environment().get_template("report.html.j2")
+    pieces = template.generate(_context(audit, metrics))
+    while batch := list(itertools.islice(pieces, PIECES)):
+        yield "".join(batch)
+
+
+def render(audit: Audit, metrics: Metrics) -> str:
+    """The HTML report: one self-contained, deterministic page."""
+    return "".join(chunks(audit, metrics))

@@ -11,7 +11,7 @@ from gitops_guard.audit.metrics import (
     Metrics,
     is_promotion,
 )
-from gitops_guard.formats.findings.markdown import escape_cell
+from gitops_guard.formats.cells import escape_cell
 
 
 def _number(value: float | None, unit: str = "") -> str:
