@@ -16,6 +16,7 @@ RULE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "GG001": "unreadable-input",
         "GG002": "invalid-suppression",
+        "GG003": "unresolved-source",
         "GG101": "missing-tag",
         "GG102": "mutable-tag",
         "GG103": "tag-pattern",
@@ -58,6 +59,8 @@ RULE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
 CONTRACT_IDS: Final[frozenset[str]] = frozenset(
     (
         "GG001",
+        "GG002",
+        "GG003",
         *(f"GG10{i}" for i in range(1, 9)),
         *(f"GG2{i:02d}" for i in range(1, 11)),
         *(f"GG30{i}" for i in range(1, 8)),

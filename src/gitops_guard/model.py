@@ -58,7 +58,11 @@ class ImageUse:
     says why. ``resource`` (``Kind/name``) and ``container`` identify the use
     independently of line numbers, for baselines and history. ``alias`` and
     ``constraint`` are set for Image Updater ``image-list`` entries, whose "tag"
-    position holds a version constraint.
+    position holds a version constraint. ``overlay`` is the folder whose build
+    deploys the use (a Kustomize overlay, a chart), ``application`` the Argo CD
+    Application or Flux object that deploys it (``path#name``), and ``via`` every
+    kustomization and deploying file it was resolved through (what a hook given one of
+    those files must judge).
     """
 
     location: Location
@@ -73,6 +77,9 @@ class ImageUse:
     origin: Location | None = None
     alias: str | None = None
     constraint: str | None = None
+    overlay: str | None = None
+    application: str | None = None
+    via: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
@@ -199,6 +206,7 @@ class FileChange:
     path: str
     old_blob: str | None
     new_blob: str | None
+    link: bool = False  # the new blob is a symlink's target
 
 
 @dataclass(frozen=True, slots=True)

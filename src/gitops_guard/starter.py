@@ -81,13 +81,18 @@ def render_starter(templates: list[str], environments: list[str], registries: li
     lines.append("environments:")
     for index, env in enumerate(envs):
         lines.append(f"  {env}:")
+        last = index == len(envs) - 1
+        if last:
+            lines.append(
+                "    on_unresolved: error  # what gitops-guard cannot follow (GG003) stays out"
+            )
         if index == 0:
             lines.append(
                 "    automated: [patch, minor, major, digest]   # what bots may change here"
             )
             continue
         lines.append(f"    from: {envs[index - 1]}  # a version must have run there first")
-        if index == len(envs) - 1:
+        if last:
             lines += [
                 "    soak: 24h  # ... for at least this long",
                 "    automated: []  # every change here is a person's commit",

@@ -19,10 +19,14 @@ def test_each_file_alone_yields_what_the_full_run_says_about_it(sample: Path) ->
     full = extract(source, policy)
     assert full.files
     for path in full.files:
+        # A file judges what it is part of deploying: uses written in it, and every use
+        # of an overlay whose build reads it (a kustomization, a patch, a base file).
         expected = sorted(
             key(u)
             for u in full.uses
-            if u.location.path == path or (u.origin is not None and u.origin.path == path)
+            if u.location.path == path
+            or (u.origin is not None and u.origin.path == path)
+            or path in u.via
         )
         focused = extract(DiskSource(sample), policy, [path])
         assert sorted(key(u) for u in focused.uses) == expected, path

@@ -42,7 +42,42 @@ START = {
     ),
 }
 
+WEB_PROD = "resources: [../../base]\npatches:\n  - path: version.yaml\n"
+START.update(
+    {
+        "apps/web/base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "apps/web/base/deploy.yaml": POD.format(name="web", image="r.io/web:1.0.0"),
+        "apps/web/overlays/prod/kustomization.yaml": WEB_PROD,
+        "apps/web/overlays/prod/version.yaml": POD.format(name="web", image="r.io/web:1.1.0"),
+        "apps/web/components/mirror/kustomization.yaml": (
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+            "images:\n  - name: r.io/web\n    newName: mirror.io/web\n"
+        ),
+    }
+)
+
 CHANGES: dict[str, dict[str, str | None]] = {
+    "edit the patch file": {
+        "apps/web/overlays/prod/version.yaml": POD.format(name="web", image="r.io/web:1.2.0")
+    },
+    "delete the patch file": {"apps/web/overlays/prod/version.yaml": None},
+    "enable the component": {
+        "apps/web/overlays/prod/kustomization.yaml": WEB_PROD
+        + "components: [../../components/mirror]\n"
+    },
+    "change the component": {
+        "apps/web/components/mirror/kustomization.yaml": (
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+            "images:\n  - name: r.io/web\n    newName: other.io/web\n"
+        )
+    },
+    "a replacement sets the image": {
+        "apps/web/overlays/prod/kustomization.yaml": WEB_PROD
+        + "configMapGenerator:\n  - name: versions\n    literals: [web=r.io/web:3.0.0]\n"
+        + "replacements:\n  - source: {kind: ConfigMap, name: versions, fieldPath: data.web}\n"
+        + "    targets:\n      - select: {kind: Deployment}\n"
+        + "        fieldPaths: [spec.template.spec.containers.[name=web].image]\n"
+    },
     "bump dev overlay": {
         "apps/api/overlays/dev/kustomization.yaml": "resources: [../../base]\nimages:\n  - name: r.io/api\n    newTag: '1.2.0'\n"
     },

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
+from gitops_guard.extract.inventory import Extraction
 from gitops_guard.extract.kustomize import ImageEntry, apply_entry, split_image
+from gitops_guard.extract.tree import get, text_at
 from gitops_guard.model import Location
+from gitops_guard.policy.model import default_policy
+from gitops_guard.repo.files import DiskSource
+from tests.conftest import write_files
 from tests.extract.conftest import Extract, summary
 
 BASE = {
@@ -168,13 +174,16 @@ def test_a_missing_resource_is_a_finding(run: Extract) -> None:
     assert "does not exist" in inventory.problems[0].message
 
 
-def test_remote_bases_are_skipped_silently(run: Extract) -> None:
+def test_a_remote_base_is_named_unresolved_at_its_line(run: Extract) -> None:
     inventory = run(
         {
             "apps/api/overlays/dev/kustomization.yaml": "resources:\n  - https://github.com/x/y//base?ref=v1\n"
         }
     )
-    assert inventory.problems == []
+    assert [(str(p.location), p.rule, p.environment) for p in inventory.problems] == [
+        ("apps/api/overlays/dev/kustomization.yaml:2:5", "GG003", "dev")
+    ]
+    assert "remote resource" in inventory.problems[0].message
 
 
 def test_a_kustomization_cycle_is_a_finding_not_a_hang(run: Extract) -> None:
@@ -251,3 +260,138 @@ def test_split_image_like_kustomize(
 )
 def test_apply_entry_like_kustomize(image: str, entry: ImageEntry, expected: str | None) -> None:
     assert apply_entry(image, entry) == expected
+
+
+def test_a_kustomization_given_alone_judges_everything_its_overlay_deploys(run: Extract) -> None:
+    # The pre-commit hook with only the kustomization staged: the images come from the base.
+    inventory = run(
+        {**BASE, **overlay("prod")}, paths=["apps/api/overlays/prod/kustomization.yaml"]
+    )
+    assert sorted((u.container, u.environment, u.location.path) for u in inventory.uses) == [
+        ("api", "prod", "apps/api/base/deployment.yaml"),
+        ("proxy", "prod", "apps/api/base/deployment.yaml"),
+    ]
+    assert {u.overlay for u in inventory.uses} == {"apps/api/overlays/prod"}
+
+
+# What kubectl kustomize (v5.5) renders for a strategic-merge patch of a Deployment's
+# containers [a:1, c:1]: recorded from kubectl, including kyaml's quirks with leftover
+# directives and items without a name.
+SMP_CASES = [
+    (
+        '[{"name":"b","image":"b:1"},{"name":"z","image":"z:1"}]',
+        ["b=b:1", "z=z:1", "a=a:1", "c=c:1"],
+    ),
+    ('[{"name":"c","$patch":"delete"},{"$patch":"replace"}]', []),
+    ('[{"name":"b","image":"b:1"},{"name":"c","$patch":"delete"},{"$patch":"replace"}]', ["b=b:1"]),
+    ('[{"name":"c","env":[]},{"name":"b","$patch":"delete"},{"$patch":"replace"}]', ["c=c:1"]),
+    ('[{"name":"b","image":"b:1"},{"$patch":"replace"},{"name":"c","$patch":"delete"}]', ["b=b:1"]),
+    ('[{"name":"c","$patch":"delete"},{"name":"b","image":"b:1"},{"$patch":"merge"}]', ["b=b:1"]),
+    ('[{"name":"c","$patch":"delete"},{"$patch":"replace"},{"name":"a","env":[]}]', ["a=None"]),
+    ('[{"name":"a","$patch":"replace","image":"z:1"}]', ["a=a:1", "c=c:1"]),
+    ('[{"image":"n:1"}]', []),
+    ('[{"name":"c","image":"c:2"},{"image":"n:1"}]', ["c=c:2"]),
+]
+
+
+@pytest.mark.parametrize(("patch", "expected"), SMP_CASES)
+def test_strategic_merge_of_containers_follows_kubectl(
+    tmp_path: Path, patch: str, expected: list[str]
+) -> None:
+    head = '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"w"},"spec":{"template":{"spec":{"containers":'
+    write_files(
+        tmp_path,
+        {
+            "base/d.yaml": head + '[{"name":"a","image":"a:1"},{"name":"c","image":"c:1"}]}}}}',
+            "base/kustomization.yaml": "resources: [d.yaml]\n",
+            "o/p.yaml": head + patch + "}}}}",
+            "o/kustomization.yaml": "resources: [../base]\npatches: [{path: p.yaml}]\n",
+        },
+    )
+    extraction = Extraction(DiskSource(tmp_path), default_policy())
+    build = extraction.graph.build_resources("o/kustomization.yaml")
+    containers = get(build.resources[0].body, "spec", "template", "spec", "containers")
+    assert isinstance(containers, list)
+    assert [f"{text_at(c, 'name')}={text_at(c, 'image')}" for c in containers] == expected
+
+
+# --- symlinks (issue 13 item 4) ----------------------------------------------------------
+
+
+def symlinked(tmp_path: Path, files: dict[str, str], links: dict[str, str]) -> None:
+    write_files(tmp_path, files)
+    for link, target in links.items():
+        (tmp_path / link).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / link).symlink_to(target)
+
+
+PROD_FILES = {
+    **BASE,
+    "apps/api/overlays/staging/kustomization.yaml": (
+        "resources: [../../base]\nimages:\n  - name: nginx\n    newTag: '1.28'\n"
+    ),
+}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_an_overlay_folder_that_is_a_symlink_deploys_what_it_points_at(
+    tmp_path: Path, run: Extract
+) -> None:
+    symlinked(tmp_path, PROD_FILES, {"apps/api/overlays/prod": "staging"})
+    inventory = run({})
+    prod = [
+        (u.container, str(u.reference), str(u.location))
+        for u in inventory.uses
+        if u.environment == "prod"
+    ]
+    assert prod == [
+        ("api", "registry.example.com/team/api:1.0.0", "apps/api/base/deployment.yaml:9:18"),
+        (
+            "proxy",
+            "docker.io/library/nginx:1.28",
+            "apps/api/overlays/staging/kustomization.yaml:4:13",
+        ),
+    ]
+    assert {u.overlay for u in inventory.uses} == {
+        "apps/api/overlays/prod",
+        "apps/api/overlays/staging",
+    }
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_a_kustomization_file_that_is_a_symlink_is_refused_like_kustomize(
+    tmp_path: Path, run: Extract
+) -> None:
+    symlinked(
+        tmp_path,
+        PROD_FILES,
+        {"apps/api/overlays/prod/kustomization.yaml": "../staging/kustomization.yaml"},
+    )
+    inventory = run({})
+    assert [(p.rule, p.location.path) for p in inventory.problems if "symlink" in p.message] == [
+        ("GG001", "apps/api/overlays/prod/kustomization.yaml")
+    ]
+    assert {u.environment for u in inventory.uses} == {"staging"}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symlinks")
+def test_a_resource_file_outside_the_kustomization_folder_is_refused_but_judged(
+    tmp_path: Path, run: Extract
+) -> None:
+    symlinked(
+        tmp_path,
+        {
+            "shared/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: 'r.io/p:1'}]\n",
+            "apps/api/overlays/dev/kustomization.yaml": "resources: [pod.yaml, ../../../../shared/pod.yaml]\n",
+        },
+        {"apps/api/overlays/dev/pod.yaml": "../../../../shared/pod.yaml"},
+    )
+    inventory = run({})
+    assert sorted(
+        (p.location.line, "load restrictor" in p.message) for p in inventory.problems
+    ) == [
+        (1, True),
+        (1, True),
+    ]
+    assert [str(u.reference) for u in inventory.uses] == ["r.io/p:1", "r.io/p:1"]
+    assert {u.location.path for u in inventory.uses} == {"shared/pod.yaml"}

@@ -188,15 +188,94 @@ def test_the_log_parser_handles_chunk_boundaries() -> None:
         ]
 
 
-def test_symlinks_are_not_files_in_history(make_repo: RepoFactory) -> None:
+def test_symlinks_are_links_in_history_and_never_read_out_of_the_repository(
+    make_repo: RepoFactory,
+) -> None:
     repo = make_repo({"real.yaml": "x: 1\n"})
     (repo / "link.yaml").symlink_to("/etc/passwd")
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "link")
-    tree = GitRepository(repo).tree("HEAD")
-    assert "link.yaml" not in tree
+    files, links = GitRepository(repo).tree_entries("HEAD")
+    assert "link.yaml" not in files
+    assert links == {"link.yaml": "/etc/passwd"}
     (last,) = list(GitRepository(repo).log(["-1", "HEAD"]))
-    assert [(c.path, c.new_blob) for c in last.changes] == [("link.yaml", None)]
+    assert [(c.path, c.link) for c in last.changes] == [("link.yaml", True)]
+    source = TreeSource(GitRepository(repo), files, links)
+    with pytest.raises(OSError, match="points outside the repository"):
+        source.read("link.yaml")
+    assert not source.is_file("link.yaml")
+
+
+LINKED_POLICY = (
+    "version: 1\nlayout: ['envs/{env}/**']\nenvironments: {dev: {}, staging: {}, prod: {}}\n"
+)
+
+
+def _overlay(version: str) -> str:
+    return f"resources: [../../base]\nimages:\n  - name: r.io/api\n    newTag: '{version}'\n"
+
+
+def test_replay_through_symlinked_folders_equals_extracting_every_commit(
+    make_repo: RepoFactory,
+) -> None:
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: api}\nspec:\n  containers: [{name: api, image: 'r.io/api:1.0.0'}]\n"
+    root = make_repo(
+        {
+            ".gitops-guard.yaml": LINKED_POLICY,
+            "base/pod.yaml": pod,
+            "base/kustomization.yaml": "resources: [pod.yaml]\n",
+            "envs/dev/kustomization.yaml": _overlay("2.0.0"),
+            "envs/staging/kustomization.yaml": _overlay("1.5.0"),
+            "envs/prod/kustomization.yaml": _overlay("1.0.0"),
+        }
+    )
+
+    def commit(message: str) -> None:
+        git(root, "add", "-A")
+        git(root, "commit", "-qm", message)
+
+    import shutil
+
+    shutil.rmtree(root / "envs/prod")
+    (root / "envs/prod").symlink_to("staging")
+    commit("prod follows staging through a symlink")
+    (root / "envs/staging/kustomization.yaml").write_text(_overlay("2.0.0"))
+    commit("staging (and so prod) gets 2.0.0")
+    (root / "envs/prod").unlink()
+    (root / "envs/prod").symlink_to("dev")
+    commit("prod follows dev")
+    (root / "envs/dev/kustomization.yaml").write_text(_overlay("2.1.0"))
+    commit("dev (and so prod) gets 2.1.0")
+    (root / "envs/prod").unlink()
+    (root / "envs/prod").mkdir()
+    (root / "envs/prod/kustomization.yaml").write_text(_overlay("2.0.0"))
+    commit("prod is a folder again")
+
+    repo = GitRepository(root)
+    policy = load_policy_file(root / ".gitops-guard.yaml")
+    moves = []
+    for step in History(repo, policy).replay(["--first-parent", "--reverse", "HEAD"]):
+        files, links = repo.tree_entries(step.commit.sha)
+        fresh = effective(extract(TreeSource(repo, files, links), policy).uses)
+        assert {k: u.raw for k, u in step.state.items()} == {k: u.raw for k, u in fresh.items()}
+        moves += [
+            (
+                step.commit.subject,
+                e.environment,
+                e.old_ref.tag if e.old_ref else None,
+                e.new_ref.tag if e.new_ref else None,
+            )
+            for e in step.events
+            if e.old is not None
+        ]
+    assert moves == [
+        ("prod follows staging through a symlink", "prod", "1.0.0", "1.5.0"),
+        ("staging (and so prod) gets 2.0.0", "staging", "1.5.0", "2.0.0"),
+        ("staging (and so prod) gets 2.0.0", "prod", "1.5.0", "2.0.0"),
+        ("dev (and so prod) gets 2.1.0", "dev", "2.0.0", "2.1.0"),
+        ("dev (and so prod) gets 2.1.0", "prod", "2.0.0", "2.1.0"),
+        ("prod is a folder again", "prod", "2.1.0", "2.0.0"),
+    ]
 
 
 def test_unknown_revisions_and_non_repositories_are_clear_errors(tmp_path: Path) -> None:

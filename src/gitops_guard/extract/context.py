@@ -9,7 +9,7 @@ from typing import TypeVar
 from yaml.nodes import Node
 
 from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
-from gitops_guard.model import Finding, ImageUse, Location, Source
+from gitops_guard.model import Finding, ImageUse, Location, Severity, Source
 from gitops_guard.parse.loader import (
     LoadedFile,
     WrongType,
@@ -26,6 +26,7 @@ from gitops_guard.repo.files import (
 )
 
 INPUT_RULE = "GG001"
+UNRESOLVED_RULE = "GG003"
 T = TypeVar("T")
 
 
@@ -138,6 +139,40 @@ class Context:
         """Report an input problem (GG001) at a location."""
         self.report(Finding(INPUT_RULE, message, where, hint=hint))
 
+    def unresolved(
+        self, where: Location, message: str, placement: Placement, hint: str | None = None
+    ) -> None:
+        """Report a source that cannot be followed (GG003) for the environment deploying it.
+
+        The environment's ``on_unresolved`` decides the severity (the rule's default,
+        warning, unless it says error), so a team can keep what it cannot see out of prod.
+        """
+        env = self.policy.environment(placement.environment)
+        severity = Severity.ERROR if env is not None and env.on_unresolved == "error" else None
+        if placement.environment and placement.app:
+            message += f" in {placement.app} ({placement.environment})"
+        elif placement.environment:
+            message += f" in {placement.environment}"
+        self.report(
+            Finding(
+                UNRESOLVED_RULE,
+                message,
+                where,
+                severity=severity,
+                hint=hint,
+                app=placement.app,
+                environment=placement.environment,
+            )
+        )
+
+    def report_all(self, findings: list[Finding], placement: Placement) -> None:
+        """Report what a build met: input problems as they are, GG003 per environment."""
+        for finding in findings:
+            if finding.rule == UNRESOLVED_RULE:
+                self.unresolved(finding.location, finding.message, placement, finding.hint)
+            else:
+                self.report(finding)
+
     def place(self, path: str) -> Placement:
         return self.policy.layout.place(path)
 
@@ -164,6 +199,9 @@ class Context:
         alias: str | None = None,
         constraint: str | None = None,
         reference: ImageRef | Callable[[], ImageRef | None] | None = None,
+        overlay: str | None = None,
+        application: str | None = None,
+        via: tuple[str, ...] = (),
     ) -> ImageUse:
         """Record one image use, parsing ``raw`` unless a reference is given."""
         error: str | None = None
@@ -190,6 +228,9 @@ class Context:
             origin=origin,
             alias=alias,
             constraint=constraint,
+            overlay=overlay,
+            application=application,
+            via=via,
         )
         self.uses.append(use)
         return use

@@ -174,7 +174,10 @@ class Extraction:
             else:
                 if name not in self.graph.owned:
                     placement = ctx.place(name)
-                    for image in workload_images(ctx, name):
+                    # Seen through a symlinked folder: placed where it is deployed from,
+                    # located in the file a person edits.
+                    real = self.graph.real_path(name) or name
+                    for image in workload_images(ctx, real):
                         ctx.add_use(
                             image.location,
                             image.source,
@@ -182,6 +185,7 @@ class Extraction:
                             placement,
                             resource=image.resource,
                             container=image.container,
+                            via=(name,) if real == name else (name, real),
                         )
                 self.argo.application_file(name)
         unit = Unit(ctx.uses, ctx.reads)
@@ -273,7 +277,9 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
         uses = [
             u
             for u in uses
-            if u.location.path in selected or (u.origin is not None and u.origin.path in selected)
+            if u.location.path in selected
+            or (u.origin is not None and u.origin.path in selected)
+            or any(path in selected for path in u.via)
         ]
         # Files given but never reached above (e.g. a patch file) still get read.
         for path in sorted(selected - set(ctx.parsed)):

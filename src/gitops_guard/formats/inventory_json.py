@@ -38,6 +38,8 @@ def use_to_dict(use: ImageUse) -> dict[str, Any]:
         "origin": _location(use.origin),
         "alias": use.alias,
         "constraint": use.constraint,
+        "overlay": use.overlay,
+        "application": use.application,
     }
 
 
@@ -50,6 +52,9 @@ def problem_to_dict(problem: Finding) -> dict[str, Any]:
         "line": problem.location.line,
         "column": problem.location.column,
         "hint": problem.hint,
+        "severity": (problem.severity.value if problem.severity else None),
+        "app": problem.app,
+        "environment": problem.environment,
     }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gitops_guard.engine.promotion import judge_step
@@ -86,6 +86,7 @@ class Range:
     net: Commit | None = None
     rewritten: str | None = None
     ref: str | None = None
+    head_links: dict[str, str] = field(default_factory=dict)  # symlink → target
 
 
 def revision_range(repo: GitRepository, base_revision: str, head_revision: str) -> Range:
@@ -98,7 +99,8 @@ def revision_range(repo: GitRepository, base_revision: str, head_revision: str) 
     head = repo.resolve(head_revision)
     refuse_reversed(repo, base, head, base_revision, head_revision)
     commits = repo.log(["--reverse", "--topo-order", f"{base}..{head}"])
-    return Range(base, commits, head, repo.tree(head), repo.file_at(head, POLICY_FILE))
+    files, links = repo.tree_entries(head)
+    return Range(base, commits, head, files, repo.file_at(head, POLICY_FILE), head_links=links)
 
 
 def update_range(repo: GitRepository, base: str | None, head: str, ref: str | None = None) -> Range:
@@ -138,29 +140,31 @@ def update_range(repo: GitRepository, base: str | None, head: str, ref: str | No
             changes=tuple(changes),
             merged=tuple(chain) if rewritten is not None else (),
         )
+    files, links = repo.tree_entries(head)
     return Range(
         base,
         chain,
         head,
-        repo.tree(head),
+        files,
         repo.file_at(head, POLICY_FILE),
         net=net,
         rewritten=rewritten,
         ref=ref,
+        head_links=links,
     )
 
 
 def staged_range(repo: GitRepository, message: str) -> Range:
     """The commit being made: HEAD plus the staged changes, with the message given."""
     base = repo.resolve("HEAD")
-    index = repo.index_tree()
+    index, links = repo.index_entries()
     changes = repo.staged_changes()
     author = repo.identity("GIT_AUTHOR_IDENT")
     committer = repo.identity("GIT_COMMITTER_IDENT")
     commit = Commit("0" * 40, (base,), author, committer, message, None, tuple(changes))
     policy_blob = index.get(POLICY_FILE)
     head_policy = repo.read_blob(policy_blob) if policy_blob else None
-    return Range(base, [commit], "the staged changes", index, head_policy)
+    return Range(base, [commit], "the staged changes", index, head_policy, head_links=links)
 
 
 def run_check(
@@ -310,7 +314,7 @@ def judge(
                 review_policy_change(repo, policy, base_blobs, selected, everything, loosened)
             )
 
-    source = TreeSource(repo, dict(selected.head_tree))
+    source = TreeSource(repo, dict(selected.head_tree), selected.head_links)
     paths = sorted(p for p in changed if is_yaml_path(p) and source.is_file(p))
     inventory = extract(source, policy, paths)
     base_source = TreeSource(repo, base_blobs)
@@ -471,8 +475,8 @@ def relevant_paths(policy: Policy, history: History, steps: list[Step]) -> list[
     targets: set[tuple[str | None, str | None]] = set()
     for step in steps:
         for event in step.events:
-            if event.app is None or event.environment is None:
-                continue
+            if event.environment is None:
+                continue  # an app may be unnamed (a layout without {app}), not its environment
             if event.change == "downgrade":
                 targets.add((event.app, event.environment))
             env = policy.environment(event.environment)

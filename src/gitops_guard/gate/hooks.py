@@ -143,7 +143,7 @@ def pre_commit(repo: GitRepository) -> HookOutcome:
     from gitops_guard.repo.tree import TreeSource
 
     outcome = HookOutcome()
-    index = repo.index_tree()
+    index, links = repo.index_entries()
     if repo.is_unborn():  # the first commit: everything staged is new
         paths = sorted(p for p in index if is_yaml_path(p))
     else:
@@ -155,7 +155,7 @@ def pre_commit(repo: GitRepository) -> HookOutcome:
     policy = (
         parse_policy(repo.read_blob(policy_blob), POLICY_FILE) if policy_blob else default_policy()
     )
-    source = TreeSource(repo, index)
+    source = TreeSource(repo, index, links)
     report = run_rules(extract(source, policy, paths), policy)
     outcome.add("the staged files", report, [])
     return outcome
@@ -276,12 +276,14 @@ def receive(
         base_policy = policy_at(repo, base)
         protected = is_protected(protected_patterns(repo, base_policy[0]), ref)
         refuse_shallow(repo)
+        files, links = repo.tree_entries(head)
         selected = Range(
             base,
             repo.log(["--reverse", "--topo-order", f"{base}..{head}"]),
             head,
-            repo.tree(head),
+            files,
             repo.file_at(head, POLICY_FILE),
+            head_links=links,
         )
         result = judge(repo, selected, direct=protected, base_policy=base_policy)
         outcome.add(ref, result.report, result.plan)

@@ -260,8 +260,8 @@ class History:
     _unit_keys: dict[UnitKey, set[StateKey]] = field(init=False)
 
     def __post_init__(self) -> None:
-        blobs = self.repo.tree(self.start) if self.start else {}
-        self.source = TreeSource(self.repo, blobs)
+        blobs, links = self.repo.tree_entries(self.start) if self.start else ({}, {})
+        self.source = TreeSource(self.repo, blobs, links)
         self.extraction = Extraction(self.source, self.policy)
         self._by_key, self._unit_keys = {}, {}
         for key in self.extraction.all_keys():
@@ -324,10 +324,17 @@ class History:
         self, changes: Iterable[FileChange]
     ) -> tuple[dict[StateKey, ImageUse], set[StateKey]]:
         """Apply file changes; returns the state before for the keys they touched."""
-        changed = []
+        changed: set[str] = set()
+        source = self.source
         for change in changes:
-            self.source.set(change.path, change.new_blob)
-            changed.append(change.path)
+            if source.links and (change.link or change.path in source.links):
+                changed |= source.under_link(change.path)  # what the link showed before
+            source.set(change.path, change.new_blob, change.link)
+            changed.add(change.path)
+            if change.link:
+                changed |= source.under_link(change.path)  # and what it shows now
+        if source.links:
+            changed |= source.aliases_of(changed)  # files also read through a symlink
         touched: set[StateKey] = set()
         if changed:
             for unit_key in self.extraction.update(changed, self.source):

@@ -347,6 +347,7 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
             require_pr=bool(settings.get("require_pr", False)),
             allow_suppressions=bool(settings.get("allow_suppressions", True)),
             single_environment_commits=bool(settings.get("single_environment_commits", False)),
+            on_unresolved=str(settings.get("on_unresolved", "warning")),
             images=_image_rules(settings.get("images")),
         )
 

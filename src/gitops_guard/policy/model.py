@@ -93,6 +93,7 @@ class EnvironmentPolicy:
     require_pr: bool = False
     allow_suppressions: bool = True
     single_environment_commits: bool = False
+    on_unresolved: str = "warning"  # GG003's severity here: warning | error
     images: ImageRules = field(default_factory=ImageRules)
 
 

@@ -226,18 +226,39 @@ class GitRepository:
 
     def tree(self, commit: str) -> dict[str, str]:
         """Every regular file of a commit: path → blob id (symlinks and submodules left out)."""
+        return self.tree_entries(commit)[0]
+
+    def tree_entries(self, commit: str) -> tuple[dict[str, str], dict[str, str]]:
+        """A commit's regular files (path → blob id) and symlinks (path → target text)."""
         if commit == ZERO:
-            return {}
+            return {}, {}
         output = self.run("ls-tree", "-r", "-z", "--full-tree", commit)
         files: dict[str, str] = {}
+        link_blobs: dict[str, str] = {}
         for entry in output.split("\0"):
             if not entry:
                 continue
             meta, _, path = entry.partition("\t")
             mode, kind, sha = meta.split(" ")
-            if kind == "blob" and mode != "120000":
+            if kind == "blob" and mode == "120000":
+                link_blobs[path] = sha
+            elif kind == "blob":
                 files[path] = sha
-        return files
+        return files, self._link_targets(link_blobs)
+
+    def links(self, commit: str) -> dict[str, str]:
+        """A commit's symlinks: path → target text."""
+        return self.tree_entries(commit)[1]
+
+    def _link_targets(self, link_blobs: dict[str, str]) -> dict[str, str]:
+        if not link_blobs:
+            return {}
+        with self.blob_batch() as batch:
+            data = batch.fetch(list(dict.fromkeys(link_blobs.values())))
+        return {
+            path: data.get(sha, b"").decode("utf-8", "surrogateescape")
+            for path, sha in link_blobs.items()
+        }
 
     def tree_diff(self, old: str, new: str) -> list[FileChange]:
         """What changes from one commit's tree to another's (any two commits)."""
@@ -253,15 +274,22 @@ class GitRepository:
 
     def index_tree(self) -> dict[str, str]:
         """The files staged in the index: path → blob id (what the next commit will hold)."""
+        return self.index_entries()[0]
+
+    def index_entries(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The index's regular files (path → blob id) and symlinks (path → target text)."""
         files: dict[str, str] = {}
+        link_blobs: dict[str, str] = {}
         for entry in self.run("ls-files", "-s", "-z").split("\0"):
             if not entry:
                 continue
             meta, _, path = entry.partition("\t")
             mode, sha, _stage = meta.split(" ")
-            if mode not in _NOT_FILES:
+            if mode == "120000":
+                link_blobs[path] = sha
+            elif mode not in _NOT_FILES:
                 files[path] = sha
-        return files
+        return files, self._link_targets(link_blobs)
 
     def staged_changes(self) -> list[FileChange]:
         """What the index changes against HEAD."""
@@ -537,7 +565,9 @@ def _raw_changes(output: str) -> list[FileChange]:
 
 def _change(meta: str, path: str) -> FileChange:
     old_mode, new_mode, old, new, _status = meta.lstrip(":").split(" ", 4)
-    # Symlinks (120000) and submodules (160000) are not files we read.
+    # Submodules (160000) are not files we read; a symlink's (120000) blob is its target.
     old_blob = None if old == ZERO or old_mode in _NOT_FILES else old
+    if new_mode == "120000" and new != ZERO:
+        return FileChange(path, old_blob, new, link=True)
     new_blob = None if new == ZERO or new_mode in _NOT_FILES else new
     return FileChange(path, old_blob, new_blob)

@@ -16,6 +16,7 @@ from gitops_guard.model import RuleInfo
 from gitops_guard.rules import (
     gg001_unreadable_input,
     gg002_invalid_suppression,
+    gg003_unresolved_source,
     gg101_missing_tag,
     gg102_mutable_tag,
     gg103_tag_pattern,
@@ -74,6 +75,7 @@ def _by_id(*rules: _Rule) -> dict[str, _Rule]:
 INPUT_RULES: Final[dict[str, InputRule]] = _by_id(
     gg001_unreadable_input,
     gg002_invalid_suppression,
+    gg003_unresolved_source,
 )
 IMAGE_RULES: Final[dict[str, ImageRule]] = _by_id(
     gg101_missing_tag,
