@@ -154,7 +154,11 @@ def test_offline_where_the_policy_fails_closed_exits_non_zero(tmp_path: Path) ->
     work.commit(
         at(hours=-1),
         "Deploy",
-        {OVERLAY.format(env="prod"): "images: []\n", "apps/api/overlays/prod/pod.yaml": POD},
+        # kustomize deploys only what the kustomization lists.
+        {
+            OVERLAY.format(env="prod"): "resources: [pod.yaml]\n",
+            "apps/api/overlays/prod/pod.yaml": POD,
+        },
     )
     result = gitops_guard(work.path, "check", "--base", "HEAD~1", "--offline", "--format", "json")
     assert result.returncode == 1, result.stderr
