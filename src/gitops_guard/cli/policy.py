@@ -92,15 +92,35 @@ def schema() -> int:
 
 @click.command()
 @repo_option("Repository to write the policy into (default: the one around the current directory).")
-@click.option("--force", is_flag=True, help="Overwrite an existing .gitops-guard.yaml.")
+@click.option(
+    "--force", is_flag=True, help="Overwrite an existing .gitops-guard.yaml (and its baseline)."
+)
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the policy instead of writing it.")
-def init(repo: Path | None, force: bool, to_stdout: bool) -> int:
-    """Write a commented starter .gitops-guard.yaml inferred from the repository."""
-    from gitops_guard.starter import write_starter_policy
+@click.option(
+    "--no-baseline",
+    "no_baseline",
+    is_flag=True,
+    help="Do not record the findings the repository has today in .gitops-guard-baseline.json.",
+)
+def init(repo: Path | None, force: bool, to_stdout: bool, no_baseline: bool) -> int:
+    """Write a commented starter .gitops-guard.yaml inferred from the repository.
 
-    result = write_starter_policy(repo or Path.cwd(), force=force, dry_run=to_stdout)
+    Environments, layout templates, registries and the tag pattern come from what the
+    repository deploys today. The repository is then validated against the new policy;
+    findings that remain (latest tags, untagged images) are recorded in a baseline, so
+    `validate --baseline .gitops-guard-baseline.json` passes until something new appears.
+    """
+    from gitops_guard.starter.write import write_starter_policy
+
+    root = repo or Path.cwd()
+    result = write_starter_policy(root, force=force, dry_run=to_stdout, baseline=not no_baseline)
+    summary = result.summary(result.path.parent)
     if to_stdout:
         click.echo(result.text, nl=False)
+        for line in summary:
+            click.echo(f"gitops-guard: {line}", err=True)
         return EXIT_OK
-    click.echo(f"wrote {result.path}: {result.summary}")
+    click.echo(f"wrote {result.path}: {summary[0]}")
+    for line in summary[1:]:
+        click.echo(line)
     return EXIT_OK

@@ -1,4 +1,11 @@
-"""``gitops-guard init``: a commented starter policy inferred from the repository."""
+"""``gitops-guard init``: infer a starter policy, check the repository against it, write both.
+
+The policy is inferred from what the repository deploys today (see the sibling modules),
+then the repository is validated against it, in process, as ``validate`` would. What
+remains — ``latest`` tags, untagged images, files that cannot be read — is what a reviewer
+would call a real finding, so it is not loosened away: it is written to a baseline
+(the file ``validate --write-baseline`` writes), and the summary says so and how to use it.
+"""
 
 from __future__ import annotations
 
@@ -7,148 +14,183 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_guard.errors import InputError
-from gitops_guard.policy.layout import (
-    COMMON_ENVIRONMENT_NAMES,
-    DEFAULT_TEMPLATES,
-    Layout,
-)
+from gitops_guard.model import Finding, ImageUse, Severity
 from gitops_guard.policy.load import parse_policy
-from gitops_guard.policy.model import (
-    POLICY_FILE,
-    default_policy,
+from gitops_guard.policy.model import POLICY_FILE, Policy
+from gitops_guard.starter.document import render
+from gitops_guard.starter.environments import order
+from gitops_guard.starter.evidence import Evidence, collect, folders
+from gitops_guard.starter.images import registries, tag_pattern
+from gitops_guard.starter.policy import Deployed, Inference, build
+from gitops_guard.starter.templates import infer_layout
+
+BASELINE_FILE = ".gitops-guard-baseline.json"
+SCHEMA_URL = "https://raw.githubusercontent.com/acme/gitops-guard/main/schemas/policy.schema.json"
+HEADER = (
+    f"yaml-language-server: $schema={SCHEMA_URL}",
+    "gitops-guard policy: how image promotion is checked in this repository.",
+    "Written by `gitops-guard init` from what the repository deploys today; every key is",
+    "documented by `gitops-guard schema`, and `gitops-guard rules` lists the rules.",
 )
 
-_ORDER = {name: index for index, name in enumerate(COMMON_ENVIRONMENT_NAMES)}
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StarterPolicy:
-    """The text written, where, and a one-line summary of what was inferred."""
+    """What ``init`` wrote (or would write), and the lines that summarise it."""
 
     path: Path
     text: str
-    summary: str
+    inference: Inference
+    findings: tuple[Finding, ...]
+    baseline: Path | None
+    baseline_text: str | None
 
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
 
-def infer(root: Path) -> tuple[list[str], list[str], list[str]]:
-    """Layout templates in use, environments in promotion order, and registry globs."""
-    from gitops_guard.extract.inventory import extract
-    from gitops_guard.repo.files import DiskSource
-    from gitops_guard.repo.workspace import (
-        Workspace,
-        find_root,
-    )
-
-    root = find_root(root)
-    workspace = Workspace(root, DiskSource(root), default_policy())
-    inventory = extract(workspace.source, workspace.policy)
-    template_hits: Counter[str] = Counter()
-    single = {t: Layout.build([t], COMMON_ENVIRONMENT_NAMES) for t in DEFAULT_TEMPLATES}
-    for path in inventory.files:
-        for template, layout in single.items():
-            placement = layout.place(path)
-            if placement.app or placement.environment:
-                template_hits[template] += 1
-                break
-    templates = [t for t in DEFAULT_TEMPLATES if template_hits[t]]
-    environments = sorted(
-        {u.environment for u in inventory.uses if u.environment},
-        key=lambda name: (_ORDER.get(name, len(_ORDER)), name),
-    )
-    registries: Counter[str] = Counter()
-    for use in inventory.uses:
-        if use.reference is None:
-            continue
-        owner = use.reference.repository.split("/")[0]
-        registries[f"{use.reference.registry}/{owner}/*"] += 1
-    return templates, environments, sorted(registries)
-
-
-def render_starter(templates: list[str], environments: list[str], registries: list[str]) -> str:
-    """The commented policy text for what was inferred."""
-    lines = [
-        "# gitops-guard policy: how image promotion is checked in this repository.",
-        "# Every key is documented by `gitops-guard schema`; `gitops-guard rules` lists the rules.",
-        "version: 1",
-        "",
-        "# How a path names its app and environment; the first template that matches wins.",
-        "# {app} and {env} match one path segment, * any characters in a segment, ** any segments.",
-        "layout:",
-    ]
-    lines += [f"  - {t}" for t in templates or ["apps/{app}/overlays/{env}/**"]]
-    lines += ["", "# Environments in promotion order."]
-    envs = environments or ["dev", "staging", "prod"]
-    lines.append("environments:")
-    for index, env in enumerate(envs):
-        lines.append(f"  {env}:")
-        if index == 0:
-            lines.append(
-                "    automated: [patch, minor, major, digest]   # what bots may change here"
-            )
-            continue
-        lines.append(f"    from: {envs[index - 1]}  # a version must have run there first")
-        if index == len(envs) - 1:
-            lines += [
-                "    soak: 24h  # ... for at least this long",
-                "    automated: []  # every change here is a person's commit",
-                "    require_digest: true  # images pinned by digest",
-                "    allow_prerelease: false",
-            ]
-        else:
-            lines.append("    automated: [patch]")
-    lines += [
-        "",
-        "# Author names or emails of bots (`*` is the only wildcard).",
-        'bots: ["argocd-image-updater*", "*[bot]"]',
-        "# A commit trailer that marks a deliberate downgrade, e.g. 'Rollback: INC-42'.",
-        "rollback_trailer: Rollback",
-        "",
-        "images:",
-    ]
-    if registries:
-        lines.append(
-            "  # Registries and repositories images may come from (globs), as found today."
+    def summary(self, root: Path) -> list[str]:
+        """What was written, counted as written, and what ``validate`` will say."""
+        inference = self.inference
+        names = inference.order.names
+        templates = len(inference.templates)
+        layout = (
+            _count(templates, "layout template")
+            if templates
+            else "no layout templates (the built-in ones apply)"
         )
-        lines.append("  registries:")
-        lines += [f'    - "{r}"' for r in registries]
-    lines += [
-        "  forbidden_tags: [latest, main, master, stable, edge]",
-        "  # Tags must look like versions (RE2 syntax).",
-        "  tag_pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$'",
-        "",
-        "annotations:",
-        f"  require_git_write_back: [{', '.join(envs[1:])}]",
-        "  forbidden_strategies:",
-        f"    {envs[-1]}: [newest-build, latest, alphabetical, name]",
-        "",
-    ]
-    return "\n".join(lines)
+        lines = [
+            f"{layout}, "
+            + (
+                f"{_count(len(names), 'environment')} ({', '.join(names)})"
+                if names
+                else "no environments (no folder names one)"
+            )
+            + f", {_count(len(inference.registries), 'registry', 'registries')}, "
+            f"tag pattern {inference.tags.pattern}"
+        ]
+        if not self.findings:
+            lines.append("the repository passes it: `gitops-guard validate` finds nothing")
+            return lines
+        counts = _severities(self.findings)
+        if self.baseline is not None:
+            shown = _relative(self.baseline, root)
+            lines.append(
+                f"the repository has {counts} under it today, recorded in {shown}: "
+                f"`gitops-guard validate --baseline {shown}` reports only new ones"
+            )
+        elif self.errors:
+            lines.append(f"the repository has {counts} under it today (no baseline written)")
+        else:
+            lines.append(f"the repository passes it, with {counts}")
+        return lines
+
+
+def _count(number: int, singular: str, plural: str | None = None) -> str:
+    return f"{number} {singular if number == 1 else (plural or singular + 's')}"
+
+
+def _severities(findings: tuple[Finding, ...]) -> str:
+    errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+    warnings = len(findings) - errors
+    parts = [_count(errors, "error")] if errors else []
+    parts += [_count(warnings, "warning")] if warnings else []
+    return " and ".join(parts)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def infer(root: Path) -> tuple[Inference, Evidence]:
+    """What the starter policy says, from what the repository deploys on the defaults."""
+    evidence = collect(root)
+    layout = infer_layout(evidence.placed, evidence.files, folders(evidence.files))
+    uses = evidence.inventory.uses
+    inference = Inference(
+        templates=layout.templates,
+        order=order(layout.environments),
+        registries=registries(uses),
+        tags=tag_pattern(
+            u.reference.tag for u in _checked(uses) if u.reference and u.reference.tag
+        ),
+    )
+    return inference, evidence
+
+
+def _checked(uses: list[ImageUse]) -> list[ImageUse]:
+    """Uses the image rules judge (``image-list`` entries hold constraints, not tags)."""
+    from gitops_guard.rules.base import is_checked_image
+
+    return [u for u in uses if is_checked_image(u)]
+
+
+def _deployed(uses: list[ImageUse]) -> dict[str, Deployed]:
+    from gitops_guard.versions import try_parse_version
+
+    counts: dict[str, Counter[str]] = {}
+    for use in _checked(uses):
+        ref = use.reference
+        if use.environment is None or ref is None:
+            continue
+        count = counts.setdefault(use.environment, Counter())
+        count["uses"] += 1
+        count["without_digest"] += ref.digest is None
+        version = try_parse_version(ref.tag) if ref.tag else None
+        count["prereleases"] += version is not None and version.is_prerelease
+    return {
+        env: Deployed(c["uses"], c["without_digest"], c["prereleases"]) for env, c in counts.items()
+    }
+
+
+def _policy(inference: Inference) -> tuple[str, Policy]:
+    text = render(build(inference), HEADER)
+    return text, parse_policy(text.encode("utf-8"), POLICY_FILE)
 
 
 def write_starter_policy(
-    directory: Path, *, force: bool = False, dry_run: bool = False
+    directory: Path, *, force: bool = False, dry_run: bool = False, baseline: bool = True
 ) -> StarterPolicy:
-    """Infer and write ``.gitops-guard.yaml``; refuses to overwrite one unless ``force``."""
+    """Infer ``.gitops-guard.yaml``, validate the repository against it, and write it
+    (with the baseline of what remains); refuses to overwrite either unless ``force``."""
+    from dataclasses import replace
+
+    from gitops_guard.engine.baseline import render_baseline
+    from gitops_guard.engine.run import run_rules
+    from gitops_guard.extract.inventory import extract
     from gitops_guard.repo.atomic import write_atomically
+    from gitops_guard.repo.files import DiskSource
     from gitops_guard.repo.workspace import find_root
 
     if not directory.is_dir():
         raise InputError(f"{directory}: not a directory")
     root = find_root(directory)
     target = root / POLICY_FILE
-    if target.exists() and not force and not dry_run:
-        raise InputError(
-            f"{target} already exists; not overwritten",
-            hint="use --force to replace it, or --stdout to see the proposal",
-        )
-    templates, environments, registries = infer(root)
-    text = render_starter(templates, environments, registries)
-    parse_policy(text.encode("utf-8"), POLICY_FILE)  # what we write must be valid
+    baseline_path = root / BASELINE_FILE
+    if not force and not dry_run:
+        for existing in (target, baseline_path if baseline else None):
+            if existing is not None and existing.exists():
+                raise InputError(
+                    f"{existing} already exists; not overwritten",
+                    hint="use --force to replace it, or --stdout to see the proposal",
+                )
+    inference, _evidence = infer(root)
+    _text, policy = _policy(inference)
+    # Placement depends only on the layout and environments, so this inventory is what
+    # `validate` will see; what each environment deploys decides its strict settings.
+    inventory = extract(DiskSource(root), policy)
+    inference = replace(inference, deployed=_deployed(inventory.uses))
+    text, policy = _policy(inference)
+    report = run_rules(inventory, policy)
+    findings = tuple(report.findings)
+    errors = any(f.severity is Severity.ERROR for f in findings)
+    baseline_text = render_baseline(findings) if baseline and errors else None
+    written_baseline = baseline_path if baseline_text is not None else None
     if not dry_run:
         write_atomically(target, text)
-    summary = (
-        f"{len(templates)} layout templates, environments "
-        f"{' → '.join(environments) if environments else 'dev → staging → prod (none found)'}, "
-        f"{len(registries)} registries"
-    )
-    return StarterPolicy(target, text, summary)
+        if baseline_text is not None:
+            write_atomically(baseline_path, baseline_text)
+    return StarterPolicy(target, text, inference, findings, written_baseline, baseline_text)
