@@ -26,7 +26,9 @@ def deployment(image: str, name: str = "web") -> str:
 
 def kustomization(*resources: str, images: str = "") -> str:
     listed = "\n".join(f"  - {r}" for r in resources)
-    text = f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n{listed}\n"
+    text = (
+        f"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n{listed}\n"
+    )
     return text + images
 
 
@@ -72,7 +74,9 @@ def test_registries_admit_the_images_they_were_inferred_from(
         "bitnami/redis:7.2.4",
     ]
     files = {f"clusters/dev/app{i}/d.yaml": deployment(image) for i, image in enumerate(seen)}
-    files.update({f"clusters/prod/app{i}/d.yaml": deployment(image) for i, image in enumerate(seen)})
+    files.update(
+        {f"clusters/prod/app{i}/d.yaml": deployment(image) for i, image in enumerate(seen)}
+    )
     repo = make_repo(files)
     assert run(["init", "--repo", str(repo)], capsys).code == 0
     assert policy_of(repo)["images"]["registries"] == [

@@ -24,6 +24,8 @@ from gitops_guard.parse.loader import STR_TAG, resolve_plain
 # start so), nothing that is YAML syntax, and not a YAML 1.1 boolean or null (``on``, ``y``);
 # or a duration such as ``24h``.
 _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9._-]*|[0-9]+[smhdw]")
+# YAML 1.1 booleans that PyYAML reads as strings but go-yaml (Kubernetes) does not.
+_YAML11_Y_N = frozenset(("y", "n"))
 FLOW_WIDTH = 88  # a one-line sequence longer than this is written one item a line
 
 
@@ -38,15 +40,8 @@ Scalar = str | Word | int | bool
 
 
 @dataclass(frozen=True, slots=True)
-class Flow:
-    """A one-line sequence: ``[patch, minor]``."""
-
-    items: Sequence[Scalar]
-
-
-@dataclass(frozen=True, slots=True)
 class Item:
-    """One entry of a block sequence, with an end-of-line comment."""
+    """One entry of a sequence, with an end-of-line comment (block sequences only)."""
 
     value: Scalar
     comment: str = ""
@@ -54,9 +49,16 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Items:
-    """A block sequence, one entry a line."""
+    """A sequence: on one line (``[patch, minor]``) when ``flow`` and short enough, else
+    one entry a line."""
 
     items: Sequence[Item]
+    flow: bool = False
+
+
+def flow(values: Sequence[Scalar]) -> Items:
+    """A one-line sequence of ``values``."""
+    return Items(tuple(Item(v) for v in values), flow=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +73,7 @@ class Key:
     """``name: value  # comment``, after ``before`` (comment lines; "" is a blank line)."""
 
     name: str | Word
-    value: Scalar | Flow | Items | Mapping
+    value: Scalar | Items | Mapping
     comment: str = ""
     before: Sequence[str] = ()
 
@@ -103,7 +105,7 @@ def _key(name: str | Word) -> str:
 
 def is_plain_safe(text: str) -> bool:
     """Whether ``text`` can be written unquoted and still be read as this string."""
-    if not _PLAIN.fullmatch(text):
+    if not _PLAIN.fullmatch(text) or text.lower() in _YAML11_Y_N:
         return False
     return resolve_plain(text) == STR_TAG
 
@@ -128,9 +130,11 @@ def render(document: Mapping, header: Sequence[str] = ()) -> str:
 def _comment(text: str, indent: int = 0) -> str:
     if not text:
         return ""
-    # A comment is one line: a line break in text from the repository ends it here.
+    # A comment is one line of printable text: a line break becomes a space, anything
+    # else YAML does not allow in a file an escape (`\u0009`).
     flat = " ".join(text.splitlines())
-    return " " * indent + "# " + flat
+    shown = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in flat)
+    return " " * indent + "# " + shown
 
 
 def _eol(comment: str) -> str:
@@ -147,24 +151,16 @@ def _mapping(mapping: Mapping, indent: int, lines: list[str]) -> None:
         key = _key(entry.name) + ":"
         value = entry.value
         if isinstance(value, Mapping):
-            if not value.entries:
-                lines.append(f"{pad}{key} {{}}{_eol(entry.comment)}")
-                continue
-            lines.append(f"{pad}{key}{_eol(entry.comment)}")
+            empty = not any(isinstance(e, Key) for e in value.entries)  # notes only
+            lines.append(f"{pad}{key}{' {}' if empty else ''}{_eol(entry.comment)}")
             _mapping(value, indent + 2, lines)
         elif isinstance(value, Items):
-            if not value.items:
-                lines.append(f"{pad}{key} []{_eol(entry.comment)}")
+            one_line = f"{pad}{key} [{', '.join(scalar(i.value) for i in value.items)}]"
+            if not value.items or (value.flow and len(one_line) <= FLOW_WIDTH):
+                lines.append(one_line + _eol(entry.comment))
                 continue
             lines.append(f"{pad}{key}{_eol(entry.comment)}")
             lines.extend(f"{pad}  - {scalar(i.value)}{_eol(i.comment)}" for i in value.items)
-        elif isinstance(value, Flow):
-            flow = f"{pad}{key} [{', '.join(scalar(item) for item in value.items)}]"
-            if len(flow) > FLOW_WIDTH and value.items:  # too long to read: one item a line
-                lines.append(f"{pad}{key}{_eol(entry.comment)}")
-                lines.extend(f"{pad}  - {scalar(item)}" for item in value.items)
-            else:
-                lines.append(flow + _eol(entry.comment))
         else:
             lines.append(f"{pad}{key} {scalar(value)}{_eol(entry.comment)}")
 
@@ -179,13 +175,11 @@ def to_data(document: Mapping) -> dict[str, object]:
     return data
 
 
-def _value(value: Scalar | Flow | Items | Mapping) -> object:
+def _value(value: Scalar | Items | Mapping) -> object:
     if isinstance(value, Mapping):
         return to_data(value)
     if isinstance(value, Items):
         return [_plain(i.value) for i in value.items]
-    if isinstance(value, Flow):
-        return [_plain(i) for i in value.items]
     return _plain(value)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from gitops_guard.starter.document import Flow, Item, Items, Key, Note, Word
+from gitops_guard.starter.document import Item, Items, Key, Note, Word, flow
 from gitops_guard.starter.document import Mapping as Block
 from gitops_guard.starter.environments import Environment, Order
 from gitops_guard.starter.images import DEFAULT_FORBIDDEN_TAGS, Registry, TagPattern
@@ -56,7 +56,7 @@ def environment_settings(
     if order.is_first(environment):
         settings.append(Key("automated", _words(ANY_CHANGE), "what bots may change here"))
     elif last:
-        settings.append(Key("automated", Flow(()), "every change here is a person's commit"))
+        settings.append(Key("automated", flow(()), "every change here is a person's commit"))
         settings.append(
             _strict("require_digest", deployed, deployed.without_digest, "without a digest")
         )
@@ -90,7 +90,7 @@ def build(inference: Inference) -> Block:
     entries.append(
         Key(
             "bots",
-            Flow(BOTS),
+            flow(BOTS),
             before=("", "Author names or emails of bots (`*` is the only wildcard)."),
         )
     )
@@ -196,5 +196,5 @@ def _annotations(order: Order) -> Key | None:
     return Key("annotations", Block(tuple(entries)), before=("",))
 
 
-def _words(values: Sequence[str]) -> Flow:
-    return Flow(tuple(Word(v) for v in values))
+def _words(values: Sequence[str]) -> Items:
+    return flow([Word(v) for v in values])
