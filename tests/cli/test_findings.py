@@ -190,7 +190,7 @@ def test_rules_lists_and_explains(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["rules", "mutable-tag"], capsys)
     assert code == 0
     assert out.startswith("GG102 mutable-tag (default severity: error)")
-    assert "Failing::" in out
+    assert "Failing:\n" in out
     code, _, err = run(["rules", "mutable-tga"], capsys)
     assert code == 2
     assert "did you mean 'mutable-tag'" in err

@@ -187,8 +187,8 @@ def test_an_unwritable_output_is_an_error_not_silence(
     # raising SystemExit swallowed the exception and its message).
     repo = make_repo({"clusters/dev/api/p.yaml": POD})
     code, _, err = run_cli(
-        ["validate", "--repo", str(repo), "clusters/dev/api/p.yaml", "missing.yaml",
-         "--output", "/proc/nope/x"],
+        ["validate", "--repo", str(repo), str(repo / "clusters/dev/api/p.yaml"),
+         str(repo / "missing.yaml"), "--output", "/proc/nope/x"],
         capsys,
     )  # fmt: skip
     assert code == 2

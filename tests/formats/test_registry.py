@@ -80,5 +80,5 @@ def test_a_findings_format_loads_no_stage_of_the_pipeline() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     stages = {m.split(".")[1] for m in loaded}
-    assert stages <= {"formats", "gate", "model", "imageref"}, loaded
+    assert stages <= {"formats", "gate", "model", "imageref", "words"}, loaded
     assert "gitops_guard.gate.check" not in loaded

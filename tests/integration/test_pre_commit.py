@@ -145,6 +145,8 @@ def test_all_files_reports_every_problem_and_nothing_for_clean_files(
         "clusters/prod/db/pod.yaml:8:14",
     ]
     assert "clusters/dev/api/pod.yaml" not in result.stdout
+    # One process for every file: one summary, not one per batch of the framework's.
+    assert len(re.findall(r"^\d+ errors? in \d+ files", result.stdout, re.MULTILINE)) == 1
 
 
 @pytest.mark.slow
@@ -267,6 +269,14 @@ def test_the_validate_hook_leaves_other_files_and_the_policy_alone(path: str) ->
 )  # fmt: skip
 def test_the_policy_hook_takes_only_policy_files(path: str, selected: bool) -> None:
     assert selects("gitops-guard-policy", path) is selected
+
+
+@pytest.mark.parametrize("hook_id", ["gitops-guard", "gitops-guard-policy"])
+def test_the_file_hooks_run_at_commit_time_only_and_in_one_process(hook_id: str) -> None:
+    # Without stages they ran again at commit-msg and pre-push; without require_serial the
+    # framework split --all-files over several processes and summaries.
+    assert hook(hook_id)["stages"] == ["pre-commit", "pre-merge-commit", "manual"]
+    assert hook(hook_id)["require_serial"] is True
 
 
 def test_the_history_hooks_run_at_their_stage_whatever_the_files() -> None:

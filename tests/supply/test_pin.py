@@ -162,28 +162,28 @@ def test_pin_command(gitops_repo: tuple[Path, str]) -> None:
     checked = runner.invoke(pin, ["--check", "--repo", str(root)], standalone_mode=False)
     assert checked.return_value == 1, checked.output
     assert "would pin" in checked.output
-    assert "2 image(s) would be pinned in 1 file(s)" in checked.output
+    assert "2 images would be pinned in 1 file" in checked.output
     assert manifest.read_bytes() == original
 
     offline = runner.invoke(
         pin, ["--check", "--offline", "--repo", str(root)], standalone_mode=False
     )
     assert offline.return_value == 1
-    assert "2 image(s) not pinned" in offline.output
+    assert "2 images not pinned" in offline.output
     refused = runner.invoke(pin, ["--offline", "--repo", str(root)], standalone_mode=False)
     assert isinstance(refused.exception, GuardError)
     assert manifest.read_bytes() == original
 
     done = runner.invoke(pin, ["--repo", str(root)], standalone_mode=False)
     assert done.return_value == 0, done.output
-    assert "pinned 2 image(s) in 1 file(s)" in done.output
+    assert "pinned 2 images in 1 file" in done.output
     text = manifest.read_text()
     assert f"/pin/api:1.4.2@{api_digest}   # release\n" in text
     assert text.replace(f"@{api_digest}", "").count("@sha256:") == 1
 
     again = runner.invoke(pin, ["--check", "--repo", str(root)], standalone_mode=False)
     assert again.return_value == 0
-    assert "0 image(s) would be pinned" in again.output
+    assert "0 images would be pinned" in again.output
 
 
 def test_pin_with_registry_down_writes_nothing(tmp_path: Path, own_registry: LocalRegistry) -> None:

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
+    help="The verdict for people, or JSON (selected, error, every candidate).",
 )
 @repo_option("Repository (for the policy and ImageUpdater resources; default: around the cwd).")
 @click.option(
@@ -176,10 +177,12 @@ def _check_usage(
 
 
 def _workspace(repo: Path | None, policy_file: Path | None) -> Workspace:
+    """The repository around the cwd (or the cwd), for its policy and ImageUpdater
+    resources: explain works on the files it is named, anywhere."""
     from gitops_guard.repo.workspace import open_workspace
 
     # The "no policy file" note is about validation; explain does not need to say it.
-    return open_workspace(repo, policy_file)
+    return open_workspace(repo, policy_file, anywhere=True)
 
 
 def _version(updater_version: str | None, workspace: Workspace | None) -> str:

@@ -9,12 +9,14 @@ import click
 from gitops_guard.cli.options import (
     _emit_report,
     _open,
+    console,
     findings_output_options,
     replay_mode,
     repo_option,
     workspace_options,
 )
 from gitops_guard.errors import EXIT_OK, EXIT_USAGE
+from gitops_guard.words import count
 
 
 @click.command()
@@ -67,16 +69,26 @@ def validate(
     from gitops_guard.extract.inventory import extract
     from gitops_guard.repo.workspace import select_paths
 
-    workspace = _open(repo, policy_file, max_file_size)
+    workspace = _open(repo, policy_file, max_file_size, paths)
     known = load_baseline(baseline) if baseline is not None else None
     selected: list[str] | None = None
     refused: list[str] = []
     if paths:
         selection = select_paths(workspace, paths)
         selected, refused = selection.files, selection.refused
-        for message in selection.refused + selection.skipped:
-            click.echo(f"gitops-guard: {message}", err=True)
+        for message in selection.refused:
+            console().warn(message)
+        for message in selection.skipped:
+            console().note(message)
+        if refused and not selected:
+            # A summary of "no problems in 0 files" would read as a pass.
+            console().warn("nothing was checked")
+            return EXIT_USAGE
     inventory = extract(workspace.source, workspace.policy, selected)
+    console().detail(
+        f"read {count(len(inventory.files), 'YAML file')}: "
+        f"{count(len(inventory.uses), 'image use')}"
+    )
     extra = []
     if supply_chain:
         from gitops_guard.supply.gates import supply_findings
@@ -87,7 +99,9 @@ def validate(
         from gitops_guard.repo.atomic import write_atomically
 
         write_atomically(write_baseline, render_baseline(report.findings))
-        click.echo(f"wrote {len(report.findings)} findings to the baseline {write_baseline}")
+        console().done(
+            f"wrote {count(len(report.findings), 'finding')} to the baseline {write_baseline}"
+        )
         return EXIT_OK
     code = _emit_report(report, output_format, output, fail_on, reports)
     # Paths outside the repository or missing: the others were checked, the run was not whole.

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from gitops_guard.cli.options import (
-    _use_color,
+    console,
     repo_option,
 )
 from gitops_guard.errors import (
@@ -62,7 +62,7 @@ def _report_hook(name: str, outcome: Any) -> int:
     from gitops_guard.formats.findings.registry import RenderContext
 
     for note in outcome.notes:
-        click.echo(f"gitops-guard: {note}", err=True)
+        console().note(note)
     for label, report, plan in outcome.results:
         if not report.findings:
             continue
@@ -72,7 +72,8 @@ def _report_hook(name: str, outcome: Any) -> int:
         if plan:
             click.echo(plan_format.render_text(plan).rstrip("\n"), err=True)
         click.echo(
-            text.render(report, RenderContext(color=_use_color(None))).rstrip("\n"), err=True
+            text.render(report, RenderContext(color=console().use_color(None))).rstrip("\n"),
+            err=True,
         )
     return EXIT_FINDINGS if outcome.refused else EXIT_OK
 
@@ -113,5 +114,5 @@ def install_hooks(server: Path | None, force: bool, update_hook: bool, repo: Pat
         hooks_dir = (target.root / hooks_dir) if server is None else (target.git_dir / "hooks")
     written = hooks.install(hooks_dir, names, executable, force)
     for path in written:
-        click.echo(f"installed {path}")
+        console().done(f"installed {path}")
     return EXIT_OK

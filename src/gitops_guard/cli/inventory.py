@@ -9,6 +9,7 @@ import click
 from gitops_guard.cli.options import (
     _open,
     _write_output,
+    console,
     workspace_options,
 )
 from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
@@ -23,8 +24,15 @@ from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
+    help="A table for people, or the JSON inventory (SPEC §6).",
 )
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the inventory to FILE (atomically, after the run) instead of stdout.",
+)
 def images(
     paths: tuple[str, ...],
     repo: Path | None,
@@ -40,7 +48,7 @@ def images(
     from gitops_guard.extract.inventory import extract
     from gitops_guard.repo.workspace import select_paths
 
-    workspace = _open(repo, policy_file, max_file_size)
+    workspace = _open(repo, policy_file, max_file_size, paths)
     selected: list[str] | None = None
     refused: list[str] = []
     skipped: list[str] = []
@@ -57,8 +65,10 @@ def images(
 
         text = inventory_text.render(inventory.uses, len(inventory.files))
     _write_output(output, text)
-    for message in refused + skipped:
-        click.echo(f"gitops-guard: {message}", err=True)
+    for message in refused:
+        console().warn(message)
+    for message in skipped:
+        console().note(message)
     for problem in inventory.problems:
         click.echo(f"{problem.location}: {problem.rule} {problem.message}", err=True)
     if refused:

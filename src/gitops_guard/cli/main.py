@@ -10,11 +10,13 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 import click
 
 from gitops_guard import __version__
+from gitops_guard.cli.options import Console
 from gitops_guard.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -24,17 +26,40 @@ from gitops_guard.errors import (
 )
 
 TRACEBACK_VARIABLE = "GITOPS_GUARD_TRACEBACK"
+COMPLETION_VARIABLE = "_GITOPS_GUARD_COMPLETE"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="gitops-guard")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Also say what was read and how long it took.")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Colour the text output, or not (default: on a terminal, unless NO_COLOR is set).",
+)
 @click.option(
     "--traceback",
     is_flag=True,
     help=f"Show the full traceback of an internal error (or set {TRACEBACK_VARIABLE}=1).",
 )
-def cli(traceback: bool) -> None:
-    """Policy checks and audit history for container image promotion in GitOps repositories."""
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    quiet: bool,
+    verbose: bool,
+    color: bool | None,
+    traceback: bool,  # noqa: ARG001 - main() reads it from the context
+) -> None:
+    """Policy checks and audit history for container image promotion in GitOps repositories.
+
+    \b
+    Shell completion (bash; zsh_source and fish_source for the others):
+      eval "$(_GITOPS_GUARD_COMPLETE=bash_source gitops-guard)"
+    """
+    if quiet and verbose:
+        raise click.UsageError("--quiet and --verbose cannot be used together")
+    ctx.obj = Console(verbosity=-1 if quiet else 1 if verbose else 0, color=color)
 
 
 def _register_commands() -> None:
@@ -65,11 +90,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     messages and codes.
     """
     args = list(sys.argv[1:] if argv is None else argv)
+    completion = os.environ.get(COMPLETION_VARIABLE)
+    if completion:  # the shell asks for completions (click's protocol)
+        from click.shell_completion import shell_complete
+
+        return shell_complete(cli, {}, "gitops-guard", COMPLETION_VARIABLE, completion)
     show_traceback = bool(os.environ.get(TRACEBACK_VARIABLE))
+    started = time.monotonic()
     try:
         with cli.make_context("gitops-guard", args) as ctx:
             show_traceback = show_traceback or bool(ctx.params.get("traceback"))
             code = cli.invoke(ctx)
+            if isinstance(ctx.obj, Console):
+                ctx.obj.detail(f"done in {time.monotonic() - started:.2f} s (exit {code})")
     except GuardError as exc:
         click.echo(f"gitops-guard: error: {exc.message}", err=True)
         if exc.hint:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK
+from gitops_guard.formats.findings.registry import FINDING_FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,26 +59,95 @@ def workspace_options(function: F) -> F:
     return function
 
 
-def _open(repo: Path | None, policy_file: Path | None, max_file_size: str | None) -> Any:
+@dataclass
+class Console:
+    """What the group's ``-q``/``-v`` and ``--color``/``--no-color`` ask of every command.
+
+    ``verbosity``: -1 quiet (findings and errors only: no notes, progress or
+    confirmations), 0 normal, 1 verbose (also what was read and how long it took).
+    ``color``: forced on or off, or None to follow the terminal and ``NO_COLOR``.
+    """
+
+    verbosity: int = 0
+    color: bool | None = None
+
+    @property
+    def quiet(self) -> bool:
+        return self.verbosity < 0
+
+    def warn(self, text: str) -> None:
+        """A problem with what was asked (a refused path), on stderr even when quiet."""
+        click.echo(f"gitops-guard: {text}", err=True)
+
+    def note(self, text: str) -> None:
+        """A remark on stderr (``gitops-guard: ...``), unless quiet."""
+        if self.verbosity >= 0:
+            click.echo(f"gitops-guard: {text}", err=True)
+
+    def detail(self, text: str) -> None:
+        """What only ``-v`` shows."""
+        if self.verbosity > 0:
+            click.echo(f"gitops-guard: {text}", err=True)
+
+    def done(self, text: str) -> None:
+        """A confirmation on stdout (``wrote ...``), unless quiet."""
+        if self.verbosity >= 0:
+            click.echo(text)
+
+    def use_color(self, output: Path | None) -> bool:
+        """Colour for text going to ``output`` (None: stdout)."""
+        if output is not None:
+            return False
+        if self.color is not None:
+            return self.color
+        if os.environ.get("NO_COLOR"):
+            return False
+        if os.environ.get("FORCE_COLOR"):
+            return True
+        return sys.stdout.isatty()
+
+
+def console() -> Console:
+    """The console settings of the running command line (defaults outside the group)."""
+    context = click.get_current_context(silent=True)
+    found = context.find_object(Console) if context is not None else None
+    return found if found is not None else Console()
+
+
+def _open(
+    repo: Path | None,
+    policy_file: Path | None,
+    max_file_size: str | None,
+    paths: tuple[str, ...] = (),
+) -> Any:
     from gitops_guard.repo.workspace import open_workspace
 
-    workspace = open_workspace(repo, policy_file, _size(max_file_size) if max_file_size else None)
+    limit = _size(max_file_size) if max_file_size else None
+    workspace = open_workspace(repo, policy_file, limit, anywhere=bool(paths))
+    out = console()
     for note in workspace.notes:
-        click.echo(f"gitops-guard: {note}", err=True)
+        out.note(note)
+    out.detail(
+        f"policy: {workspace.policy.path or 'none (safe defaults)'}; repository: {workspace.root}"
+    )
     return workspace
 
 
-def _write_output(output: Path | None, text: str) -> None:
-    """Write to stdout or, after the work is done, atomically to a file."""
+def _write_output(output: Path | None, text: str, color: bool = False) -> None:
+    """Write to stdout or, after the work is done, atomically to a file.
+
+    ``color``: the text carries colour that was asked for (click strips it otherwise when
+    stdout is not a terminal).
+    """
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color or None)
         return
     from gitops_guard.repo.atomic import write_atomically
 
     write_atomically(output, text)
 
 
-FINDING_FORMAT_NAMES = ["text", "json", "sarif", "github", "junit", "markdown"]
+FINDING_FORMAT_NAMES = list(FINDING_FORMATS)
 
 
 def findings_output_options(function: F) -> F:
@@ -101,6 +172,8 @@ def findings_output_options(function: F) -> F:
         type=click.Choice(FINDING_FORMAT_NAMES),
         default="text",
         show_default=True,
+        help="Text for people; JSON, SARIF, GitHub workflow commands, JUnit or Markdown for "
+        "machines and pull requests.",
     )(function)
     function = click.option(
         "--report",
@@ -140,19 +213,12 @@ def replay_mode() -> Any:
     return SIMPLE if any(os.environ.get(v) for v in SIMPLE_REPLAY_VARIABLES) else FAST
 
 
-def _use_color(output: Path | None) -> bool:
-    if output is not None or os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return sys.stdout.isatty()
-
-
 def _render(name: str, report: Any, color: bool, result: Any = None) -> str:
     """One format of a report; with a check result, the promotion plan goes along."""
     from gitops_guard.formats.findings.registry import RenderContext, render_findings
 
-    return render_findings(name, report, RenderContext(check=result, color=color))
+    quiet = console().quiet
+    return render_findings(name, report, RenderContext(check=result, color=color, quiet=quiet))
 
 
 def _emit_report(
@@ -168,7 +234,8 @@ def _emit_report(
 
     for name, target in reports:
         write_atomically(target, _render(name, report, False, result))
-    _write_output(output, _render(output_format, report, _use_color(output), result))
+    color = console().use_color(output)
+    _write_output(output, _render(output_format, report, color, result), color)
     return exit_for(report, fail_on)
 
 

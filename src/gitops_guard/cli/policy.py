@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from gitops_guard.cli.options import (
-    repo_option,
-)
+from gitops_guard.cli.options import console, repo_option
 from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK, GuardError
 
 
@@ -44,39 +43,94 @@ def check_policy(files: tuple[Path, ...]) -> int:
 @click.command()
 @click.argument("rule", required=False)
 @click.option("--markdown", is_flag=True, help="Print every rule's documentation as Markdown.")
-def rules(rule: str | None, markdown: bool) -> int:
-    """List every rule, or explain one (by id such as GG102 or name such as mutable-tag)."""
-    from gitops_guard.rules.registry import (
-        RULES,
-        documentation,
-        find,
-        info,
-    )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Text for people, or JSON (id, name, severities, summary, doc).",
+)
+@repo_option("Repository whose policy sets the severities (default: the one around the cwd).")
+def rules(rule: str | None, markdown: bool, output_format: str, repo: Path | None) -> int:
+    """List every rule, or explain one (by id such as GG102 or name such as mutable-tag).
+
+    The severity shown is the one the repository's policy gives (`severity:`), with the
+    default beside it when the policy changes it.
+    """
+    import json
+
+    from gitops_guard.engine.run import effective_severity
+    from gitops_guard.rules.registry import RULES, documentation, find, info, plain_doc
 
     if markdown:
         click.echo(documentation(), nl=False)
         return EXIT_OK
-    if rule is None:
-        for module in RULES:
-            record = info(module)
-            click.echo(
-                f"{record.id}  {record.name:<24} {record.severity.value:<8} {record.summary}"
-            )
-        return EXIT_OK
-    found = find(rule)
-    if found is None:
-        import difflib
-
-        known = [r.ID for r in RULES] + [r.NAME for r in RULES]
-        close = difflib.get_close_matches(rule, known, n=1)
-        raise GuardError(
-            f"unknown rule {rule!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
-            hint="`gitops-guard rules` lists every rule",
+    policy = _policy_for_rules(repo)
+    chosen = list(RULES)
+    if rule is not None:
+        found = find(rule)
+        if found is None:
+            raise GuardError(f"unknown rule {rule!r}{_suggestion(rule)}", hint=_RULES_HINT)
+        chosen = [found]
+    records = []
+    for module in chosen:
+        record = info(module)
+        severity = effective_severity(policy, module)
+        records.append(
+            {
+                "id": record.id,
+                "name": record.name,
+                "severity": severity.value if severity is not None else "off",
+                "default_severity": record.severity.value,
+                "summary": record.summary,
+                "doc": plain_doc(record.doc),
+            }
         )
-    record = info(found)
-    click.echo(f"{record.id} {record.name} (default severity: {record.severity.value})\n")
-    click.echo(record.doc)
+    if output_format == "json":
+        click.echo(json.dumps({"rules": records}, indent=2))
+        return EXIT_OK
+    if rule is None:
+        for entry in records:
+            shown = entry["severity"]
+            if shown != entry["default_severity"]:
+                shown = f"{shown} (default {entry['default_severity']})"
+            click.echo(f"{entry['id']}  {entry['name']:<24} {shown:<8} {entry['summary']}")
+        return EXIT_OK
+    entry = records[0]
+    if entry["severity"] != entry["default_severity"]:
+        label = f"severity: {entry['severity']}, {entry['default_severity']} by default"
+    else:
+        label = f"default severity: {entry['default_severity']}"
+    click.echo(f"{entry['id']} {entry['name']} ({label})\n")
+    click.echo(entry["doc"])
     return EXIT_OK
+
+
+_RULES_HINT = "`gitops-guard rules` lists every rule"
+
+
+def _suggestion(wanted: str) -> str:
+    """`` (did you mean 'mutable-tag'?)`` for a near-miss of a name; nothing for ids."""
+    import difflib
+    import re
+
+    from gitops_guard.catalogue import RULE_NAMES
+
+    if re.fullmatch(r"(?i)gg\d+", wanted.strip()):
+        return ""  # GG999 is not a typo of GG209: ids are not spelled, they are looked up
+    close = difflib.get_close_matches(wanted.strip().lower(), list(RULE_NAMES.values()), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _policy_for_rules(repo: Path | None) -> Any:
+    """The policy whose severities ``rules`` shows: the repository's, else the defaults."""
+    from gitops_guard.policy.model import default_policy
+    from gitops_guard.repo.workspace import git_root, open_workspace
+
+    if repo is None and git_root(Path.cwd()) is None:
+        return default_policy()
+    return open_workspace(repo).policy
 
 
 @click.command()
@@ -115,12 +169,13 @@ def init(repo: Path | None, force: bool, to_stdout: bool, no_baseline: bool) -> 
     root = repo or Path.cwd()
     result = write_starter_policy(root, force=force, dry_run=to_stdout, baseline=not no_baseline)
     summary = result.summary(result.path.parent)
+    out = console()
     if to_stdout:
         click.echo(result.text, nl=False)
         for line in summary:
-            click.echo(f"gitops-guard: {line}", err=True)
+            out.note(line)
         return EXIT_OK
-    click.echo(f"wrote {result.path}: {summary[0]}")
+    out.done(f"wrote {result.path}: {summary[0]}")
     for line in summary[1:]:
-        click.echo(line)
+        out.done(line)
     return EXIT_OK

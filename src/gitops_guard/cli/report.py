@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from gitops_guard.cli.options import replay_mode, repo_option
+from gitops_guard.cli.options import console, replay_mode, repo_option
 from gitops_guard.errors import EXIT_OK, GuardError
 
 
@@ -30,7 +30,8 @@ def _moment(value: str, end_of_day: bool = False) -> Any:
 
 
 def _progress() -> Any:
-    if not sys.stderr.isatty():
+    """A progress line on a terminal (not with --quiet, never in a pipe), else None."""
+    if not sys.stderr.isatty() or console().quiet:
         return None
 
     def show(count: int) -> None:
@@ -54,13 +55,22 @@ REPORT_FORMATS = {"markdown": "md", "md": "md", "html": "html", "json": "json", 
     type=click.Choice(list(REPORT_FORMATS)),
     default="markdown",
     show_default=True,
+    help="Markdown (md), HTML with charts, JSON or CSV.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the report to FILE (atomically, after the run).",
 )
 @click.option(
     "--out",
     "out",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Folder to write report.<ext> into (HTML defaults to reports/; text formats to stdout).",
+    help="Folder to write report.<ext> into instead (HTML defaults to reports/; the other "
+    "formats to stdout).",
 )
 @click.option(
     "--replay-policy",
@@ -84,6 +94,7 @@ def report(
     apps: tuple[str, ...],
     image: str | None,
     output_format: str,
+    output: Path | None,
     out: Path | None,
     replay_policy: str,
     failure_window: str,
@@ -122,7 +133,9 @@ def report(
     if until and options.until is None:
         options.until_revision = until
     extension = REPORT_FORMATS[output_format]
-    to_stdout = out is None and extension != "html"
+    if output is not None and out is not None:
+        raise click.UsageError("--output FILE and --out DIR cannot be used together")
+    to_stdout = output is None and out is None and extension != "html"
     # JSON and CSV are written while the history is replayed: the progress line would
     # mix with the report on a terminal that shows both.
     progress = None if to_stdout and sys.stdout.isatty() else _progress()
@@ -136,7 +149,7 @@ def report(
         built = build_report(repo or Path.cwd(), options, window_delta, progress, mode)
         text, root = render_report(extension, built), built.root
         notes = built.notes.copy
-    target = None if to_stdout else (out or root / "reports") / f"report.{extension}"
+    target = output or (None if to_stdout else (out or root / "reports") / f"report.{extension}")
     if target is None:
         for chunk in text:
             click.echo(chunk, nl=False)
@@ -147,16 +160,23 @@ def report(
     if progress is not None:
         click.echo("\r" + " " * 40 + "\r", err=True, nl=False)
     for note in notes():
-        click.echo(f"gitops-guard: {note}", err=True)
+        console().note(note)
     if target is not None:
-        click.echo(f"wrote {target}")
+        console().done(f"wrote {target}")
     return EXIT_OK
 
 
 @click.command()
 @click.argument("date")
 @click.option("--env", "environments", multiple=True, help="Only this environment (repeatable).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Text for people, or JSON (SPEC §6).",
+)
 @click.option("--head", default="HEAD", show_default=True, help="The branch or revision to read.")
 @repo_option()
 def at(

@@ -16,6 +16,7 @@ import click
 from gitops_guard.cli.options import (
     repo_option,
 )
+from gitops_guard.words import count
 
 if TYPE_CHECKING:
     from gitops_guard.policy.model import Policy
@@ -143,7 +144,7 @@ def pin(
     )
     from gitops_guard.supply.pin import candidates
 
-    workspace = open_workspace(repo, policy_file)
+    workspace = open_workspace(repo, policy_file, anywhere=bool(paths))
     selected: list[str] | None = None
     if paths:
         selection = select_paths(workspace, paths)
@@ -163,7 +164,7 @@ def pin(
         for use in chosen:
             shown = use.reference.familiar() if use.reference else use.raw
             click.echo(f"{use.location}: {shown} is not pinned by digest")
-        click.echo(f"{len(chosen)} image(s) not pinned (offline: digests not resolved)")
+        click.echo(f"{count(len(chosen), 'image')} not pinned (offline: digests not resolved)")
         return EXIT_FINDINGS if chosen else EXIT_OK
 
     texts, pins = _resolve_and_pin(workspace, chosen)
@@ -176,14 +177,18 @@ def pin(
     done = sum(1 for p in pins if p.problem is None)
     failed = len(pins) - done
     if check_only:
-        click.echo(f"{done} image(s) would be pinned in {len(texts)} file(s); {failed} cannot be")
+        click.echo(
+            f"{count(done, 'image')} would be pinned in {count(len(texts), 'file')}; "
+            f"{failed} cannot be"
+        )
         return EXIT_FINDINGS if pins else EXIT_OK
     from gitops_guard.repo.atomic import write_atomically
 
     for path, text in texts.items():
         write_atomically(workspace.root / path, text)
     click.echo(
-        f"pinned {done} image(s) in {len(texts)} file(s)" + (f"; {failed} not" if failed else "")
+        f"pinned {count(done, 'image')} in {count(len(texts), 'file')}"
+        + (f"; {failed} not" if failed else "")
     )
     return EXIT_FINDINGS if failed else EXIT_OK
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -69,7 +71,10 @@ def run_demo(
         write_atomically(path, render_report(extension, built))
         echo(f"wrote {path.resolve()}")
 
-    echo(f"\nExplore it yourself: cd {target} && git log --oneline && gitops-guard validate")
+    # The command as this environment can run it: the demo's own virtual environment
+    # need not be on PATH.
+    program = shutil.which("gitops-guard") or str(Path(sys.executable).parent / "gitops-guard")
+    echo(f"\nExplore it yourself: cd {target} && git log --oneline && {program} validate")
     return 0
 
 

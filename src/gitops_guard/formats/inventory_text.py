@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gitops_guard.model import ImageUse
+from gitops_guard.words import count
 
 
 def render(uses: list[ImageUse], files: int) -> str:
@@ -24,10 +25,9 @@ def render(uses: list[ImageUse], files: int) -> str:
     ]
     apps = {u.app for u in uses if u.app}
     environments = {u.environment for u in uses if u.environment}
-    noun = "use" if len(uses) == 1 else "uses"
     lines.append("")
     lines.append(
-        f"{len(uses)} image {noun} in {files} YAML files "
-        f"({len(apps)} apps, {len(environments)} environments)"
+        f"{count(len(uses), 'image use')} in {count(files, 'YAML file')} "
+        f"({count(len(apps), 'app')}, {count(len(environments), 'environment')})"
     )
     return "\n".join(lines) + "\n"

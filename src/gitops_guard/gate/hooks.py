@@ -55,6 +55,14 @@ def hook_script(name: str, executable: str = "gitops-guard") -> str:
         f"{MARKER}: {name}. A thin wrapper; `gitops-guard install-hooks` writes it.\n"
         f'GITOPS_GUARD="${{GITOPS_GUARD:-{executable}}}"\n'
         'command -v "$GITOPS_GUARD" >/dev/null 2>&1 || GITOPS_GUARD=gitops-guard\n'
+        # A gate whose program went away (a deleted virtual environment) refuses, and says
+        # why, instead of a bare "exec: not found".
+        'if ! command -v "$GITOPS_GUARD" >/dev/null 2>&1; then\n'
+        f'  echo "gitops-guard: the {name} hook cannot run $GITOPS_GUARD: not found" >&2\n'
+        '  echo "  hint: reinstall gitops-guard, then run gitops-guard install-hooks --force'
+        ' (or set GITOPS_GUARD to its path)" >&2\n'
+        "  exit 1\n"
+        "fi\n"
         f'exec "$GITOPS_GUARD" hook {name} "$@"\n'
     )
 

@@ -21,6 +21,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_guard.model import Finding, Location
+from gitops_guard.words import size
 
 try:  # pragma: no branch - libyaml is part of every PyYAML wheel we support
     from yaml import CSafeLoader as _BaseLoader
@@ -155,8 +156,7 @@ def load_yaml(path: str, data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
                 path,
                 1,
                 1,
-                f"file is {len(data) / 1048576:.1f} MiB, over the "
-                f"{max_bytes / 1048576:g} MiB limit; not read",
+                f"file is {size(len(data))}, over the {size(max_bytes)} limit; not read",
                 hint="raise the limit with --max-file-size if this file really is a manifest",
             )
         )

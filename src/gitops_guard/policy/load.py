@@ -38,6 +38,7 @@ from gitops_guard.policy.model import (
     DEFAULT_ROLLBACK_TRAILER,
     DEFAULT_UPDATER_VERSION,
     POLICY_FILE,
+    POLICY_FILES,
     AnnotationPolicy,
     EnvironmentPolicy,
     ImageOverride,
@@ -71,9 +72,17 @@ def _validator() -> Any:
 
 
 def find_policy(root: Path) -> Path | None:
-    """The policy file at the repository root, if any."""
-    candidate = root / POLICY_FILE
-    return candidate if candidate.is_file() else None
+    """The policy file at the repository root (``.gitops-guard.yaml`` or ``.yml``), if any.
+
+    Both at once is an error: which one rules would be a guess.
+    """
+    found = [root / name for name in POLICY_FILES if (root / name).is_file()]
+    if len(found) > 1:
+        raise PolicyError(
+            f"both {POLICY_FILES[0]} and {POLICY_FILES[1]} are in {root}",
+            hint="keep one policy file (gitops-guard reads either name)",
+        )
+    return found[0] if found else None
 
 
 def load_policy_file(

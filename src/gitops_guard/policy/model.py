@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 
 POLICY_FILE = ".gitops-guard.yaml"
+POLICY_FILES = (POLICY_FILE, ".gitops-guard.yml")  # either name; both at once is an error
 DEFAULT_UPDATER_VERSION = "1.3"
 DEFAULT_BOTS = ("argocd-image-updater*", "*[bot]")
 DEFAULT_ROLLBACK_TRAILER = "Rollback"

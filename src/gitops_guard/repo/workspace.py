@@ -23,13 +23,18 @@ from gitops_guard.repo.files import (
 )
 
 
-def find_root(start: Path) -> Path:
-    """The Git work tree containing ``start``, else ``start`` itself."""
+def git_root(start: Path) -> Path | None:
+    """The Git work tree containing ``start``, or None outside one."""
     start = start.resolve()
     for candidate in (start, *start.parents):
         if (candidate / ".git").exists():
             return candidate
-    return start
+    return None
+
+
+def find_root(start: Path) -> Path:
+    """The Git work tree containing ``start``, else ``start`` itself."""
+    return git_root(start) or start.resolve()
 
 
 @dataclass
@@ -46,8 +51,21 @@ def open_workspace(
     repo: Path | None = None,
     policy_file: Path | None = None,
     max_file_size: int | None = None,
+    *,
+    anywhere: bool = False,
 ) -> Workspace:
-    """Find the repository and load its policy (or the safe defaults, with a note)."""
+    """Find the repository and load its policy (or the safe defaults, with a note).
+
+    Outside a Git repository a command would read the current folder and everything
+    under it: that needs ``repo`` (a folder named on purpose) or ``anywhere`` (the
+    caller was given the files to read). Raises InputError otherwise.
+    """
+    if repo is None and not anywhere and git_root(Path.cwd()) is None:
+        raise InputError(
+            f"{Path.cwd()} is not inside a Git repository",
+            hint="run it in a clone of the GitOps repository, pass --repo DIR, "
+            "or name the files to check",
+        )
     root = find_root(repo or Path.cwd())
     if repo is not None and not repo.is_dir():
         raise InputError(f"{repo}: not a directory")

@@ -187,8 +187,13 @@ def documentation() -> str:
             "",
             f"Default severity: {record.severity.value}.",
         ]
-        lines += ["", record.doc.replace("::\n", ":\n")]
+        lines += ["", plain_doc(record.doc)]
     return "\n".join(lines) + "\n"
+
+
+def plain_doc(doc: str) -> str:
+    """A rule's docstring for readers: reST's ``Failing::`` block markers as ``Failing:``."""
+    return doc.replace("::\n", ":\n")
 
 
 def all_info() -> tuple[RuleInfo, ...]:

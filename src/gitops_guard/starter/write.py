@@ -19,7 +19,7 @@ from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import POLICY_FILE, Policy
 from gitops_guard.starter.document import render
 from gitops_guard.starter.environments import order
-from gitops_guard.starter.evidence import Evidence, collect, folders
+from gitops_guard.starter.evidence import collect, folders
 from gitops_guard.starter.images import registries, tag_pattern
 from gitops_guard.starter.policy import Deployed, Inference, build
 from gitops_guard.starter.templates import infer_layout
@@ -105,7 +105,7 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
-def infer(root: Path) -> tuple[Inference, Evidence]:
+def infer(root: Path) -> Inference:
     """What the starter policy says, from what the repository deploys on the defaults."""
     evidence = collect(root)
     layout = infer_layout(evidence.placed, evidence.files, folders(evidence.files))
@@ -118,7 +118,7 @@ def infer(root: Path) -> tuple[Inference, Evidence]:
             u.reference.tag for u in _checked(uses) if u.reference and u.reference.tag
         ),
     )
-    return inference, evidence
+    return inference
 
 
 def _checked(uses: list[ImageUse]) -> list[ImageUse]:
@@ -177,7 +177,7 @@ def write_starter_policy(
                     f"{existing} already exists; not overwritten",
                     hint="use --force to replace it, or --stdout to see the proposal",
                 )
-    inference, _evidence = infer(root)
+    inference = infer(root)
     _text, policy = _policy(inference)
     # Placement depends only on the layout and environments, so this inventory is what
     # `validate` will see; what each environment deploys decides its strict settings.

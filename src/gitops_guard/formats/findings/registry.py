@@ -24,11 +24,13 @@ class RenderContext:
 
     ``check``: the result of ``check`` the report comes from (its promotion plan and the
     range compared), None for ``validate``; ``color``: whether the reader is a terminal
-    that shows colours (only the text format uses it).
+    that shows colours; ``quiet``: the reader wants the findings only (no summary line
+    when there are none). The last two concern the text format only.
     """
 
     check: CheckResult | None = None
     color: bool = False
+    quiet: bool = False
 
 
 PLAIN: Final = RenderContext()

@@ -19,6 +19,7 @@ from gitops_guard.formats.findings.registry import (
     severity_of,
 )
 from gitops_guard.model import Report, Severity
+from gitops_guard.words import count
 
 _BOLD = "\033[1m"
 _DIM = "\033[2m"
@@ -29,23 +30,19 @@ _RESET = "\033[0m"
 _SEVERITY_COLOR = {Severity.ERROR: _RED, Severity.WARNING: _YELLOW}
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun if number == 1 else noun + 's'}"
-
-
 def summary(report: Report, *, images: bool = True) -> str:
     """``2 errors, 1 warning in 12 files (34 images); 3 suppressed; 2 known from the baseline``.
 
     The error count is always given once there is a finding; the other parts only when
     they are not zero. ``images=False`` leaves out the image count.
     """
-    scope = _count(report.files, "file")
+    scope = count(report.files, "file")
     if images:
-        scope += f" ({_count(report.images, 'image')})"
+        scope += f" ({count(report.images, 'image')})"
     if report.findings:
-        counts = [_count(report.errors, "error")]
+        counts = [count(report.errors, "error")]
         if report.warnings:
-            counts.append(_count(report.warnings, "warning"))
+            counts.append(count(report.warnings, "warning"))
         line = f"{', '.join(counts)} in {scope}"
     else:
         line = f"no problems in {scope}"
@@ -79,6 +76,8 @@ def render(report: Report, context: RenderContext = PLAIN) -> str:
         if finding.hint:
             hint = f"  hint: {_indented(finding.hint, '        ')}"
             lines.append(f"{_DIM}{hint}{_RESET}" if color else hint)
+    if context.quiet and not lines:
+        return ""
     if lines:
         lines.append("")
     lines.append(summary(report))
