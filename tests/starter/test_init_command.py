@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,36 @@ def test_a_missing_folder_is_an_error_not_a_traceback(
     assert result.code == 2
     assert "not a directory" in result.err
     assert "Traceback" not in result.err
+
+
+def test_a_yml_policy_is_the_one_replaced(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `.gitops-guard.yml` is read like `.yaml`; writing a `.yaml` beside it would make
+    # every command refuse the pair.
+    repo = make_repo(CLEAN)
+    (repo / ".gitops-guard.yml").write_text("version: 1\n")
+    result = run(["init", "--repo", str(repo)], capsys)
+    assert result.code == 2
+    assert ".gitops-guard.yml already exists; not overwritten" in result.err
+    result = run(["init", "--repo", str(repo), "--force"], capsys)
+    assert result.code == 0, result.err
+    assert f"wrote {repo / '.gitops-guard.yml'}:" in result.out
+    assert not (repo / ".gitops-guard.yaml").exists()
+    assert run(["validate", "--repo", str(repo)], capsys).code == 0
+
+
+def test_outside_a_git_repository_a_folder_must_be_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "plain"
+    (folder / "envs/dev").mkdir(parents=True)
+    (folder / "envs/dev/d.yaml").write_text(textwrap.dedent(CLEAN["envs/dev/d.yaml"]))
+    monkeypatch.chdir(folder)
+    result = run(["init"], capsys)
+    assert result.code == 2
+    assert "is not inside a Git repository" in result.err
+    assert not (folder / ".gitops-guard.yaml").exists()
+    result = run(["init", "--repo", str(folder)], capsys)
+    assert result.code == 0, result.err
+    assert "the repository passes it" in result.out

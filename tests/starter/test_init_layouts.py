@@ -157,6 +157,11 @@ def test_the_summary_counts_what_was_written(
     assert "1 layout template," in result.out
     assert "1 environment (dev)" in result.out
     assert "1 registry," in result.out
+    repo = make_repo(
+        {f"envs/{e}/d.yaml": deployment(f"ghcr.io/{e}/app:1.0.0") for e in ("qa", "prod")}
+    )
+    result = run(["init", "--repo", str(repo)], capsys)
+    assert "1 layout template, 2 environments (qa, prod), 2 registries," in result.out
 
 
 def test_the_first_line_names_the_schema_for_editors(

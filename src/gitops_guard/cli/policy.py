@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from gitops_guard.cli.options import console, repo_option
-from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK, GuardError
+from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK, GuardError, InputError
 
 
 @click.command("check-policy")
@@ -164,8 +164,15 @@ def init(repo: Path | None, force: bool, to_stdout: bool, no_baseline: bool) -> 
     findings that remain (latest tags, untagged images) are recorded in a baseline, so
     `validate --baseline .gitops-guard-baseline.json` passes until something new appears.
     """
+    from gitops_guard.repo.workspace import git_root
     from gitops_guard.starter.write import write_starter_policy
 
+    if repo is None and git_root(Path.cwd()) is None:
+        # Like validate: outside a clone, the folder to read is named on purpose.
+        raise InputError(
+            f"{Path.cwd()} is not inside a Git repository",
+            hint="run it in a clone of the GitOps repository, or pass --repo DIR",
+        )
     root = repo or Path.cwd()
     result = write_starter_policy(root, force=force, dry_run=to_stdout, baseline=not no_baseline)
     summary = result.summary(result.path.parent)

@@ -13,6 +13,7 @@ from gitops_guard.starter.document import Item, Items, Key, Note, Word, flow
 from gitops_guard.starter.document import Mapping as Block
 from gitops_guard.starter.environments import Environment, Order
 from gitops_guard.starter.images import DEFAULT_FORBIDDEN_TAGS, Registry, TagPattern
+from gitops_guard.words import count
 
 BOTS = ("argocd-image-updater*", "*[bot]")
 ANY_CHANGE = ("patch", "minor", "major", "digest")
@@ -77,7 +78,7 @@ def _strict(key: str, deployed: Deployed, failing: int, what: str) -> Key | Note
         return Note(f"{line}  # no image seen here yet")
     if failing == 0:
         return Key(key, value)
-    uses = f"{failing} image use{'s' if failing != 1 else ''}"
+    uses = count(failing, "image use")
     return Note(f"{line}  # not yet: {uses} here {what}")
 
 
@@ -153,9 +154,7 @@ def _environments(order: Order, deployed: Mapping[str, Deployed]) -> list[Key | 
 def _images(registries: Sequence[Registry], tags: TagPattern) -> Key:
     entries: list[Key | Note] = []
     if registries:
-        items = tuple(
-            Item(r.pattern, f"{r.uses} image use{'s' if r.uses != 1 else ''}") for r in registries
-        )
+        items = tuple(Item(r.pattern, count(r.uses, "image use")) for r in registries)
         entries.append(
             Key(
                 "registries",

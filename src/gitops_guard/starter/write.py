@@ -16,13 +16,14 @@ from pathlib import Path
 from gitops_guard.errors import InputError
 from gitops_guard.model import Finding, ImageUse, Severity
 from gitops_guard.policy.load import parse_policy
-from gitops_guard.policy.model import POLICY_FILE, Policy
+from gitops_guard.policy.model import POLICY_FILE, POLICY_FILES, Policy
 from gitops_guard.starter.document import render
 from gitops_guard.starter.environments import order
 from gitops_guard.starter.evidence import collect, folders
 from gitops_guard.starter.images import registries, tag_pattern
 from gitops_guard.starter.policy import Deployed, Inference, build
 from gitops_guard.starter.templates import infer_layout
+from gitops_guard.words import count
 
 BASELINE_FILE = ".gitops-guard-baseline.json"
 SCHEMA_URL = "https://raw.githubusercontent.com/acme/gitops-guard/main/schemas/policy.schema.json"
@@ -55,18 +56,18 @@ class StarterPolicy:
         names = inference.order.names
         templates = len(inference.templates)
         layout = (
-            _count(templates, "layout template")
+            count(templates, "layout template")
             if templates
             else "no layout templates (the built-in ones apply)"
         )
         lines = [
             f"{layout}, "
             + (
-                f"{_count(len(names), 'environment')} ({', '.join(names)})"
+                f"{count(len(names), 'environment')} ({', '.join(names)})"
                 if names
                 else "no environments (no folder names one)"
             )
-            + f", {_count(len(inference.registries), 'registry', 'registries')}, "
+            + f", {count(len(inference.registries), 'registry')}, "
             f"tag pattern {inference.tags.pattern}"
         ]
         if not self.findings:
@@ -86,15 +87,11 @@ class StarterPolicy:
         return lines
 
 
-def _count(number: int, singular: str, plural: str | None = None) -> str:
-    return f"{number} {singular if number == 1 else (plural or singular + 's')}"
-
-
 def _severities(findings: tuple[Finding, ...]) -> str:
     errors = sum(1 for f in findings if f.severity is Severity.ERROR)
     warnings = len(findings) - errors
-    parts = [_count(errors, "error")] if errors else []
-    parts += [_count(warnings, "warning")] if warnings else []
+    parts = [count(errors, "error")] if errors else []
+    parts += [count(warnings, "warning")] if warnings else []
     return " and ".join(parts)
 
 
@@ -146,9 +143,9 @@ def _deployed(uses: list[ImageUse]) -> dict[str, Deployed]:
     }
 
 
-def _policy(inference: Inference) -> tuple[str, Policy]:
+def _policy(inference: Inference, name: str) -> tuple[str, Policy]:
     text = render(build(inference), HEADER)
-    return text, parse_policy(text.encode("utf-8"), POLICY_FILE)
+    return text, parse_policy(text.encode("utf-8"), name)
 
 
 def write_starter_policy(
@@ -168,7 +165,9 @@ def write_starter_policy(
     if not directory.is_dir():
         raise InputError(f"{directory}: not a directory")
     root = find_root(directory)
-    target = root / POLICY_FILE
+    # An existing `.gitops-guard.yml` is the one replaced: a `.yaml` beside it would make
+    # the pair an error for every command.
+    target = next((root / n for n in POLICY_FILES if (root / n).is_file()), root / POLICY_FILE)
     baseline_path = root / BASELINE_FILE
     if not force and not dry_run:
         for existing in (target, baseline_path if baseline else None):
@@ -178,12 +177,12 @@ def write_starter_policy(
                     hint="use --force to replace it, or --stdout to see the proposal",
                 )
     inference = infer(root)
-    _text, policy = _policy(inference)
+    _text, policy = _policy(inference, target.name)
     # Placement depends only on the layout and environments, so this inventory is what
     # `validate` will see; what each environment deploys decides its strict settings.
     inventory = extract(DiskSource(root), policy)
     inference = replace(inference, deployed=_deployed(inventory.uses))
-    text, policy = _policy(inference)
+    text, policy = _policy(inference, target.name)
     report = run_rules(inventory, policy)
     findings = tuple(report.findings)
     errors = any(f.severity is Severity.ERROR for f in findings)
