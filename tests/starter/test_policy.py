@@ -13,7 +13,7 @@ from gitops_guard.starter.evidence import folders
 from gitops_guard.starter.images import Registry, tag_pattern
 from gitops_guard.starter.policy import Deployed, Inference, build, environment_settings
 from gitops_guard.starter.templates import infer_layout
-from gitops_guard.starter.write import HEADER
+from gitops_guard.starter.write import header
 
 names = st.text(
     alphabet=st.characters(blacklist_characters="/\x00", blacklist_categories=["Cs"]),
@@ -43,7 +43,7 @@ def test_whatever_the_folder_names_the_policy_loads_and_validates(
         deployed={e: Deployed(2, 1, 0) for e in inferred.environments},
     )
     document = build(inference)
-    text = render(document, HEADER)
+    text = render(document, header())
     policy = parse_policy(text.encode("utf-8"))
     assert list(policy.environments) == list(order(inferred.environments).names)
     assert policy.layout.templates == (tuple(inferred.templates) or policy.layout.templates)
@@ -89,7 +89,7 @@ def test_the_last_environment_is_strict_where_today_allows() -> None:
 
 def test_without_environments_the_document_says_so_and_still_loads() -> None:
     inference = Inference((), order([]), (), tag_pattern([]))
-    text = render(build(inference), HEADER)
+    text = render(build(inference), header())
     policy = parse_policy(text.encode("utf-8"))
     assert dict(policy.environments) == {}
     assert "No environment folders were found" in text

@@ -26,13 +26,37 @@ from gitops_guard.starter.templates import infer_layout
 from gitops_guard.words import count
 
 BASELINE_FILE = ".gitops-guard-baseline.json"
-SCHEMA_URL = "https://raw.githubusercontent.com/acme/gitops-guard/main/schemas/policy.schema.json"
-HEADER = (
-    f"yaml-language-server: $schema={SCHEMA_URL}",
+SCHEMA_PATH = "schemas/policy.schema.json"
+INTRODUCTION = (
     "gitops-guard policy: how image promotion is checked in this repository.",
     "Written by `gitops-guard init` from what the repository deploys today; every key is",
     "documented by `gitops-guard schema`, and `gitops-guard rules` lists the rules.",
 )
+
+
+def schema_url() -> str | None:
+    """The policy schema of this version, in the project's repository (``[project.urls]``
+    ``Repository`` of the installed package), as editors fetch it; None when unknown."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    from gitops_guard import __version__
+
+    try:
+        entries = metadata("gitops-guard").get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return None
+    for entry in entries:
+        label, _, url = (part.strip() for part in entry.partition(","))
+        if label == "Repository" and url.startswith("https://github.com/"):
+            repository = url.removeprefix("https://github.com/").strip("/")
+            return f"https://raw.githubusercontent.com/{repository}/v{__version__}/{SCHEMA_PATH}"
+    return None
+
+
+def header() -> tuple[str, ...]:
+    """The comment lines the file starts with: the schema for editors, then what it is."""
+    url = schema_url()
+    return ((f"yaml-language-server: $schema={url}",) if url else ()) + INTRODUCTION
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +168,7 @@ def _deployed(uses: list[ImageUse]) -> dict[str, Deployed]:
 
 
 def _policy(inference: Inference, name: str) -> tuple[str, Policy]:
-    text = render(build(inference), HEADER)
+    text = render(build(inference), header())
     return text, parse_policy(text.encode("utf-8"), name)
 
 
