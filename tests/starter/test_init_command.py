@@ -23,7 +23,7 @@ def test_stdout_writes_nothing_and_says_what_it_would(
     assert result.code == 0
     assert result.out.startswith("# yaml-language-server: $schema=")
     assert "gitops-guard: 1 layout template, 1 environment (dev)" in result.err
-    assert "recorded in .gitops-guard-baseline.json" in result.err
+    assert "which would be recorded in .gitops-guard-baseline.json" in result.err
     assert not (repo / ".gitops-guard.yaml").exists()
     assert not (repo / ".gitops-guard-baseline.json").exists()
 

@@ -203,16 +203,16 @@ def _env_templates(paths: list[_EnvPath]) -> list[str]:
     folder_paths = [p for p in paths if p.values is None]
     values_paths = [p for p in paths if p.values is not None]
     templates = _values_templates(values_paths)
-    # Prefix before the environment, with the app position (if any) left open.
-    groups: dict[tuple[tuple[str | None, ...], bool], list[_EnvPath]] = defaultdict(list)
+    # Paths grouped by the folders before the environment, the app position (None) open.
+    groups: dict[tuple[str | None, ...], list[_EnvPath]] = defaultdict(list)
     for p in folder_paths:
         opened: list[str | None] = list(p.folders[: p.index])
         position = _app_position(p)
         if position is not None:
             opened[position] = None
-        groups[(tuple(opened), position is not None)].append(p)
+        groups[tuple(opened)].append(p)
     dir_templates: list[str] = []
-    for (prefix, _), members in groups.items():
+    for prefix, members in groups.items():
         parts = [part or "" for part in prefix]
         before_app = False
         if None in prefix:

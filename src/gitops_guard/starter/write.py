@@ -67,8 +67,8 @@ class StarterPolicy:
     text: str
     inference: Inference
     findings: tuple[Finding, ...]
-    baseline: Path | None
-    baseline_text: str | None
+    baseline: Path | None  # where the findings that remain are (or would be) recorded
+    written: bool  # False for --stdout
 
     @property
     def errors(self) -> int:
@@ -100,8 +100,9 @@ class StarterPolicy:
         counts = _severities(self.findings)
         if self.baseline is not None:
             shown = _relative(self.baseline, root)
+            recorded = "recorded" if self.written else "which would be recorded"
             lines.append(
-                f"the repository has {counts} under it today, recorded in {shown}: "
+                f"the repository has {counts} under it today, {recorded} in {shown}: "
                 f"`gitops-guard validate --baseline {shown}` reports only new ones"
             )
         elif self.errors:
@@ -131,7 +132,7 @@ def infer(root: Path) -> Inference:
     evidence = collect(root)
     layout = infer_layout(evidence.placed, evidence.files, folders(evidence.files))
     uses = evidence.inventory.uses
-    inference = Inference(
+    return Inference(
         templates=layout.templates,
         order=order(layout.environments),
         registries=registries(uses),
@@ -139,7 +140,6 @@ def infer(root: Path) -> Inference:
             u.reference.tag for u in _checked(uses) if u.reference and u.reference.tag
         ),
     )
-    return inference
 
 
 def _checked(uses: list[ImageUse]) -> list[ImageUse]:
@@ -152,18 +152,19 @@ def _checked(uses: list[ImageUse]) -> list[ImageUse]:
 def _deployed(uses: list[ImageUse]) -> dict[str, Deployed]:
     from gitops_guard.versions import try_parse_version
 
-    counts: dict[str, Counter[str]] = {}
+    tallies: dict[str, Counter[str]] = {}
     for use in _checked(uses):
         ref = use.reference
         if use.environment is None or ref is None:
             continue
-        count = counts.setdefault(use.environment, Counter())
-        count["uses"] += 1
-        count["without_digest"] += ref.digest is None
+        tally = tallies.setdefault(use.environment, Counter())
+        tally["uses"] += 1
+        tally["without_digest"] += ref.digest is None
         version = try_parse_version(ref.tag) if ref.tag else None
-        count["prereleases"] += version is not None and version.is_prerelease
+        tally["prereleases"] += version is not None and version.is_prerelease
     return {
-        env: Deployed(c["uses"], c["without_digest"], c["prereleases"]) for env, c in counts.items()
+        env: Deployed(t["uses"], t["without_digest"], t["prereleases"])
+        for env, t in tallies.items()
     }
 
 
@@ -216,4 +217,4 @@ def write_starter_policy(
         write_atomically(target, text)
         if baseline_text is not None:
             write_atomically(baseline_path, baseline_text)
-    return StarterPolicy(target, text, inference, findings, written_baseline, baseline_text)
+    return StarterPolicy(target, text, inference, findings, written_baseline, not dry_run)
