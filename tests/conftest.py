@@ -10,6 +10,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests judge answers, never speed: Hypothesis's 200 ms deadline per example turned a
+# loaded CI machine into failures (speed is for bench/).
+settings.register_profile("gitops-guard", deadline=None)
+settings.load_profile("gitops-guard")
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test Author",
@@ -95,3 +101,24 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from gitops_guard.demo.sample import build_sample_repository
 
     return build_sample_repository(tmp_path_factory.mktemp("sample") / "repo")
+
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def project_snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This checkout as it is now (tracked and untracked files, not ignored ones),
+    committed in a repository of its own: (path, sha). What pre-commit, a GitHub runner or a
+    GitLab job fetches at a ref, uncommitted work included."""
+    snapshot = tmp_path_factory.mktemp("project-snapshot")
+    listed = git(PROJECT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for relative in filter(None, listed.split("\0")):
+        source = PROJECT / relative
+        if source.is_file():
+            (snapshot / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, snapshot / relative)
+    git(snapshot, "init", "-q")
+    git(snapshot, "add", "-A")
+    git(snapshot, "commit", "-q", "--no-verify", "-m", "gitops-guard as tested")
+    return snapshot, git(snapshot, "rev-parse", "HEAD").strip()

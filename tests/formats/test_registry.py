@@ -20,8 +20,16 @@ from gitops_guard.gate.result import CheckResult
 from gitops_guard.model import Report
 
 
-def test_the_six_formats() -> None:
-    assert FINDING_FORMATS == ("text", "json", "sarif", "github", "junit", "markdown")
+def test_the_seven_formats() -> None:
+    assert FINDING_FORMATS == (
+        "text",
+        "json",
+        "sarif",
+        "github",
+        "junit",
+        "markdown",
+        "codequality",
+    )
 
 
 @pytest.mark.parametrize("name", FINDING_FORMATS)
@@ -31,7 +39,7 @@ def test_render_findings_is_the_module_s_render(name: str, report: Report) -> No
     assert render_findings(name, report) == module.render(report, PLAIN)
 
 
-@pytest.mark.parametrize("name", ["sarif", "github", "junit"])
+@pytest.mark.parametrize("name", ["sarif", "github", "junit", "codequality"])
 def test_formats_without_a_plan_or_colour_ignore_them(
     name: str, report: Report, checked: CheckResult
 ) -> None:

@@ -8,6 +8,7 @@ import dataclasses
 import json
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -15,13 +16,16 @@ import pytest
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 
+from gitops_guard import REPOSITORY_URL, RULES_URL
 from gitops_guard.formats.findings.sarif import (
     FINGERPRINT_KEY,
     SRCROOT,
     artifact_uri,
     render,
+    rule_descriptor,
 )
 from gitops_guard.model import Finding, Location, Report, fingerprint
+from gitops_guard.rules.registry import all_info
 from tests.formats.conftest import (
     FINDINGS,
     KUSTOMIZATION,
@@ -33,6 +37,21 @@ from tests.formats.conftest import (
 )
 
 URI_CHARACTERS = re.compile(r"^[A-Za-z0-9\-._~/%]+$")
+RULES_PAGE = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
+
+
+def github_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives the headings of a Markdown page: lower case, punctuation
+    but hyphens dropped, spaces to hyphens; a repeated heading gets ``-1``, ``-2``..."""
+    anchors: set[str] = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", markdown, flags=re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        candidate, n = slug, 0
+        while candidate in anchors:
+            n += 1
+            candidate = f"{slug}-{n}"
+        anchors.add(candidate)
+    return anchors
 
 
 @cache
@@ -161,7 +180,7 @@ def test_fingerprints_ignore_the_line(report: Report) -> None:
 def test_every_rule_is_documented(report: Report) -> None:
     driver = sarif(report)["runs"][0]["tool"]["driver"]
     assert (driver["version"], driver["semanticVersion"]) == ("1.2.3", "1.2.3")
-    assert driver["informationUri"].startswith("https://")
+    assert driver["informationUri"] == REPOSITORY_URL
     assert [rule["id"] for rule in driver["rules"]] == [info.id for info in RULES]
     mutable = driver["rules"][2]
     assert mutable["name"] == "mutable-tag"
@@ -234,3 +253,20 @@ def test_without_a_version_the_driver_omits_it(report: Report) -> None:
 def test_artifact_uri(path: str, uri: str) -> None:
     assert artifact_uri(path) == uri
     assert unquote(uri) == path
+
+
+def test_every_rule_links_to_its_section_of_the_rules_page() -> None:
+    anchors = github_anchors(RULES_PAGE.read_text(encoding="utf-8"))
+    assert "gg102-mutable-tag" in anchors
+    for info in all_info():
+        page, _, anchor = rule_descriptor(info)["helpUri"].partition("#")
+        assert page == RULES_URL
+        assert anchor in anchors, f"{info.id}: docs/rules.md has no heading #{anchor}"
+
+
+def test_help_uri_of_the_golden_rules(report: Report) -> None:
+    rules = sarif(report)["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[2]["helpUri"] == f"{RULES_URL}#gg102-mutable-tag"
+    assert [rule["helpUri"].rpartition("#")[2] for rule in rules] == [
+        f"{info.id.lower()}-{info.name}" for info in RULES
+    ]

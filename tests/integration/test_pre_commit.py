@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -47,19 +46,9 @@ def pod(image: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def hook_repository(project_snapshot: tuple[Path, str]) -> tuple[Path, str]:
     """This checkout as it is now, committed in a repository of its own: (path, sha)."""
-    snapshot = tmp_path_factory.mktemp("hook-repository")
-    listed = git(PROJECT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    for relative in filter(None, listed.split("\0")):
-        source = PROJECT / relative
-        if source.is_file():
-            (snapshot / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, snapshot / relative)
-    git(snapshot, "init", "-q")
-    git(snapshot, "add", "-A")
-    git(snapshot, "commit", "-q", "--no-verify", "-m", "gitops-guard as tested")
-    return snapshot, git(snapshot, "rev-parse", "HEAD").strip()
+    return project_snapshot
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
+import json
 from pathlib import Path
 
 import pytest
 
-from gitops_guard import __version__
+from gitops_guard import REPOSITORY_URL
 from tests.conftest import RepoFactory
 from tests.starter.helpers import findings, images, policy_of, run
 
@@ -175,15 +175,12 @@ def test_the_first_line_names_the_schema_for_editors(
     repo = make_repo({"envs/dev/d.yaml": deployment("ghcr.io/acme/app:1.0.0")})
     assert run(["init", "--repo", str(repo)], capsys).code == 0
     first = (repo / ".gitops-guard.yaml").read_text().splitlines()[0]
-    # The project's repository, as pyproject.toml's [project.urls] names it, at this version.
-    with (PROJECT / "pyproject.toml").open("rb") as handle:
-        repository = tomllib.load(handle)["project"]["urls"]["Repository"]
-    owner_name = repository.removeprefix("https://github.com/")
-    assert first == (
-        "# yaml-language-server: $schema=https://raw.githubusercontent.com/"
-        f"{owner_name}/v{__version__}/schemas/policy.schema.json"
+    schema = json.loads((PROJECT / "schemas/policy.schema.json").read_text())
+    # The schema's own $id: the file in the project's repository ([project.urls]).
+    assert first == f"# yaml-language-server: $schema={schema['$id']}"
+    assert schema["$id"].startswith(
+        REPOSITORY_URL.replace("github.com", "raw.githubusercontent.com")
     )
-    assert (PROJECT / "schemas/policy.schema.json").is_file()  # the path exists in the repository
 
 
 def test_mutable_tags_in_use_stay_findings_recorded_in_a_baseline(

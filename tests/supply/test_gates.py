@@ -667,3 +667,31 @@ def test_hostile_registry_answers_are_findings(
         client=client,
     )
     assert [f.rule for f in found] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("on_unreachable", "expected"),
+    [("fail", [Severity.ERROR]), ("warn", [Severity.WARNING]), ("skip", [])],
+)
+def test_attested_vulnerabilities_with_the_registry_down_follow_on_unreachable(
+    own_registry: LocalRegistry, repo: Path, on_unreachable: str, expected: list[Severity]
+) -> None:
+    # The attestations are the verdict and live in the registry: with it down, `fail` must
+    # fail (this was a warning whatever the policy said).
+    pusher = Pusher(own_registry.url)
+    image = pusher.image("down/att", "1.0.0", "att")
+    pusher.close()
+    own_registry.stop()
+    supply = f"""
+    on_unreachable: {on_unreachable}
+    registry: {{insecure: ["127.0.0.1:*"], environments: [staging]}}
+    vulnerabilities: {{environments: [prod], attestations: true, max: {{critical: 0}}}}
+    """
+    found = run_gates(
+        [use(f"{own_registry.host}/down/att:1.0.0@{image.digest}")],
+        policy(supply, "{dev: {}, staging: {}, prod: {}}"),
+        offline=False,
+        root=repo,
+    )
+    assert [f.severity for f in found] == expected
+    assert all(f.rule == "GG506" and "unreachable" in f.message for f in found)

@@ -20,6 +20,7 @@ from gitops_guard.words import count
 
 if TYPE_CHECKING:
     from gitops_guard.policy.model import Policy
+    from gitops_guard.supply.registry import ClientSettings
 
 
 def registry_tags(
@@ -193,12 +194,11 @@ def pin(
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def _client_settings(policy: Any, root: Path) -> Any:
+def _client_settings(policy: Policy, root: Path) -> ClientSettings:
     """The registry client settings of a policy's ``supply_chain.registry`` (as the gates')."""
-    from gitops_guard.supply.gates import read_settings
     from gitops_guard.supply.registry import settings_from_policy
 
-    return settings_from_policy(read_settings(policy).section("registry"), root)
+    return settings_from_policy(policy.supply_chain.registry, root)
 
 
 def _resolve_and_pin(workspace: Any, uses: list[Any]) -> tuple[dict[str, str], list[Any]]:

@@ -37,6 +37,8 @@ from gitops_guard.policy.model import (
     DEFAULT_BOTS,
     DEFAULT_ROLLBACK_TRAILER,
     DEFAULT_UPDATER_VERSION,
+    DEFAULT_VULNERABILITY_LIMITS,
+    ON_UNREACHABLE,
     POLICY_FILE,
     POLICY_FILES,
     AnnotationPolicy,
@@ -44,6 +46,12 @@ from gitops_guard.policy.model import (
     ImageOverride,
     ImageRules,
     Policy,
+    ProvenancePolicy,
+    RegistryPolicy,
+    SignaturePolicy,
+    SignerIdentity,
+    SupplyChainPolicy,
+    VulnerabilityPolicy,
     parse_duration,
     parse_size,
 )
@@ -368,7 +376,7 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
                 {k: tuple(v) for k, v in (annotations.get("forbidden_strategies") or {}).items()}
             ),
         ),
-        supply_chain=MappingProxyType(dict(raw.get("supply_chain") or {})),
+        supply_chain=_supply_chain(raw.get("supply_chain") or {}, fail),
         updater_version=str(
             (raw.get("image_updater") or {}).get("version", DEFAULT_UPDATER_VERSION)
         ),
@@ -380,6 +388,84 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
         max_file_size=parse_size(raw.get("max_file_size", DEFAULT_MAX_BYTES)),
         data=MappingProxyType(raw),
     )
+
+
+def _supply_chain(raw: Mapping[str, Any], fail: Any) -> SupplyChainPolicy:
+    """The ``supply_chain:`` block, typed; the schema has checked every key's shape."""
+    value = raw.get("on_unreachable") or "fail"
+    on_unreachable = next((choice for choice in ON_UNREACHABLE if choice == value), None)
+    if on_unreachable is None:  # only a policy the schema did not see gets here
+        raise fail(["supply_chain", "on_unreachable"], f"{value!r} is not fail|warn|skip")
+    return SupplyChainPolicy(
+        on_unreachable=on_unreachable,
+        registry=_registry_gate(raw["registry"]) if "registry" in raw else None,
+        signatures=_signature_gate(raw["signatures"]) if "signatures" in raw else None,
+        vulnerabilities=(
+            _vulnerability_gate(raw["vulnerabilities"]) if "vulnerabilities" in raw else None
+        ),
+        provenance=_provenance_gate(raw["provenance"]) if "provenance" in raw else None,
+    )
+
+
+def _registry_gate(section: Mapping[str, Any]) -> RegistryPolicy:
+    retries = section.get("retries")
+    return RegistryPolicy(
+        insecure=tuple(section.get("insecure") or ()),
+        timeout=_number(section.get("timeout")),
+        max_wait=_number(section.get("max_wait")),
+        retries=None if retries is None else int(retries),
+        platform=section.get("platform"),
+        config=section.get("config"),
+        environments=_environments(section),
+    )
+
+
+def _signature_gate(section: Mapping[str, Any]) -> SignaturePolicy:
+    return SignaturePolicy(
+        keys=tuple(section.get("keys") or ()),
+        trusted_root=section.get("trusted_root"),
+        identities=tuple(
+            SignerIdentity(item["issuer"], item["subject"])
+            for item in section.get("identities") or ()
+        ),
+        environments=_environments(section),
+    )
+
+
+def _vulnerability_gate(section: Mapping[str, Any]) -> VulnerabilityPolicy:
+    limits = section.get("max")
+    return VulnerabilityPolicy(
+        reports=_strings(section.get("reports")),
+        max=DEFAULT_VULNERABILITY_LIMITS if limits is None else MappingProxyType(dict(limits)),
+        attestations=bool(section.get("attestations")),
+        environments=_environments(section),
+    )
+
+
+def _provenance_gate(section: Mapping[str, Any]) -> ProvenancePolicy:
+    return ProvenancePolicy(
+        source_repositories=tuple(section.get("source_repositories") or ()),
+        refs=tuple(section.get("refs") or ()),
+        builders=tuple(section.get("builders") or ()),
+        environments=_environments(section),
+    )
+
+
+def _environments(gate: Mapping[str, Any]) -> frozenset[str] | None:
+    """A gate's ``environments``; None (every environment) when it lists none."""
+    listed = gate.get("environments")
+    return None if listed is None else frozenset(listed)
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _strings(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """One string or a list of strings (``reports: "scans/**"`` or ``[a, b]``) as a tuple."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _check_environment_lists(raw: Mapping[str, Any], names: list[str], fail: Any) -> None:

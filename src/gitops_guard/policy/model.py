@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from gitops_guard.parse.loader import (
     DEFAULT_MAX_BYTES,
@@ -28,6 +28,7 @@ POLICY_FILES = (POLICY_FILE, ".gitops-guard.yml")  # either name; both at once i
 DEFAULT_UPDATER_VERSION = "1.3"
 DEFAULT_BOTS = ("argocd-image-updater*", "*[bot]")
 DEFAULT_ROLLBACK_TRAILER = "Rollback"
+DEFAULT_VULNERABILITY_LIMITS: Final[Mapping[str, int]] = MappingProxyType({"critical": 0})
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 10**6, "GB": 10**9}
 
@@ -106,6 +107,123 @@ class AnnotationPolicy:
     )
 
 
+OnUnreachable = Literal["fail", "warn", "skip"]
+ON_UNREACHABLE: Final[tuple[OnUnreachable, ...]] = ("fail", "warn", "skip")
+GateName = Literal["registry", "signatures", "vulnerabilities", "provenance"]
+GATE_NAMES: Final[tuple[GateName, ...]] = (
+    "registry",
+    "signatures",
+    "vulnerabilities",
+    "provenance",
+)
+
+
+class _GateScope:
+    """What every gate of ``supply_chain:`` has: the environments it covers (None: all)."""
+
+    __slots__ = ()
+    environments: frozenset[str] | None
+
+    def covers(self, environment: str | None) -> bool:
+        """Whether the gate applies to an image use in ``environment``."""
+        return self.environments is None or environment in self.environments
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryPolicy(_GateScope):
+    """``supply_chain.registry``: the registry gate, and how every gate reaches registries.
+
+    None means "not set": the registry client's own default applies.
+    """
+
+    insecure: tuple[str, ...] = ()  # host globs reached over plain HTTP
+    timeout: float | None = None
+    max_wait: float | None = None
+    retries: int | None = None
+    platform: str | None = None
+    config: str | None = None  # a Docker config.json with credentials (static auths only)
+    environments: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignerIdentity:
+    """An allowed keyless signer: OIDC issuer and certificate subject (``*`` wildcards)."""
+
+    issuer: str
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignaturePolicy(_GateScope):
+    """``supply_chain.signatures``: who may sign (paths are read from the repository)."""
+
+    keys: tuple[str, ...] = ()
+    trusted_root: str | None = None
+    identities: tuple[SignerIdentity, ...] = ()
+    environments: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VulnerabilityPolicy(_GateScope):
+    """``supply_chain.vulnerabilities``: where the reports are and how many findings pass."""
+
+    reports: tuple[str, ...] = ()  # path globs of Trivy or Grype JSON reports
+    # severity -> findings allowed; without max:, no critical one
+    max: Mapping[str, int] = field(default_factory=lambda: DEFAULT_VULNERABILITY_LIMITS)
+    attestations: bool = False  # also read cosign vulnerability attestations
+    environments: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenancePolicy(_GateScope):
+    """``supply_chain.provenance``: allowed source repositories, refs and builders (globs)."""
+
+    source_repositories: tuple[str, ...] = ()
+    refs: tuple[str, ...] = ()
+    builders: tuple[str, ...] = ()
+    environments: frozenset[str] | None = None
+
+
+GatePolicy = RegistryPolicy | SignaturePolicy | VulnerabilityPolicy | ProvenancePolicy
+
+
+@dataclass(frozen=True, slots=True)
+class SupplyChainPolicy:
+    """The ``supply_chain:`` block: each gate None when the policy does not turn it on."""
+
+    on_unreachable: OnUnreachable = "fail"
+    registry: RegistryPolicy | None = None
+    signatures: SignaturePolicy | None = None
+    vulnerabilities: VulnerabilityPolicy | None = None
+    provenance: ProvenancePolicy | None = None
+
+    def gate(self, name: GateName) -> GatePolicy | None:
+        """The settings of one gate by name, None when it is off."""
+        match name:
+            case "registry":
+                return self.registry
+            case "signatures":
+                return self.signatures
+            case "vulnerabilities":
+                return self.vulnerabilities
+            case "provenance":
+                return self.provenance
+
+    @property
+    def any_enabled(self) -> bool:
+        """Whether some gate is on (in some environment)."""
+        return any(self.gate(name) is not None for name in GATE_NAMES)
+
+    def covers(self, name: GateName, environment: str | None) -> bool:
+        """Whether gate ``name`` is on and applies to ``environment``."""
+        gate = self.gate(name)
+        return gate is not None and gate.covers(environment)
+
+    def gates_for(self, environment: str | None) -> list[GateName]:
+        """The gates that apply to an image use in ``environment``, in policy order."""
+        return [name for name in GATE_NAMES if self.covers(name, environment)]
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """A validated, frozen policy. ``path`` is None for the built-in defaults."""
@@ -117,7 +235,7 @@ class Policy:
     rollback_trailer: str = DEFAULT_ROLLBACK_TRAILER
     images: ImageRules = field(default_factory=lambda: ImageRules(forbidden_tags=()))
     annotations: AnnotationPolicy = field(default_factory=AnnotationPolicy)
-    supply_chain: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    supply_chain: SupplyChainPolicy = field(default_factory=SupplyChainPolicy)
     updater_version: str = DEFAULT_UPDATER_VERSION
     severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     exclude: tuple[str, ...] = ()

@@ -26,7 +26,6 @@ from gitops_guard.starter.templates import infer_layout
 from gitops_guard.words import count
 
 BASELINE_FILE = ".gitops-guard-baseline.json"
-SCHEMA_PATH = "schemas/policy.schema.json"
 INTRODUCTION = (
     "gitops-guard policy: how image promotion is checked in this repository.",
     "Written by `gitops-guard init` from what the repository deploys today; every key is",
@@ -34,29 +33,12 @@ INTRODUCTION = (
 )
 
 
-def schema_url() -> str | None:
-    """The policy schema of this version, in the project's repository (``[project.urls]``
-    ``Repository`` of the installed package), as editors fetch it; None when unknown."""
-    from importlib.metadata import PackageNotFoundError, metadata
-
-    from gitops_guard import __version__
-
-    try:
-        entries = metadata("gitops-guard").get_all("Project-URL") or []
-    except PackageNotFoundError:
-        return None
-    for entry in entries:
-        label, _, url = (part.strip() for part in entry.partition(","))
-        if label == "Repository" and url.startswith("https://github.com/"):
-            repository = url.removeprefix("https://github.com/").strip("/")
-            return f"https://raw.githubusercontent.com/{repository}/v{__version__}/{SCHEMA_PATH}"
-    return None
-
-
 def header() -> tuple[str, ...]:
-    """The comment lines the file starts with: the schema for editors, then what it is."""
-    url = schema_url()
-    return ((f"yaml-language-server: $schema={url}",) if url else ()) + INTRODUCTION
+    """The comment lines the file starts with: the policy schema for editors (its own
+    ``$id``, in the project's repository), then what the file is."""
+    from gitops_guard import SCHEMAS_URL
+
+    return (f"yaml-language-server: $schema={SCHEMAS_URL}/policy.schema.json", *INTRODUCTION)
 
 
 @dataclass(frozen=True, slots=True)

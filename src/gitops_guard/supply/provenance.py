@@ -21,6 +21,9 @@ from typing import Any
 from cryptography import x509
 
 from gitops_guard.patterns.wildcard import glob_matches
+
+# What problems() judges by: the policy's own supply_chain.provenance, named here too.
+from gitops_guard.policy.model import ProvenancePolicy as ProvenancePolicy
 from gitops_guard.supply.signatures import (
     OID_BUILD_SIGNER_URI,
     OID_SOURCE_REPOSITORY_REF,
@@ -34,15 +37,6 @@ SLSA_V02 = "https://slsa.dev/provenance/v0.2"
 SLSA_V01 = "https://slsa.dev/provenance/v0.1"
 SLSA_V1 = "https://slsa.dev/provenance/v1"
 SLSA_PREDICATES = frozenset((SLSA_V01, SLSA_V02, SLSA_V1))
-
-
-@dataclass(frozen=True, slots=True)
-class ProvenancePolicy:
-    """``supply_chain.provenance``: allowed source repositories, refs and builders (globs)."""
-
-    source_repositories: tuple[str, ...] = ()
-    refs: tuple[str, ...] = ()
-    builders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

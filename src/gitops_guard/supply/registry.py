@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from gitops_guard.patterns.wildcard import glob_matches
+from gitops_guard.policy.model import RegistryPolicy
 from gitops_guard.supply.credentials import DockerCredentials, _registry_host
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -740,22 +741,21 @@ def _transport_reason(exc: Exception) -> str:
 
 
 def settings_from_policy(
-    registry_settings: Mapping[str, Any], root: Path | None = None
+    registry: RegistryPolicy | None, root: Path | None = None
 ) -> ClientSettings:
-    """Client settings from the policy's ``supply_chain.registry`` mapping."""
-    config = registry_settings.get("config")
+    """Client settings from the policy's ``supply_chain.registry`` (None: the defaults)."""
+    registry = registry or RegistryPolicy()
     config_path: Path | None = None
-    if isinstance(config, str) and config:
-        config_path = Path(config).expanduser()
+    if registry.config:
+        config_path = Path(registry.config).expanduser()
         if not config_path.is_absolute() and root is not None:
             config_path = root / config_path
-    insecure: Sequence[str] = registry_settings.get("insecure") or ()
     return ClientSettings(
-        insecure=tuple(str(p) for p in insecure),
-        timeout=float(registry_settings.get("timeout") or DEFAULT_TIMEOUT),
-        max_wait=float(registry_settings.get("max_wait", DEFAULT_MAX_WAIT)),
-        retries=int(registry_settings.get("retries", DEFAULT_RETRIES)),
-        platform=str(registry_settings.get("platform") or DEFAULT_PLATFORM),
+        insecure=registry.insecure,
+        timeout=registry.timeout or DEFAULT_TIMEOUT,
+        max_wait=DEFAULT_MAX_WAIT if registry.max_wait is None else registry.max_wait,
+        retries=DEFAULT_RETRIES if registry.retries is None else registry.retries,
+        platform=registry.platform or DEFAULT_PLATFORM,
         docker_config=config_path,
         forbidden_helper_root=root,
     )

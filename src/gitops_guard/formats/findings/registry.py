@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
 
-from gitops_guard.model import Severity
+from gitops_guard.model import Severity, fingerprint
 
 if TYPE_CHECKING:
     from gitops_guard.gate.result import CheckResult
@@ -42,7 +42,15 @@ class FindingsFormat(Protocol):
     def render(self, report: Report, context: RenderContext = ..., /) -> str: ...
 
 
-FINDING_FORMATS: Final = ("text", "json", "sarif", "github", "junit", "markdown")
+FINDING_FORMATS: Final = (
+    "text",
+    "json",
+    "sarif",
+    "github",
+    "junit",
+    "markdown",
+    "codequality",
+)
 
 
 def findings_format(name: str) -> FindingsFormat:
@@ -72,6 +80,10 @@ def findings_format(name: str) -> FindingsFormat:
         from gitops_guard.formats.findings import markdown
 
         return markdown
+    if name == "codequality":
+        from gitops_guard.formats.findings import codequality
+
+        return codequality
     known = ", ".join(FINDING_FORMATS)
     raise ValueError(f"unknown output format {name!r} (known: {known})")
 
@@ -93,3 +105,16 @@ def rule_title(report: Report, rule_id: str) -> str:
     """``GG102 mutable-tag``, or just the id when the report does not document the rule."""
     info = report.rule(rule_id)
     return f"{rule_id} {info.name}" if info is not None else rule_id
+
+
+def fingerprinted(report: Report) -> list[tuple[Finding, str]]:
+    """Each finding with its :func:`~gitops_guard.model.fingerprint`, made distinct: two
+    findings with one key (say, two unknown annotations on one Application) must stay two
+    alerts, so later ones get an occurrence number (``<hex>:2``)."""
+    seen: dict[str, int] = {}
+    pairs = []
+    for finding in report.findings:
+        print_ = fingerprint(finding)
+        seen[print_] = seen.get(print_, 0) + 1
+        pairs.append((finding, print_ if seen[print_] == 1 else f"{print_}:{seen[print_]}"))
+    return pairs

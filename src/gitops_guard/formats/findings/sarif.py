@@ -12,7 +12,10 @@ GitHub's upload documentation asks for, and how this module meets it:
   line), so an edit above a finding does not reopen it; the upload action adds its own
   ``primaryLocationLineHash``;
 - ``level`` is ``error`` or ``warning``; rule ids are the stable GG codes; a rule has at
-  most two tags (the limit is 20).
+  most two tags (the limit is 20);
+- ``informationUri`` is the project's repository and each rule's ``helpUri`` its section
+  of ``docs/rules.md`` there (GitHub's heading anchor, ``#gg102-mutable-tag``), so the
+  links lead to documentation the project owns.
 
 Suppressed and baselined findings are not results: they are not in the report's list.
 """
@@ -23,13 +26,19 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from gitops_guard.formats.findings.registry import PLAIN, RenderContext, severity_of
-from gitops_guard.model import Finding, Report, RuleInfo, fingerprint
+from gitops_guard import REPOSITORY_URL, RULES_URL
+from gitops_guard.formats.findings.registry import (
+    PLAIN,
+    RenderContext,
+    fingerprinted,
+    severity_of,
+)
+from gitops_guard.model import Finding, Report, RuleInfo
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
-INFORMATION_URI = "https://gitops-guard.dev/"
+INFORMATION_URI = REPOSITORY_URL
 FINGERPRINT_KEY = "gitopsGuard/v1"
 SRCROOT = "%SRCROOT%"
 
@@ -49,6 +58,13 @@ def artifact_uri(path: str) -> str:
     ``/`` percent-encoded (UTF-8), so spaces, ``%``, ``#``, ``?`` and a ``:`` in the
     first segment cannot change its meaning."""
     return quote(path, safe="/")
+
+
+def help_uri(info: RuleInfo) -> str:
+    """The rule's section of the rules page: GitHub anchors the heading ``GG102
+    `mutable-tag``` as ``gg102-mutable-tag`` (lower case, backticks dropped, spaces to
+    hyphens)."""
+    return f"{RULES_URL}#{info.id.lower()}-{info.name}"
 
 
 def _paragraphs(doc: str) -> list[str]:
@@ -85,6 +101,7 @@ def rule_descriptor(info: RuleInfo) -> dict[str, Any]:
         "name": info.name,
         "shortDescription": {"text": info.summary or info.id},
         "fullDescription": {"text": _full_description(info)},
+        "helpUri": help_uri(info),
         "help": {"text": doc, "markdown": _help_markdown(doc)},
         "defaultConfiguration": {"level": info.severity.value},
         "properties": {"tags": _tags(info.id)},
@@ -148,16 +165,10 @@ def report_to_sarif(report: Report) -> dict[str, Any]:
         index[rule_id] = len(descriptors)
         descriptors.append(_undocumented_descriptor(rule_id))
 
-    results = []
-    seen: dict[str, int] = {}
-    for finding in report.findings:
-        print_ = fingerprint(finding)
-        # Two findings with one key (say, two unknown annotations on one Application)
-        # must stay two alerts: later ones get an occurrence number.
-        seen[print_] = seen.get(print_, 0) + 1
-        if seen[print_] > 1:
-            print_ = f"{print_}:{seen[print_]}"
-        results.append(_result(report, finding, index[finding.rule], print_))
+    results = [
+        _result(report, finding, index[finding.rule], print_)
+        for finding, print_ in fingerprinted(report)
+    ]
 
     driver: dict[str, Any] = {"name": "gitops-guard", "informationUri": INFORMATION_URI}
     if report.tool_version:
