@@ -3,7 +3,7 @@ new user would (issue 14): the policy loads, passes what it was inferred from or
 records what remains in a baseline, and every finding left is one a reviewer would call
 real — each is listed below with the reason. No image ``init`` saw is refused (GG104).
 
-The repositories are small skeletons cut from the originals (``tests/fixtures/<name>/``,
+The repositories are small skeletons cut from the originals (``tests/fixtures/skeletons/<name>/``,
 see each ``ORIGIN.md``).
 """
 
@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import git
 from tests.starter.helpers import findings, policy_of, run
 
-FIXTURES = Path(__file__).parent.parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "skeletons"
 BASELINE = ".gitops-guard-baseline.json"
 VERSIONS = r"^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$"
 SHORT_VERSIONS = r"^v?[0-9]+(\.[0-9]+){0,2}(-[0-9A-Za-z.-]+)?$"
