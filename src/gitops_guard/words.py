@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-_IRREGULAR = {"policy": "policies", "this": "these", "is": "are", "entry": "entries"}
+_IRREGULAR = {
+    "policy": "policies",
+    "this": "these",
+    "is": "are",
+    "entry": "entries",
+    "registry": "registries",
+}
 _UNITS = (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024))
 
 

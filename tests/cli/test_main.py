@@ -226,10 +226,10 @@ def test_init_writes_a_valid_policy_inferred_from_the_repository(
     (repo / ".gitops-guard.yaml").unlink()
     code, out, _ = run_cli(["init", "--repo", str(repo)], capsys)
     assert code == 0
-    assert "environments dev → staging → prod" in out
+    assert "3 environments (dev, staging, prod)" in out
     text = (repo / ".gitops-guard.yaml").read_text()
-    assert "- apps/{app}/overlays/{env}/**" in text
-    assert '- "ghcr.io/acme/*"' in text
+    assert "- 'apps/{app}/overlays/{env}/**'" in text
+    assert "- 'ghcr.io/acme/*'" in text
     code, _, err = run_cli(["init", "--repo", str(repo)], capsys)
     assert code == 2
     assert "already exists; not overwritten" in err

@@ -15,6 +15,7 @@ from gitops_guard.engine.baseline import (
 )
 from gitops_guard.errors import InputError
 from gitops_guard.model import Finding, Location
+from tests.conftest import RepoFactory
 
 
 def finding(line: int, rule: str = "GG102", container: str = "api") -> Finding:
@@ -74,3 +75,36 @@ def test_a_missing_baseline_is_an_input_error(tmp_path: Path) -> None:
 def test_an_empty_baseline_keeps_everything() -> None:
     kept, known = apply_baseline([finding(1)], Counter())
     assert (len(kept), known) == (1, 0)
+
+
+def test_a_baseline_of_a_shared_base_hides_it_in_every_environment(
+    make_repo: RepoFactory,
+) -> None:
+    # The report merges a base's finding across the overlays that include it; the baseline
+    # written from the report must hide every one of them (issue 14: init's baseline left
+    # one finding of microservices-demo's kustomize/base standing).
+    from gitops_guard.engine.run import run_rules
+    from gitops_guard.extract.inventory import extract
+    from gitops_guard.policy.model import default_policy
+    from gitops_guard.repo.files import DiskSource
+
+    base = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: 'redis:latest'}]}\n"
+    overlay = "resources: [../../base]\n"
+    repo = make_repo(
+        {
+            "apps/api/base/pod.yaml": base,
+            "apps/api/base/kustomization.yaml": "resources: [pod.yaml]\n",
+            "apps/api/overlays/dev/kustomization.yaml": overlay,
+            "apps/api/overlays/prod/kustomization.yaml": overlay,
+            "apps/api/tests/smoke/kustomization.yaml": "resources: [../../base]\n",
+        }
+    )
+    inventory = extract(DiskSource(repo), default_policy())
+    first = run_rules(inventory, default_policy())
+    assert {(f.rule, f.location.path) for f in first.findings} == {
+        ("GG102", "apps/api/base/pod.yaml")
+    }
+    path = repo / "baseline.json"
+    path.write_text(render_baseline(first.findings))
+    again = run_rules(inventory, default_policy(), baseline=load_baseline(path))
+    assert (again.findings, again.baselined) == ((), len(first.findings))

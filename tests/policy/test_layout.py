@@ -85,3 +85,28 @@ def test_any_path_under_an_overlay_maps_to_it(app: str, env: str, rest: list[str
     layout = Layout.build(["apps/{app}/overlays/{env}/**"], ["dev", "staging", "prod"])
     path = "/".join(["apps", app, "overlays", env, *rest])
     assert layout.place(path) == Placement(app, env)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("clusters/staging/apps.yaml", Placement(None, None)),
+        ("clusters/staging/infra.yml", Placement(None, None)),
+        ("clusters/staging/Kustomization", Placement(None, None)),
+        ("clusters/staging/podinfo/release.yaml", Placement("podinfo", "staging")),
+        ("clusters/staging/podinfo", Placement("podinfo", "staging")),
+        ("clusters/staging/my.app/release.yaml", Placement("my.app", "staging")),
+    ],
+)
+def test_a_whole_segment_placeholder_never_takes_a_file_name(
+    path: str, expected: Placement
+) -> None:
+    # Issue 14: `clusters/{env}/{app}/**` made `apps.yaml` the app of a file in the env folder.
+    layout = Layout.build(["clusters/{env}/{app}/**"], None)
+    assert layout.place(path) == expected
+
+
+def test_a_file_directly_in_an_environment_folder_falls_to_the_next_template() -> None:
+    layout = Layout.build(["clusters/{env}/{app}/**", "clusters/{env}/**"], ["staging"])
+    assert layout.place("clusters/staging/apps.yaml") == Placement(None, "staging")
+    assert layout.place("clusters/staging/web/d.yaml") == Placement("web", "staging")

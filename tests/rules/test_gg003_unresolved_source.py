@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from gitops_guard.model import Severity
 from gitops_guard.policy.load import parse_policy
-from gitops_guard.starter import render_starter
+from gitops_guard.starter.write import write_starter_policy
+from tests.conftest import RepoFactory
 from tests.rules.conftest import POLICY, Check, located
 
 REMOTE = "resources:\n  - github.com/acme/platform//api/base?ref=v1.4.0\n"
@@ -58,16 +59,19 @@ def test_the_policy_severity_key_still_wins(check: Check) -> None:
     assert report.findings == ()
 
 
-def test_init_makes_it_an_error_for_the_last_environment() -> None:
-    text = render_starter(["apps/{app}/overlays/{env}/**"], ["dev", "staging", "prod"], [])
+def test_init_makes_it_an_error_for_the_last_environment(make_repo: RepoFactory) -> None:
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: 'redis:7.2.1'}]}\n"
+    overlays = {
+        f"apps/api/overlays/{env}/kustomization.yaml": "resources: [pod.yaml]\n"
+        for env in ("dev", "staging", "prod")
+    } | {f"apps/api/overlays/{env}/pod.yaml": pod for env in ("dev", "staging", "prod")}
+    text = write_starter_policy(make_repo(overlays), dry_run=True).text
     policy = parse_policy(text.encode())
-    assert [e.on_unresolved for e in policy.environments.values()] == [
-        "warning",
-        "warning",
-        "error",
-    ]
-    single = parse_policy(render_starter([], ["prod"], []).encode())
-    assert single.environments["prod"].on_unresolved == "error"
+    assert {name: e.on_unresolved for name, e in policy.environments.items()} == {
+        "dev": "warning",
+        "staging": "warning",
+        "prod": "error",
+    }
 
 
 def test_an_unknown_severity_is_a_policy_error() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from gitops_guard.cli.options import console, repo_option
-from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK, GuardError
+from gitops_guard.errors import EXIT_FINDINGS, EXIT_OK, GuardError, InputError
 
 
 @click.command("check-policy")
@@ -146,15 +146,43 @@ def schema() -> int:
 
 @click.command()
 @repo_option("Repository to write the policy into (default: the one around the current directory).")
-@click.option("--force", is_flag=True, help="Overwrite an existing .gitops-guard.yaml.")
+@click.option(
+    "--force", is_flag=True, help="Overwrite an existing .gitops-guard.yaml (and its baseline)."
+)
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the policy instead of writing it.")
-def init(repo: Path | None, force: bool, to_stdout: bool) -> int:
-    """Write a commented starter .gitops-guard.yaml inferred from the repository."""
-    from gitops_guard.starter import write_starter_policy
+@click.option(
+    "--no-baseline",
+    "no_baseline",
+    is_flag=True,
+    help="Do not record the findings the repository has today in .gitops-guard-baseline.json.",
+)
+def init(repo: Path | None, force: bool, to_stdout: bool, no_baseline: bool) -> int:
+    """Write a commented starter .gitops-guard.yaml inferred from the repository.
 
-    result = write_starter_policy(repo or Path.cwd(), force=force, dry_run=to_stdout)
+    Environments, layout templates, registries and the tag pattern come from what the
+    repository deploys today. The repository is then validated against the new policy;
+    findings that remain (latest tags, untagged images) are recorded in a baseline, so
+    `validate --baseline .gitops-guard-baseline.json` passes until something new appears.
+    """
+    from gitops_guard.repo.workspace import git_root
+    from gitops_guard.starter.write import write_starter_policy
+
+    if repo is None and git_root(Path.cwd()) is None:
+        # Like validate: outside a clone, the folder to read is named on purpose.
+        raise InputError(
+            f"{Path.cwd()} is not inside a Git repository",
+            hint="run it in a clone of the GitOps repository, or pass --repo DIR",
+        )
+    root = repo or Path.cwd()
+    result = write_starter_policy(root, force=force, dry_run=to_stdout, baseline=not no_baseline)
+    summary = result.summary(result.path.parent)
+    out = console()
     if to_stdout:
         click.echo(result.text, nl=False)
+        for line in summary:
+            out.note(line)
         return EXIT_OK
-    console().done(f"wrote {result.path}: {result.summary}")
+    out.done(f"wrote {result.path}: {summary[0]}")
+    for line in summary[1:]:
+        out.done(line)
     return EXIT_OK

@@ -124,13 +124,16 @@ def run_rules(
             continue
         stamped.append(finding)
 
+    stamped.sort(key=lambda f: (f.location, f.rule, f.environment or "", f.message))
+    shown = merge_environments(_dedupe(stamped), policy.layout_environments())
     known = 0
     if baseline is not None:
-        stamped, known = apply_baseline(stamped, baseline)
-    stamped.sort(key=lambda f: (f.location, f.rule, f.environment or "", f.message))
+        # The baseline holds the findings a report showed (merged across environments),
+        # so it is matched against the same merged findings.
+        shown, known = apply_baseline(shown, baseline)
     rules_used = tuple(info(rule) for rule in RULES)
     return Report(
-        findings=tuple(merge_environments(_dedupe(stamped), policy.layout_environments())),
+        findings=tuple(shown),
         files=len(inventory.files),
         images=len(inventory.uses),
         rules=rules_used,

@@ -5,6 +5,10 @@ segment, ``*`` any characters within a segment, ``**`` any number of segments. T
 first template that matches wins. A template also matches the directories it
 describes (``apps/api/overlays/prod`` for the template above), so an Argo CD
 Application's ``spec.source.path`` maps the same way as the files under it.
+
+A placeholder that is a whole segment names a folder, never a file: under
+``clusters/{env}/{app}/**``, ``clusters/prod/apps.yaml`` has no app (the path falls to the
+next template) rather than the app ``apps.yaml``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 _PLACEHOLDER = re.compile(r"\{(app|env)\}|\*\*|\*|\{[^}]*\}|[^{*]+")
+# What a whole-segment placeholder refuses to capture: the name of a file it would end on.
+_NOT_A_FILE_NAME = r"(?![^/]*\.(?:ya?ml|json)\Z|Kustomization\Z)"
 
 # Used when the policy has no ``layout:``: the layouts the Argo CD and Kustomize docs
 # and most GitOps repositories use. {env} is then limited to common environment names
@@ -108,10 +114,11 @@ def _segment_regex(
             if name in used:
                 raise LayoutError(f"layout template {template!r} uses {token} twice")
             used.add(name)
+            guard = _NOT_A_FILE_NAME if token == segment else ""
             if name == "env" and env_alternatives:
-                part.append(f"(?P<env>{env_alternatives})")
+                part.append(f"{guard}(?P<env>{env_alternatives})")
             else:
-                part.append(f"(?P<{name}>[^/]+?)")
+                part.append(f"{guard}(?P<{name}>[^/]+?)")
         elif token == "**":
             part.append(r"[^/]*")  # "**" inside a segment cannot cross "/" either
         elif token == "*":
