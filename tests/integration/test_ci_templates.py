@@ -389,23 +389,37 @@ def test_working_directory_baseline_and_args_inputs(
 
 
 def test_check_passes_the_baseline_input_through(
-    installed: Installed, history: tuple[Path, str, str], tmp_path: Path
+    installed: Installed, with_a_mutable_tag: Path, tmp_path: Path
 ) -> None:
-    repo, base, head = history
-    help_text = subprocess.run(
-        [str(installed.tool), "check", "--help"], capture_output=True, text=True, check=True
-    ).stdout
-    if "--baseline" not in help_text:
-        pytest.skip("gitops-guard check has no --baseline option yet (issue 14, being added)")
-    baseline = tmp_path / "baseline.json"
-    subprocess.run(
-        [str(installed.tool), "check", "--base", base, "--head", head, "--write-baseline", str(baseline)],
-        cwd=repo, capture_output=True, check=False,
+    """Adoption on a repository with an old finding: the baseline, committed at the base,
+    keeps a PR that only changes the replicas of that file green; without it, it fails."""
+    repo = with_a_mutable_tag
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=repo, check=True, capture_output=True, text=True,
+            env={**os.environ, **GIT_ENV},
+        ).stdout.strip()  # fmt: skip
+
+    written = subprocess.run(
+        [str(installed.tool), "validate", "--write-baseline", "known.json"],
+        cwd=repo, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    run = run_check_step(installed, repo, tmp_path / "run", "pull_request",
-                         pull_request_event(base, head), {"baseline": str(baseline)})  # fmt: skip
-    assert f"--baseline {baseline}" in run.outputs["command"]
-    assert run.outputs["exit-code"] == "0"
+    assert written.returncode == 0, written.stdout + written.stderr
+    git("add", "known.json")
+    git("commit", "-q", "-m", "Adopt gitops-guard with a baseline")
+    base = git("rev-parse", "HEAD")
+    pod = repo / "apps" / "web" / "pod.yaml"
+    pod.write_text(pod.read_text().replace("spec:\n", "spec:\n  restartPolicy: Always\n"))
+    git("commit", "-q", "-am", "web: restart always")
+    head = git("rev-parse", "HEAD")
+    event = pull_request_event(base, head)
+    run = run_check_step(installed, repo, tmp_path / "run", "pull_request", event,
+                         {"baseline": "known.json"})  # fmt: skip
+    assert "--baseline known.json" in run.outputs["command"]
+    assert run.outputs["exit-code"] == "0", run.stdout + run.stderr
+    without = run_check_step(installed, repo, tmp_path / "without", "pull_request", event)
+    assert without.outputs["exit-code"] == "1", without.stdout + without.stderr
 
 
 def test_the_verdict_step_fails_on_1_2_3_and_when_the_check_did_not_run(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import yaml
 from gitops_guard.policy.diff import _resolve, loosenings
 from gitops_guard.policy.load import schema
 
-WAYS = {"true", "false", "add", "remove", "lower", "raise", "rank", "change", "none", "keys"}
+WAYS = {"true", "false", "add", "remove", "lower", "raise", "rank", "change", "set", "none", "keys"}
 BASE = yaml.safe_load(
     """
 version: 1

@@ -37,7 +37,17 @@ def policy_of(repo: Path) -> dict[str, Any]:
 
 
 def findings(repo: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> list[dict[str, Any]]:
-    """``validate --format json`` under the written policy: every finding."""
+    """``validate --format json`` under the written policy: every finding (with ``extra``
+    ``--baseline FILE``, those the baseline does not hold; else the policy's own
+    ``baseline:`` is left out, so every finding under it shows)."""
+    if "--baseline" not in extra:
+        text = (repo / ".gitops-guard.yaml").read_text()
+        bare = "".join(
+            line for line in text.splitlines(keepends=True) if not line.startswith("baseline:")
+        )
+        without = repo / ".git" / "policy-without-its-baseline.yaml"
+        without.write_text(bare)
+        extra = ("--policy", str(without), *extra)
     result = run(["validate", "--repo", str(repo), "--format", "json", *extra], capsys)
     assert result.code in (0, 1), result.err
     found: list[dict[str, Any]] = json.loads(result.out)["findings"]

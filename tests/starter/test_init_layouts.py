@@ -192,7 +192,8 @@ def test_mutable_tags_in_use_stay_findings_recorded_in_a_baseline(
     result = run(["init", "--repo", str(repo)], capsys)
     assert result.code == 0, result.err
     assert "latest" not in policy_of(repo)["images"]["tag_pattern"]
-    assert "gitops-guard validate --baseline .gitops-guard-baseline.json" in result.out
+    assert "which the policy names as its baseline" in result.out
+    assert policy_of(repo)["baseline"] == ".gitops-guard-baseline.json"
     rules = {(f["path"], f["rule"]) for f in findings(repo, capsys)}
     assert ("envs/dev/d.yaml", "GG102") in rules
     assert findings(repo, capsys, "--baseline", str(repo / ".gitops-guard-baseline.json")) == []

@@ -256,13 +256,12 @@ def test_init_then_validate(checkout: Path, capsys: pytest.CaptureFixture[str]) 
     assert dict(counted) == {key: count for key, (count, _why) in expected.findings.items()}
 
     if expected.findings:
-        assert f"recorded in {BASELINE}" in result.out
-        assert f"`gitops-guard validate --baseline {BASELINE}`" in result.out
-        clean = run(
-            ["validate", "--repo", str(checkout), "--baseline", str(checkout / BASELINE)], capsys
-        )
+        assert f"recorded in {BASELINE}, which the policy names as its baseline" in result.out
+        assert policy["baseline"] == BASELINE
+        clean = run(["validate", "--repo", str(checkout)], capsys)  # the policy's baseline
         assert clean.code == 0, clean.out
     else:
         assert "the repository passes it" in result.out
         assert not (checkout / BASELINE).exists()
+        assert "baseline" not in policy
         assert run(["validate", "--repo", str(checkout)], capsys).code == 0

@@ -15,7 +15,7 @@ from gitops_guard.cli.options import (
     repo_option,
     workspace_options,
 )
-from gitops_guard.errors import EXIT_OK, EXIT_USAGE
+from gitops_guard.errors import EXIT_OK, EXIT_USAGE, InputError
 from gitops_guard.words import count
 
 
@@ -70,7 +70,15 @@ def validate(
     from gitops_guard.repo.workspace import select_paths
 
     workspace = _open(repo, policy_file, max_file_size, paths)
-    known = load_baseline(baseline) if baseline is not None else None
+    if baseline is None and workspace.policy.baseline is not None:
+        baseline = workspace.root / workspace.policy.baseline  # the policy names one
+        if write_baseline is None and not baseline.is_file():
+            raise InputError(
+                f"the policy's baseline {workspace.policy.baseline} does not exist",
+                hint="write it with `gitops-guard validate --write-baseline "
+                f"{workspace.policy.baseline}`, or remove `baseline:` from the policy",
+            )
+    known = load_baseline(baseline) if baseline is not None and write_baseline is None else None
     selected: list[str] | None = None
     refused: list[str] = []
     if paths:
@@ -121,6 +129,13 @@ def validate(
     is_flag=True,
     help="No network: supply-chain gates are reported as not checked.",
 )
+@click.option(
+    "--baseline",
+    metavar="PATH",
+    default=None,
+    help="Baseline file (a repository path) whose findings do not fail the check, read as "
+    "it is at BASE (default: the policy's `baseline`); entries the range adds are GG307.",
+)
 @repo_option("Repository to check (default: the one around the current directory).")
 @findings_output_options
 def check(
@@ -133,6 +148,7 @@ def check(
     output: Path | None,
     fail_on: str,
     reports: list[tuple[str, Path]],
+    baseline: str | None,
 ) -> int:
     """The PR check: validate what changed in BASE..HEAD and judge every promotion in it.
 
@@ -148,5 +164,6 @@ def check(
         direct=direct,
         offline=offline,
         mode=replay_mode(),
+        baseline=baseline,
     )
     return _emit_report(result.report, output_format, output, fail_on, reports, result)

@@ -34,9 +34,16 @@ def render_baseline(findings: Iterable[Finding]) -> str:
 def load_baseline(path: Path) -> Counter[Key]:
     """Read a baseline file; a broken one stops the run with its location."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the baseline: {exc.strerror}") from None
+    return parse_baseline(data, str(path))
+
+
+def parse_baseline(data: bytes, path: str) -> Counter[Key]:
+    """The entries of a baseline's bytes (``path`` names it in errors)."""
+    try:
+        document = json.loads(data.decode("utf-8", "replace"))
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{path}:{exc.lineno}:{exc.colno}: baseline is not JSON: {exc.msg}"

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from gitops_guard.engine.baseline import Key, parse_baseline
 from gitops_guard.engine.promotion import judge_step
 from gitops_guard.engine.run import run_rules
 from gitops_guard.engine.suppressions import InlineSuppression
-from gitops_guard.errors import GitError, GuardError
+from gitops_guard.errors import GitError, GuardError, InputError
 from gitops_guard.extract.inventory import extract
 from gitops_guard.gate.result import CheckResult, PlannedChange
 from gitops_guard.history.ledger import (
@@ -51,6 +53,7 @@ from gitops_guard.repo.git import GitRepository, landing_chain
 from gitops_guard.repo.policy_source import policy_at
 from gitops_guard.repo.tree import TreeSource
 from gitops_guard.rules import gg307_policy_loosened, gg308_history_rewritten
+from gitops_guard.words import count
 
 
 def signature_verifier(repo: GitRepository) -> Callable[[Commit], bool | None]:
@@ -176,8 +179,12 @@ def run_check(
     today: datetime.date | None = None,
     offline: bool = False,
     mode: ReplayMode = FAST,
+    baseline: str | None = None,
 ) -> CheckResult:
     """Judge ``base..head``: static checks on changed files, promotion, commit and supply rules.
+
+    ``baseline``: a baseline file (repository path) to use instead of the one the base's
+    policy names; either way it is read at the base.
 
     ``direct``: the range is pushed straight to a protected branch; it is then judged as
     the server's hook judges an update (its first-parent chain, a rewrite refused).
@@ -189,7 +196,14 @@ def run_check(
     else:
         selected = revision_range(repo, base_revision, head_revision)
     return judge(
-        repo, selected, direct=direct, today=today, supply=True, offline=offline, mode=mode
+        repo,
+        selected,
+        direct=direct,
+        today=today,
+        supply=True,
+        offline=offline,
+        mode=mode,
+        baseline=baseline,
     )
 
 
@@ -220,8 +234,12 @@ def judge(
     base_policy: tuple[Policy, bytes | None] | None = None,
     landing: bool = False,
     mode: ReplayMode = FAST,
+    baseline: str | None = None,
 ) -> CheckResult:
     """Judge a range by the policy of its base (with the supply-chain gates when ``supply``).
+
+    The baseline (``baseline``, else the one the base's policy names) is read at the base:
+    a change cannot bring the entries that would hide its own findings.
 
     ``base_policy`` is that policy and its bytes when the caller has read them already.
     ``landing``: the range lands now (the server's pre-receive): its commits count as
@@ -313,6 +331,11 @@ def judge(
             findings.extend(
                 review_policy_change(repo, policy, base_blobs, selected, everything, loosened)
             )
+    baseline_path = baseline or policy.baseline
+    known, added = _baseline_at_base(repo, base, base_blobs, selected, baseline_path)
+    if added:
+        assert baseline_path is not None
+        findings.extend(review_policy_change(repo, policy, base_blobs, selected, everything, added))
 
     source = TreeSource(repo, dict(selected.head_tree), selected.head_links)
     paths = sorted(p for p in changed if is_yaml_path(p) and source.is_file(p))
@@ -346,7 +369,12 @@ def judge(
         return text in base_lines
 
     report = run_rules(
-        inventory, policy, today=today, extra=findings, suppressions_allowed=suppression_allowed
+        inventory,
+        policy,
+        today=today,
+        extra=findings,
+        suppressions_allowed=suppression_allowed,
+        baseline=known,
     )
     plan = _plan(events, report, rolled_back)
     return CheckResult(report, plan, base or "", selected.head, len(steps), events)
@@ -489,6 +517,42 @@ def relevant_paths(policy: Policy, history: History, steps: list[Step]) -> list[
     return sorted(paths)
 
 
+def _baseline_at_base(
+    repo: GitRepository,
+    base: str | None,
+    base_blobs: dict[str, str],
+    selected: Range,
+    path: str | None,
+) -> tuple[Counter[Key] | None, list[Finding]]:
+    """The baseline as the base has it, and GG307 for the entries the range adds to it."""
+    if path is None or base is None:  # a first push has no base to take a baseline from
+        return None, []
+    blob = base_blobs.get(path)
+    if blob is None:
+        raise InputError(
+            f"the baseline {path} is not in {base[:12]}, the revision the change is merged into",
+            hint="a range is judged by the baseline of its base: land the baseline first "
+            "(`gitops-guard validate --write-baseline FILE`, committed on its own)",
+        )
+    known = parse_baseline(repo.read_blob(blob), f"{path} at {base[:12]}")
+    head_blob = selected.head_tree.get(path)
+    if head_blob == blob:
+        return known, []
+    head = parse_baseline(repo.read_blob(head_blob), path) if head_blob else Counter()
+    added = sum((head - known).values())
+    if not added:
+        return known, []
+    return known, [
+        Finding(
+            gg307_policy_loosened.ID,
+            f"the range adds {count(added, 'entry')} to the baseline {path}: findings they "
+            "match would no longer fail any gate; this change is judged by the base's baseline",
+            Location(path),
+            detail="baseline entries",
+        )
+    ]
+
+
 def _policy_change(
     policy: Policy, base_bytes: bytes | None, head_bytes: bytes | None
 ) -> list[Finding]:
@@ -560,7 +624,12 @@ def review_policy_change(
     from dataclasses import replace as with_
 
     owners = policy.owners_file
-    reviewable = {POLICY_FILE, *([owners] if owners else [])}
+    reviewable = {
+        POLICY_FILE,
+        *([owners] if owners else []),
+        *([policy.baseline] if policy.baseline else []),
+        *(f.location.path for f in loosened),
+    }
     riders = sorted(
         {
             change.path
@@ -584,22 +653,27 @@ def review_policy_change(
             "server's Git configuration for the first owners)"
         )
         return [with_(f, hint=hint, commit=selected.head) for f in loosened]
-    approver = _approval(repo, signers, selected, steps)
-    if approver is None:
-        hint = (
-            "have a policy owner sign the commit that sets the policy "
-            f"(git commit -S with an SSH key listed in {signers[1]})"
-        )
-        return [with_(f, hint=hint, commit=selected.head) for f in loosened]
-    return [
-        with_(
-            f,
-            message=f"{f.message} (approved: signed by {approver})",
-            severity=Severity.WARNING,
-            commit=selected.head,
-        )
-        for f in loosened
-    ]
+    reviewed = []
+    for finding in loosened:
+        # A baseline change is approved on the baseline file; the rest on the policy file.
+        path = finding.location.path if finding.detail == "baseline entries" else POLICY_FILE
+        approver = _approval(repo, signers, selected, steps, path)
+        if approver is None:
+            hint = (
+                f"have a policy owner sign the commit that sets {path} "
+                f"(git commit -S with an SSH key listed in {signers[1]})"
+            )
+            reviewed.append(with_(finding, hint=hint, commit=selected.head))
+        else:
+            reviewed.append(
+                with_(
+                    finding,
+                    message=f"{finding.message} (approved: signed by {approver})",
+                    severity=Severity.WARNING,
+                    commit=selected.head,
+                )
+            )
+    return reviewed
 
 
 def _owners_signers(
@@ -628,14 +702,16 @@ def _approval(
     signers: tuple[bytes, str],
     selected: Range,
     steps: list[Step],
+    path: str = POLICY_FILE,
 ) -> str | None:
-    """Who approved the policy the range ends with, by a verified owner's signature."""
-    final = selected.head_tree.get(POLICY_FILE)
+    """Who approved the file (the policy, or its baseline) the range ends with, by a
+    verified owner's signature on a commit that sets it so."""
+    final = selected.head_tree.get(path)
     candidates: list[Commit] = []
     for step in steps:
         for commit in (step.commit, *(step.commit.merged or ())):
             for change in commit.changes:
-                if change.path == POLICY_FILE and change.new_blob == final:
+                if change.path == path and change.new_blob == final:
                     candidates.append(commit)
                     break
     if final is None:

@@ -156,7 +156,18 @@ def pre_commit(repo: GitRepository) -> HookOutcome:
         parse_policy(repo.read_blob(policy_blob), POLICY_FILE) if policy_blob else default_policy()
     )
     source = TreeSource(repo, index, links)
-    report = run_rules(extract(source, policy, paths), policy)
+    known = None
+    if policy.baseline is not None:  # the policy's baseline, as it is staged
+        from gitops_guard.engine.baseline import parse_baseline
+
+        baseline_blob = index.get(policy.baseline)
+        if baseline_blob is None:
+            raise InputError(
+                f"the policy's baseline {policy.baseline} is not staged",
+                hint=f"write it with `gitops-guard validate --write-baseline {policy.baseline}`",
+            )
+        known = parse_baseline(repo.read_blob(baseline_blob), policy.baseline)
+    report = run_rules(extract(source, policy, paths), policy, baseline=known)
     outcome.add("the staged files", report, [])
     return outcome
 

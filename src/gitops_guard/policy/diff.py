@@ -181,6 +181,12 @@ def _leaf(spec: Mapping[str, Any], way: str, before: Any, after: Any) -> str | N
         if after is wanted and before is not wanted:
             return f"turns it {'on' if wanted else 'off'}"
         return None
+    if way == "set":  # absent is the strict side: setting it at all loosens
+        if after is _ABSENT:
+            return None
+        if before is _ABSENT:
+            return f"sets it to {_shown(after)}"
+        return f"changes it from {_shown(before)} to {_shown(after)}"
     if way == "change":
         if before is _ABSENT:
             return None  # a setting where there was none (and no default) only adds a rule

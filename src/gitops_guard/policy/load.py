@@ -388,6 +388,7 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
         protected_refs=tuple(raw.get("protected_refs", ())),
         allow_history_rewrites=bool(raw.get("allow_history_rewrites", False)),
         owners_file=(raw.get("policy_owners") or {}).get("allowed_signers"),
+        baseline=raw.get("baseline"),
         max_file_size=parse_size(raw.get("max_file_size", DEFAULT_MAX_BYTES)),
         data=MappingProxyType(raw),
     )

@@ -243,6 +243,7 @@ class Policy:
     protected_refs: tuple[str, ...] = ()
     allow_history_rewrites: bool = False
     owners_file: str | None = None  # policy_owners.allowed_signers: who approves loosenings
+    baseline: str | None = None  # the baseline file every gate reads (repository path)
     max_file_size: int = DEFAULT_MAX_BYTES
     data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 

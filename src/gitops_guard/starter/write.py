@@ -84,8 +84,8 @@ class StarterPolicy:
             shown = _relative(self.baseline, root)
             recorded = "recorded" if self.written else "which would be recorded"
             lines.append(
-                f"the repository has {counts} under it today, {recorded} in {shown}: "
-                f"`gitops-guard validate --baseline {shown}` reports only new ones"
+                f"the repository has {counts} under it today, {recorded} in {shown}, which "
+                "the policy names as its baseline: every gate reports only new ones"
             )
         elif self.errors:
             lines.append(f"the repository has {counts} under it today (no baseline written)")
@@ -195,6 +195,14 @@ def write_starter_policy(
     errors = any(f.severity is Severity.ERROR for f in findings)
     baseline_text = render_baseline(findings) if baseline and errors else None
     written_baseline = baseline_path if baseline_text is not None else None
+    if baseline_text is not None:
+        # Named by the policy, every gate (validate, check, the hooks, the server) reads it.
+        text = (
+            text.rstrip("\n")
+            + "\n\n# The findings the repository had when this policy was written: no gate fails"
+            + f" on them (adding entries later is a loosening).\nbaseline: {BASELINE_FILE}\n"
+        )
+        parse_policy(text.encode("utf-8"), target.name)
     if not dry_run:
         write_atomically(target, text)
         if baseline_text is not None:
