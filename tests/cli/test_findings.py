@@ -10,17 +10,7 @@ import pytest
 
 from gitops_guard.cli.main import main
 from tests.conftest import RepoFactory
-
-POLICY = """\
-version: 1
-layout: ["clusters/{env}/{app}/**", "apps/{app}/overlays/{env}/**"]
-environments:
-  dev: {}
-  staging: {from: dev}
-  prod: {from: staging, require_digest: true}
-images:
-  registries: ["registry.example.com/*"]
-"""
+from tests.policies import FINDINGS_CLI_POLICY
 
 
 def pod(image: str) -> str:
@@ -34,7 +24,7 @@ def pod(image: str) -> str:
 def repo(make_repo: RepoFactory) -> Path:
     return make_repo(
         {
-            ".gitops-guard.yaml": POLICY,
+            ".gitops-guard.yaml": FINDINGS_CLI_POLICY,
             "clusters/dev/api/pod.yaml": pod("registry.example.com/team/api:latest"),
             "clusters/prod/api/pod.yaml": pod("registry.example.com/team/api:1.0.0"),
             "clusters/dev/web/pod.yaml": pod("registry.example.com/team/web:1.0.0"),
@@ -102,7 +92,7 @@ def test_every_format_writes_an_output_file(
 
 
 def test_fail_on_warning(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    policy = POLICY + "severity: {GG102: warning, GG105: warning}\n"
+    policy = FINDINGS_CLI_POLICY + "severity: {GG102: warning, GG105: warning}\n"
     (repo / ".gitops-guard.yaml").write_text(policy)
     assert run(["validate", "--repo", str(repo)], capsys)[0] == 0
     assert run(["validate", "--repo", str(repo), "--fail-on", "warning"], capsys)[0] == 1
@@ -177,7 +167,7 @@ def test_an_unreadable_file_is_a_finding_not_a_hang(
 def test_a_bad_tag_pattern_is_a_policy_error(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (repo / ".gitops-guard.yaml").write_text(POLICY + "  tag_pattern: '(?<!x)1'\n")
+    (repo / ".gitops-guard.yaml").write_text(FINDINGS_CLI_POLICY + "  tag_pattern: '(?<!x)1'\n")
     code, _, err = run(["validate", "--repo", str(repo)], capsys)
     assert code == 2
     assert "images.tag_pattern: not a valid RE2 regular expression" in err
@@ -212,7 +202,7 @@ def test_the_same_base_line_failing_in_several_environments_is_one_finding(
 ) -> None:
     repo = make_repo(
         {
-            ".gitops-guard.yaml": POLICY,
+            ".gitops-guard.yaml": FINDINGS_CLI_POLICY,
             "apps/api/base/pod.yaml": pod("quay.io/api:1.0.0@sha256:" + "a" * 64),
             "apps/api/base/kustomization.yaml": "resources: [pod.yaml]\n",
             **{

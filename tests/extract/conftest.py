@@ -15,19 +15,7 @@ from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import default_policy
 from gitops_guard.repo.files import DiskSource
 from tests.conftest import write_files
-
-POLICY = """\
-version: 1
-layout:
-  - apps/{app}/overlays/{env}/**
-  - clusters/{env}/{app}/**
-  - charts/{app}/values-{env}.yaml
-  - argocd/{app}-{env}.yaml
-environments:
-  dev: {}
-  staging: {from: dev}
-  prod: {from: staging}
-"""
+from tests.policies import EXTRACTION_POLICY
 
 Extract = Callable[..., Inventory]
 
@@ -39,7 +27,7 @@ def run(tmp_path: Path) -> Extract:
     def runner(
         files: Mapping[str, str | bytes],
         *,
-        policy: str | None = POLICY,
+        policy: str | None = EXTRACTION_POLICY,
         paths: list[str] | None = None,
     ) -> Inventory:
         write_files(tmp_path, files)

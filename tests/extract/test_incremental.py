@@ -16,7 +16,7 @@ from gitops_guard.extract.inventory import (
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.repo.files import DiskSource
 from tests.conftest import write_files
-from tests.extract.conftest import POLICY
+from tests.policies import EXTRACTION_POLICY
 
 POD = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n      containers:\n        - name: {name}\n          image: {image}\n"
 
@@ -134,7 +134,7 @@ def check_sequence(root: Path, names: list[str]) -> None:
         shutil.rmtree(root)
     root.mkdir()
     write_files(root, START)
-    policy = parse_policy(POLICY.encode())
+    policy = parse_policy(EXTRACTION_POLICY.encode())
     extraction = Extraction(DiskSource(root), policy)
     for key in extraction.all_keys():
         extraction.compute(key)

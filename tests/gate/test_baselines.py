@@ -8,22 +8,13 @@ hide its own findings.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from gitops_guard.cli.main import main
 from tests.conftest import git
-
-POLICY = textwrap.dedent(
-    """\
-    version: 1
-    layout: ["clusters/{env}/{app}/**"]
-    environments: {dev: {}}
-    baseline: .gitops-guard-baseline.json
-    """
-)
+from tests.policies import BASELINE_POLICY
 
 
 def pod(image: str, replicas: int = 1) -> str:
@@ -45,7 +36,7 @@ def adopted(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     repo = tmp_path / "repo"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
-    (repo / ".gitops-guard.yaml").write_text(POLICY)
+    (repo / ".gitops-guard.yaml").write_text(BASELINE_POLICY)
     (repo / "clusters/dev/legacy").mkdir(parents=True)
     (repo / "clusters/dev/legacy/pod.yaml").write_text(pod("redis:latest"))
     code, _, _ = run(
@@ -99,7 +90,9 @@ def test_without_a_baseline_the_same_change_fails(
     adopted: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     commit(
-        adopted, "No baseline", {".gitops-guard.yaml": POLICY.replace("baseline:", "# baseline:")}
+        adopted,
+        "No baseline",
+        {".gitops-guard.yaml": BASELINE_POLICY.replace("baseline:", "# baseline:")},
     )
     commit(adopted, "Two replicas", {"clusters/dev/legacy/pod.yaml": pod("redis:latest", 2)})
     code, document = check(adopted, capsys)
@@ -138,7 +131,7 @@ def test_check_takes_a_baseline_by_option_read_at_the_base(
     commit(
         adopted,
         "No baseline key",
-        {".gitops-guard.yaml": POLICY.replace("baseline:", "# baseline:")},
+        {".gitops-guard.yaml": BASELINE_POLICY.replace("baseline:", "# baseline:")},
     )
     commit(adopted, "Two replicas", {"clusters/dev/legacy/pod.yaml": pod("redis:latest", 2)})
     code, _ = check(adopted, capsys, "--baseline", ".gitops-guard-baseline.json")

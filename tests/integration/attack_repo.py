@@ -25,32 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.policies import ATTACK_POLICY
+
 GITOPS_GUARD = Path(sys.executable).parent / "gitops-guard"
 IMAGE = "registry.example.com/team/api"
 OVERLAY = "apps/api/overlays/{env}/kustomization.yaml"
-POLICY = """\
-version: 1
-layout: ["apps/{app}/overlays/{env}/**"]
-environments:
-  dev:
-    automated: [patch, minor, major, digest]
-  staging:
-    from: dev
-    automated: [patch]
-  prod:
-    from: staging
-    soak: 24h
-    automated: []
-    require_pr: true
-    require_digest: true
-bots: ["argocd-image-updater*", "*[bot]"]
-rollback_trailer: Rollback
-images:
-  registries: ["registry.example.com/*"]
-  tag_pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$'
-policy_owners:
-  allowed_signers: .gitops-guard/owners
-"""
 OWNERS_FILE = ".gitops-guard/owners"
 BASE_DEPLOYMENT = f"""\
 apiVersion: apps/v1
@@ -274,7 +253,7 @@ def build_history(path: Path, owner_key: Path) -> Work:
         at(days=-20),
         "Initial layout",
         {
-            ".gitops-guard.yaml": POLICY,
+            ".gitops-guard.yaml": ATTACK_POLICY,
             OWNERS_FILE: allowed_signer(HUMAN[1], owner_key),
             "apps/api/base/deployment.yaml": BASE_DEPLOYMENT,
             "apps/api/base/kustomization.yaml": "resources: [deployment.yaml]\n",

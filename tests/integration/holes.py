@@ -19,25 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import GIT_ENV
+from tests.policies import DEPLOY_HOLES_POLICY
 
 GITOPS_GUARD = Path(sys.executable).parent / "gitops-guard"
 
-POLICY = """\
-version: 1
-layout:
-  - apps/{app}/overlays/{env}/**
-  - envs/{env}/**
-environments:
-  dev:
-    automated: [patch, minor, major, digest]
-  staging:
-    from: dev
-  prod:
-    from: staging
-    automated: []
-"""
 # What cannot be followed does not reach prod (what `init` writes for the last environment).
-STRICT_POLICY = POLICY + "    on_unresolved: error\n"
+STRICT_POLICY = DEPLOY_HOLES_POLICY + "    on_unresolved: error\n"
 
 
 def deployment(image: str, name: str = "api", container: str = "api") -> str:
@@ -65,7 +52,7 @@ class Hole:
     change: Mapping[str, str | None]
     expected: set[str]
     message: str = "change\n"
-    policy: str = POLICY
+    policy: str = DEPLOY_HOLES_POLICY
     extra_commits: list[Mapping[str, str | None]] = field(default_factory=list)
 
 

@@ -13,25 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import GIT_ENV
+from tests.policies import PROMOTION_POLICY
 
 IMAGE = "registry.example.com/team/api"
-POLICY = """\
-version: 1
-layout: ["apps/{app}/overlays/{env}/**"]
-environments:
-  dev:
-    automated: [patch, minor, major, digest]
-  staging:
-    from: dev
-    automated: [patch]
-  prod:
-    from: staging
-    soak: 24h
-    automated: []
-    require_signed_commits: true
-bots: ["argocd-image-updater*"]
-rollback_trailer: Rollback
-"""
 BASE_DEPLOYMENT = f"""\
 apiVersion: apps/v1
 kind: Deployment
@@ -154,7 +138,7 @@ def build_history(path: Path, signer: Signer) -> Repo:
         "2026-03-01T09:00:00+00:00",
         "Initial layout",
         {
-            ".gitops-guard.yaml": POLICY,
+            ".gitops-guard.yaml": PROMOTION_POLICY,
             "apps/api/base/deployment.yaml": BASE_DEPLOYMENT,
             "apps/api/base/kustomization.yaml": "resources: [deployment.yaml]\n",
             **{
@@ -221,7 +205,7 @@ def loosens_policy_while_promoting(repo: Repo) -> None:
         "2026-03-07T12:00:00+00:00",
         "Promote api 1.1.0 to prod (and speed up prod)",
         {
-            ".gitops-guard.yaml": POLICY.replace("soak: 24h", "soak: 1h"),
+            ".gitops-guard.yaml": PROMOTION_POLICY.replace("soak: 24h", "soak: 1h"),
             "apps/api/overlays/prod/kustomization.yaml": overlay("1.1.0"),
         },
         sign=True,

@@ -14,7 +14,6 @@ from tests.integration.attack_repo import (
     MALLORY,
     OVERLAY,
     OWNERS_FILE,
-    POLICY,
     Setup,
     allowed_signer,
     assert_rejected,
@@ -23,22 +22,24 @@ from tests.integration.attack_repo import (
     overlay,
     rules_of,
 )
+from tests.policies import ATTACK_POLICY
 
 LOOSENINGS = {
-    "any registry in prod": POLICY.replace(
+    "any registry in prod": ATTACK_POLICY.replace(
         "    require_digest: true\n",
         "    require_digest: true\n    images:\n      registries: ['*']\n",
     ),
-    "an override admitting any tag": POLICY
+    "an override admitting any tag": ATTACK_POLICY
     + "  overrides:\n    - image: registry.example.com/team/api\n      tag_pattern: '.*'\n",
-    "narrower protected refs": POLICY + "protected_refs: [refs/heads/release]\n",
-    "any keyless identity": POLICY + "supply_chain:\n  signatures:\n    environments: [prod]\n"
+    "narrower protected refs": ATTACK_POLICY + "protected_refs: [refs/heads/release]\n",
+    "any keyless identity": ATTACK_POLICY
+    + "supply_chain:\n  signatures:\n    environments: [prod]\n"
     "    identities: [{issuer: '*', subject: '*'}]\n",
-    "an insecure registry": POLICY + "supply_chain:\n  registry:\n    insecure: ['*']\n",
-    "larger files": POLICY + "max_file_size: 500MiB\n",
-    "other Image Updater semantics": POLICY + "image_updater:\n  version: '0.12'\n",
-    "a rule turned off": POLICY + "severity: {GG304: off}\n",
-    "a shorter soak": POLICY.replace("soak: 24h", "soak: 1h"),
+    "an insecure registry": ATTACK_POLICY + "supply_chain:\n  registry:\n    insecure: ['*']\n",
+    "larger files": ATTACK_POLICY + "max_file_size: 500MiB\n",
+    "other Image Updater semantics": ATTACK_POLICY + "image_updater:\n  version: '0.12'\n",
+    "a rule turned off": ATTACK_POLICY + "severity: {GG304: off}\n",
+    "a shorter soak": ATTACK_POLICY.replace("soak: 24h", "soak: 1h"),
 }
 
 
@@ -96,7 +97,7 @@ def test_an_owner_signed_loosening_through_a_pull_request_lands(setup: Setup) ->
     work.commit(
         at(hours=-2),
         "Policy: allow pre-releases in prod",
-        {".gitops-guard.yaml": POLICY + "severity: {GG107: warning}\n"},
+        {".gitops-guard.yaml": ATTACK_POLICY + "severity: {GG107: warning}\n"},
         signer=setup.owner_key,
     )
     work.merge_pr("policy", 270, at(hours=-1))
@@ -147,6 +148,8 @@ def test_adding_oneself_to_the_owners_is_a_loosening(setup: Setup, tmp_path) -> 
 
 def test_a_tightening_lands_without_approval(setup: Setup) -> None:
     work = setup.work
-    work.commit(at(hours=-1), "Longer soak", {".gitops-guard.yaml": POLICY.replace("24h", "48h")})
+    work.commit(
+        at(hours=-1), "Longer soak", {".gitops-guard.yaml": ATTACK_POLICY.replace("24h", "48h")}
+    )
     pushed = work.push("main")
     assert not pushed.rejected, pushed.stderr

@@ -16,6 +16,7 @@ from tests.integration.attack_repo import (
     clean_env,
     overlay,
 )
+from tests.policies import SUPPLY_CHAIN_POLICY
 
 
 def gitops_guard(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -118,19 +119,6 @@ def test_history_before_the_policy_existed_is_not_judged(tmp_path: Path) -> None
     assert judged["1.2.0"] == ["GG302"]
 
 
-SUPPLY_POLICY = """\
-version: 1
-layout: ["apps/{app}/overlays/{env}/**"]
-environments:
-  prod: {}
-supply_chain:
-  on_unreachable: fail
-  signatures:
-    environments: [prod]
-    keys: [keys/cosign.pub]
-"""
-
-
 def test_offline_where_the_policy_fails_closed_exits_non_zero(tmp_path: Path) -> None:
     work = Work(tmp_path / "repo")
     work.path.mkdir()
@@ -146,7 +134,7 @@ def test_offline_where_the_policy_fails_closed_exits_non_zero(tmp_path: Path) ->
         at(days=-1),
         "Layout",
         {
-            ".gitops-guard.yaml": SUPPLY_POLICY,
+            ".gitops-guard.yaml": SUPPLY_CHAIN_POLICY,
             "keys/cosign.pub": pem,
             "apps/api/base/kustomization.yaml": "resources: []\n",
         },

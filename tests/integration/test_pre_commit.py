@@ -21,21 +21,13 @@ import yaml
 
 from tests.conftest import GIT_ENV, RepoFactory, git
 from tests.integration.promotion_repo import Repo
+from tests.policies import PRE_COMMIT_POLICY
 
 # One worker runs these, so the hook environment is installed once per run.
 pytestmark = pytest.mark.xdist_group("pre-commit")
 
 PROJECT = Path(__file__).resolve().parents[2]
 HOOKS = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())
-POLICY = """\
-version: 1
-layout: ["clusters/{env}/{app}/**"]
-environments:
-  dev: {}
-  prod: {from: dev, require_digest: true}
-images:
-  registries: ["registry.example.com/*"]
-"""
 
 
 def pod(image: str) -> str:
@@ -85,7 +77,7 @@ def test_the_validate_hook_fails_on_latest_with_the_located_finding_and_passes_o
 ) -> None:
     repo = make_repo(
         {
-            ".gitops-guard.yaml": POLICY,
+            ".gitops-guard.yaml": PRE_COMMIT_POLICY,
             "clusters/dev/api/pod.yaml": pod("registry.example.com/team/api:1.0.0"),
         }
     )
@@ -114,7 +106,7 @@ def test_all_files_reports_every_problem_and_nothing_for_clean_files(
 ) -> None:
     repo = make_repo(
         {
-            ".gitops-guard.yaml": POLICY,
+            ".gitops-guard.yaml": PRE_COMMIT_POLICY,
             "clusters/dev/api/pod.yaml": pod("registry.example.com/team/api:1.0.0"),
             "clusters/dev/web/pod.yaml": pod("docker.io/someone/web:1.0.0"),
             "clusters/prod/api/pod.yaml": pod("registry.example.com/team/api:1.0.0"),
@@ -142,9 +134,11 @@ def test_all_files_reports_every_problem_and_nothing_for_clean_files(
 def test_the_policy_hook_rejects_a_broken_policy(
     make_repo: RepoFactory, pre_commit_home: Path, hook_repository: tuple[Path, str]
 ) -> None:
-    repo = make_repo({".gitops-guard.yaml": POLICY})
+    repo = make_repo({".gitops-guard.yaml": PRE_COMMIT_POLICY})
     configure(repo, hook_repository)
-    (repo / ".gitops-guard.yaml").write_text(POLICY.replace("require_digest", "require_digets"))
+    (repo / ".gitops-guard.yaml").write_text(
+        PRE_COMMIT_POLICY.replace("require_digest", "require_digets")
+    )
     git(repo, "add", "-A")
     result = pre_commit(repo, pre_commit_home, "gitops-guard-policy")
     assert result.returncode == 1

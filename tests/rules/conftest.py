@@ -16,28 +16,9 @@ from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import default_policy
 from gitops_guard.repo.files import DiskSource
 from tests.conftest import write_files
+from tests.policies import IMAGE_RULES_POLICY
 
 TODAY = datetime.date(2026, 6, 1)
-
-POLICY = """\
-version: 1
-layout:
-  - clusters/{env}/{app}/**
-  - apps/{app}/overlays/{env}/**
-environments:
-  dev: {}
-  staging: {from: dev}
-  prod:
-    from: staging
-    require_digest: true
-    allow_prerelease: false
-    images:
-      tag_pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+$'
-images:
-  registries: ["registry.example.com/*", "docker.io/library/*"]
-  forbidden_tags: [latest, main]
-  tag_pattern: '^v?[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?$'
-"""
 
 
 def pod(image: str, name: str = "p") -> str:
@@ -66,7 +47,7 @@ def check(tmp_path: Path) -> Check:
     def runner(
         files: Mapping[str, str],
         *,
-        policy: str | None = POLICY,
+        policy: str | None = IMAGE_RULES_POLICY,
         paths: list[str] | None = None,
         today: datetime.date = TODAY,
     ) -> Report:

@@ -6,10 +6,11 @@ from gitops_guard.model import Severity
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.starter.write import write_starter_policy
 from tests.conftest import RepoFactory
-from tests.rules.conftest import POLICY, Check, located
+from tests.policies import IMAGE_RULES_POLICY
+from tests.rules.conftest import Check, located
 
 REMOTE = "resources:\n  - github.com/acme/platform//api/base?ref=v1.4.0\n"
-STRICT = POLICY.replace(
+STRICT = IMAGE_RULES_POLICY.replace(
     "  prod:\n    from: staging\n", "  prod:\n    from: staging\n    on_unresolved: error\n"
 )
 

@@ -4,26 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.policies import CONSTRAINT_POLICY
 from tests.rules.conftest import Check, located, pod
-
-POLICY = """\
-version: 1
-layout:
-  - clusters/{env}/{app}/**
-environments:
-  dev: {}
-  prod:
-    from: dev
-    images:
-      constraint: '>=2.0.0'
-images:
-  constraint: '>=1.0.0'
-  overrides:
-    - image: registry.example.com/team/api
-      constraint: '~1.4'
-    - image: registry.example.com/team/beta
-      constraint: '>=3.0.0-0'
-"""
 
 
 @pytest.mark.parametrize(
@@ -50,7 +32,7 @@ images:
 def test_constraint_violation(
     check: Check, env: str, image: str, expected: list[tuple[int, int, str]]
 ) -> None:
-    report = check({f"clusters/{env}/app/pod.yaml": pod(image)}, policy=POLICY)
+    report = check({f"clusters/{env}/app/pod.yaml": pod(image)}, policy=CONSTRAINT_POLICY)
     assert located(report, "GG108") == expected
 
 
@@ -60,7 +42,7 @@ def test_messages_say_why(check: Check) -> None:
         "clusters/dev/rc/pod.yaml": pod("registry.example.com/team/api:1.4.8-rc.1"),
         "clusters/dev/main/pod.yaml": pod("registry.example.com/team/api:main"),
     }
-    report = check(files, policy=POLICY)
+    report = check(files, policy=CONSTRAINT_POLICY)
     messages = {f.location.path: f.message for f in report.findings if f.rule == "GG108"}
     assert messages == {
         "clusters/dev/api/pod.yaml": (

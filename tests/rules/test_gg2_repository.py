@@ -7,41 +7,12 @@ located, explained finding per mistake and nothing for the rest.
 
 from __future__ import annotations
 
+from tests.policies import ANNOTATIONS_POLICY
 from tests.rules.conftest import Check
 
 P = "argocd-image-updater.argoproj.io/"
 RELEASES = r"regexp:^[0-9]+\.[0-9]+\.[0-9]+$"
 RELEASES_AND_RC = r"regexp:^[0-9]+\.[0-9]+\.[0-9]+(-rc\.[0-9]+)?$"
-
-POLICY = r"""
-version: 1
-layout:
-  - apps/{app}/overlays/{env}/**
-  - argocd/{app}-{env}.yaml
-environments:
-  dev:
-    automated: [patch, minor, major, digest]
-  staging:
-    from: dev
-    automated: [patch, minor]
-  prod:
-    from: staging
-    automated: [patch]
-    allow_prerelease: false
-    images:
-      tag_pattern: '^[0-9]+\.[0-9]+\.[0-9]+$'
-images:
-  registries: ["registry.example.com/*", "ghcr.io/acme/*"]
-  forbidden_tags: [latest, main, stable]
-  tag_pattern: '^[0-9]+\.[0-9]+\.[0-9]+(-rc\.[0-9]+)?$'
-annotations:
-  require_selection_rule: [prod]
-  require_git_write_back: [staging, prod]
-  forbidden_strategies:
-    prod: [newest-build, latest, alphabetical, name]
-image_updater:
-  version: "1.3"
-"""
 
 
 def app(name: str, env: str, *annotations: str) -> str:
@@ -88,7 +59,7 @@ images:
 
 
 CORRECT = {
-    ".gitops-guard.yaml": POLICY,
+    ".gitops-guard.yaml": ANNOTATIONS_POLICY,
     "apps/api/base/deployment.yaml": KUSTOMIZE_BASE,
     "apps/api/base/kustomization.yaml": "resources: [deployment.yaml]\n",
     "apps/api/overlays/dev/kustomization.yaml": overlay("1.5.0-rc.1"),
@@ -260,12 +231,12 @@ EXPECTED = [
 
 
 def test_correct_configuration_produces_no_finding(check: Check) -> None:
-    report = check(CORRECT, policy=POLICY)
+    report = check(CORRECT, policy=ANNOTATIONS_POLICY)
     assert [(f.location, f.rule, f.message) for f in report.findings] == []
 
 
 def test_each_mistake_is_found_once_where_it_is_written(check: Check) -> None:
-    report = check({**CORRECT, **MISTAKES}, policy=POLICY)
+    report = check({**CORRECT, **MISTAKES}, policy=ANNOTATIONS_POLICY)
     assert [
         (f.location.path, f.location.line, f.location.column, f.rule, f.severity)
         for f in report.findings
@@ -281,7 +252,7 @@ def test_each_mistake_is_found_once_where_it_is_written(check: Check) -> None:
 
 
 def test_the_messages_read_well(check: Check) -> None:
-    report = check({**CORRECT, **MISTAKES}, policy=POLICY)
+    report = check({**CORRECT, **MISTAKES}, policy=ANNOTATIONS_POLICY)
     by_path = {f.location.path: f.message for f in report.findings}
     assert by_path["argocd/billing-dev.yaml"] == (
         "`<3` is read as an image of its own: image-list is split at every comma, so a comma "

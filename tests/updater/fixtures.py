@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
+from tests.policies import UPDATER_POLICY_TEMPLATE
+
 P = "argocd-image-updater.argoproj.io/"
 
 # Annotations start on line 7, keys in column 5; a value starts two columns after its key.
 FIRST_LINE = 7
 KEY_COLUMN = 5
 
-POLICY = """\
-version: 1
-layout:
-  - apps/{app}/overlays/{env}/**
-  - argocd/{app}-{env}.yaml
-environments:
-  dev: {}
-  staging: {from: dev}
-  prod:
-    from: staging
-    allow_prerelease: false
-    images:
-      tag_pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$'
-images:
-  forbidden_tags: [latest, main]
-annotations:
-  require_selection_rule: [prod]
-  require_git_write_back: [staging, prod]
-  forbidden_strategies:
-    prod: [newest-build, alphabetical]
-image_updater:
-  version: "{version}"
-"""
-
 
 def policy(version: str = "1.3") -> str:
     """The test policy for one Image Updater version."""
-    return POLICY.replace("{version}", version)
+    return UPDATER_POLICY_TEMPLATE.replace("{version}", version)
 
 
 def value_column(key: str) -> int:
