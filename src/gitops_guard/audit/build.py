@@ -48,7 +48,7 @@ def today_policy(repo: GitRepository, head: str) -> tuple[Policy, bytes | None, 
     """
     repo.refuse_shallow()
     policy, data = policy_at(repo, repo.resolve(head))
-    notes = [] if data else [f"no {POLICY_FILE} at {head}; using the default layout"]
+    notes = [] if data else [f"no {POLICY_FILE} (or .yml) at {head}; using the default layout"]
     return policy, data, notes
 
 

@@ -43,6 +43,7 @@ from gitops_guard.model import Commit, Finding
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import (
     POLICY_FILE,
+    POLICY_FILES,
     Policy,
 )
 from gitops_guard.repo.git import GitRepository
@@ -81,7 +82,7 @@ class PolicyHistory:
         if self.current is not None:
             return self.current
         for change in commit.changes:
-            if change.path == POLICY_FILE and change.new_blob:
+            if change.path in POLICY_FILES and change.new_blob:
                 own = self._parse(change.new_blob)
                 if own is not None:
                     return own
@@ -94,8 +95,9 @@ class PolicyHistory:
 
     def after(self, commit: Commit) -> None:
         """Follow a commit's change to the policy file."""
-        for change in commit.changes:
-            if change.path == POLICY_FILE:
+        # Deletions first: renaming .gitops-guard.yaml to .yml (or back) keeps the policy.
+        for change in sorted(commit.changes, key=lambda change: change.new_blob is not None):
+            if change.path in POLICY_FILES:
                 self.blob = change.new_blob
                 self.current = self._parse(change.new_blob) if change.new_blob else None
 

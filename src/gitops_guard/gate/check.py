@@ -45,12 +45,13 @@ from gitops_guard.policy.diff import loosenings
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import (
     POLICY_FILE,
+    POLICY_FILES,
     Policy,
     default_policy,
 )
 from gitops_guard.repo.files import is_yaml_path
 from gitops_guard.repo.git import GitRepository, landing_chain
-from gitops_guard.repo.policy_source import policy_at
+from gitops_guard.repo.policy_source import policy_at, policy_blob_in, policy_file_at
 from gitops_guard.repo.tree import TreeSource
 from gitops_guard.rules import gg307_policy_loosened, gg308_history_rewritten
 from gitops_guard.words import count
@@ -90,6 +91,7 @@ class Range:
     rewritten: str | None = None
     ref: str | None = None
     head_links: dict[str, str] = field(default_factory=dict)  # symlink → target
+    policy_file: str = POLICY_FILE  # the name the head's policy has (.yaml or .yml)
 
 
 def revision_range(repo: GitRepository, base_revision: str, head_revision: str) -> Range:
@@ -103,7 +105,14 @@ def revision_range(repo: GitRepository, base_revision: str, head_revision: str) 
     refuse_reversed(repo, base, head, base_revision, head_revision)
     commits = repo.log(["--reverse", "--topo-order", f"{base}..{head}"])
     files, links = repo.tree_entries(head)
-    return Range(base, commits, head, files, repo.file_at(head, POLICY_FILE), head_links=links)
+    name, text = _policy_of(repo, head)
+    return Range(base, commits, head, files, text, head_links=links, policy_file=name)
+
+
+def _policy_of(repo: GitRepository, revision: str) -> tuple[str, bytes | None]:
+    """The policy file's name and bytes at a revision (the usual name when it has none)."""
+    found = policy_file_at(repo, revision)
+    return found if found is not None else (POLICY_FILE, None)
 
 
 def update_range(repo: GitRepository, base: str | None, head: str, ref: str | None = None) -> Range:
@@ -144,16 +153,18 @@ def update_range(repo: GitRepository, base: str | None, head: str, ref: str | No
             merged=tuple(chain) if rewritten is not None else (),
         )
     files, links = repo.tree_entries(head)
+    name, text = _policy_of(repo, head)
     return Range(
         base,
         chain,
         head,
         files,
-        repo.file_at(head, POLICY_FILE),
+        text,
         net=net,
         rewritten=rewritten,
         ref=ref,
         head_links=links,
+        policy_file=name,
     )
 
 
@@ -165,9 +176,11 @@ def staged_range(repo: GitRepository, message: str) -> Range:
     author = repo.identity("GIT_AUTHOR_IDENT")
     committer = repo.identity("GIT_COMMITTER_IDENT")
     commit = Commit("0" * 40, (base,), author, committer, message, None, tuple(changes))
-    policy_blob = index.get(POLICY_FILE)
-    head_policy = repo.read_blob(policy_blob) if policy_blob else None
-    return Range(base, [commit], "the staged changes", index, head_policy, head_links=links)
+    found = policy_blob_in(index, "the staged changes")
+    name, head_policy = (found[0], repo.read_blob(found[1])) if found else (POLICY_FILE, None)
+    return Range(
+        base, [commit], "the staged changes", index, head_policy, head_links=links, policy_file=name
+    )
 
 
 def run_check(
@@ -316,7 +329,9 @@ def judge(
     ) != selected.head_tree.get(owners_file)
     # The first push into an empty server brings the first policy: nothing to loosen.
     if base is not None and (head_policy_bytes != base_policy_bytes or owners_changed):
-        loosened = _policy_change(policy, base_policy_bytes, head_policy_bytes)
+        loosened = _policy_change(
+            policy, base_policy_bytes, head_policy_bytes, selected.policy_file
+        )
         if owners_changed and owners_file is not None:
             loosened.append(
                 Finding(
@@ -390,7 +405,7 @@ def _rewrite_findings(policy: Policy, selected: Range) -> list[Finding]:
             gg308_history_rewritten.ID,
             f"{ref} {selected.rewritten}: its history would be rewritten "
             "(a force push, or a merge whose first parents run through another branch)",
-            Location(POLICY_FILE),
+            Location(selected.policy_file),
             hint="add commits on top of the ref instead (git revert, or a merge made on the "
             "ref); a rewrite needs allow_history_rewrites: true in the policy",
             commit=selected.head,
@@ -554,10 +569,9 @@ def _baseline_at_base(
 
 
 def _policy_change(
-    policy: Policy, base_bytes: bytes | None, head_bytes: bytes | None
+    policy: Policy, base_bytes: bytes | None, head_bytes: bytes | None, display: str = POLICY_FILE
 ) -> list[Finding]:
     """GG307 for what the range's own policy file loosens (judged by the base's)."""
-    display = POLICY_FILE
     if head_bytes is None:
         if base_bytes is None:
             return []
@@ -625,7 +639,7 @@ def review_policy_change(
 
     owners = policy.owners_file
     reviewable = {
-        POLICY_FILE,
+        *POLICY_FILES,
         *([owners] if owners else []),
         *([policy.baseline] if policy.baseline else []),
         *(f.location.path for f in loosened),
@@ -656,7 +670,9 @@ def review_policy_change(
     reviewed = []
     for finding in loosened:
         # A baseline change is approved on the baseline file; the rest on the policy file.
-        path = finding.location.path if finding.detail == "baseline entries" else POLICY_FILE
+        path = (
+            finding.location.path if finding.detail == "baseline entries" else selected.policy_file
+        )
         approver = _approval(repo, signers, selected, steps, path)
         if approver is None:
             hint = (

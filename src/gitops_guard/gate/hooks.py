@@ -37,7 +37,7 @@ from gitops_guard.repo.git import (
     ZERO,
     GitRepository,
 )
-from gitops_guard.repo.policy_source import policy_at
+from gitops_guard.repo.policy_source import policy_at, policy_blob_in, policy_file_at
 from gitops_guard.rules import gg305_outside_review, gg402_unsigned_commit
 
 CLIENT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
@@ -151,10 +151,8 @@ def pre_commit(repo: GitRepository) -> HookOutcome:
         paths = sorted(c.path for c in changes if c.new_blob and is_yaml_path(c.path))
     if not paths:
         return outcome
-    policy_blob = index.get(POLICY_FILE)
-    policy = (
-        parse_policy(repo.read_blob(policy_blob), POLICY_FILE) if policy_blob else default_policy()
-    )
+    found = policy_blob_in(index, "the staged changes")
+    policy = parse_policy(repo.read_blob(found[1]), found[0]) if found else default_policy()
     source = TreeSource(repo, index, links)
     known = None
     if policy.baseline is not None:  # the policy's baseline, as it is staged
@@ -288,13 +286,15 @@ def receive(
         protected = is_protected(protected_patterns(repo, base_policy[0]), ref)
         refuse_shallow(repo)
         files, links = repo.tree_entries(head)
+        found = policy_file_at(repo, head)
         selected = Range(
             base,
             repo.log(["--reverse", "--topo-order", f"{base}..{head}"]),
             head,
             files,
-            repo.file_at(head, POLICY_FILE),
+            found[1] if found else None,
             head_links=links,
+            policy_file=found[0] if found else POLICY_FILE,
         )
         result = judge(repo, selected, direct=protected, base_policy=base_policy)
         outcome.add(ref, result.report, result.plan)

@@ -15,7 +15,7 @@ from gitops_guard.history.steps import (
 )
 from gitops_guard.history.store import HistoryCache, open_cache
 from gitops_guard.policy.model import (
-    POLICY_FILE,
+    POLICY_FILES,
     Policy,
 )
 from gitops_guard.repo.git import GitRepository, run_git
@@ -143,7 +143,7 @@ class Replay:
         try:
             for step, text in replayed():
                 if cache is not None:
-                    encoded = text if text is not None else encode_step(step, (POLICY_FILE,))
+                    encoded = text if text is not None else encode_step(step, POLICY_FILES)
                     cache.add(sequence, step.commit.sha, encoded)
                     if sequence % 2000 == 0:
                         cache.flush()

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from gitops_guard.errors import GitError, GuardError
 from gitops_guard.policy.model import (
-    POLICY_FILE,
+    POLICY_FILES,
     Policy,
 )
 
@@ -128,7 +128,7 @@ def _replay(sender: Connection, git_dir: Path, policy: Policy, start: str, head:
         texts: list[str] = []
         commits = repo.log(["--first-parent", "--reverse", f"{start}..{head}"])
         for step in history.apply_all(commits):
-            texts.append(encode_step(step, (POLICY_FILE,)))
+            texts.append(encode_step(step, POLICY_FILES))
             if len(texts) >= _CHUNK:
                 sender.send_bytes("\n".join(texts).encode("utf-8"))
                 texts = []

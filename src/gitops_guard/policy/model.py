@@ -5,11 +5,12 @@ sizes.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, Literal
 
+from gitops_guard.errors import InputError
 from gitops_guard.parse.loader import (
     DEFAULT_MAX_BYTES,
 )
@@ -25,6 +26,23 @@ if TYPE_CHECKING:
 
 POLICY_FILE = ".gitops-guard.yaml"
 POLICY_FILES = (POLICY_FILE, ".gitops-guard.yml")  # either name; both at once is an error
+
+
+def policy_file_in(present: Container[str], where: str = "the repository") -> str | None:
+    """Which of the policy file names a tree (or index, or folder listing) holds.
+
+    None when it holds neither; both at once is an error, as in the work tree: which one
+    judges would otherwise depend on who reads it.
+    """
+    found = [name for name in POLICY_FILES if name in present]
+    if len(found) > 1:
+        raise InputError(
+            f"both {POLICY_FILES[0]} and {POLICY_FILES[1]} are in {where}",
+            hint="keep one policy file: remove or merge the other",
+        )
+    return found[0] if found else None
+
+
 DEFAULT_UPDATER_VERSION = "1.3"
 DEFAULT_BOTS = ("argocd-image-updater*", "*[bot]")
 DEFAULT_ROLLBACK_TRAILER = "Rollback"
