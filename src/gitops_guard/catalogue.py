@@ -35,6 +35,7 @@ RULE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
         "GG208": "no-git-write-back",
         "GG209": "missing-selection-rule",
         "GG210": "ineffective-setting",
+        "GG211": "automation-not-allowed",
         "GG301": "change-too-large",
         "GG302": "unmarked-downgrade",
         "GG303": "skipped-environment",

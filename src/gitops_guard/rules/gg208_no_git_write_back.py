@@ -50,7 +50,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
-from gitops_guard.model import Finding, Location, Severity
+from gitops_guard.model import Finding, Severity
 from gitops_guard.rules.base import INVENTORY_SCOPE, RuleContext, configuration_of
 from gitops_guard.updater.annotations import Semantics
 from gitops_guard.updater.checks import (
@@ -85,17 +85,6 @@ def check(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:
     for managed in config.managed():
         found.extend(_managed(config.semantics, managed, required))
     yield from config.report(found)
-
-
-def _anchor(managed: Managed) -> Location:
-    """Where to add a missing write-back setting: the image-list or the resource ref."""
-    if managed.ref is not None:
-        return managed.ref.location
-    assert managed.application is not None
-    image_list = managed.application.image_list
-    if image_list is not None:
-        return image_list.value.key_location
-    return managed.application.location
 
 
 def _namespace(managed: Managed) -> str | None:
@@ -133,7 +122,7 @@ def _managed(semantics: Semantics, managed: Managed, required: set[str]) -> Iter
             ID,
             f"write-back method {how} changes the Application in the cluster and leaves no trace "
             f"in Git, but the policy requires Git write-back in {app}",
-            method.location if method is not None else _anchor(managed),
+            method.location if method is not None else managed.anchor,
             f"set {key}: git (or git:secret:<namespace>/<name>)",
         )
     if git:

@@ -35,6 +35,7 @@ from gitops_guard.rules import (
     gg208_no_git_write_back,
     gg209_missing_selection_rule,
     gg210_ineffective_setting,
+    gg211_automation_not_allowed,
     gg301_change_too_large,
     gg302_unmarked_downgrade,
     gg303_skipped_environment,
@@ -98,6 +99,7 @@ INVENTORY_RULES: Final[dict[str, InventoryRule]] = _by_id(
     gg208_no_git_write_back,
     gg209_missing_selection_rule,
     gg210_ineffective_setting,
+    gg211_automation_not_allowed,
 )
 EVENT_RULES: Final[dict[str, EventRule]] = _by_id(
     gg301_change_too_large,

@@ -431,6 +431,17 @@ class Managed:
         """``annotations`` or ``resource``: where the settings are written."""
         return RESOURCE if self.resource is not None and self.ref is not None else ANNOTATIONS
 
+    @property
+    def anchor(self) -> Location:
+        """What puts the images under Image Updater: the image list, or the resource ref."""
+        if self.ref is not None:
+            return self.ref.location
+        assert self.application is not None
+        image_list = self.application.image_list
+        if image_list is not None:
+            return image_list.value.key_location
+        return self.application.location
+
     def finding(
         self,
         rule: str,

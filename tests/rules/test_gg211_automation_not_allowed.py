@@ -1,0 +1,66 @@
+"""GG211: Image Updater on an Application of an environment that allows no automated change.
+
+The hole it closes: semver + allow-tags + write-back `argocd` on prod moved prod with no
+commit, and `validate`, `check` and the server hook all passed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.rules.conftest import Check, located
+
+P = "argocd-image-updater.argoproj.io/"
+
+POLICY = """\
+version: 1
+layout: ["argocd/{app}-{env}.yaml"]
+environments:
+  dev: {automated: [patch, minor, major, digest]}
+  staging: {from: dev}
+  prod: {from: staging, automated: []}
+"""
+
+
+def application(env: str, *annotations: str) -> str:
+    lines = "".join(f"    {a}\n" for a in annotations)
+    return (
+        f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-{env}\n"
+        f"  annotations:\n{lines}spec:\n  destination: {{namespace: {env}}}\n"
+    )
+
+
+IMAGE_LIST = f"{P}image-list: api=registry.example.com/team/api:1.x"
+
+
+@pytest.mark.parametrize(
+    ("method", "said"),
+    [
+        (None, "commits nothing"),
+        ("argocd", "commits nothing"),
+        ("git", "writes commits as a bot"),
+        ("git:secret:argocd/creds", "writes commits as a bot"),
+    ],
+)
+def test_image_updater_in_an_environment_without_automation_is_found_whatever_the_write_back(
+    check: Check, method: str | None, said: str
+) -> None:
+    settings = [IMAGE_LIST, *([f"{P}write-back-method: {method}"] if method else [])]
+    report = check({"argocd/api-prod.yaml": application("prod", *settings)}, policy=POLICY)
+    assert located(report, "GG211") == [(6, 5, "GG211")]
+    (finding,) = [f for f in report.findings if f.rule == "GG211"]
+    assert said in finding.message
+    assert finding.environment == "prod"
+
+
+def test_environments_that_allow_automation_or_set_no_limit_are_not_findings(
+    check: Check,
+) -> None:
+    report = check(
+        {
+            "argocd/api-dev.yaml": application("dev", IMAGE_LIST),
+            "argocd/api-staging.yaml": application("staging", IMAGE_LIST),
+        },
+        policy=POLICY,
+    )
+    assert located(report, "GG211") == []
