@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import textwrap
@@ -122,3 +123,19 @@ def project_snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, st
     git(snapshot, "add", "-A")
     git(snapshot, "commit", "-q", "--no-verify", "-m", "gitops-guard as tested")
     return snapshot, git(snapshot, "rev-parse", "HEAD").strip()
+
+
+def with_application_folders(files: dict[str, str]) -> dict[str, str]:
+    """``files`` with an empty kustomization in every folder an Application deploys that
+    holds nothing yet: a test about annotations then deploys something real (a folder
+    that holds no file is named GG003, as a source in another repository is)."""
+    folders = {p.rsplit("/", 1)[0] for p in files if "/" in p}
+    added: dict[str, str] = {}
+    for content in files.values():
+        if "kind: Application" not in content:
+            continue
+        for path in re.findall(r"^\s*path: ([^\s{}]+)\s*$", content, re.MULTILINE):
+            folder = path.strip("/")
+            if folder not in folders and not any(f.startswith(folder + "/") for f in files):
+                added[f"{folder}/kustomization.yaml"] = "resources: []\n"
+    return {**files, **added}

@@ -220,3 +220,25 @@ layout: ["clusters/{env}/{app}/**"]
 environments: {dev: {}}
 baseline: .gitops-guard-baseline.json
 """
+
+# Environments by where Argo CD deploys (issue 13 item 6): destinations map clusters to
+# environments; the layout is the fallback for folders no Application deploys.
+APPLICATIONS_POLICY = """\
+version: 1
+layout:
+  - apps/{app}/overlays/{env}/**
+environments:
+  dev:
+    automated: [patch, minor, major, digest]
+    destinations:
+      - name: dev
+  staging:
+    from: dev
+    destinations:
+      - name: staging
+  prod:
+    from: staging
+    automated: []
+    destinations:
+      - server: https://prod.k8s.example.com
+"""

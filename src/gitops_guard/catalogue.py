@@ -17,6 +17,7 @@ RULE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
         "GG001": "unreadable-input",
         "GG002": "invalid-suppression",
         "GG003": "unresolved-source",
+        "GG004": "unprotected-revision",
         "GG101": "missing-tag",
         "GG102": "mutable-tag",
         "GG103": "tag-pattern",

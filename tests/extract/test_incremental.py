@@ -109,6 +109,38 @@ CHANGES: dict[str, dict[str, str | None]] = {
     "bump the chart's default tag": {
         "charts/worker/values.yaml": "image:\n  repository: r.io/worker\n  tag: '0.1.9'\n"
     },
+    # What the Applications deploy moves the images between environments.
+    "point prod's application at dev": {
+        "argocd/api-prod.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: api-prod}\n"
+            "spec:\n  source:\n    path: apps/api/overlays/dev\n"
+        )
+    },
+    "delete prod's application": {"argocd/api-prod.yaml": None},
+    "an application deploys the plain web folder to prod": {
+        "argocd/web-prod.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web-prod}\n"
+            "spec:\n  source:\n    path: clusters/dev/web\n"
+        )
+    },
+    "an application deploys every cluster folder, recursively": {
+        "argocd/everything-prod.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: all-prod}\n"
+            "spec:\n  source:\n    path: clusters\n    directory: {recurse: true}\n"
+        )
+    },
+    "add a manifest to the web folder": {
+        "clusters/dev/web/cron.yaml": POD.format(name="cron", image="r.io/cron:1.0.0")
+    },
+    "an application deploys a folder that does not exist": {
+        "argocd/ghost-prod.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: ghost-prod}\n"
+            "spec:\n  source:\n    path: apps/ghost/overlays/prod\n"
+        )
+    },
+    "the ghost folder appears": {
+        "apps/ghost/overlays/prod/deploy.yaml": POD.format(name="ghost", image="r.io/ghost:1.0.0")
+    },
     "move the chart's repository": {
         "charts/worker/values.yaml": "image:\n  repository: mirror.io/worker\n  tag: '0.1.0'\n"
     },

@@ -6,6 +6,7 @@ import textwrap
 
 import pytest
 
+from tests.conftest import with_application_folders
 from tests.rules.conftest import Check, located
 from tests.updater.fixtures import P, policy
 
@@ -53,7 +54,7 @@ def files(resource: str = RESOURCE, **apps: str) -> dict[str, str]:
     out = {f"argocd/web-{env}.yaml": APP.format(env=env) for env in ("dev", "prod")}
     out["argocd/image-updater.yaml"] = resource
     out.update(apps)
-    return out
+    return with_application_folders(out)
 
 
 def change(old: str, new: str) -> str:

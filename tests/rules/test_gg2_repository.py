@@ -7,6 +7,7 @@ located, explained finding per mistake and nothing for the rest.
 
 from __future__ import annotations
 
+from tests.conftest import with_application_folders
 from tests.policies import ANNOTATIONS_POLICY
 from tests.rules.conftest import Check
 
@@ -58,53 +59,54 @@ images:
 """
 
 
-CORRECT = {
-    ".gitops-guard.yaml": ANNOTATIONS_POLICY,
-    "apps/api/base/deployment.yaml": KUSTOMIZE_BASE,
-    "apps/api/base/kustomization.yaml": "resources: [deployment.yaml]\n",
-    "apps/api/overlays/dev/kustomization.yaml": overlay("1.5.0-rc.1"),
-    "apps/api/overlays/staging/kustomization.yaml": overlay("1.4.3"),
-    "apps/api/overlays/prod/kustomization.yaml": overlay("1.4.2"),
-    "argocd/api-dev.yaml": app(
-        "api",
-        "dev",
-        f"{P}image-list: api=registry.example.com/team/api:>=1.4.0-0",
-        f"{P}api.allow-tags: {RELEASES_AND_RC}",
-        f"{P}write-back-method: git",
-    ),
-    "argocd/api-staging.yaml": app(
-        "api",
-        "staging",
-        f"{P}image-list: api=registry.example.com/team/api:~1.4",
-        f"{P}api.update-strategy: semver",
-        f"{P}api.allow-tags: {RELEASES}",
-        f"{P}api.ignore-tags: '*-debug, 1.4.0'",
-        f"{P}write-back-method: git:secret:argocd/git-creds",
-        f"{P}write-back-target: kustomization",
-        f"{P}git-branch: main",
-    ),
-    "argocd/api-prod.yaml": app(
-        "api",
-        "prod",
-        'gitops-guard.io/selection-rule: "patch releases of 1.4; minor bumps are reviewed PRs"',
-        f"{P}image-list: api=registry.example.com/team/api:~1.4",
-        f"{P}api.allow-tags: {RELEASES}",
-        f"{P}api.kustomize.image-name: registry.example.com/team/api",
-        f"{P}write-back-method: git",
-        f"{P}git-branch: 'main:image-updater-{{{{.SHA256}}}}'",
-    ),
-    "argocd/proxy-dev.yaml": app(
-        "proxy",
-        "dev",
-        f"{P}image-list: proxy=ghcr.io/acme/proxy:1.27.3",
-        f"{P}proxy.update-strategy: digest",
-        f"{P}proxy.platforms: linux/amd64, linux/arm64",
-    ),
-    "argocd/web-dev.yaml": app("web", "dev"),
-    "argocd/web-prod.yaml": app(
-        "web", "prod", 'gitops-guard.io/selection-rule: "2.x releases, promoted weekly"'
-    ),
-    "argocd/image-updater.yaml": f"""
+CORRECT = with_application_folders(
+    {
+        ".gitops-guard.yaml": ANNOTATIONS_POLICY,
+        "apps/api/base/deployment.yaml": KUSTOMIZE_BASE,
+        "apps/api/base/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "apps/api/overlays/dev/kustomization.yaml": overlay("1.5.0-rc.1"),
+        "apps/api/overlays/staging/kustomization.yaml": overlay("1.4.3"),
+        "apps/api/overlays/prod/kustomization.yaml": overlay("1.4.2"),
+        "argocd/api-dev.yaml": app(
+            "api",
+            "dev",
+            f"{P}image-list: api=registry.example.com/team/api:>=1.4.0-0",
+            f"{P}api.allow-tags: {RELEASES_AND_RC}",
+            f"{P}write-back-method: git",
+        ),
+        "argocd/api-staging.yaml": app(
+            "api",
+            "staging",
+            f"{P}image-list: api=registry.example.com/team/api:~1.4",
+            f"{P}api.update-strategy: semver",
+            f"{P}api.allow-tags: {RELEASES}",
+            f"{P}api.ignore-tags: '*-debug, 1.4.0'",
+            f"{P}write-back-method: git:secret:argocd/git-creds",
+            f"{P}write-back-target: kustomization",
+            f"{P}git-branch: main",
+        ),
+        "argocd/api-prod.yaml": app(
+            "api",
+            "prod",
+            'gitops-guard.io/selection-rule: "patch releases of 1.4; minor bumps are reviewed PRs"',
+            f"{P}image-list: api=registry.example.com/team/api:~1.4",
+            f"{P}api.allow-tags: {RELEASES}",
+            f"{P}api.kustomize.image-name: registry.example.com/team/api",
+            f"{P}write-back-method: git",
+            f"{P}git-branch: 'main:image-updater-{{{{.SHA256}}}}'",
+        ),
+        "argocd/proxy-dev.yaml": app(
+            "proxy",
+            "dev",
+            f"{P}image-list: proxy=ghcr.io/acme/proxy:1.27.3",
+            f"{P}proxy.update-strategy: digest",
+            f"{P}proxy.platforms: linux/amd64, linux/arm64",
+        ),
+        "argocd/web-dev.yaml": app("web", "dev"),
+        "argocd/web-prod.yaml": app(
+            "web", "prod", 'gitops-guard.io/selection-rule: "2.x releases, promoted weekly"'
+        ),
+        "argocd/image-updater.yaml": f"""
 apiVersion: argocd-image-updater.argoproj.io/v1alpha1
 kind: ImageUpdater
 metadata:
@@ -129,76 +131,78 @@ spec:
             kustomize:
               name: ghcr.io/acme/web
 """,
-}
+    }
+)
 
 # One Application (or resource) per mistake, and the one finding it must produce.
-MISTAKES = {
-    "argocd/billing-dev.yaml": app(
-        "billing",
-        "dev",
-        f"{P}image-list: billing=registry.example.com/team/billing:>=2.0, <3",
-        f"{P}allow-tags: {RELEASES}",
-    ),
-    "argocd/search-dev.yaml": app(
-        "search",
-        "dev",
-        f"{P}image-list: search=registry.example.com/team/search:~1.2",
-        f"{P}search.update-stratgy: digest",
-        f"{P}allow-tags: {RELEASES}",
-    ),
-    "argocd/cart-dev.yaml": app(
-        "cart", "dev", f"{P}image-list: cart=registry.example.com/team/cart:latest"
-    ),
-    "argocd/ledger-prod.yaml": app(
-        "ledger",
-        "prod",
-        'gitops-guard.io/selection-rule: "newest build of main"',
-        f"{P}image-list: ledger=registry.example.com/team/ledger",
-        f"{P}ledger.update-strategy: newest-build",
-        f"{P}ledger.allow-tags: {RELEASES}",
-        f"{P}write-back-method: git",
-    ),
-    "argocd/notify-staging.yaml": app(
-        "notify",
-        "staging",
-        f"{P}image-list: notify=registry.example.com/team/notify:~3.1",
-        f"{P}allow-tags: {RELEASES}",
-    ),
-    "argocd/pay-prod.yaml": app(
-        "pay",
-        "prod",
-        f"{P}image-list: pay=registry.example.com/team/pay:~2.0",
-        f"{P}allow-tags: {RELEASES}",
-        f"{P}write-back-method: git",
-    ),
-    "argocd/mail-dev.yaml": app(
-        "mail",
-        "dev",
-        f"{P}image-list: mail=registry.example.com/team/mail:~1.0",
-        f"{P}mail.allow-tags: ^[0-9]+\\.[0-9]+\\.[0-9]+$",
-    ),
-    "argocd/chat-dev.yaml": app(
-        "chat",
-        "dev",
-        f"{P}image-list: chat=registry.example.com/team/chat:~1.0",
-        f"{P}chat.update-strategy: newest_build",
-        f"{P}allow-tags: {RELEASES}",
-    ),
-    "argocd/docs-dev.yaml": app(
-        "docs",
-        "dev",
-        f"{P}image-list: docs=registry.example.com/team/docs:~1.0",
-        f"{P}allow-tags: {RELEASES}",
-        f"{P}doc.ignore-tags: '*-rc*'",
-    ),
-    "argocd/auth-dev.yaml": app(
-        "auth",
-        "dev",
-        f"{P}image-list: auth=registry.example.com/team/auth:~1.0",
-        f"{P}allow-tags: {RELEASES}",
-        f"{P}auth.ignore-tags: regexp:.*-rc.*",
-    ),
-    "argocd/image-updater-batch.yaml": """
+MISTAKES = with_application_folders(
+    {
+        "argocd/billing-dev.yaml": app(
+            "billing",
+            "dev",
+            f"{P}image-list: billing=registry.example.com/team/billing:>=2.0, <3",
+            f"{P}allow-tags: {RELEASES}",
+        ),
+        "argocd/search-dev.yaml": app(
+            "search",
+            "dev",
+            f"{P}image-list: search=registry.example.com/team/search:~1.2",
+            f"{P}search.update-stratgy: digest",
+            f"{P}allow-tags: {RELEASES}",
+        ),
+        "argocd/cart-dev.yaml": app(
+            "cart", "dev", f"{P}image-list: cart=registry.example.com/team/cart:latest"
+        ),
+        "argocd/ledger-prod.yaml": app(
+            "ledger",
+            "prod",
+            'gitops-guard.io/selection-rule: "newest build of main"',
+            f"{P}image-list: ledger=registry.example.com/team/ledger",
+            f"{P}ledger.update-strategy: newest-build",
+            f"{P}ledger.allow-tags: {RELEASES}",
+            f"{P}write-back-method: git",
+        ),
+        "argocd/notify-staging.yaml": app(
+            "notify",
+            "staging",
+            f"{P}image-list: notify=registry.example.com/team/notify:~3.1",
+            f"{P}allow-tags: {RELEASES}",
+        ),
+        "argocd/pay-prod.yaml": app(
+            "pay",
+            "prod",
+            f"{P}image-list: pay=registry.example.com/team/pay:~2.0",
+            f"{P}allow-tags: {RELEASES}",
+            f"{P}write-back-method: git",
+        ),
+        "argocd/mail-dev.yaml": app(
+            "mail",
+            "dev",
+            f"{P}image-list: mail=registry.example.com/team/mail:~1.0",
+            f"{P}mail.allow-tags: ^[0-9]+\\.[0-9]+\\.[0-9]+$",
+        ),
+        "argocd/chat-dev.yaml": app(
+            "chat",
+            "dev",
+            f"{P}image-list: chat=registry.example.com/team/chat:~1.0",
+            f"{P}chat.update-strategy: newest_build",
+            f"{P}allow-tags: {RELEASES}",
+        ),
+        "argocd/docs-dev.yaml": app(
+            "docs",
+            "dev",
+            f"{P}image-list: docs=registry.example.com/team/docs:~1.0",
+            f"{P}allow-tags: {RELEASES}",
+            f"{P}doc.ignore-tags: '*-rc*'",
+        ),
+        "argocd/auth-dev.yaml": app(
+            "auth",
+            "dev",
+            f"{P}image-list: auth=registry.example.com/team/auth:~1.0",
+            f"{P}allow-tags: {RELEASES}",
+            f"{P}auth.ignore-tags: regexp:.*-rc.*",
+        ),
+        "argocd/image-updater-batch.yaml": """
 apiVersion: argocd-image-updater.argoproj.io/v1alpha1
 kind: ImageUpdater
 metadata:
@@ -213,7 +217,8 @@ spec:
         - alias: batch
           imageName: registry.example.com/team/batch:1.x
 """,
-}
+    }
+)
 
 EXPECTED = [
     ("argocd/auth-dev.yaml", 9, 56, "GG210", "warning"),

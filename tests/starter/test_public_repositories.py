@@ -205,6 +205,17 @@ REPOSITORIES = {
                 3,
                 "newest-build may pick `latest`; ~1.0 admits 1.0",
             ),
+            # The e2e Applications deploy from another repository (their testdata.git),
+            # which is named, not followed (warnings).
+            **{
+                ("GG003", f"test/e2e/suite/{path}"): (count, "a source in another repository")
+                for path, count in (
+                    ("002-simple-kustomize-app-latest/01-install.yaml", 1),
+                    ("002-simple-kustomize-app-latest/04-assert.yaml", 1),
+                    ("005-app-wide-update-strategy/01-install.yaml", 2),
+                    ("005-app-wide-update-strategy/02-assert.yaml", 2),
+                )
+            },
             **{
                 ("GG210", path): (count, "settings Image Updater accepts but ignores (warnings)")
                 for path, count in (

@@ -42,7 +42,11 @@ def application(
         "    repoURL: https://git.example.com/acme/gitops.git\n"
         f"    path: apps/{name}/overlays/{env}\n"
     )
-    return {f"argocd/{name}-{env}.yaml": text}
+    # The folder it deploys holds a kustomization: one that holds nothing is GG003.
+    return {
+        f"argocd/{name}-{env}.yaml": text,
+        f"apps/{name}/overlays/{env}/kustomization.yaml": "resources: []\n",
+    }
 
 
 def git() -> str:

@@ -11,10 +11,24 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 
 from yaml.nodes import Node, ScalarNode
 
-from gitops_guard.extract.context import Context
+from gitops_guard.extract.context import REVISION_RULE, UNRESOLVED_RULE, Context
+from gitops_guard.extract.deployments import (
+    DIRECTORY,
+    HELM,
+    KUSTOMIZE,
+    MISSING,
+    NO_PATH,
+    REMOTE_CHART,
+    TEMPLATED,
+    Deployment,
+    application_placement,
+    read_deployments,
+    tracks_protected_ref,
+)
 from gitops_guard.extract.embedded import load_embedded
 from gitops_guard.extract.helm import (
     BASE_VALUES,
@@ -25,9 +39,9 @@ from gitops_guard.extract.helm import (
     values_documents_root,
 )
 from gitops_guard.extract.kustomize import ImageEntry, KustomizeGraph, apply_entry, split_image
-from gitops_guard.extract.workloads import kind_of
+from gitops_guard.extract.workloads import kind_of, workload_images
 from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
-from gitops_guard.model import Location, Source
+from gitops_guard.model import Finding, Location, Severity, Source
 from gitops_guard.parse.loader import (
     child,
     child_path,
@@ -36,7 +50,8 @@ from gitops_guard.parse.loader import (
     sequence,
 )
 from gitops_guard.policy.layout import Placement
-from gitops_guard.repo.files import normalize
+from gitops_guard.policy.model import DEFAULT_PROTECTED_REFS
+from gitops_guard.repo.files import KUSTOMIZATION_NAMES
 from gitops_guard.updater.annotations import (
     IMAGE_LIST,
     parse_image_list,
@@ -60,56 +75,230 @@ def is_write_back_file(path: str) -> bool:
 class ArgoExtractor:
     """Reads Applications, ApplicationSets and write-back files of one run."""
 
-    def __init__(self, ctx: Context, graph: KustomizeGraph, fileset: set[str]) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        graph: KustomizeGraph,
+        fileset: set[str],
+        directories: Callable[[], set[str]] | None = None,
+        files_of: Callable[[Deployment], list[str]] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.graph = graph
         self.fileset = fileset
+        self._directories = directories or (lambda: _directories_of(fileset))
+        self._files_of = files_of or (lambda d: sorted(p for p in fileset if d.covers(p)))
+
+    def deployments(self, path: str) -> list[Deployment]:
+        """Every Application source a file holds (parsed once; see ``deployments``)."""
+        return read_deployments(
+            self.ctx.policy, path, self.ctx.load(path), self.fileset, self._directories()
+        )
 
     def application_file(self, path: str) -> None:
-        """Record the images of every Application / ApplicationSet in a file."""
+        """Record what every Application / ApplicationSet in a file deploys."""
+        for deployment in self.deployments(path):
+            self._deploy(deployment)
         for document in self.ctx.load(path).documents:
             root = document.root
-            kind = kind_of(root)
-            api = scalar_text(child(root, "apiVersion")) or ""
-            if not api.startswith("argoproj.io/"):
+            if not (scalar_text(child(root, "apiVersion")) or "").startswith("argoproj.io/"):
                 continue
-            if kind == "Application":
-                spec = child(root, "spec")
-            elif kind == "ApplicationSet":
-                spec = child_path(root, "spec", "template", "spec")
-            else:
+            if kind_of(root) != "Application":
+                continue  # an ApplicationSet's annotations are templates
+            image_list = child(child_path(root, "metadata", "annotations"), IMAGE_LIST)
+            if image_list is None:
                 continue
-            self._application(path, root, spec, templated=kind == "ApplicationSet")
+            spec = child(root, "spec")
+            sources = sequence(child(spec, "sources")) or [s for s in [child(spec, "source")] if s]
+            name = scalar_text(child_path(root, "metadata", "name")) or ""
+            placement, _unmapped = application_placement(self.ctx.policy, path, name, spec, sources)
+            self._annotation(path, image_list, placement)
 
-    def _application(self, path: str, root: Node, spec: Node | None, templated: bool) -> None:
-        sources = sequence(child(spec, "sources")) or [s for s in [child(spec, "source")] if s]
-        placement = self.ctx.place(path)
-        for source in sources:
-            source_path = scalar_text(child(source, "path"))
-            if source_path and "{{" in source_path:
-                source_path = None
-            here = placement
-            if source_path:
-                mapped = self.ctx.place(source_path)
-                if mapped.app or mapped.environment:
-                    here = Placement(
-                        mapped.app or placement.app, mapped.environment or placement.environment
+    # --- one source -------------------------------------------------------------------
+
+    def _deploy(self, deployment: Deployment) -> None:
+        ctx = self.ctx
+        path, source, placement = deployment.file, deployment.source, deployment.placement
+        label = f"Application {deployment.application}" if deployment.application else "Application"
+        if deployment.templated:
+            label = label.replace("Application", "ApplicationSet", 1)
+        if deployment.destination_unmapped is not None:
+            self._unmapped(deployment, label)
+        plugin = child(source, "plugin")
+        if plugin is not None:
+            ctx.unresolved(
+                location(path, plugin),
+                f"{label} renders its source with a config-management plugin: "
+                "what it deploys is not followed",
+                placement,
+                hint="gitops-guard reads Kustomize, Helm and plain manifests; judge the "
+                "rendered output in CI, or deploy it through one of those",
+            )
+            return
+        if deployment.kind == REMOTE_CHART:
+            chart = scalar_text(child(source, "chart")) or "?"
+            repo = scalar_text(child(source, "repoURL")) or "?"
+            ctx.unresolved(
+                deployment.where,
+                f"{label} deploys chart {chart} {deployment.revision or ''} from the Helm "
+                f"repository {repo}: the chart's own images are not followed "
+                "(the Application's overrides are)".replace("  ", " "),
+                placement,
+                hint="vendor the chart into the repository, or set every image in the "
+                "Application's helm values or parameters",
+            )
+        elif deployment.kind == TEMPLATED:
+            ctx.unresolved(
+                deployment.where,
+                f"{label}'s source path is a template: its generators are not expanded, "
+                "so what its Applications deploy is not followed",
+                placement,
+                hint="list the Applications it generates, or use a list generator",
+            )
+        elif deployment.kind == MISSING:
+            ctx.unresolved(
+                deployment.where,
+                f"{label} deploys {deployment.directory or '?'}, which holds no file of this "
+                "repository (another repository, or a folder that does not exist): what it "
+                "deploys is not followed",
+                placement,
+                hint="point the Application at a folder of this repository",
+            )
+        elif deployment.kind == NO_PATH:
+            if child(source, "ref") is None:
+                ctx.unresolved(
+                    location(path, source) if source is not None else deployment.where,
+                    f"{label} has a source with neither path nor chart: "
+                    "what it deploys is not followed",
+                    placement,
+                )
+            return
+        if deployment.kind in (KUSTOMIZE, HELM, DIRECTORY):
+            self._revision(deployment, label)
+        directory = deployment.directory if deployment.kind in (KUSTOMIZE, HELM) else None
+        if deployment.kind == KUSTOMIZE and directory is not None:
+            self._kustomize_source(deployment, directory)
+            helm = child(source, "helm")
+            if helm is not None:
+                self._helm(path, helm, directory, placement, Source.APPLICATION)
+            return
+        if deployment.kind == DIRECTORY:
+            self._directory(deployment)
+            return
+        self.source_overrides(path, source, directory, placement, Source.APPLICATION)
+
+    def _unmapped(self, deployment: Deployment, label: str) -> None:
+        policy = self.ctx.policy
+        strict = any(env.on_unresolved == "error" for env in policy.environments.values())
+        where = deployment.where
+        destination = child_path(deployment.root, "spec", "destination")
+        if destination is None:
+            destination = child_path(deployment.root, "spec", "template", "spec", "destination")
+        if destination is not None:
+            where = location(deployment.file, destination)
+        self.ctx.report(
+            Finding(
+                UNRESOLVED_RULE,
+                f"{label} deploys to {deployment.destination_unmapped}, which no environment's "
+                "destinations map: its environment is guessed from its folder",
+                where,
+                severity=Severity.ERROR if strict else None,
+                hint="add the destination to environments.<env>.destinations",
+                app=deployment.placement.app,
+                environment=deployment.placement.environment,
+            )
+        )
+
+    def _revision(self, deployment: Deployment, label: str) -> None:
+        """GG004: a promoted environment deploying a ref the server does not judge."""
+        policy = self.ctx.policy
+        env = policy.environment(deployment.placement.environment)
+        if env is None or (env.from_environment is None and not env.require_pr):
+            return
+        protected = policy.protected_refs or DEFAULT_PROTECTED_REFS
+        if tracks_protected_ref(deployment.revision, protected):
+            return
+        node = child(deployment.source, "targetRevision")
+        where = location(deployment.file, node) if node is not None else deployment.where
+        self.ctx.report(
+            Finding(
+                REVISION_RULE,
+                f"{label} of {env.name} tracks {deployment.revision!r}, which is not a "
+                "protected ref: a push there changes what it deploys and no gate judges it",
+                where,
+                hint="track HEAD or a protected branch, or add the ref to protected_refs "
+                "(the server hook then judges pushes to it)",
+                app=deployment.placement.app,
+                environment=env.name,
+            )
+        )
+
+    def _kustomize_source(self, deployment: Deployment, directory: str) -> None:
+        """What ``kustomize build`` of the source folder deploys, with the Application's
+        ``kustomize.images`` laid over it."""
+        ctx = self.ctx
+        for name in KUSTOMIZATION_NAMES:
+            ctx.note_read(posixpath.join(directory, name))
+        root = self.graph.kustomization_in(directory) or next(
+            (
+                posixpath.join(directory, name)
+                for name in KUSTOMIZATION_NAMES
+                if posixpath.join(directory, name) in self.fileset
+            ),
+            None,
+        )
+        entries = self._entries(
+            deployment.file, sequence(child_path(deployment.source, "kustomize", "images"))
+        )
+        if root is None:  # kustomize: set on a folder without a kustomization
+            for entry in entries:
+                self._unmatched(entry, deployment.placement, Source.APPLICATION)
+            return
+        ctx.reads_add(self.graph.reach(root))
+        built = self.graph.build(root)
+        overridden: set[tuple[str, str | None]] = set()
+        for entry in entries:
+            matched = False
+            for image in built:
+                updated = apply_entry(image.image, entry)
+                if updated is not None:
+                    matched = True
+                    overridden.add((image.resource, image.container))
+                    ctx.add_use(
+                        entry.location,
+                        Source.APPLICATION,
+                        updated,
+                        deployment.placement,
+                        resource=image.resource,
+                        container=image.container,
+                        origin=image.origin,
+                        application=deployment.application or None,
                     )
-            directory = normalize(source_path) if source_path else None
-            self.source_overrides(path, source, directory, here, Source.APPLICATION)
-        annotations = child_path(root, "metadata", "annotations")
-        image_list = child(annotations, IMAGE_LIST)
-        if image_list is not None and not templated:
-            self._annotation(path, image_list, self._annotation_placement(path, sources))
+            if not matched:
+                self._unmatched(entry, deployment.placement, Source.APPLICATION)
+        self.graph.emit(
+            root,
+            deployment.placement,
+            deployment.application or None,
+            skip=lambda image: (image.resource, image.container) in overridden,
+        )
 
-    def _annotation_placement(self, path: str, sources: list[Node]) -> Placement:
-        for source in sources:
-            source_path = scalar_text(child(source, "path"))
-            if source_path:
-                mapped = self.ctx.place(source_path)
-                if mapped.app or mapped.environment:
-                    return mapped
-        return self.ctx.place(path)
+    def _directory(self, deployment: Deployment) -> None:
+        """The manifests of a plain folder, as Argo CD applies them."""
+        ctx = self.ctx
+        for path in self._files_of(deployment):
+            real = self.graph.real_path(path) or path
+            for image in workload_images(ctx, real):
+                ctx.add_use(
+                    image.location,
+                    image.source,
+                    image.image,
+                    deployment.placement,
+                    resource=image.resource,
+                    container=image.container,
+                    application=deployment.application or None,
+                    via=(path,) if real == path else (path, real),
+                )
 
     def _annotation(self, path: str, node: Node, placement: Placement) -> None:
         value = self.ctx.text(path, node, "annotation value")
@@ -262,6 +451,24 @@ class ArgoExtractor:
             image.fields[field_name] = (value, location(path, value_node))
         return images
 
+    def _entries(self, path: str, items: list[Node]) -> list[ImageEntry]:
+        entries = []
+        for item in items:
+            text = self.ctx.text(path, item, "kustomize image")
+            if text:
+                entries.append(_entry_from_string(text, location(path, item)))
+        return entries
+
+    def _unmatched(self, entry: ImageEntry, placement: Placement, kind: Source) -> None:
+        """An override that matches no image built: recorded as written."""
+        name = entry.new_name or entry.name
+        raw = (
+            name
+            + (f":{entry.new_tag}" if entry.new_tag else "")
+            + (f"@{entry.digest}" if entry.digest else "")
+        )
+        self.ctx.add_use(entry.location, kind, raw, placement, container=entry.name)
+
     def _kustomize(
         self,
         path: str,
@@ -274,13 +481,8 @@ class ArgoExtractor:
         root = self.graph.kustomization_in(directory) if directory is not None else None
         built = self.graph.build(root) if root is not None else []
         if root is not None:
-            for reached in self.graph.reach(root):
-                ctx.note_read(reached)
-        for item in items:
-            text = ctx.text(path, item, "kustomize image")
-            if not text:
-                continue
-            entry = _entry_from_string(text, location(path, item))
+            ctx.reads_add(self.graph.reach(root))
+        for entry in self._entries(path, items):
             matched = False
             for image in built:
                 updated = apply_entry(image.image, entry)
@@ -296,13 +498,7 @@ class ArgoExtractor:
                         origin=image.origin,
                     )
             if not matched:
-                name = entry.new_name or entry.name
-                raw = (
-                    name
-                    + (f":{entry.new_tag}" if entry.new_tag else "")
-                    + (f"@{entry.digest}" if entry.digest else "")
-                )
-                ctx.add_use(entry.location, kind, raw, placement, container=entry.name)
+                self._unmatched(entry, placement, kind)
 
 
 def _entry_from_string(text: str, where: Location) -> ImageEntry:
@@ -313,3 +509,14 @@ def _entry_from_string(text: str, where: Location) -> ImageEntry:
         return ImageEntry(old, new_name if new_name != old else None, tag, digest, where)
     name, tag, digest = split_image(text)
     return ImageEntry(name, None, tag, digest, where)
+
+
+def _directories_of(files: set[str]) -> set[str]:
+    """Every folder that holds a file, with its parents (the root is ``""``)."""
+    folders = {""}
+    for path in files:
+        folder = posixpath.dirname(path)
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = posixpath.dirname(folder)
+    return folders

@@ -27,6 +27,7 @@ from gitops_guard.repo.files import (
 
 INPUT_RULE = "GG001"
 UNRESOLVED_RULE = "GG003"
+REVISION_RULE = "GG004"
 T = TypeVar("T")
 
 
@@ -60,6 +61,11 @@ class Context:
         """Record that the unit being computed depends on ``path`` (read or looked for)."""
         if self.reads is not None:
             self.reads.add(path)
+
+    def reads_add(self, paths: set[str]) -> None:
+        """Record that the unit being computed depends on every file of ``paths``."""
+        if self.reads is not None:
+            self.reads |= paths
 
     def forget(self, paths: set[str]) -> None:
         """Drop cached parses of files that changed (kept aside for the re-parser)."""

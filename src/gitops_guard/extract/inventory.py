@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 
 from gitops_guard.extract.argocd import ArgoExtractor, is_write_back_file
 from gitops_guard.extract.context import Context
+from gitops_guard.extract.deployments import (
+    DIRECTORY,
+    KUSTOMIZE,
+    Deployment,
+    may_hold_applications,
+)
 from gitops_guard.extract.helm import extract_values, is_values_file
 from gitops_guard.extract.kustomize import KustomizeGraph
 from gitops_guard.extract.workloads import workload_images
@@ -101,10 +107,100 @@ class Extraction:
         # With a focus (the files a hook was given), only kustomizations related to them
         # are read; the graph is then partial and must not be updated incrementally.
         self.graph = KustomizeGraph(self.ctx, sorted(self.files), self.files, focus)
-        self.argo = ArgoExtractor(self.ctx, self.graph, self.files)
+        self.argo = ArgoExtractor(
+            self.ctx, self.graph, self.files, self._directories, self._files_of
+        )
         self.units: dict[UnitKey, Unit] = {}
         self._readers: dict[str, set[UnitKey]] = {}
         self._values_by_directory: dict[str, set[str]] | None = None
+        self._files_by_directory: dict[str, list[str]] | None = None
+        self._directory_set: set[str] | None = None
+        # What the Applications deploy (see extract.deployments): by Application file,
+        # then indexed by the folders they deploy.
+        self._focused = focus is not None
+        self.deployments: dict[str, tuple[Deployment, ...]] = {}
+        self._deployed_kustomize: dict[str, set[str]] = {}
+        self._deployed_plain: dict[str, list[Deployment]] = {}
+        self._deployed_recursive: list[Deployment] = []
+        for path in sorted(self.files):
+            self._scan(path)
+        self._index_deployments()
+
+    # --- what the Applications deploy -----------------------------------------------------
+
+    def _directories(self) -> set[str]:
+        if self._directory_set is None:
+            folders = {""}
+            for path in self.files:
+                folder = posixpath.dirname(path)
+                while folder and folder not in folders:
+                    folders.add(folder)
+                    folder = posixpath.dirname(folder)
+            self._directory_set = folders
+        return self._directory_set
+
+    def _files_of(self, deployment: Deployment) -> list[str]:
+        """The manifests a plain-folder source applies (recursively when it says so)."""
+        if self._files_by_directory is None:
+            self._files_by_directory = {}
+            for path in sorted(self.files):
+                self._files_by_directory.setdefault(posixpath.dirname(path), []).append(path)
+        if deployment.recurse:
+            return sorted(path for path in self.files if deployment.covers(path))
+        return list(self._files_by_directory.get(deployment.directory or "", []))
+
+    def _may_hold_applications(self, path: str) -> bool:
+        if path in self.ctx.parsed or not self._focused:
+            return True  # parsed anyway
+        try:
+            return may_hold_applications(self.ctx.source.read(path))
+        except (OSError, ValueError):
+            return True  # let the parse report it
+
+    def _scan(self, path: str) -> None:
+        """Read which Application sources a file holds (none for most files)."""
+        found: tuple[Deployment, ...] = ()
+        if (
+            path in self.files
+            and posixpath.basename(path) not in KUSTOMIZATION_NAMES
+            and not is_write_back_file(path)
+            and self._may_hold_applications(path)
+        ):
+            found = tuple(self.argo.deployments(path))
+        if found:
+            self.deployments[path] = found
+        else:
+            self.deployments.pop(path, None)
+
+    def _index_deployments(self) -> None:
+        self._deployed_kustomize, self._deployed_plain, self._deployed_recursive = {}, {}, []
+        for path, found in self.deployments.items():
+            for deployment in found:
+                if deployment.directory is None:
+                    continue
+                if deployment.kind == KUSTOMIZE:
+                    self._deployed_kustomize.setdefault(deployment.directory, set()).add(path)
+                elif deployment.kind == DIRECTORY and deployment.recurse:
+                    self._deployed_recursive.append(deployment)
+                elif deployment.kind == DIRECTORY:
+                    self._deployed_plain.setdefault(deployment.directory, []).append(deployment)
+
+    def _plain_deployers(self, path: str) -> set[str]:
+        """The Application files whose plain-folder sources apply ``path``."""
+        found = {d.file for d in self._deployed_plain.get(posixpath.dirname(path), ())}
+        found |= {d.file for d in self._deployed_recursive if d.covers(path)}
+        return found
+
+    def _units_deployed_from(self, directory: str) -> set[UnitKey]:
+        """The root and file units whose uses an Application of ``directory`` takes over."""
+        keys: set[UnitKey] = {
+            (ROOT, root) for root in self.graph.roots if posixpath.dirname(root) == directory
+        }
+        prefix = directory + "/" if directory else ""
+        for path in self.files:
+            if path.startswith(prefix) and posixpath.basename(path) not in KUSTOMIZATION_NAMES:
+                keys.add((FILE, path))
+        return keys
 
     # --- which units exist --------------------------------------------------------------
 
@@ -144,6 +240,15 @@ class Extraction:
         for path in sorted(self.files):
             if is_write_back_file(path) and posixpath.dirname(path) in directories:
                 keys[(FILE, path)] = None
+        # Applications deploying a folder whose files changed.
+        for app_file, found in sorted(self.deployments.items()):
+            for deployment in found:
+                if deployment.kind == KUSTOMIZE and deployment.directory is not None:
+                    deployed = self.graph.kustomization_in(deployment.directory)
+                    if deployed is not None and self.graph.reach(deployed) & paths:
+                        keys[(FILE, app_file)] = None
+                elif any(deployment.covers(changed) for changed in paths):
+                    keys[(FILE, app_file)] = None
         for path in sorted(paths):
             if path in self.files:
                 for key in self._keys_for(path):
@@ -160,7 +265,10 @@ class Extraction:
         ctx.reads = set()
         kind, name = key
         if kind == ROOT:
-            if name in self.graph.kustomizations:
+            deployers = self._deployed_kustomize.get(posixpath.dirname(name))
+            if deployers:
+                ctx.reads |= deployers  # its Applications emit what it deploys
+            elif name in self.graph.kustomizations:
                 ctx.reads |= self.graph.reach(name)
                 self.graph.emit(name)
         elif kind == VALUES:
@@ -172,7 +280,9 @@ class Extraction:
             if is_write_back_file(name):
                 self.argo.write_back_file(name)
             else:
-                if name not in self.graph.owned:
+                deployers = self._plain_deployers(name)
+                ctx.reads |= deployers
+                if name not in self.graph.owned and not deployers:
                     placement = ctx.place(name)
                     # Seen through a symlinked folder: placed where it is deployed from,
                     # located in the file a person edits.
@@ -227,9 +337,12 @@ class Extraction:
                 structural = True
         if structural:
             self._values_by_directory = None
+            self._files_by_directory = None
+            self._directory_set = None
         old_owned = set(self.graph.owned)
         roots = self.graph.refresh(paths, structural)
         affected: set[UnitKey] = {(ROOT, root) for root in roots}
+        affected |= self._follow_deployments(paths, structural)
         for path in paths:
             affected |= self._readers.get(path, set())
             for key in self._keys_for(path):
@@ -249,6 +362,29 @@ class Extraction:
         self.ctx.problems = []
         self.ctx.reset_reported()
         self.ctx.stale.clear()  # files changed but not read again (deleted, unused)
+        return affected
+
+    def _follow_deployments(self, paths: set[str], structural: bool) -> set[UnitKey]:
+        """Re-read the Applications a change may have changed; the units they move."""
+        before = dict(self.deployments)
+        plain_before = {f for p in paths for f in self._plain_deployers(p)}
+        for path in sorted(set(before) | paths if structural else paths):
+            self._scan(path)
+        affected: set[UnitKey] = set()
+        moved: set[str] = set()
+        for path in set(before) | set(self.deployments):
+            old, new = before.get(path, ()), self.deployments.get(path, ())
+            if old != new:
+                affected.add((FILE, path))
+                moved |= {d.directory for d in (*old, *new) if d.directory is not None}
+        if moved:
+            self._index_deployments()
+            for directory in sorted(moved):
+                affected |= self._units_deployed_from(directory)
+        if structural:
+            for path in paths:
+                for deployer in plain_before | self._plain_deployers(path):
+                    affected.add((FILE, deployer))
         return affected
 
     def uses(self) -> list[ImageUse]:

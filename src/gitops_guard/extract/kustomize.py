@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +55,7 @@ from gitops_guard.parse.loader import (
     sequence,
 )
 from gitops_guard.patterns.re2 import InvalidRegex, compile_re2
+from gitops_guard.policy.layout import Placement
 from gitops_guard.repo.files import (
     KUSTOMIZATION_NAMES,
     OutsideRepository,
@@ -844,9 +845,20 @@ class KustomizeGraph:
 
     # --- building ---------------------------------------------------------------------
 
-    def emit(self, root: str) -> None:
-        """Record the image uses of one root kustomization, and what its build met."""
-        placement = self.ctx.place(root)
+    def emit(
+        self,
+        root: str,
+        placement: Placement | None = None,
+        application: str | None = None,
+        skip: Callable[[ContainerImage], bool] | None = None,
+    ) -> None:
+        """Record the image uses of one kustomization, and what its build met.
+
+        Placed by the layout unless the Application deploying it says where
+        (``placement``); ``skip`` leaves out images the Application overrides.
+        """
+        if placement is None:
+            placement = self.ctx.place(root)
         build = self.build_resources(root)
         self.ctx.report_all(build.findings, placement)
         for where, message in container_problems(build):
@@ -854,6 +866,8 @@ class KustomizeGraph:
         via = tuple(sorted(self.reach(root)))
         overlay = posixpath.dirname(root)
         for image in images_of(build):
+            if skip is not None and skip(image):
+                continue
             self.ctx.add_use(
                 image.location,
                 Source.KUSTOMIZE if image.changed_by_kustomize else image.source,
@@ -863,6 +877,7 @@ class KustomizeGraph:
                 container=image.container,
                 origin=image.origin if image.origin != image.location else None,
                 overlay=overlay,
+                application=application,
                 via=via,
             )
 

@@ -29,6 +29,7 @@ from gitops_guard.model import Finding, Report, Severity
 from gitops_guard.patterns.wildcard import glob_matches
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import (
+    DEFAULT_PROTECTED_REFS,
     POLICY_FILE,
     Policy,
     default_policy,
@@ -45,7 +46,7 @@ CLIENT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
 # only run that hook. Installing both would judge every push twice.
 SERVER_HOOKS = ("pre-receive",)
 UPDATE_HOOK = "update"
-DEFAULT_PROTECTED = ("refs/heads/main", "refs/heads/master")
+DEFAULT_PROTECTED = DEFAULT_PROTECTED_REFS
 MARKER = "# gitops-guard hook"
 # Judged later, when it is known: whether the commit will be signed, and how it arrives.
 _NOT_AT_COMMIT_TIME = frozenset({gg402_unsigned_commit.ID, gg305_outside_review.ID})

@@ -33,9 +33,24 @@ from gitops_guard.versions import change_kind, try_parse_version
 
 StateKey = tuple[str | None, str | None, str | None, str | None]  # app, env, resource, container
 
+
 # Which use wins when several set the same container's image: Image Updater's write-back
 # file overrides the Application, which overrides what the manifests say.
-_PRECEDENCE = {Source.WRITE_BACK: 3, Source.APPLICATION: 2}
+def precedence(use: ImageUse) -> tuple[bool, bool, bool]:
+    """Which use decides what a container runs when several set it (highest wins).
+
+    Image Updater's write-back file is laid over everything; then what an Argo CD
+    Application is known to deploy (its overrides first) over what the layout only
+    presumes: a folder no Application deploys any more keeps its images in the
+    inventory, but the Application's build says what runs.
+    """
+    return (
+        use.source is Source.WRITE_BACK,
+        use.application is not None or use.source is Source.APPLICATION,
+        use.source is Source.APPLICATION,
+    )
+
+
 _MERGE_PR = re.compile(r"^Merge pull request #(\d+)\b")
 _SQUASH_PR = re.compile(r"\(#(\d+)\)\s*$")
 _GITLAB_MR = re.compile(r"See merge request \S*!(\d+)")
@@ -174,7 +189,7 @@ def effective(uses: Iterable[ImageUse]) -> dict[StateKey, ImageUse]:
             continue
         key = (use.app, use.environment, use.resource, use.container)
         current = state.get(key)
-        if current is None or _PRECEDENCE.get(use.source, 1) >= _PRECEDENCE.get(current.source, 1):
+        if current is None or precedence(use) >= precedence(current):
             state[key] = use
     return state
 

@@ -42,6 +42,7 @@ from gitops_guard.policy.model import (
     POLICY_FILE,
     POLICY_FILES,
     AnnotationPolicy,
+    Destination,
     EnvironmentPolicy,
     ImageOverride,
     ImageRules,
@@ -349,6 +350,10 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
             single_environment_commits=bool(settings.get("single_environment_commits", False)),
             on_unresolved=str(settings.get("on_unresolved", "warning")),
             images=_image_rules(settings.get("images")),
+            destinations=tuple(
+                Destination(item.get("server"), item.get("name"), item.get("namespace"))
+                for item in settings.get("destinations", ())
+            ),
         )
 
     _check_environment_lists(raw, names, fail)

@@ -14,6 +14,7 @@ from gitops_guard.errors import InputError
 from gitops_guard.parse.loader import (
     DEFAULT_MAX_BYTES,
 )
+from gitops_guard.patterns.wildcard import glob_matches
 from gitops_guard.policy.layout import (
     COMMON_ENVIRONMENT_NAMES,
     DEFAULT_TEMPLATES,
@@ -44,6 +45,9 @@ def policy_file_in(present: Container[str], where: str = "the repository") -> st
 
 
 DEFAULT_UPDATER_VERSION = "1.3"
+# What the server hooks protect when the policy lists no protected_refs (the default
+# branch is always protected too).
+DEFAULT_PROTECTED_REFS = ("refs/heads/main", "refs/heads/master")
 DEFAULT_BOTS = ("argocd-image-updater*", "*[bot]")
 DEFAULT_ROLLBACK_TRAILER = "Rollback"
 DEFAULT_VULNERABILITY_LIMITS: Final[Mapping[str, int]] = MappingProxyType({"critical": 0})
@@ -97,6 +101,26 @@ class ImageRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Destination:
+    """Where an Argo CD Application deploys (globs; an absent field matches anything)."""
+
+    server: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+
+    def matches(self, server: str | None, name: str | None, namespace: str | None) -> bool:
+        """Whether an Application's ``spec.destination`` is this one."""
+        for pattern, value in (
+            (self.server, server),
+            (self.name, name),
+            (self.namespace, namespace),
+        ):
+            if pattern is not None and (value is None or not glob_matches(pattern, value)):
+                return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
 class EnvironmentPolicy:
     """One environment of ``environments:``, in promotion order."""
 
@@ -113,6 +137,7 @@ class EnvironmentPolicy:
     single_environment_commits: bool = False
     on_unresolved: str = "warning"  # GG003's severity here: warning | error
     images: ImageRules = field(default_factory=ImageRules)
+    destinations: tuple[Destination, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +297,19 @@ class Policy:
     def layout_environments(self) -> tuple[str, ...]:
         """The environment names ``{env}`` stands for: the declared ones, else common names."""
         return tuple(self.environments) or COMMON_ENVIRONMENT_NAMES
+
+    def maps_destinations(self) -> bool:
+        """Whether any environment names the clusters and namespaces it deploys to."""
+        return any(env.destinations for env in self.environments.values())
+
+    def destination_environment(
+        self, server: str | None, name: str | None, namespace: str | None
+    ) -> str | None:
+        """The environment an Application's destination belongs to (first match)."""
+        for env in self.environments.values():
+            if any(d.matches(server, name, namespace) for d in env.destinations):
+                return env.name
+        return None
 
     def environment(self, name: str | None) -> EnvironmentPolicy | None:
         """The policy of an environment, or None when it is not declared."""

@@ -17,6 +17,7 @@ from gitops_guard.rules import (
     gg001_unreadable_input,
     gg002_invalid_suppression,
     gg003_unresolved_source,
+    gg004_unprotected_revision,
     gg101_missing_tag,
     gg102_mutable_tag,
     gg103_tag_pattern,
@@ -77,6 +78,7 @@ INPUT_RULES: Final[dict[str, InputRule]] = _by_id(
     gg001_unreadable_input,
     gg002_invalid_suppression,
     gg003_unresolved_source,
+    gg004_unprotected_revision,
 )
 IMAGE_RULES: Final[dict[str, ImageRule]] = _by_id(
     gg101_missing_tag,

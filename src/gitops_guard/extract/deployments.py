@@ -1,0 +1,239 @@
+"""Argo CD Applications as the model of what each environment deploys.
+
+An Application deploys its sources into the environment of its destination. With
+``environments.<env>.destinations`` in the policy, the destination (cluster server or
+name, namespace) decides; without them, the first environment name found in the
+destination's cluster, its namespace, the Application's name, then the folder of the
+Application's file (through the layout), then the folder it deploys from. The app is the
+layout's app of the source path, else of the Application's file, else the Application's
+name without its environment.
+
+What a source deploys — a Kustomize build, a plain folder of manifests, a Helm chart — is
+placed in that environment, whatever the layout says of the folder: pointing prod's
+Application at the dev overlay deploys dev's images to prod. Folders no Application
+deploys are placed by the layout (repositories without Applications).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from yaml.nodes import Node
+
+from gitops_guard.extract.workloads import kind_of
+from gitops_guard.model import Location
+from gitops_guard.parse.loader import LoadedFile, child, child_path, location, scalar_text, sequence
+from gitops_guard.patterns.wildcard import glob_matches
+from gitops_guard.policy.layout import Placement
+from gitops_guard.policy.model import Policy
+from gitops_guard.repo.files import KUSTOMIZATION_NAMES, normalize
+
+# How an Application source is deployed, decided by what its folder holds (as Argo CD's
+# repo server decides: a kustomization, else a chart, else a folder of manifests).
+KUSTOMIZE = "kustomize"
+HELM = "helm"
+DIRECTORY = "directory"
+MISSING = "missing"  # a path that holds no file of this repository
+REMOTE_CHART = "chart"  # a chart from a Helm repository (``chart:``)
+TEMPLATED = "templated"  # an ApplicationSet template's path, not expanded
+NO_PATH = "no-path"  # a source with neither path nor chart
+
+_TOKEN_SPLIT = re.compile(r"[-_.]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """One source of one Application: where it deploys from and to which environment."""
+
+    file: str  # the Application's file
+    application: str  # metadata.name
+    placement: Placement
+    kind: str  # KUSTOMIZE, HELM, DIRECTORY, MISSING, REMOTE_CHART, TEMPLATED, NO_PATH
+    directory: str | None  # the source's folder in this repository (normalised)
+    recurse: bool
+    revision: str | None  # targetRevision as written
+    where: Location  # the source's path line (else the source, else the Application)
+    templated: bool = False  # of an ApplicationSet template
+    destination_unmapped: str | None = None  # the destination, when no environment maps it
+    source: Node | None = field(default=None, compare=False, hash=False)
+    root: Node | None = field(default=None, compare=False, hash=False)
+
+    def covers(self, path: str) -> bool:
+        """Whether a file lies in the folder this source deploys as plain manifests."""
+        if self.kind != DIRECTORY or self.directory is None:
+            return False
+        folder = posixpath.dirname(path)
+        if folder == self.directory:
+            return True
+        return self.recurse and (self.directory == "" or folder.startswith(self.directory + "/"))
+
+
+def may_hold_applications(data: bytes) -> bool:
+    """A cheap test before parsing: Argo CD objects name their API group."""
+    return b"argoproj.io" in data
+
+
+def read_deployments(
+    policy: Policy, path: str, loaded: LoadedFile, fileset: set[str], directories: set[str]
+) -> list[Deployment]:
+    """Every source of every Application (and ApplicationSet template) in a parsed file.
+
+    ``directories`` holds every folder that has a file of the repository (with its
+    parents), so that a source path that holds nothing is told apart.
+    """
+    found: list[Deployment] = []
+    for document in loaded.documents:
+        root = document.root
+        api = scalar_text(child(root, "apiVersion")) or ""
+        if not api.startswith("argoproj.io/"):
+            continue
+        kind = kind_of(root)
+        if kind == "Application":
+            spec = child(root, "spec")
+            templated = False
+        elif kind == "ApplicationSet":
+            spec = child_path(root, "spec", "template", "spec")
+            templated = True
+        else:
+            continue
+        name = scalar_text(child_path(root, "metadata", "name")) or ""
+        if templated:
+            name = scalar_text(child_path(root, "spec", "template", "metadata", "name")) or name
+        sources = sequence(child(spec, "sources")) or [s for s in [child(spec, "source")] if s]
+        placement, unmapped = application_placement(policy, path, name, spec, sources)
+        for source in sources:
+            found.append(
+                _deployment(
+                    path, name, placement, unmapped, source, root, templated, fileset, directories
+                )
+            )
+    return found
+
+
+def _deployment(
+    path: str,
+    name: str,
+    placement: Placement,
+    unmapped: str | None,
+    source: Node,
+    root: Node,
+    templated: bool,
+    fileset: set[str],
+    directories: set[str],
+) -> Deployment:
+    path_node = child(source, "path")
+    source_path = scalar_text(path_node)
+    where = location(path, path_node if path_node is not None else source)
+    directory: str | None = None
+    if child(source, "chart") is not None and not source_path:
+        kind = REMOTE_CHART
+        where = location(path, child(source, "chart") or source)
+    elif not source_path:
+        kind = NO_PATH
+    elif "{{" in source_path:
+        kind = TEMPLATED
+    else:
+        directory = normalize(source_path.strip("/") or ".")
+        if directory is None or directory not in directories:
+            kind = MISSING
+        elif child(source, "helm") is not None:  # an explicit type wins, as in Argo CD
+            kind = HELM
+        elif child(source, "kustomize") is not None:
+            kind = KUSTOMIZE
+        elif child(source, "directory") is not None:
+            kind = DIRECTORY
+        elif any(posixpath.join(directory, n) in fileset for n in KUSTOMIZATION_NAMES):
+            kind = KUSTOMIZE
+        elif posixpath.join(directory, "Chart.yaml") in fileset:
+            kind = HELM
+        else:
+            kind = DIRECTORY
+    recurse = (scalar_text(child_path(source, "directory", "recurse")) or "").lower() == "true"
+    return Deployment(
+        file=path,
+        application=name,
+        placement=placement,
+        kind=kind,
+        directory=directory,
+        recurse=recurse,
+        revision=scalar_text(child(source, "targetRevision")),
+        where=where,
+        templated=templated,
+        destination_unmapped=unmapped,
+        source=source,
+        root=root,
+    )
+
+
+def application_placement(
+    policy: Policy, path: str, name: str, spec: Node | None, sources: list[Node]
+) -> tuple[Placement, str | None]:
+    """The app and environment an Application deploys to.
+
+    The second value describes the destination when the policy maps destinations and
+    none matches it (the caller names it: the images then fall back to the layout).
+    """
+    destination = child(spec, "destination")
+    server = scalar_text(child(destination, "server"))
+    cluster = scalar_text(child(destination, "name"))
+    namespace = scalar_text(child(destination, "namespace"))
+    source_places = [
+        policy.layout.place(source_path)
+        for source in sources
+        if (source_path := scalar_text(child(source, "path"))) and "{{" not in source_path
+    ]
+    own = policy.layout.place(path)
+    names = policy.layout_environments()
+    environment: str | None = None
+    unmapped: str | None = None
+    if policy.maps_destinations():
+        environment = policy.destination_environment(server, cluster, namespace)
+        if environment is None:
+            parts = [f"server {server}" if server else "", f"cluster {cluster}" if cluster else ""]
+            parts.append(f"namespace {namespace}" if namespace else "")
+            unmapped = ", ".join(p for p in parts if p) or "no destination"
+    else:
+        host = urlsplit(server).hostname if server and "://" in server else server
+        for candidate in (cluster, host, namespace, name):
+            environment = environment_token(candidate, names)
+            if environment is not None:
+                break
+        if environment is None:
+            environment = own.environment
+    if environment is None:
+        environment = next((p.environment for p in source_places if p.environment), None)
+    app = next((p.app for p in source_places if p.app), None) or own.app
+    if app is None and name:
+        app = strip_environment(name, environment) if "{{" not in name else None
+    return Placement(app, environment), unmapped
+
+
+def environment_token(text: str | None, names: tuple[str, ...]) -> str | None:
+    """The one environment name among the ``-``/``_``/``.``-separated words of a name."""
+    if not text or "{{" in text:
+        return None
+    words = {word for word in _TOKEN_SPLIT.split(text) if word}
+    found = [env for env in names if env in words]
+    return found[0] if len(found) == 1 else None
+
+
+def strip_environment(name: str, environment: str | None) -> str:
+    """An Application's name without its environment word (``api-prod`` → ``api``)."""
+    if environment is None:
+        return name
+    words = [w for w in _TOKEN_SPLIT.split(name) if w and w != environment]
+    return "-".join(words) or name
+
+
+def tracks_protected_ref(revision: str | None, protected: tuple[str, ...]) -> bool:
+    """Whether a ``targetRevision`` names what the gate judges: the default branch
+    (empty, ``HEAD``) or a ref the server protects (by name, ``refs/heads/`` or
+    ``refs/tags/`` form, ``*`` wildcards)."""
+    if revision is None or revision.strip() in ("", "HEAD"):
+        return True
+    text = revision.strip()
+    candidates = [text] if text.startswith("refs/") else [f"refs/heads/{text}", f"refs/tags/{text}"]
+    return any(glob_matches(pattern, ref) for pattern in protected for ref in candidates)
