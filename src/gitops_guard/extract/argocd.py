@@ -18,6 +18,7 @@ from yaml.nodes import Node, ScalarNode
 from gitops_guard.extract.context import REVISION_RULE, UNRESOLVED_RULE, Context
 from gitops_guard.extract.deployments import (
     DIRECTORY,
+    ELSEWHERE,
     HELM,
     KUSTOMIZE,
     MISSING,
@@ -26,6 +27,7 @@ from gitops_guard.extract.deployments import (
     TEMPLATED,
     Deployment,
     application_placement,
+    folders_of,
     read_deployments,
     tracks_protected_ref,
 )
@@ -86,7 +88,7 @@ class ArgoExtractor:
         self.ctx = ctx
         self.graph = graph
         self.fileset = fileset
-        self._directories = directories or (lambda: _directories_of(fileset))
+        self._directories = directories or (lambda: folders_of(fileset))
         self._files_of = files_of or (lambda d: sorted(p for p in fileset if d.covers(p)))
 
     def deployments(self, path: str) -> list[Deployment]:
@@ -155,6 +157,16 @@ class ArgoExtractor:
                 placement,
                 hint="list the Applications it generates, or use a list generator",
             )
+        elif deployment.kind == ELSEWHERE:
+            repo = scalar_text(child(source, "repoURL")) or "?"
+            ctx.unresolved(
+                deployment.where,
+                f"{label} deploys from another repository ({repo}): what it deploys is not "
+                "followed",
+                placement,
+                hint="judge that repository with gitops-guard too, or add its URL to "
+                "repositories if it is this one",
+            )
         elif deployment.kind == MISSING:
             ctx.unresolved(
                 deployment.where,
@@ -215,7 +227,8 @@ class ArgoExtractor:
         env = policy.environment(deployment.placement.environment)
         if env is None or (env.from_environment is None and not env.require_pr):
             return
-        protected = policy.protected_refs or DEFAULT_PROTECTED_REFS
+        # The server always protects its default branch: main or master, as a rule.
+        protected = (*policy.protected_refs, *DEFAULT_PROTECTED_REFS)
         if tracks_protected_ref(deployment.revision, protected):
             return
         node = child(deployment.source, "targetRevision")
@@ -509,14 +522,3 @@ def _entry_from_string(text: str, where: Location) -> ImageEntry:
         return ImageEntry(old, new_name if new_name != old else None, tag, digest, where)
     name, tag, digest = split_image(text)
     return ImageEntry(name, None, tag, digest, where)
-
-
-def _directories_of(files: set[str]) -> set[str]:
-    """Every folder that holds a file, with its parents (the root is ``""``)."""
-    folders = {""}
-    for path in files:
-        folder = posixpath.dirname(path)
-        while folder and folder not in folders:
-            folders.add(folder)
-            folder = posixpath.dirname(folder)
-    return folders

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ KUSTOMIZE = "kustomize"
 HELM = "helm"
 DIRECTORY = "directory"
 MISSING = "missing"  # a path that holds no file of this repository
+ELSEWHERE = "elsewhere"  # a source in another repository (``repositories`` in the policy)
 REMOTE_CHART = "chart"  # a chart from a Helm repository (``chart:``)
 TEMPLATED = "templated"  # an ApplicationSet template's path, not expanded
 NO_PATH = "no-path"  # a source with neither path nor chart
@@ -107,13 +109,23 @@ def read_deployments(
         for source in sources:
             found.append(
                 _deployment(
-                    path, name, placement, unmapped, source, root, templated, fileset, directories
+                    policy,
+                    path,
+                    name,
+                    placement,
+                    unmapped,
+                    source,
+                    root,
+                    templated,
+                    fileset,
+                    directories,
                 )
             )
     return found
 
 
 def _deployment(
+    policy: Policy,
     path: str,
     name: str,
     placement: Placement,
@@ -133,6 +145,8 @@ def _deployment(
         where = location(path, child(source, "chart") or source)
     elif not source_path:
         kind = NO_PATH
+    elif not policy.is_this_repository(scalar_text(child(source, "repoURL"))):
+        kind = ELSEWHERE
     elif "{{" in source_path:
         kind = TEMPLATED
     else:
@@ -237,3 +251,14 @@ def tracks_protected_ref(revision: str | None, protected: tuple[str, ...]) -> bo
     text = revision.strip()
     candidates = [text] if text.startswith("refs/") else [f"refs/heads/{text}", f"refs/tags/{text}"]
     return any(glob_matches(pattern, ref) for pattern in protected for ref in candidates)
+
+
+def folders_of(files: Iterable[str]) -> set[str]:
+    """Every folder that holds a file, with its parents (the root is ``""``)."""
+    folders = {""}
+    for path in files:
+        folder = posixpath.dirname(path)
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = posixpath.dirname(folder)
+    return folders

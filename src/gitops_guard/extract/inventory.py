@@ -17,6 +17,7 @@ from gitops_guard.extract.deployments import (
     DIRECTORY,
     KUSTOMIZE,
     Deployment,
+    folders_of,
     may_hold_applications,
 )
 from gitops_guard.extract.helm import extract_values, is_values_file
@@ -130,13 +131,7 @@ class Extraction:
 
     def _directories(self) -> set[str]:
         if self._directory_set is None:
-            folders = {""}
-            for path in self.files:
-                folder = posixpath.dirname(path)
-                while folder and folder not in folders:
-                    folders.add(folder)
-                    folder = posixpath.dirname(folder)
-            self._directory_set = folders
+            self._directory_set = folders_of(self.files)
         return self._directory_set
 
     def _files_of(self, deployment: Deployment) -> list[str]:

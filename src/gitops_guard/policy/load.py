@@ -391,6 +391,7 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
         ),
         exclude=tuple(raw.get("exclude", ())),
         protected_refs=tuple(raw.get("protected_refs", ())),
+        repositories=tuple(raw.get("repositories", ())),
         allow_history_rewrites=bool(raw.get("allow_history_rewrites", False)),
         owners_file=(raw.get("policy_owners") or {}).get("allowed_signers"),
         baseline=raw.get("baseline"),

@@ -100,6 +100,21 @@ class ImageRules:
         )
 
 
+def repository_url_key(url: str) -> str:
+    """A Git URL as ``host/path``: scheme, user, port, ``.git`` and case of the host dropped,
+    so ``git@github.com:acme/gitops.git`` and ``https://github.com/acme/gitops`` compare alike.
+    """
+    text = url.strip()
+    if "://" in text:
+        text = text.split("://", 1)[1]
+    elif re.match(r"[^/@]+@[^/:]+:", text):  # scp-like: git@host:org/repo
+        text = text.replace(":", "/", 1)
+    host, _slash, path = text.partition("/")
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0].lower()
+    path = path.strip("/").removesuffix(".git").strip("/")
+    return f"{host}/{path}" if path else host
+
+
 @dataclass(frozen=True, slots=True)
 class Destination:
     """Where an Argo CD Application deploys (globs; an absent field matches anything)."""
@@ -284,6 +299,15 @@ class Policy:
     severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     exclude: tuple[str, ...] = ()
     protected_refs: tuple[str, ...] = ()
+    repositories: tuple[str, ...] = ()  # this repository's URLs (globs); empty: any
+
+    def is_this_repository(self, url: str | None) -> bool:
+        """Whether an Application's ``repoURL`` names this repository (see ``repositories``)."""
+        if url is None or not self.repositories:
+            return True
+        text = repository_url_key(url)
+        return any(glob_matches(repository_url_key(p), text) for p in self.repositories)
+
     allow_history_rewrites: bool = False
     owners_file: str | None = None  # policy_owners.allowed_signers: who approves loosenings
     baseline: str | None = None  # the baseline file every gate reads (repository path)

@@ -8,7 +8,7 @@ the tree this gate reads is not what is deployed. This fires for environments th
 promoted into (`from:`) or that require pull requests (`require_pr`); an empty
 revision and `HEAD` mean the default branch. A ref counts as protected when
 `protected_refs` lists it (by name, `refs/heads/` or `refs/tags/` form, `*` wildcards),
-else when it is `main` or `master`.
+and `main` and `master` always do (the server always protects its default branch).
 
 Policy::
 
