@@ -300,3 +300,122 @@ def test_https_and_scp_forms_agree(path: str) -> None:
     assert repository_url_key(f"https://git.example.com/{path}.git") == repository_url_key(
         f"git@git.example.com:{path}"
     )
+
+
+# --- Helm as the Application renders it ------------------------------------------------------
+
+CHART = {
+    "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\nappVersion: '1.0.0'\n",
+    "charts/api/values.yaml": f"image:\n  repository: {IMAGE}\n  tag: '1.0.0'\n",
+    "charts/api/values-dev.yaml": "image:\n  tag: '2.0.0'\n",
+    "charts/api/values-prod.yaml": "image:\n  tag: '1.0.0'\n",
+    "config/prod.yaml": "image:\n  tag: '1.5.0'\n",
+}
+
+
+def helm_application(name: str, helm: str, sources: str | None = None) -> str:
+    source = sources or f"  source:\n    path: charts/api\n    helm:\n{helm}"
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        f"metadata:\n  name: {name}\nspec:\n{source}"
+        "  destination:\n    name: in-cluster\n    namespace: api\n"
+    )
+
+
+def deployed_tags(inventory, application: str) -> list[tuple[str | None, str, str]]:  # type: ignore[no-untyped-def]
+    return [
+        (u.environment, u.reference.tag or "", str(u.location))
+        for u in inventory.uses
+        if u.application == application and u.reference is not None
+    ]
+
+
+def test_value_files_are_laid_over_the_chart_in_order(run: Extract) -> None:
+    helm = "      valueFiles: [values-prod.yaml, ../../config/prod.yaml]\n"
+    inventory = run({**CHART, "argocd/api-prod.yaml": helm_application("api-prod", helm)})
+    assert deployed_tags(inventory, "api-prod") == [("prod", "1.5.0", "config/prod.yaml:2:8")]
+
+
+def test_prod_pointed_at_dev_values_runs_dev_tag_in_prod(run: Extract) -> None:
+    helm = "      valueFiles: [values-dev.yaml]\n"
+    inventory = run({**CHART, "argocd/api-prod.yaml": helm_application("api-prod", helm)})
+    assert deployed_tags(inventory, "api-prod") == [
+        ("prod", "2.0.0", "charts/api/values-dev.yaml:2:8")
+    ]
+
+
+def test_inline_parameters_win_over_value_files(run: Extract) -> None:
+    helm = (
+        "      valueFiles: [values-prod.yaml]\n"
+        "      parameters:\n        - {name: image.tag, value: '1.0.1'}\n"
+    )
+    inventory = run({**CHART, "argocd/api-prod.yaml": helm_application("api-prod", helm)})
+    found = [u for u in inventory.uses if u.application == "api-prod"]
+    assert [(u.reference.tag if u.reference else None, u.source.value) for u in found] == [
+        ("1.0.1", "application")
+    ]
+
+
+def test_value_files_of_a_ref_source_of_this_repository(run: Extract) -> None:
+    sources = (
+        "  sources:\n"
+        "    - repoURL: https://git.example.com/acme/gitops.git\n      path: charts/api\n"
+        "      helm:\n        valueFiles: [$values/config/prod.yaml]\n"
+        "    - repoURL: https://git.example.com/acme/gitops.git\n      ref: values\n"
+    )
+    inventory = run({**CHART, "argocd/api-prod.yaml": helm_application("api-prod", "", sources)})
+    assert deployed_tags(inventory, "api-prod") == [("prod", "1.5.0", "config/prod.yaml:2:8")]
+    assert inventory.problems == []
+
+
+@pytest.mark.parametrize(
+    ("value_file", "message"),
+    [
+        ("values-qa.yaml", "value file values-qa.yaml does not exist (charts/api/values-qa.yaml)"),
+        ("https://example.com/v.yaml", "is fetched from a URL"),
+        ("$other/prod.yaml", "comes from source $other, which is not a source of this repository"),
+    ],
+)
+def test_value_files_that_cannot_be_followed_are_named(
+    run: Extract, value_file: str, message: str
+) -> None:
+    helm = f"      valueFiles: ['{value_file}']\n"
+    inventory = run({**CHART, "argocd/api-prod.yaml": helm_application("api-prod", helm)})
+    assert [p.rule for p in inventory.problems] == ["GG003"]
+    assert message in inventory.problems[0].message
+
+
+# --- parameter-override files next to what an Application deploys -----------------------------
+
+
+def test_the_generic_override_file_applies_to_every_application_of_its_folder(
+    run: Extract,
+) -> None:
+    files = {
+        **OVERLAYS,
+        "apps/api/overlays/prod/.argocd-source.yaml": f"kustomize:\n  images: ['{IMAGE}:9.9.9']\n",
+        "argocd/api-prod.yaml": application("api-prod", "apps/api/overlays/prod"),
+    }
+    inventory = run(files, policy=EXTRACTION_POLICY)
+    overrides = [u for u in inventory.uses if u.source.value == "write-back"]
+    assert [(u.environment, u.reference.tag if u.reference else None) for u in overrides] == [
+        ("prod", "9.9.9")
+    ]
+
+
+def test_a_named_override_file_applies_to_its_application_only(run: Extract) -> None:
+    files = {
+        **OVERLAYS,
+        "apps/api/overlays/prod/.argocd-source-api-canary.yaml": (
+            f"kustomize:\n  images: ['{IMAGE}:9.9.9']\n"
+        ),
+        "argocd/api-prod.yaml": application("api-prod", "apps/api/overlays/prod"),
+        "argocd/api-canary.yaml": application(
+            "api-canary", "apps/api/overlays/prod", "name: staging"
+        ),
+    }
+    inventory = run(files, policy=EXTRACTION_POLICY)
+    overrides = [u for u in inventory.uses if u.source.value == "write-back"]
+    assert [(u.environment, u.reference.tag if u.reference else None) for u in overrides] == [
+        ("staging", "9.9.9")
+    ]

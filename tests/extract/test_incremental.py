@@ -141,6 +141,13 @@ CHANGES: dict[str, dict[str, str | None]] = {
     "the ghost folder appears": {
         "apps/ghost/overlays/prod/deploy.yaml": POD.format(name="ghost", image="r.io/ghost:1.0.0")
     },
+    "worker-prod renders values-prod and values-staging": {
+        "argocd/worker-prod.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: worker-prod}\n"
+            "spec:\n  source:\n    path: charts/worker\n    helm:\n"
+            "      valueFiles: [values-prod.yaml, values-staging.yaml]\n"
+        )
+    },
     "move the chart's repository": {
         "charts/worker/values.yaml": "image:\n  repository: mirror.io/worker\n  tag: '0.1.0'\n"
     },
@@ -157,8 +164,8 @@ def apply(root: Path, change: dict[str, str | None]) -> None:
             target.write_text(text)
 
 
-def fingerprint(uses: list) -> list[tuple[str, str, str | None, str]]:  # type: ignore[type-arg]
-    return sorted((str(u.location), u.raw, u.environment, u.source.value) for u in uses)
+def fingerprint(uses: list) -> list[tuple[str, str, str, str]]:  # type: ignore[type-arg]
+    return sorted((str(u.location), u.raw, u.environment or "", u.source.value) for u in uses)
 
 
 def check_sequence(root: Path, names: list[str]) -> None:

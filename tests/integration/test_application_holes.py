@@ -196,3 +196,61 @@ def test_an_application_change_that_deploys_the_same_passes(tmp_path: Path) -> N
         policy=APPLICATIONS_POLICY,
     )
     assert_caught(tmp_path, hole)
+
+
+def helm_application(env: str, value_file: str) -> str:
+    return application(env, "charts/api").replace(
+        "    path: charts/api\n",
+        f"    path: charts/api\n    helm:\n      valueFiles: [{value_file}]\n",
+    )
+
+
+def helm_history() -> list[dict[str, str | None]]:
+    """A chart with one values file per environment; 2.0.0 in dev only."""
+    first: dict[str, str | None] = {
+        "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+        "charts/api/values.yaml": f"image:\n  repository: {IMAGE}\n  tag: '1.0.0'\n",
+    }
+    for env in ("dev", "staging", "prod"):
+        first[f"charts/api/values-{env}.yaml"] = "image:\n  tag: '1.0.0'\n"
+        first[f"argocd/api-{env}.yaml"] = helm_application(env, f"values-{env}.yaml")
+    return [first, {"charts/api/values-dev.yaml": "image:\n  tag: '2.0.0'\n"}]
+
+
+@pytest.mark.slow
+def test_pointing_prod_at_the_dev_values_file_is_a_promotion(tmp_path: Path) -> None:
+    hole = Hole(
+        history=helm_history(),
+        change={"argocd/api-prod.yaml": helm_application("prod", "values-dev.yaml")},
+        expected={"GG303"},
+        policy=APPLICATIONS_POLICY,
+    )
+    assert_caught(tmp_path, hole)
+
+
+@pytest.mark.slow
+def test_a_generic_override_file_in_the_prod_overlay_is_a_promotion(tmp_path: Path) -> None:
+    hole = Hole(
+        history=history(),
+        change={
+            "apps/api/overlays/prod/.argocd-source.yaml": (
+                f"kustomize:\n  images: ['{IMAGE}:2.0.0']\n"
+            )
+        },
+        expected={"GG303"},
+        policy=APPLICATIONS_POLICY,
+    )
+    assert_caught(tmp_path, hole)
+
+
+@pytest.mark.slow
+def test_promoting_a_chart_through_staging_values_passes(tmp_path: Path) -> None:
+    hole = Hole(
+        history=helm_history(),
+        change={"charts/api/values-staging.yaml": "image:\n  tag: '2.0.0'\n"},
+        expected=set(),
+        policy=APPLICATIONS_POLICY,
+    )
+    verdict = assert_caught(tmp_path, hole)
+    moves = [(p["environment"], p["from"], p["to"]) for p in verdict.check_document["promotions"]]
+    assert moves == [("staging", "1.0.0", "2.0.0")]

@@ -53,13 +53,15 @@ from gitops_guard.parse.loader import (
 )
 from gitops_guard.policy.layout import Placement
 from gitops_guard.policy.model import DEFAULT_PROTECTED_REFS
-from gitops_guard.repo.files import KUSTOMIZATION_NAMES
+from gitops_guard.repo.files import KUSTOMIZATION_NAMES, normalize
 from gitops_guard.updater.annotations import (
     IMAGE_LIST,
     parse_image_list,
 )
 
-WRITE_BACK_NAME = re.compile(r"\.argocd-source-([^/]+)\.ya?ml\Z")
+# ``.argocd-source.yaml`` applies to every Application deploying the folder,
+# ``.argocd-source-<app>.yaml`` to that one (Image Updater writes the second).
+WRITE_BACK_NAME = re.compile(r"\.argocd-source(?:-([^/]+))?\.ya?ml\Z")
 _PARAM_SUFFIXES = {
     "repository": "repository",
     "name": "repository",
@@ -196,6 +198,9 @@ class ArgoExtractor:
             return
         if deployment.kind == DIRECTORY:
             self._directory(deployment)
+            return
+        if deployment.kind == HELM and directory is not None:
+            self._helm_source(deployment, directory)
             return
         self.source_overrides(path, source, directory, placement, Source.APPLICATION)
 
@@ -349,19 +354,33 @@ class ArgoExtractor:
                 reference=reference,
             )
 
-    def write_back_file(self, path: str) -> None:
-        """Record the overrides of an Image Updater write-back file."""
+    def write_back_file(self, path: str, deployed_by: list[Deployment] | None = None) -> None:
+        """Record the overrides of a parameter-override (write-back) file.
+
+        Argo CD applies it to the Applications deploying its folder (all of them for
+        ``.argocd-source.yaml``, the named one for ``.argocd-source-<app>.yaml``), in their
+        environments; a folder no Application deploys is placed by the layout or the name.
+        """
         loaded = self.ctx.load(path)
         if not loaded.documents:
             return
         directory = posixpath.dirname(path)
-        self.source_overrides(
-            path,
-            loaded.documents[0].root,
-            directory,
-            self.write_back_placement(path),
-            Source.WRITE_BACK,
-        )
+        root = loaded.documents[0].root
+        name = WRITE_BACK_NAME.match(posixpath.basename(path))
+        target = name.group(1) if name else None
+        applying = [
+            d
+            for d in deployed_by or ()
+            if d.kind in (KUSTOMIZE, HELM)
+            and (target is None or target.split("_", 1)[-1] == d.application)
+        ]
+        for deployment in applying:
+            self.ctx.note_read(deployment.file)
+            self.source_overrides(path, root, directory, deployment.placement, Source.WRITE_BACK)
+        if not applying:
+            self.source_overrides(
+                path, root, directory, self.write_back_placement(path), Source.WRITE_BACK
+            )
 
     def write_back_placement(self, path: str) -> Placement:
         """Where a write-back file belongs: its folder through the layout, else its name.
@@ -375,7 +394,7 @@ class ArgoExtractor:
         if placement.environment is not None:
             return placement
         name = WRITE_BACK_NAME.match(posixpath.basename(path))
-        application = name.group(1) if name else ""
+        application = (name.group(1) or "") if name else ""
         application = application.split("_", 1)[-1]
         for environment in self.ctx.policy.layout_environments():
             for app in (
@@ -420,11 +439,92 @@ class ArgoExtractor:
                     )
         return {}, chart_app_version(self.ctx, directory, self.fileset)
 
-    def _helm(
-        self, path: str, helm: Node, directory: str | None, placement: Placement, kind: Source
-    ) -> None:
+    def _helm_source(self, deployment: Deployment, directory: str) -> None:
+        """A chart as Argo CD renders it for this Application: the chart's values, then
+        its ``valueFiles`` in order, then ``values``, ``valuesObject`` and ``parameters``."""
         ctx = self.ctx
+        helm = child(deployment.source, "helm")
         chart, app_version = self._chart_values(directory)
+        merged = {keypath: image.over(None) for keypath, image in chart.items()}
+        for value_file in self._value_files(deployment, directory, helm):
+            root = values_documents_root(ctx, value_file)
+            if root is not None:
+                for keypath, image in helm_images(ctx, value_file, root).items():
+                    merged[keypath] = image.over(merged.get(keypath))
+        sources: dict[str, Source] = {}
+        for layer in self._inline_layers(deployment.file, helm) if helm is not None else []:
+            for keypath, image in layer.items():
+                merged[keypath] = image.over(merged.get(keypath))
+                sources[keypath] = Source.APPLICATION
+        emit_values(
+            ctx,
+            merged,
+            deployment.placement,
+            app_version,
+            application=deployment.application or None,
+            sources=sources,
+        )
+
+    def _value_files(self, deployment: Deployment, directory: str, helm: Node | None) -> list[str]:
+        """The ``helm.valueFiles`` of a source, as files of this repository (in order)."""
+        ctx = self.ctx
+        found: list[str] = []
+        references = {
+            scalar_text(child(s, "ref")): s
+            for s in sequence(child_path(deployment.root, "spec", "sources"))
+            if scalar_text(child(s, "ref"))
+        }
+        ignore_missing = (
+            scalar_text(child(helm, "ignoreMissingValueFiles")) or ""
+        ).lower() == "true"
+        for item in sequence(child(helm, "valueFiles")):
+            text = ctx.text(deployment.file, item, "Helm value file")
+            if not text:
+                continue
+            where = location(deployment.file, item)
+            resolved: str | None
+            if text.startswith("$"):
+                ref, _slash, rest = text[1:].partition("/")
+                other = references.get(ref)
+                if other is None or not ctx.policy.is_this_repository(
+                    scalar_text(child(other, "repoURL"))
+                ):
+                    ctx.unresolved(
+                        where,
+                        f"value file {text} comes from source ${ref}, which is not a source "
+                        "of this repository: its values are not followed",
+                        deployment.placement,
+                    )
+                    continue
+                resolved = normalize(rest)
+            elif "://" in text:
+                ctx.unresolved(
+                    where,
+                    f"value file {text} is fetched from a URL: its values are not followed",
+                    deployment.placement,
+                )
+                continue
+            else:
+                resolved = normalize(posixpath.join(directory, text))
+            if resolved is None:
+                ctx.problem(where, f"value file {text} is outside the repository")
+                continue
+            ctx.note_read(resolved)
+            if resolved not in self.fileset:
+                if not ignore_missing:
+                    ctx.unresolved(
+                        where,
+                        f"value file {text} does not exist ({resolved}): Argo CD fails to "
+                        "render this Application",
+                        deployment.placement,
+                    )
+                continue
+            found.append(resolved)
+        return found
+
+    def _inline_layers(self, path: str, helm: Node) -> list[dict[str, HelmImage]]:
+        """``values``, ``valuesObject`` and ``parameters``, in the order Argo CD applies them."""
+        ctx = self.ctx
         layers: list[dict[str, HelmImage]] = []
         values = child(helm, "values")
         if isinstance(values, ScalarNode) and values.value:
@@ -439,6 +539,14 @@ class ArgoExtractor:
         parameters = self._parameters(path, sequence(child(helm, "parameters")))
         if parameters:
             layers.append(parameters)
+        return layers
+
+    def _helm(
+        self, path: str, helm: Node, directory: str | None, placement: Placement, kind: Source
+    ) -> None:
+        ctx = self.ctx
+        chart, app_version = self._chart_values(directory)
+        layers = self._inline_layers(path, helm)
         touched: dict[str, HelmImage] = {}
         for layer in layers:
             for keypath, image in layer.items():

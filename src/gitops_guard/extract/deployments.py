@@ -262,3 +262,20 @@ def folders_of(files: Iterable[str]) -> set[str]:
             folders.add(folder)
             folder = posixpath.dirname(folder)
     return folders
+
+
+def listed_value_files(deployment: Deployment) -> set[str]:
+    """The values files of the chart folder a Helm source renders: ``values.yaml`` and
+    its ``helm.valueFiles`` written relative to the chart (``$ref`` and URL forms are
+    resolved, or named, by the extraction)."""
+    if deployment.kind != HELM or deployment.directory is None:
+        return set()
+    folder = deployment.directory
+    listed = {posixpath.join(folder, "values.yaml"), posixpath.join(folder, "values.yml")}
+    for item in sequence(child_path(deployment.source, "helm", "valueFiles")):
+        text = scalar_text(item)
+        if text and not text.startswith("$") and "://" not in text:
+            resolved = normalize(posixpath.join(folder, text))
+            if resolved is not None:
+                listed.add(resolved)
+    return listed

@@ -177,8 +177,13 @@ def emit_values(
     placement: Placement,
     app_version: tuple[str, Location] | None,
     source: Source = Source.HELM,
+    application: str | None = None,
+    sources: dict[str, Source] | None = None,
 ) -> None:
-    """Record one use per complete image (a repository is known)."""
+    """Record one use per complete image (a repository is known).
+
+    ``sources`` gives the source kind of some key paths (the rest are ``source``).
+    """
     for keypath, image in images.items():
         tag = image.fields.get("tag")
         if (tag is None or not tag[0]) and image.spec is None and app_version is not None:
@@ -189,7 +194,10 @@ def emit_values(
         if resolved is None:
             continue
         raw, where = resolved
-        ctx.add_use(where, source, raw, placement, resource=None, container=keypath)
+        kind = (sources or {}).get(keypath, source)
+        ctx.add_use(
+            where, kind, raw, placement, resource=None, container=keypath, application=application
+        )
 
 
 def values_documents_root(ctx: Context, path: str) -> Node | None:
@@ -204,9 +212,17 @@ def values_documents_root(ctx: Context, path: str) -> Node | None:
 
 
 def extract_values(
-    ctx: Context, values_files: list[str], fileset: set[str], selected: set[str] | None
+    ctx: Context,
+    values_files: list[str],
+    fileset: set[str],
+    selected: set[str] | None,
+    deployed: set[str] | None = None,
 ) -> None:
-    """Record the images of every values file, environment files over the chart default."""
+    """Record the images of every values file, environment files over the chart default.
+
+    Files in ``deployed`` are rendered by an Argo CD Application, which records what
+    they deploy in its environment; the rest are placed by the layout.
+    """
     by_directory: dict[str, list[str]] = {}
     for path in values_files:
         by_directory.setdefault(posixpath.dirname(path), []).append(path)
@@ -222,10 +238,12 @@ def extract_values(
             if base_root is not None:
                 base_images = helm_images(ctx, base, base_root)
         if not overlays:
-            if base is not None:
+            if base is not None and base not in (deployed or ()):
                 emit_values(ctx, base_images, ctx.place(base), app_version)
             continue
         for overlay in overlays:
+            if overlay in (deployed or ()):
+                continue
             root = values_documents_root(ctx, overlay)
             overlay_images = helm_images(ctx, overlay, root) if root is not None else {}
             merged = {k: v.over(None) for k, v in base_images.items()}

@@ -15,9 +15,11 @@ from gitops_guard.extract.argocd import ArgoExtractor, is_write_back_file
 from gitops_guard.extract.context import Context
 from gitops_guard.extract.deployments import (
     DIRECTORY,
+    HELM,
     KUSTOMIZE,
     Deployment,
     folders_of,
+    listed_value_files,
     may_hold_applications,
 )
 from gitops_guard.extract.helm import extract_values, is_values_file
@@ -121,6 +123,7 @@ class Extraction:
         self._focused = focus is not None
         self.deployments: dict[str, tuple[Deployment, ...]] = {}
         self._deployed_kustomize: dict[str, set[str]] = {}
+        self._deployed_helm: dict[str, set[str]] = {}
         self._deployed_plain: dict[str, list[Deployment]] = {}
         self._deployed_recursive: list[Deployment] = []
         for path in sorted(self.files):
@@ -169,16 +172,31 @@ class Extraction:
 
     def _index_deployments(self) -> None:
         self._deployed_kustomize, self._deployed_plain, self._deployed_recursive = {}, {}, []
+        self._deployed_helm = {}
         for path, found in self.deployments.items():
             for deployment in found:
                 if deployment.directory is None:
                     continue
                 if deployment.kind == KUSTOMIZE:
                     self._deployed_kustomize.setdefault(deployment.directory, set()).add(path)
+                elif deployment.kind == HELM:
+                    self._deployed_helm.setdefault(deployment.directory, set()).add(path)
                 elif deployment.kind == DIRECTORY and deployment.recurse:
                     self._deployed_recursive.append(deployment)
                 elif deployment.kind == DIRECTORY:
                     self._deployed_plain.setdefault(deployment.directory, []).append(deployment)
+
+    def _deployers_of(self, directory: str) -> list[Deployment]:
+        """The Application sources that deploy a folder (Kustomize or Helm)."""
+        files = self._deployed_kustomize.get(directory, set()) | self._deployed_helm.get(
+            directory, set()
+        )
+        return [
+            d
+            for path in sorted(files)
+            for d in self.deployments.get(path, ())
+            if d.directory == directory
+        ]
 
     def _plain_deployers(self, path: str) -> set[str]:
         """The Application files whose plain-folder sources apply ``path``."""
@@ -191,6 +209,7 @@ class Extraction:
         keys: set[UnitKey] = {
             (ROOT, root) for root in self.graph.roots if posixpath.dirname(root) == directory
         }
+        keys.add((VALUES, directory))
         prefix = directory + "/" if directory else ""
         for path in self.files:
             if path.startswith(prefix) and posixpath.basename(path) not in KUSTOMIZATION_NAMES:
@@ -268,12 +287,14 @@ class Extraction:
                 self.graph.emit(name)
         elif kind == VALUES:
             in_directory = sorted(self._values_in(name))
-            extract_values(self.ctx, in_directory, self.files, None)
-            ctx.reads |= set(in_directory)
+            helm_sources = self._deployers_of(name)
+            deployed = {path for d in helm_sources for path in listed_value_files(d)}
+            extract_values(self.ctx, in_directory, self.files, None, deployed)
+            ctx.reads |= set(in_directory) | {d.file for d in helm_sources}
         elif name in self.files:
             ctx.reads.add(name)
             if is_write_back_file(name):
-                self.argo.write_back_file(name)
+                self.argo.write_back_file(name, self._deployers_of(posixpath.dirname(name)))
             else:
                 deployers = self._plain_deployers(name)
                 ctx.reads |= deployers

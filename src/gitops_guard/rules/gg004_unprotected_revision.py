@@ -33,10 +33,12 @@ Failing::
       destination:
         name: prod
         namespace: api
+    # apps/api/overlays/prod/kustomization.yaml
+    resources: []
 
-Passing::
+Passing (the same, tracking the default branch)::
 
-    # argocd/api-prod.yaml (the same, tracking the default branch)
+    # argocd/api-prod.yaml
     apiVersion: argoproj.io/v1alpha1
     kind: Application
     metadata:
@@ -49,6 +51,8 @@ Passing::
       destination:
         name: prod
         namespace: api
+    # apps/api/overlays/prod/kustomization.yaml
+    resources: []
 """
 
 from typing import Final
