@@ -220,3 +220,28 @@ layout: ["clusters/{env}/{app}/**"]
 environments: {dev: {}}
 baseline: .gitops-guard-baseline.json
 """
+
+# Freeze windows (GG309): staging → prod, prod frozen over the year end (a fixed window),
+# every weekend and every weeknight (recurring windows in Europe/Berlin, the nights across
+# midnight).
+FREEZE_POLICY = """\
+version: 1
+layout: ["apps/{app}/{env}/**"]
+environments:
+  staging: {}
+  prod:
+    from: staging
+    freeze:
+      - reason: year-end change freeze
+        from: 2026-12-20T00:00:00+01:00
+        until: 2027-01-04T00:00:00+01:00
+      - reason: no weekend deploys
+        days: [sat, sun]
+        timezone: Europe/Berlin
+      - reason: nightly batch runs
+        days: [mon, tue, wed, thu, fri]
+        start: "22:00"
+        end: 06:00
+        timezone: Europe/Berlin
+rollback_trailer: Rollback
+"""
