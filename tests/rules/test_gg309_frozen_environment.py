@@ -12,7 +12,6 @@ and prod and 1.5.0 in staging, then checks a branch ``change`` on top of it.
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 
 from gitops_guard.cli.main import main
 from tests.conftest import git, write_files
-from tests.policies import FREEZE_POLICY
+from tests.policies import FREEZE_POLICY, freeze_policy_around_now
 
 STAGING = "apps/api/staging/values.yaml"
 PROD = "apps/api/prod/values.yaml"
@@ -214,17 +213,6 @@ def test_a_downgrade_that_is_not_a_rollback_is_frozen(
 # --- whose clock -----------------------------------------------------------------------------
 
 
-def around_the_wall_clock() -> str:
-    """FREEZE_POLICY with its fixed window from yesterday to tomorrow (and no recurring
-    windows), for tests that run on the real wall clock."""
-    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    start = (now - datetime.timedelta(days=1)).isoformat()
-    end = (now + datetime.timedelta(days=1)).isoformat()
-    policy = FREEZE_POLICY.replace("2026-12-20T00:00:00+01:00", start)
-    policy = policy.replace("2027-01-04T00:00:00+01:00", end)
-    return policy.split("      - reason: no weekend deploys")[0] + "rollback_trailer: Rollback\n"
-
-
 @pytest.mark.parametrize(
     "date",
     [
@@ -235,7 +223,7 @@ def around_the_wall_clock() -> str:
 def test_the_gate_judges_on_the_wall_clock_never_on_the_commit_date(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], date: str
 ) -> None:
-    repo = frozen_repo(tmp_path, around_the_wall_clock())
+    repo = frozen_repo(tmp_path, freeze_policy_around_now())
     commit(repo, "Promote api 1.5.0 to prod", {PROD: values("1.5.0")}, date=date)
     code, findings = check(repo, capsys, None)
     assert code == 1
