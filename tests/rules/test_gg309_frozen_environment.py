@@ -210,6 +210,24 @@ def test_a_downgrade_that_is_not_a_rollback_is_frozen(
     assert sorted(f["rule"] for f in findings) == rules
 
 
+@pytest.mark.parametrize(("allowed", "code"), [(True, 0), (False, 1)])
+def test_a_fix_that_is_no_rollback_passes_only_with_a_suppression_where_they_are_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], allowed: bool, code: int
+) -> None:
+    policy = FREEZE_POLICY
+    if not allowed:
+        policy = policy.replace(
+            "    from: staging\n", "    from: staging\n    allow_suppressions: false\n"
+        )
+    repo = frozen_repo(tmp_path, policy)
+    line = (
+        values("1.5.0").rstrip("\n")
+        + "  # gitops-guard: ignore[GG309] INC-42 fix, on-call approved\n"
+    )
+    commit(repo, "Promote the fix for INC-42 to prod", {PROD: line})
+    assert check(repo, capsys, IN_THE_YEAR_END_FREEZE)[0] == code
+
+
 # --- whose clock -----------------------------------------------------------------------------
 
 

@@ -17,7 +17,9 @@ judged. In `report`, where nothing lands now, a promotion is judged at the time 
 commit counts as made (its committer date, never before a change recorded earlier).
 
 A fix that is not a rollback waits for the window to end, or the policy owners shorten
-the freeze (a loosening of the policy, GG307, reviewed as such).
+the freeze (a loosening of the policy, GG307, reviewed as such), or it carries an inline
+suppression with its reason on the image line, `# gitops-guard: ignore[GG309] INC-42 ...`,
+where the environment allows suppressions (`allow_suppressions: false` closes that way).
 
 Policy::
 
