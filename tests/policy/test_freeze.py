@@ -197,6 +197,38 @@ def test_a_bad_window_is_a_located_policy_error(window: str, message: str) -> No
     assert message in window_error(window).message
 
 
+@pytest.mark.parametrize(
+    ("window", "message"),
+    [
+        ("next week", "environments.prod.freeze[0]: expected a mapping, found the string"),
+        (
+            "{reason: r, from: null, until: 2027-01-04T00:00:00+01:00}",
+            "environments.prod.freeze[0].from: expected a string, found nothing (null)",
+        ),
+        ("{reason: r, days: [sat], start: [22, 0], timezone: UTC}", "expected a string"),
+    ],
+)
+def test_a_window_of_the_wrong_shape_is_a_located_schema_error(window: str, message: str) -> None:
+    assert message in window_error(window).message
+
+
+def test_a_machine_without_a_time_zone_database_is_told_how_to_get_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import zoneinfo
+
+    def missing(name: str) -> None:
+        raise zoneinfo.ZoneInfoNotFoundError(name)
+
+    monkeypatch.setattr(zoneinfo, "ZoneInfo", missing)
+    monkeypatch.setattr(zoneinfo, "available_timezones", set)
+    error = window_error("{reason: r, days: [sat], timezone: Europe/Berlin}")
+    assert "unknown time zone 'Europe/Berlin': this machine has no time zone database" in (
+        error.message
+    )
+    assert error.hint == "install one: the system's tzdata package, or `pip install tzdata`"
+
+
 def loosened(old: str, new: str) -> list[str]:
     parse = parse_policy
     return [text for _where, text in loosenings(parse(old.encode()).data, parse(new.encode()).data)]
