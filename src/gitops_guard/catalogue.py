@@ -45,6 +45,7 @@ RULE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
         "GG306": "multi-environment-commit",
         "GG307": "policy-loosened",
         "GG308": "history-rewritten",
+        "GG309": "frozen-environment",
         "GG401": "vague-automated-message",
         "GG402": "unsigned-commit",
         "GG501": "tag-missing",

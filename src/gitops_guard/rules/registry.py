@@ -45,6 +45,7 @@ from gitops_guard.rules import (
     gg306_multi_environment_commit,
     gg307_policy_loosened,
     gg308_history_rewritten,
+    gg309_frozen_environment,
     gg401_vague_automated_message,
     gg402_unsigned_commit,
     gg501_tag_missing,
@@ -109,6 +110,7 @@ EVENT_RULES: Final[dict[str, EventRule]] = _by_id(
     gg303_skipped_environment,
     gg304_soak_time,
     gg305_outside_review,
+    gg309_frozen_environment,
 )
 COMMIT_RULES: Final[dict[str, CommitRule]] = _by_id(
     gg306_multi_environment_commit,
