@@ -125,7 +125,7 @@ def test_image_updater_annotation_entries_are_uses_with_their_constraint(run: Ex
     ]
 
 
-def test_application_set_templates_with_placeholders_are_skipped(run: Extract) -> None:
+def test_an_application_set_without_generators_deploys_nothing(run: Extract) -> None:
     text = """
     apiVersion: argoproj.io/v1alpha1
     kind: ApplicationSet
@@ -139,9 +139,8 @@ def test_application_set_templates_with_placeholders_are_skipped(run: Extract) -
               images: ["r.io/x:1.0.0"]
     """
     inventory = run({"argocd/set.yaml": text})
-    assert [(u.source.value, str(u.reference)) for u in inventory.uses] == [
-        ("application", "r.io/x:1.0.0")
-    ]
+    assert inventory.uses == []
+    assert inventory.problems == []
 
 
 def test_write_back_files_override_with_their_own_source_kind(run: Extract) -> None:

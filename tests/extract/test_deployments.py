@@ -201,16 +201,18 @@ def test_what_cannot_be_followed_is_named(run: Extract, source: str, message: st
     assert found[0].location.path == "argocd/api-prod.yaml"
 
 
-def test_an_applicationset_with_a_templated_path_is_named(run: Extract) -> None:
+def test_an_applicationset_generator_that_needs_the_cluster_is_named(run: Extract) -> None:
     text = (
         "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: api}\nspec:\n"
-        "  generators:\n    - git:\n        directories: [{path: 'apps/*/overlays/*'}]\n"
-        "  template:\n    metadata: {name: '{{path.basename}}'}\n    spec:\n      source:\n"
-        "        path: '{{path}}'\n      destination: {name: in-cluster, namespace: api}\n"
+        "  generators:\n    - clusters: {selector: {matchLabels: {env: prod}}}\n"
+        "  template:\n    metadata: {name: 'api-{{name}}'}\n    spec:\n      source:\n"
+        "        path: apps/api/overlays/prod\n      destination: {name: '{{name}}', namespace: api}\n"
     )
     inventory = run({**OVERLAYS, "argocd/set.yaml": text}, policy=EXTRACTION_POLICY)
-    assert [(p.rule, p.location.line) for p in inventory.problems] == [("GG003", 12)]
-    assert "ApplicationSet" in inventory.problems[0].message
+    assert [(p.rule, p.location.line) for p in inventory.problems] == [("GG003", 6)]
+    assert "ApplicationSet api: its clusters generator needs the cluster" in (
+        inventory.problems[0].message
+    )
 
 
 # --- GG004: the revision a promoted environment tracks --------------------------------------

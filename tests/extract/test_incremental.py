@@ -148,6 +148,26 @@ CHANGES: dict[str, dict[str, str | None]] = {
             "      valueFiles: [values-prod.yaml, values-staging.yaml]\n"
         )
     },
+    "an application set deploys every overlay folder": {
+        "argocd/overlays-set.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: overlays}\n"
+            "spec:\n  generators:\n    - git:\n        directories: [{path: 'apps/*/overlays/*'}]\n"
+            "  template:\n    metadata: {name: 'set-{{path.basename}}'}\n    spec:\n"
+            "      source: {path: '{{path}}'}\n"
+        )
+    },
+    "an application set reads config files": {
+        "argocd/config-set.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: config}\n"
+            "spec:\n  generators:\n    - git:\n        files: [{path: 'config/*.json'}]\n"
+            "  template:\n    metadata: {name: 'cfg-{{env}}'}\n    spec:\n"
+            "      source: {path: '{{folder}}'}\n"
+        ),
+        "config/prod.json": '{"env": "prod", "folder": "apps/web/overlays/prod"}',
+    },
+    "a config file points prod elsewhere": {
+        "config/prod.json": '{"env": "prod", "folder": "apps/api/overlays/dev"}',
+    },
     "move the chart's repository": {
         "charts/worker/values.yaml": "image:\n  repository: mirror.io/worker\n  tag: '0.1.0'\n"
     },

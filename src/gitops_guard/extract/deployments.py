@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from yaml.nodes import Node
 
+from gitops_guard.extract.applicationsets import expand
 from gitops_guard.extract.workloads import kind_of
 from gitops_guard.model import Location
 from gitops_guard.parse.loader import LoadedFile, child, child_path, location, scalar_text, sequence
@@ -42,6 +43,7 @@ ELSEWHERE = "elsewhere"  # a source in another repository (``repositories`` in t
 REMOTE_CHART = "chart"  # a chart from a Helm repository (``chart:``)
 TEMPLATED = "templated"  # an ApplicationSet template's path, not expanded
 NO_PATH = "no-path"  # a source with neither path nor chart
+GENERATOR = "generator"  # what an ApplicationSet generates cannot be followed (``message``)
 
 _TOKEN_SPLIT = re.compile(r"[-_.]+")
 
@@ -60,6 +62,8 @@ class Deployment:
     where: Location  # the source's path line (else the source, else the Application)
     templated: bool = False  # of an ApplicationSet template
     destination_unmapped: str | None = None  # the destination, when no environment maps it
+    generated_by: str | None = None  # the ApplicationSet that generates this Application
+    message: str | None = None  # why a GENERATOR source cannot be followed
     source: Node | None = field(default=None, compare=False, hash=False)
     root: Node | None = field(default=None, compare=False, hash=False)
 
@@ -78,13 +82,26 @@ def may_hold_applications(data: bytes) -> bool:
     return b"argoproj.io" in data
 
 
-def read_deployments(
-    policy: Policy, path: str, loaded: LoadedFile, fileset: set[str], directories: set[str]
-) -> list[Deployment]:
-    """Every source of every Application (and ApplicationSet template) in a parsed file.
+@dataclass(frozen=True, slots=True)
+class RepositoryView:
+    """What reading Applications needs of the repository state."""
 
-    ``directories`` holds every folder that has a file of the repository (with its
-    parents), so that a source path that holds nothing is told apart.
+    files: set[str]  # the YAML files read
+    directories: set[str]  # every folder holding a file, with its parents
+    all_files: set[str]  # every file (ApplicationSet git generators match JSON files too)
+    read_data: Callable[[str], object]  # a generator file's data, None when unreadable
+
+
+def read_deployments(
+    policy: Policy,
+    path: str,
+    loaded: LoadedFile,
+    view: RepositoryView,
+    inputs: set[str] | None = None,
+) -> list[Deployment]:
+    """Every source of every Application in a parsed file, ApplicationSets expanded.
+
+    ``inputs`` collects the generator files an ApplicationSet read.
     """
     found: list[Deployment] = []
     for document in loaded.documents:
@@ -94,33 +111,65 @@ def read_deployments(
             continue
         kind = kind_of(root)
         if kind == "Application":
-            spec = child(root, "spec")
-            templated = False
+            found.extend(_sources(policy, path, root, view))
         elif kind == "ApplicationSet":
-            spec = child_path(root, "spec", "template", "spec")
-            templated = True
-        else:
-            continue
-        name = scalar_text(child_path(root, "metadata", "name")) or ""
-        if templated:
-            name = scalar_text(child_path(root, "spec", "template", "metadata", "name")) or name
+            found.extend(_generated(policy, path, root, view, inputs))
+    return found
+
+
+def _sources(
+    policy: Policy,
+    path: str,
+    root: Node,
+    view: RepositoryView,
+    templated: bool = False,
+    generated_by: str | None = None,
+) -> list[Deployment]:
+    spec = child(root, "spec")
+    name = scalar_text(child_path(root, "metadata", "name")) or ""
+    sources = sequence(child(spec, "sources")) or [s for s in [child(spec, "source")] if s]
+    placement, unmapped = application_placement(policy, path, name, spec, sources)
+    return [
+        _deployment(
+            policy, path, name, placement, unmapped, source, root, templated, view, generated_by
+        )
+        for source in sources
+    ]
+
+
+def _generated(
+    policy: Policy, path: str, root: Node, view: RepositoryView, inputs: set[str] | None
+) -> list[Deployment]:
+    set_name = scalar_text(child_path(root, "metadata", "name")) or ""
+    expansion = expand(policy, path, root, view.all_files, view.directories, view.read_data)
+    if inputs is not None:
+        inputs |= expansion.inputs
+    found: list[Deployment] = []
+    template = child_path(root, "spec", "template")
+    if expansion.unresolved:
+        # Placed as the template says, so the right environment's on_unresolved applies.
+        spec = child(template, "spec")
+        name = scalar_text(child_path(template, "metadata", "name")) or set_name
         sources = sequence(child(spec, "sources")) or [s for s in [child(spec, "source")] if s]
-        placement, unmapped = application_placement(policy, path, name, spec, sources)
-        for source in sources:
+        placement, _unmapped = application_placement(policy, path, name, spec, sources)
+        for where, message in expansion.unresolved:
             found.append(
-                _deployment(
-                    policy,
-                    path,
-                    name,
-                    placement,
-                    unmapped,
-                    source,
-                    root,
-                    templated,
-                    fileset,
-                    directories,
+                Deployment(
+                    file=path,
+                    application=set_name,
+                    placement=placement,
+                    kind=GENERATOR,
+                    directory=None,
+                    recurse=False,
+                    revision=None,
+                    where=where,
+                    templated=True,
+                    message=message,
+                    root=root,
                 )
             )
+    for rendered in expansion.templates:
+        found.extend(_sources(policy, path, rendered, view, generated_by=set_name))
     return found
 
 
@@ -133,9 +182,10 @@ def _deployment(
     source: Node,
     root: Node,
     templated: bool,
-    fileset: set[str],
-    directories: set[str],
+    view: RepositoryView,
+    generated_by: str | None,
 ) -> Deployment:
+    fileset, directories = view.files, view.directories
     path_node = child(source, "path")
     source_path = scalar_text(path_node)
     where = location(path, path_node if path_node is not None else source)
@@ -177,6 +227,7 @@ def _deployment(
         where=where,
         templated=templated,
         destination_unmapped=unmapped,
+        generated_by=generated_by,
         source=source,
         root=root,
     )

@@ -11,6 +11,8 @@ import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import yaml
+
 from gitops_guard.extract.argocd import ArgoExtractor, is_write_back_file
 from gitops_guard.extract.context import Context
 from gitops_guard.extract.deployments import (
@@ -18,13 +20,14 @@ from gitops_guard.extract.deployments import (
     HELM,
     KUSTOMIZE,
     Deployment,
+    RepositoryView,
     folders_of,
     listed_value_files,
     may_hold_applications,
 )
 from gitops_guard.extract.helm import extract_values, is_values_file
 from gitops_guard.extract.kustomize import KustomizeGraph
-from gitops_guard.extract.workloads import workload_images
+from gitops_guard.extract.workloads import kind_of, workload_images
 from gitops_guard.model import Finding, ImageUse
 from gitops_guard.parse.loader import LoadedFile
 from gitops_guard.patterns.pathglob import matches_any
@@ -71,6 +74,8 @@ def _in_chart_templates(path: str, charts: set[str]) -> bool:
     return False
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 UnitKey = tuple[str, str]
 ROOT = "root"  # a kustomization no other kustomization includes
 FILE = "file"  # a manifest not reached from a root, its Applications, a write-back file
@@ -110,9 +115,8 @@ class Extraction:
         # With a focus (the files a hook was given), only kustomizations related to them
         # are read; the graph is then partial and must not be updated incrementally.
         self.graph = KustomizeGraph(self.ctx, sorted(self.files), self.files, focus)
-        self.argo = ArgoExtractor(
-            self.ctx, self.graph, self.files, self._directories, self._files_of
-        )
+        self.all_paths: set[str] = set(listing)  # every file: generators match JSON too
+        self.argo = ArgoExtractor(self.ctx, self.graph, self.files, self._view, self._files_of)
         self.units: dict[UnitKey, Unit] = {}
         self._readers: dict[str, set[UnitKey]] = {}
         self._values_by_directory: dict[str, set[str]] | None = None
@@ -122,6 +126,9 @@ class Extraction:
         # then indexed by the folders they deploy.
         self._focused = focus is not None
         self.deployments: dict[str, tuple[Deployment, ...]] = {}
+        self._generator_inputs: dict[str, set[str]] = {}  # ApplicationSet file → files read
+        # Files holding an ApplicationSet: read again whenever a file comes or goes.
+        self._application_sets: set[str] = set()
         self._deployed_kustomize: dict[str, set[str]] = {}
         self._deployed_helm: dict[str, set[str]] = {}
         self._deployed_plain: dict[str, list[Deployment]] = {}
@@ -136,6 +143,16 @@ class Extraction:
         if self._directory_set is None:
             self._directory_set = folders_of(self.files)
         return self._directory_set
+
+    def _view(self) -> RepositoryView:
+        return RepositoryView(self.files, self._directories(), self.all_paths, self._read_data)
+
+    def _read_data(self, path: str) -> object:
+        """A generator's JSON or YAML file as data (None when it cannot be read)."""
+        try:
+            return yaml.load(self.ctx.source.read(path), Loader=_Loader)
+        except (OSError, ValueError, yaml.YAMLError):
+            return None
 
     def _files_of(self, deployment: Deployment) -> list[str]:
         """The manifests a plain-folder source applies (recursively when it says so)."""
@@ -158,13 +175,21 @@ class Extraction:
     def _scan(self, path: str) -> None:
         """Read which Application sources a file holds (none for most files)."""
         found: tuple[Deployment, ...] = ()
+        self._application_sets.discard(path)
         if (
             path in self.files
             and posixpath.basename(path) not in KUSTOMIZATION_NAMES
             and not is_write_back_file(path)
             and self._may_hold_applications(path)
         ):
-            found = tuple(self.argo.deployments(path))
+            inputs: set[str] = set()
+            found = tuple(self.argo.deployments(path, inputs))
+            if any(kind_of(d.root) == "ApplicationSet" for d in self.ctx.load(path).documents):
+                self._application_sets.add(path)
+            if inputs:
+                self._generator_inputs[path] = inputs
+            else:
+                self._generator_inputs.pop(path, None)
         if found:
             self.deployments[path] = found
         else:
@@ -342,8 +367,16 @@ class Extraction:
             self.ctx.source = source
         paths = set(changed)
         self.ctx.forget(paths)
-        structural = False
+        structural = listed = False
         for path in paths:
+            # Any file added or removed may be matched by an ApplicationSet generator.
+            if self.ctx.source.is_file(path):
+                if path not in self.all_paths:
+                    self.all_paths.add(path)
+                    listed = True
+            elif path in self.all_paths:
+                self.all_paths.discard(path)
+                listed = True
             exists = self.ctx.source.is_file(path) and bool(candidate_files([path], self.policy))
             if exists and path not in self.files:
                 self.files.add(path)
@@ -358,7 +391,7 @@ class Extraction:
         old_owned = set(self.graph.owned)
         roots = self.graph.refresh(paths, structural)
         affected: set[UnitKey] = {(ROOT, root) for root in roots}
-        affected |= self._follow_deployments(paths, structural)
+        affected |= self._follow_deployments(paths, structural, listed)
         for path in paths:
             affected |= self._readers.get(path, set())
             for key in self._keys_for(path):
@@ -380,11 +413,14 @@ class Extraction:
         self.ctx.stale.clear()  # files changed but not read again (deleted, unused)
         return affected
 
-    def _follow_deployments(self, paths: set[str], structural: bool) -> set[UnitKey]:
+    def _follow_deployments(self, paths: set[str], structural: bool, listed: bool) -> set[UnitKey]:
         """Re-read the Applications a change may have changed; the units they move."""
         before = dict(self.deployments)
         plain_before = {f for p in paths for f in self._plain_deployers(p)}
-        for path in sorted(set(before) | paths if structural else paths):
+        generators = {f for f, read in self._generator_inputs.items() if read & paths}
+        if listed:
+            generators |= self._application_sets
+        for path in sorted((set(before) if structural else set()) | paths | generators):
             self._scan(path)
         affected: set[UnitKey] = set()
         moved: set[str] = set()

@@ -134,6 +134,8 @@ class Destination:
             if pattern is not None and (value is None or not glob_matches(pattern, value)):
                 return False
         return True
+
+
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime's weekday() order
 
 
