@@ -222,7 +222,8 @@ def test_a_templated_application_set_path_is_unresolved(tmp_path: Path) -> None:
                 namespace: api
         """
     )
-    judge(tmp_path, {"argocd/api-prod-set.yaml": appset}, {"GG003"}, STRICT)
+    # Expanded: the list element deploys the dev overlay to prod.
+    judge(tmp_path, {"argocd/api-prod-set.yaml": appset}, {"GG303"}, STRICT)
 
 
 @pytest.mark.slow
@@ -291,12 +292,6 @@ def test_control_sources_in_the_order_argo_cd_lets_prod_win(tmp_path: Path) -> N
 # --- further attacks (those that get through are xfail) -----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: .argocd-source.yaml (Argo CD's write-back file for every Application of the path) in the prod overlay setting kustomize.images 2.0.0 is not read: passed with no finding, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_the_generic_write_back_file_in_the_prod_overlay(tmp_path: Path) -> None:
     # Argo CD reads .argocd-source.yaml (every Application of the path), then
@@ -306,12 +301,6 @@ def test_the_generic_write_back_file_in_the_prod_overlay(tmp_path: Path) -> None
     judge(tmp_path, change, {"GG303"}, STRICT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: .argocd-source-api.yaml of Application `api` (prod destination, folder deploy/p) is placed by its file name, which has no environment word, not by the Application deploying the folder: 2.0.0 to prod passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_a_write_back_file_named_after_an_application_without_environment(tmp_path: Path) -> None:
     write_back = f"kustomize:\n  images:\n    - {IMAGE}:2.0.0\n"
@@ -321,7 +310,7 @@ def test_a_write_back_file_named_after_an_application_without_environment(tmp_pa
         "deploy/p/kustomization.yaml": overlay("1.0.0", base="../../apps/api/base"),
         "deploy/p/.argocd-source-api.yaml": write_back,
     }
-    judge(tmp_path, change, {"GG303"}, STRICT)
+    judge(tmp_path, change, {"GG003"}, STRICT)  # templatePatch is named, not applied
 
 
 @pytest.mark.xfail(
@@ -553,12 +542,6 @@ def test_jsonnet_in_a_plain_folder_deployed_to_prod(tmp_path: Path) -> None:
     judge(tmp_path, change, {"GG303"}, STRICT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: ApplicationSet spec.templatePatch is ignored: a template naming the prod overlay patched to the dev overlay passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_an_application_set_template_patch_pointing_prod_at_dev(tmp_path: Path) -> None:
     appset = textwrap.dedent(
@@ -765,12 +748,6 @@ def test_control_helm_parameter_skipping_staging(tmp_path: Path) -> None:
     judge(tmp_path, {"argocd/api-prod.yaml": prod}, {"GG303"}, STRICT, base=chart_base())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: helm.valueFiles of the Application are not followed: values-fast.yaml with tag 2.0.0 in prod passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_helm_value_files_of_the_prod_application(tmp_path: Path) -> None:
     # Parameters beat value files: drop the parameter, name a values file with 2.0.0.
@@ -932,7 +909,8 @@ def test_an_application_set_with_a_templated_destination_is_unresolved(tmp_path:
                 namespace: api-extra
         """
     )
-    judge(tmp_path, {"argocd/api-extra.yaml": appset}, {"GG003"}, STRICT)
+    # Expanded: the element sends dev's overlay to the prod cluster.
+    judge(tmp_path, {"argocd/api-extra.yaml": appset}, {"GG303"}, STRICT)
 
 
 @pytest.mark.slow
