@@ -253,7 +253,7 @@ def audit_event(event: PromotionEvent, findings: list[Finding], rollback: bool) 
         app=event.app,
         environment=event.environment,
         container=event.container,
-        resource=event.key[2],
+        resource=event.use.resource,
         image=image,
         from_version=from_version,
         to_version=to_version,

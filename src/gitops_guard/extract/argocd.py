@@ -212,7 +212,9 @@ class ArgoExtractor:
             self._kustomize_source(deployment, directory)
             helm = child(source, "helm")
             if helm is not None:
-                self._helm(path, helm, directory, placement, Source.APPLICATION)
+                self._helm(
+                    path, helm, directory, placement, Source.APPLICATION, deployment.application
+                )
             return
         if deployment.kind == DIRECTORY:
             self._directory(deployment)
@@ -220,7 +222,9 @@ class ArgoExtractor:
         if deployment.kind == HELM and directory is not None:
             self._helm_source(deployment, directory)
             return
-        self.source_overrides(path, source, directory, placement, Source.APPLICATION)
+        self.source_overrides(
+            path, source, directory, placement, Source.APPLICATION, deployment.application or None
+        )
 
     def _unmapped(self, deployment: Deployment, label: str) -> None:
         policy = self.ctx.policy
@@ -288,7 +292,9 @@ class ArgoExtractor:
         )
         if root is None:  # kustomize: set on a folder without a kustomization
             for entry in entries:
-                self._unmatched(entry, deployment.placement, Source.APPLICATION)
+                self._unmatched(
+                    entry, deployment.placement, Source.APPLICATION, deployment.application or None
+                )
             return
         ctx.reads_add(self.graph.reach(root))
         built = self.graph.build(root)
@@ -311,7 +317,9 @@ class ArgoExtractor:
                         application=deployment.application or None,
                     )
             if not matched:
-                self._unmatched(entry, deployment.placement, Source.APPLICATION)
+                self._unmatched(
+                    entry, deployment.placement, Source.APPLICATION, deployment.application or None
+                )
         self.graph.emit(
             root,
             deployment.placement,
@@ -394,7 +402,14 @@ class ArgoExtractor:
         ]
         for deployment in applying:
             self.ctx.note_read(deployment.file)
-            self.source_overrides(path, root, directory, deployment.placement, Source.WRITE_BACK)
+            self.source_overrides(
+                path,
+                root,
+                directory,
+                deployment.placement,
+                Source.WRITE_BACK,
+                deployment.application or None,
+            )
         if not applying:
             self.source_overrides(
                 path, root, directory, self.write_back_placement(path), Source.WRITE_BACK
@@ -432,14 +447,15 @@ class ArgoExtractor:
         directory: str | None,
         placement: Placement,
         kind: Source,
+        application: str | None = None,
     ) -> None:
         """Images set by an Application source (or write-back file) over its path."""
         helm = child(source, "helm")
         if helm is not None:
-            self._helm(path, helm, directory, placement, kind)
+            self._helm(path, helm, directory, placement, kind, application)
         kustomize_images = sequence(child_path(source, "kustomize", "images"))
         if kustomize_images:
-            self._kustomize(path, kustomize_images, directory, placement, kind)
+            self._kustomize(path, kustomize_images, directory, placement, kind, application)
 
     def _chart_values(
         self, directory: str | None
@@ -560,7 +576,13 @@ class ArgoExtractor:
         return layers
 
     def _helm(
-        self, path: str, helm: Node, directory: str | None, placement: Placement, kind: Source
+        self,
+        path: str,
+        helm: Node,
+        directory: str | None,
+        placement: Placement,
+        kind: Source,
+        application: str | None = None,
     ) -> None:
         ctx = self.ctx
         chart, app_version = self._chart_values(directory)
@@ -570,7 +592,7 @@ class ArgoExtractor:
             for keypath, image in layer.items():
                 below = touched.get(keypath) or chart.get(keypath)
                 touched[keypath] = image.over(below)
-        emit_values(ctx, touched, placement, app_version, source=kind)
+        emit_values(ctx, touched, placement, app_version, source=kind, application=application)
 
     def _parameters(self, path: str, parameters: list[Node]) -> dict[str, HelmImage]:
         images: dict[str, HelmImage] = {}
@@ -598,7 +620,9 @@ class ArgoExtractor:
                 entries.append(_entry_from_string(text, location(path, item)))
         return entries
 
-    def _unmatched(self, entry: ImageEntry, placement: Placement, kind: Source) -> None:
+    def _unmatched(
+        self, entry: ImageEntry, placement: Placement, kind: Source, application: str | None
+    ) -> None:
         """An override that matches no image built: recorded as written."""
         name = entry.new_name or entry.name
         raw = (
@@ -606,7 +630,9 @@ class ArgoExtractor:
             + (f":{entry.new_tag}" if entry.new_tag else "")
             + (f"@{entry.digest}" if entry.digest else "")
         )
-        self.ctx.add_use(entry.location, kind, raw, placement, container=entry.name)
+        self.ctx.add_use(
+            entry.location, kind, raw, placement, container=entry.name, application=application
+        )
 
     def _kustomize(
         self,
@@ -615,6 +641,7 @@ class ArgoExtractor:
         directory: str | None,
         placement: Placement,
         kind: Source,
+        application: str | None = None,
     ) -> None:
         ctx = self.ctx
         root = self.graph.kustomization_in(directory) if directory is not None else None
@@ -635,9 +662,10 @@ class ArgoExtractor:
                         resource=image.resource,
                         container=image.container,
                         origin=image.origin,
+                        application=application,
                     )
             if not matched:
-                self._unmatched(entry, placement, kind)
+                self._unmatched(entry, placement, kind, application)
 
 
 def _entry_from_string(text: str, where: Location) -> ImageEntry:

@@ -36,6 +36,20 @@ StateKey = tuple[str | None, str | None, str | None, str | None]  # app, env, re
 
 # Which use wins when several set the same container's image: Image Updater's write-back
 # file overrides the Application, which overrides what the manifests say.
+def state_key(use: ImageUse) -> StateKey:
+    """What one deployed container is: app, environment, resource and container, the
+    resource qualified by the Argo CD Application deploying it.
+
+    Two Applications deploying the same Deployment into one environment (a canary in
+    another namespace, a second Application in the same file) run two containers; keyed
+    apart, neither can hide what the other changes.
+    """
+    resource = use.resource
+    if use.application is not None:
+        resource = f"{resource or ''}@{use.application}"
+    return (use.app, use.environment, resource, use.container)
+
+
 def precedence(use: ImageUse) -> tuple[bool, bool, bool]:
     """Which use decides what a container runs when several set it (highest wins).
 
@@ -187,7 +201,7 @@ def effective(uses: Iterable[ImageUse]) -> dict[StateKey, ImageUse]:
     for use in uses:
         if use.source is Source.ANNOTATION:
             continue
-        key = (use.app, use.environment, use.resource, use.container)
+        key = state_key(use)
         current = state.get(key)
         if current is None or precedence(use) >= precedence(current):
             state[key] = use
@@ -288,21 +302,21 @@ class History:
     def _index(self, unit_key: UnitKey) -> set[StateKey]:
         """Move a unit's uses into the key index; returns every state key it touched."""
         touched = self._unit_keys.pop(unit_key, set())
-        for state_key in touched:
-            units = self._by_key.get(state_key)
+        for known in touched:
+            units = self._by_key.get(known)
             if units is not None:
                 units.pop(unit_key, None)
                 if not units:
-                    del self._by_key[state_key]
+                    del self._by_key[known]
         unit = self.extraction.units.get(unit_key)
         if unit is not None:
             mine: set[StateKey] = set()
             for use in unit.uses:
                 if use.source is Source.ANNOTATION:
                     continue
-                state_key = (use.app, use.environment, use.resource, use.container)
-                self._by_key.setdefault(state_key, {}).setdefault(unit_key, []).append(use)
-                mine.add(state_key)
+                key = state_key(use)
+                self._by_key.setdefault(key, {}).setdefault(unit_key, []).append(use)
+                mine.add(key)
             if mine:
                 self._unit_keys[unit_key] = mine
             touched |= mine
