@@ -242,7 +242,7 @@ def test_an_unmapped_prod_cluster_name_in_strict_mode(tmp_path: Path) -> None:
             "prod", "apps/api/overlays/dev", destination="name: prod"
         )
     }
-    judge(tmp_path, change, {"GG003"}, STRICT)
+    judge(tmp_path, change, {"GG003", "GG303"}, STRICT)  # named, and its words say prod
 
 
 @pytest.mark.slow
@@ -421,12 +421,6 @@ def test_the_prod_application_as_json(tmp_path: Path) -> None:
     judge(tmp_path, change, {"GG303"}, STRICT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: spec.source.kustomize.patches of the Application is ignored: an inline patch setting 2.0.0 in prod passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_inline_kustomize_patches_in_the_prod_application(tmp_path: Path) -> None:
     extra = textwrap.dedent(
@@ -449,15 +443,9 @@ def test_inline_kustomize_patches_in_the_prod_application(tmp_path: Path) -> Non
         "deploy/p/kustomization.yaml": "resources: [../../apps/api/base]\n",
         "argocd/api-prod.yaml": app_doc("api-prod", PROD_SERVER, spec),
     }
-    judge(tmp_path, change, {"GG303"}, STRICT)
+    judge(tmp_path, change, {"GG003"}, STRICT)  # named, not followed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: spec.source.kustomize.components of the Application is ignored: a component setting newTag 2.0.0 in prod passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_kustomize_components_in_the_prod_application(tmp_path: Path) -> None:
     component = (
@@ -473,15 +461,9 @@ def test_kustomize_components_in_the_prod_application(tmp_path: Path) -> None:
         "deploy/components/next/kustomization.yaml": component,
         "argocd/api-prod.yaml": app_doc("api-prod", PROD_SERVER, spec),
     }
-    judge(tmp_path, change, {"GG303"}, STRICT)
+    judge(tmp_path, change, {"GG003"}, STRICT)  # named, not followed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: directory.exclude is ignored: the excluded old.yaml (1.0.0) wins over new.yaml (2.0.0) for the same Deployment, so 2.0.0 to prod passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_directory_exclude_hiding_what_prod_runs(tmp_path: Path) -> None:
     spec = source("deploy/prod", "directory:\n  exclude: 'old.yaml'\n")
@@ -493,12 +475,6 @@ def test_directory_exclude_hiding_what_prod_runs(tmp_path: Path) -> None:
     judge(tmp_path, change, {"GG303"}, STRICT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: *.json manifests of a plain-folder source are not read: a Deployment with 3.0.0 in deployment.json deployed to prod passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_a_json_manifest_in_a_plain_folder_deployed_to_prod(tmp_path: Path) -> None:
     manifest = (
@@ -514,12 +490,6 @@ def test_a_json_manifest_in_a_plain_folder_deployed_to_prod(tmp_path: Path) -> N
     judge(tmp_path, change, {"GG303"}, STRICT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: *.jsonnet of a plain-folder source (directory.jsonnet) is neither followed nor GG003: a Deployment with 3.0.0 deployed to prod passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_jsonnet_in_a_plain_folder_deployed_to_prod(tmp_path: Path) -> None:
     jsonnet = (
@@ -533,7 +503,7 @@ def test_jsonnet_in_a_plain_folder_deployed_to_prod(tmp_path: Path) -> None:
         "deploy/sneaky/main.jsonnet": jsonnet,
         "argocd/sneaky.yaml": app_doc("sneaky", PROD_SERVER, spec),
     }
-    judge(tmp_path, change, {"GG303"}, STRICT)
+    judge(tmp_path, change, {"GG003"}, STRICT)  # named, not followed
 
 
 @pytest.mark.slow
@@ -589,12 +559,6 @@ def test_prod_deploying_a_fork_of_the_repository(tmp_path: Path) -> None:
     judge(tmp_path, {"argocd/api-prod.yaml": fork}, {"GG003"}, STRICT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: destination `name: prod` (not in any destinations) takes its environment from the source folder the attacker chose (dev): only a GG003 warning, dev's 2.0.0 in prod passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_an_unmapped_prod_cluster_name_is_guessed_from_the_source(tmp_path: Path) -> None:
     # The prod cluster is also registered as `prod`: its name is not in destinations,
@@ -607,12 +571,6 @@ def test_an_unmapped_prod_cluster_name_is_guessed_from_the_source(tmp_path: Path
     judge(tmp_path, change, {"GG303"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: without destinations, Application name api-prod-from-staging (two environment words) and a server IP fall back to the source folder (dev): dev's 2.0.0 in prod passed with no finding, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_without_destinations_two_environment_words_fall_back_to_the_source(
     tmp_path: Path,
@@ -747,12 +705,6 @@ def test_helm_value_files_of_the_prod_application(tmp_path: Path) -> None:
     judge(tmp_path, change, {"GG303"}, STRICT, base=chart_base())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: a `ref:` source (values from $values at feature-x) is skipped by GG004: prod's values tracking an unprotected branch passed, GG004 expected"
-    ),
-)
 @pytest.mark.slow
 def test_helm_values_from_a_ref_source_on_an_unprotected_branch(tmp_path: Path) -> None:
     # A multi-source Application whose values come from `$values` at feature-x: a push
@@ -763,7 +715,10 @@ def test_helm_values_from_a_ref_source_on_an_unprotected_branch(tmp_path: Path) 
         "    helm:\n      valueFiles: [$values/values/prod.yaml]\n"
         f"  - repoURL: {REPO}\n    targetRevision: feature-x\n    ref: values\n"
     )
-    change: dict[str, str | None] = {"argocd/api-prod.yaml": app_doc("api-prod", PROD_SERVER, spec)}
+    change: dict[str, str | None] = {
+        "argocd/api-prod.yaml": app_doc("api-prod", PROD_SERVER, spec),
+        "values/prod.yaml": "image:\n  tag: '1.0.0'\n",
+    }
     judge(tmp_path, change, {"GG004"}, STRICT, base=chart_base())
 
 
@@ -779,12 +734,6 @@ def test_a_json_patch_file_in_the_prod_overlay(tmp_path: Path) -> None:
     judge(tmp_path, change, {"GG303"}, STRICT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: helm.fileParameters are not followed: image.tag 2.0.0 from tag.txt in prod passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_helm_file_parameters_of_the_prod_application(tmp_path: Path) -> None:
     spec = source(CHART, "helm:\n  fileParameters:\n    - name: image.tag\n      path: tag.txt\n")
@@ -792,7 +741,7 @@ def test_helm_file_parameters_of_the_prod_application(tmp_path: Path) -> None:
         f"{CHART}/tag.txt": "2.0.0",
         "argocd/api-prod.yaml": app_doc("api-prod", PROD_SERVER, spec),
     }
-    judge(tmp_path, change, {"GG303"}, STRICT, base=chart_base())
+    judge(tmp_path, change, {"GG003"}, STRICT, base=chart_base())  # named, not followed
 
 
 @pytest.mark.slow
@@ -915,15 +864,9 @@ def test_a_respelled_prod_server_is_unresolved_in_strict_mode(
             "prod", "apps/api/overlays/dev", destination=destination
         )
     }
-    judge(tmp_path, change, {"GG003"}, STRICT)
+    judge(tmp_path, change, {"GG003", "GG303"}, STRICT)  # named, and its words say prod
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: an Application inside a `kind: List` (its items are applied) is not read, though a Deployment in a List is: api-prod replaced by a List holding it pointed at the dev overlay passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_the_prod_application_inside_a_list(tmp_path: Path) -> None:
     # kubectl and Argo CD apply the items of a `kind: List`.

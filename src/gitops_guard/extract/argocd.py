@@ -197,7 +197,9 @@ class ArgoExtractor:
                 hint="point the Application at a folder of this repository",
             )
         elif deployment.kind == NO_PATH:
-            if child(source, "ref") is None:
+            if child(source, "ref") is not None:
+                self._revision(deployment, label)  # its values are read at that revision
+            else:
                 ctx.unresolved(
                     location(path, source) if source is not None else deployment.where,
                     f"{label} has a source with neither path nor chart: "
@@ -207,6 +209,7 @@ class ArgoExtractor:
             return
         if deployment.kind in (KUSTOMIZE, HELM, DIRECTORY):
             self._revision(deployment, label)
+            self._not_applied(deployment, label)
         directory = deployment.directory if deployment.kind in (KUSTOMIZE, HELM) else None
         if deployment.kind == KUSTOMIZE and directory is not None:
             self._kustomize_source(deployment, directory)
@@ -225,6 +228,33 @@ class ArgoExtractor:
         self.source_overrides(
             path, source, directory, placement, Source.APPLICATION, deployment.application or None
         )
+
+    def _not_applied(self, deployment: Deployment, label: str) -> None:
+        """Name the source settings that change what runs and that this reading skips."""
+        source = deployment.source
+        skipped = [
+            (child_path(source, "kustomize", "patches"), "kustomize.patches"),
+            (child_path(source, "kustomize", "components"), "kustomize.components"),
+            (child_path(source, "helm", "fileParameters"), "helm.fileParameters"),
+            (child_path(source, "directory", "jsonnet"), "directory.jsonnet"),
+        ]
+        for node, what in skipped:
+            if node is not None:
+                self.ctx.unresolved(
+                    location(deployment.file, node),
+                    f"{label} sets {what}, which is not followed: what it changes is not judged",
+                    deployment.placement,
+                    hint="move it into the repository's own kustomization or values files",
+                )
+        if deployment.kind == DIRECTORY and deployment.directory is not None:
+            for path in self._files_of(deployment):
+                if path.endswith((".jsonnet", ".libsonnet")):
+                    self.ctx.unresolved(
+                        deployment.where,
+                        f"{label} deploys Jsonnet ({path}): what it renders is not followed",
+                        deployment.placement,
+                    )
+                    break
 
     def _unmapped(self, deployment: Deployment, label: str) -> None:
         policy = self.ctx.policy
@@ -331,6 +361,8 @@ class ArgoExtractor:
         """The manifests of a plain folder, as Argo CD applies them."""
         ctx = self.ctx
         for path in self._files_of(deployment):
+            if not path.endswith((".yaml", ".yml", ".json")):
+                continue
             real = self.graph.real_path(path) or path
             for image in workload_images(ctx, real):
                 ctx.add_use(

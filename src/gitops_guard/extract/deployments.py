@@ -28,6 +28,7 @@ from gitops_guard.extract.applicationsets import expand
 from gitops_guard.extract.workloads import kind_of
 from gitops_guard.model import Location
 from gitops_guard.parse.loader import LoadedFile, child, child_path, location, scalar_text, sequence
+from gitops_guard.patterns.gofilepath import go_match
 from gitops_guard.patterns.wildcard import glob_matches
 from gitops_guard.policy.layout import Placement
 from gitops_guard.policy.model import Policy
@@ -106,15 +107,21 @@ def read_deployments(
     found: list[Deployment] = []
     for document in loaded.documents:
         root = document.root
-        api = scalar_text(child(root, "apiVersion")) or ""
-        if not api.startswith("argoproj.io/"):
-            continue
-        kind = kind_of(root)
-        if kind == "Application":
-            found.extend(_sources(policy, path, root, view))
-        elif kind == "ApplicationSet":
-            found.extend(_generated(policy, path, root, view, inputs))
+        for item in _objects(root):
+            kind = kind_of(item)
+            api = scalar_text(child(item, "apiVersion")) or ""
+            if kind == "Application" and api.startswith("argoproj.io/"):
+                found.extend(_sources(policy, path, item, view))
+            elif kind == "ApplicationSet" and api.startswith("argoproj.io/"):
+                found.extend(_generated(policy, path, item, view, inputs))
     return found
+
+
+def _objects(root: Node) -> list[Node]:
+    """A document's objects: itself, or the items of a ``kind: List``."""
+    if kind_of(root) == "List":
+        return sequence(child(root, "items"))
+    return [root]
 
 
 def _sources(
@@ -260,7 +267,9 @@ def application_placement(
             parts = [f"server {server}" if server else "", f"cluster {cluster}" if cluster else ""]
             parts.append(f"namespace {namespace}" if namespace else "")
             unmapped = ", ".join(p for p in parts if p) or "no destination"
-    else:
+    if environment is None:
+        # An unmapped destination is still read for its words before any folder: the
+        # folder is what a contributor picks to step around the gate.
         host = urlsplit(server).hostname if server and "://" in server else server
         for candidate in (cluster, host, namespace, name):
             environment = environment_token(candidate, names)
@@ -277,12 +286,13 @@ def application_placement(
 
 
 def environment_token(text: str | None, names: tuple[str, ...]) -> str | None:
-    """The one environment name among the ``-``/``_``/``.``-separated words of a name."""
+    """The environment named among the ``-``/``_``/``.``-separated words of a name; of
+    several (``api-prod-from-staging``), the last in promotion order, the most guarded."""
     if not text or "{{" in text:
         return None
     words = {word for word in _TOKEN_SPLIT.split(text) if word}
     found = [env for env in names if env in words]
-    return found[0] if len(found) == 1 else None
+    return found[-1] if found else None
 
 
 def strip_environment(name: str, environment: str | None) -> str:
@@ -330,3 +340,36 @@ def listed_value_files(deployment: Deployment) -> set[str]:
             if resolved is not None:
                 listed.add(resolved)
     return listed
+
+
+def directory_selects(deployment: Deployment, path: str) -> bool:
+    """Whether a plain-folder source's ``directory.include``/``exclude`` keep a file.
+
+    Argo CD matches the path relative to the source folder (and, as a fallback, the
+    file's name) against each glob; ``{a,b}`` lists alternatives.
+    """
+    settings = child(deployment.source, "directory")
+    include = scalar_text(child(settings, "include"))
+    exclude = scalar_text(child(settings, "exclude"))
+    folder = deployment.directory or ""
+    relative = path[len(folder) + 1 :] if folder and path.startswith(folder + "/") else path
+    if include and not _glob_any(include, relative):
+        return False
+    return not (exclude and _glob_any(exclude, relative))
+
+
+def _glob_any(pattern: str, relative: str) -> bool:
+    name = posixpath.basename(relative)
+    return any(
+        go_match(alternative, relative) or go_match(alternative, name)
+        for alternative in _braces(pattern.strip())
+    )
+
+
+def _braces(pattern: str) -> list[str]:
+    """``{a,b}c`` as ``[ac, bc]`` (one level, as Argo CD's globs are written)."""
+    match = re.search(r"\{([^{}]*)\}", pattern)
+    if match is None:
+        return [pattern]
+    head, tail = pattern[: match.start()], pattern[match.end() :]
+    return [alt for part in match.group(1).split(",") for alt in _braces(head + part + tail)]

@@ -21,6 +21,7 @@ from gitops_guard.extract.deployments import (
     KUSTOMIZE,
     Deployment,
     RepositoryView,
+    directory_selects,
     folders_of,
     listed_value_files,
     may_hold_applications,
@@ -155,14 +156,17 @@ class Extraction:
             return None
 
     def _files_of(self, deployment: Deployment) -> list[str]:
-        """The manifests a plain-folder source applies (recursively when it says so)."""
+        """The files of a plain-folder source (recursively when it says so), its
+        ``directory.include``/``exclude`` applied: YAML, JSON and Jsonnet alike."""
         if self._files_by_directory is None:
             self._files_by_directory = {}
-            for path in sorted(self.files):
+            for path in sorted(self.all_paths):
                 self._files_by_directory.setdefault(posixpath.dirname(path), []).append(path)
         if deployment.recurse:
-            return sorted(path for path in self.files if deployment.covers(path))
-        return list(self._files_by_directory.get(deployment.directory or "", []))
+            found = sorted(path for path in self.all_paths if deployment.covers(path))
+        else:
+            found = list(self._files_by_directory.get(deployment.directory or "", []))
+        return [path for path in found if directory_selects(deployment, path)]
 
     def _may_hold_applications(self, path: str) -> bool:
         if path in self.ctx.parsed or not self._focused:
@@ -384,9 +388,10 @@ class Extraction:
             elif not exists and path in self.files:
                 self.files.discard(path)
                 structural = True
+        if structural or listed:
+            self._files_by_directory = None
         if structural:
             self._values_by_directory = None
-            self._files_by_directory = None
             self._directory_set = None
         old_owned = set(self.graph.owned)
         roots = self.graph.refresh(paths, structural)
@@ -433,7 +438,7 @@ class Extraction:
             self._index_deployments()
             for directory in sorted(moved):
                 affected |= self._units_deployed_from(directory)
-        if structural:
+        if structural or listed:
             for path in paths:
                 for deployer in plain_before | self._plain_deployers(path):
                     affected.add((FILE, deployer))
