@@ -397,6 +397,11 @@ class Extraction:
         roots = self.graph.refresh(paths, structural)
         affected: set[UnitKey] = {(ROOT, root) for root in roots}
         affected |= self._follow_deployments(paths, structural, listed)
+        # A root the graph rebuilds is rebuilt by the Applications deploying it too (a
+        # missing patch file that comes back is in no unit's reads).
+        for root in roots:
+            for deployer in self._deployed_kustomize.get(posixpath.dirname(root), ()):
+                affected.add((FILE, deployer))
         for path in paths:
             affected |= self._readers.get(path, set())
             for key in self._keys_for(path):
