@@ -109,6 +109,15 @@ REPOSITORIES = {
         sources={"production": "staging"},
         registries=[],  # podinfo comes from a Helm chart outside the repository
         tag_pattern=VERSIONS,
+        # Named, not followed: the podinfo chart of a Helm repository, and the Flux
+        # Kustomizations' ExternalArtifact sources (built by an ArtifactGenerator).
+        findings={
+            ("GG003", "apps/base/podinfo/release.yaml"): (1, "a chart from a Helm repository"),
+            ("GG003", "clusters/production/apps.yaml"): (1, "an ExternalArtifact source"),
+            ("GG003", "clusters/staging/apps.yaml"): (1, "an ExternalArtifact source"),
+            ("GG003", "clusters/production/infrastructure.yaml"): (2, "ExternalArtifact sources"),
+            ("GG003", "clusters/staging/infrastructure.yaml"): (2, "ExternalArtifact sources"),
+        },
     ),
     # No environments: plain manifests, a Kustomize base with components, a Helm chart.
     "microservices-demo": Expected(

@@ -79,8 +79,8 @@ class Deployment:
 
 
 def may_hold_applications(data: bytes) -> bool:
-    """A cheap test before parsing: Argo CD objects name their API group."""
-    return b"argoproj.io" in data
+    """A cheap test before parsing: Argo CD and Flux objects name their API group."""
+    return b"argoproj.io" in data or b"fluxcd.io" in data
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,12 @@ def read_deployments(
                 found.extend(_sources(policy, path, item, view))
             elif kind == "ApplicationSet" and api.startswith("argoproj.io/"):
                 found.extend(_generated(policy, path, item, view, inputs))
+            elif kind == "Kustomization" and api.startswith("kustomize.toolkit.fluxcd.io/"):
+                found.append(_flux_kustomization(policy, path, item, view))
+            elif kind == "HelmRelease" and api.startswith("helm.toolkit.fluxcd.io/"):
+                remote = _flux_remote_chart(policy, path, item)
+                if remote is not None:
+                    found.append(remote)
     return found
 
 
@@ -373,3 +379,83 @@ def _braces(pattern: str) -> list[str]:
         return [pattern]
     head, tail = pattern[: match.start()], pattern[match.end() :]
     return [alt for part in match.group(1).split(",") for alt in _braces(head + part + tail)]
+
+
+FLUX_KUSTOMIZATION = "Flux Kustomization"
+
+
+def _flux_placement(policy: Policy, path: str, root: Node, source_path: str | None) -> Placement:
+    """Where a Flux object deploys: as an Application without a destination, its target
+    namespace standing for the destination's."""
+    name = scalar_text(child_path(root, "metadata", "name")) or ""
+    spec = child(root, "spec")
+    namespace = scalar_text(child(spec, "targetNamespace")) or scalar_text(
+        child_path(root, "metadata", "namespace")
+    )
+    own = policy.layout.place(path)
+    names = policy.layout_environments()
+    environment = None
+    for candidate in (namespace if namespace != "flux-system" else None, name):
+        environment = environment_token(candidate, names)
+        if environment is not None:
+            break
+    source_place = policy.layout.place(source_path) if source_path else None
+    if environment is None:
+        environment = own.environment or (source_place.environment if source_place else None)
+    app = (source_place.app if source_place else None) or own.app
+    if app is None and name:
+        app = strip_environment(name, environment)
+    return Placement(app, environment)
+
+
+def _flux_kustomization(policy: Policy, path: str, root: Node, view: RepositoryView) -> Deployment:
+    """A Flux Kustomization: ``kustomize build`` of ``spec.path`` (Flux generates a
+    kustomization of every manifest below a folder that has none)."""
+    spec = child(root, "spec")
+    path_node = child(spec, "path")
+    source_path = scalar_text(path_node) or ""
+    directory = normalize(source_path.strip("/") or ".")
+    source_kind = scalar_text(child_path(spec, "sourceRef", "kind")) or "GitRepository"
+    if source_kind != "GitRepository":
+        kind = ELSEWHERE
+    elif directory is None or directory not in view.directories:
+        kind = MISSING
+    elif any(posixpath.join(directory, n) in view.files for n in KUSTOMIZATION_NAMES):
+        kind = KUSTOMIZE
+    else:
+        kind = DIRECTORY
+    return Deployment(
+        file=path,
+        application=scalar_text(child_path(root, "metadata", "name")) or "",
+        placement=_flux_placement(policy, path, root, directory),
+        kind=kind,
+        directory=directory,
+        recurse=True,
+        revision=None,
+        where=location(path, path_node if path_node is not None else root),
+        generated_by=FLUX_KUSTOMIZATION,
+        source=spec,
+        root=root,
+    )
+
+
+def _flux_remote_chart(policy: Policy, path: str, root: Node) -> Deployment | None:
+    """A HelmRelease whose chart comes from a Helm or OCI repository: its own images are
+    not followed (its ``spec.values`` are, as the release's images)."""
+    chart = child_path(root, "spec", "chart", "spec")
+    source_kind = scalar_text(child_path(chart, "sourceRef", "kind"))
+    if chart is None or source_kind in (None, "GitRepository", "Bucket"):
+        return None
+    return Deployment(
+        file=path,
+        application=scalar_text(child_path(root, "metadata", "name")) or "",
+        placement=_flux_placement(policy, path, root, None),
+        kind=REMOTE_CHART,
+        directory=None,
+        recurse=False,
+        revision=scalar_text(child(chart, "version")),
+        where=location(path, child(chart, "chart") or chart),
+        generated_by="HelmRelease",
+        source=chart,
+        root=root,
+    )

@@ -42,6 +42,7 @@ from gitops_guard.extract.tree import (
     text_at,
     to_tree,
     tree_images,
+    values_images,
 )
 from gitops_guard.extract.workloads import SOURCE_OF_FIELD, ContainerImage
 from gitops_guard.model import Finding, Location, Source
@@ -1741,6 +1742,19 @@ def images_of(build: Build) -> list[ContainerImage]:
         kind, name = resource.original
         if kind == "CustomResourceDefinition":
             continue
+        if kind == "HelmRelease":
+            for value in values_images(get(resource.body, "spec", "values")):
+                found.append(
+                    ContainerImage(
+                        kind,
+                        name or "(unnamed)",
+                        value.keypath,
+                        Source.HELM,
+                        value.reference,
+                        value.leaf.where,
+                        value.leaf.origin or value.leaf.where,
+                    )
+                )
         for image in tree_images(resource.body):
             leaf = image.leaf
             found.append(

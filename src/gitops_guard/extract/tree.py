@@ -165,6 +165,64 @@ def tree_images(tree: object) -> Iterator[FoundImage]:
                     stack.append((item, key))
 
 
+@dataclass(frozen=True, slots=True)
+class ValuesImage:
+    """An image set in Helm values: its key path, reference text and the leaf to change."""
+
+    keypath: str
+    reference: str
+    leaf: Leaf
+
+
+_IMAGE_FIELDS = ("registry", "repository", "tag", "digest")
+
+
+def values_images(values: object, prefix: str = "") -> Iterator[ValuesImage]:
+    """The images of a Helm values tree (a Flux HelmRelease's ``spec.values`` as built):
+    ``image: name:tag`` strings and ``image: {registry, repository, tag, digest}`` maps."""
+    stack: list[tuple[object, str]] = [(values, prefix)]
+    while stack:
+        node, path = stack.pop()
+        if not isinstance(node, dict):
+            if isinstance(node, list):
+                stack.extend((item, f"{path}[{i}]") for i, item in reversed(list(enumerate(node))))
+            continue
+        for key, value in reversed(list(node.items())):
+            keypath = f"{path}.{key}" if path else str(key)
+            if key == "image" or (str(key).endswith("Image") and len(str(key)) > 5):
+                found = _values_image(keypath, value)
+                if found is not None:
+                    yield found
+                    continue
+            if isinstance(value, dict | list):
+                stack.append((value, keypath))
+
+
+def _values_image(keypath: str, value: object) -> ValuesImage | None:
+    if isinstance(value, Leaf):
+        text = value.text
+        if text and any(c in text for c in "/:@"):
+            return ValuesImage(keypath, text, value)
+        return None
+    if not isinstance(value, dict):
+        return None
+    fields = {k: v for k in _IMAGE_FIELDS if isinstance(v := value.get(k), Leaf) and v.text}
+    repository = fields.get("repository") or (
+        value.get("name") if isinstance(value.get("name"), Leaf) else None
+    )
+    if not isinstance(repository, Leaf) or not repository.text:
+        return None
+    text = repository.text
+    if "registry" in fields:
+        text = f"{(fields['registry'].text or '').rstrip('/')}/{text}"
+    if "tag" in fields:
+        text += f":{fields['tag'].text}"
+    if "digest" in fields:
+        text += f"@{fields['digest'].text}"
+    leaf = fields.get("tag") or fields.get("digest") or repository
+    return ValuesImage(keypath, text, leaf)
+
+
 # --- JSON patch (RFC 6902) as kustomize applies it ----------------------------------------
 #
 # Kustomize applies JSON patches with evanphx/json-patch v4, which is laxer than the RFC in

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_guard.extract.context import Context
-from gitops_guard.extract.tree import CONTAINER_LISTS
+from gitops_guard.extract.tree import CONTAINER_LISTS, TreeTooLarge, to_tree, values_images
 from gitops_guard.model import Location, Source
 from gitops_guard.parse.loader import (
     NULL_TAG,
@@ -112,11 +112,28 @@ def pod_specs(root: Node) -> Iterator[tuple[str, Node, Node]]:
 
 
 def containers_of(ctx: Context, path: str, kind: str, root: Node) -> list[ContainerImage]:
-    """The container images of one object (empty when it holds no pod template)."""
+    """The container images of one object (empty when it holds no pod template).
+
+    A Flux ``HelmRelease`` deploys the images of its ``spec.values``.
+    """
     if kind == "CustomResourceDefinition":
         return []
     name = scalar_text(child_path(root, "metadata", "name")) or "(unnamed)"
     found: list[ContainerImage] = []
+    values = child_path(root, "spec", "values")
+    if kind == "HelmRelease" and values is not None:
+        try:
+            tree = to_tree(values, lambda n: location(path, n))
+        except TreeTooLarge as exc:
+            ctx.problem(location(path, values), str(exc))
+            tree = None
+        for value_image in values_images(tree):
+            at = value_image.leaf.where
+            found.append(
+                ContainerImage(
+                    kind, name, value_image.keypath, Source.HELM, value_image.reference, at, at
+                )
+            )
     for field_name, key_node, value in pod_specs(root):
         source = SOURCE_OF_FIELD[field_name]
         if not isinstance(value, SequenceNode):

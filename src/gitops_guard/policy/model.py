@@ -49,7 +49,7 @@ DEFAULT_UPDATER_VERSION = "1.3"
 # What the server hooks protect when the policy lists no protected_refs (the default
 # branch is always protected too).
 DEFAULT_PROTECTED_REFS = ("refs/heads/main", "refs/heads/master")
-DEFAULT_BOTS = ("argocd-image-updater*", "*[bot]")
+DEFAULT_BOTS = ("argocd-image-updater*", "fluxcdbot*", "*[bot]")
 DEFAULT_ROLLBACK_TRAILER = "Rollback"
 DEFAULT_VULNERABILITY_LIMITS: Final[Mapping[str, int]] = MappingProxyType({"critical": 0})
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

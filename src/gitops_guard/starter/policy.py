@@ -15,7 +15,7 @@ from gitops_guard.starter.environments import Environment, Order
 from gitops_guard.starter.images import DEFAULT_FORBIDDEN_TAGS, Registry, TagPattern
 from gitops_guard.words import count
 
-BOTS = ("argocd-image-updater*", "*[bot]")
+BOTS = ("argocd-image-updater*", "fluxcdbot*", "*[bot]")
 ANY_CHANGE = ("patch", "minor", "major", "digest")
 FORBIDDEN_STRATEGIES = ("newest-build", "latest", "alphabetical", "name")
 SOAK = "24h"
