@@ -144,7 +144,19 @@ class Ledger:
     def ran(
         self, app: str | None, environment: str, ref: ImageRef, *, strict: bool = False
     ) -> datetime.datetime | None:
-        """When ``ref``'s image first ran in ``environment`` for ``app`` (None: never)."""
+        """When ``ref``'s image first ran in ``environment`` for ``app`` (None: never).
+
+        A use whose app is unknown (placed by a layout without ``{app}``) counts what ran
+        there for any app: the image is the identity left to compare.
+        """
+        if app is None:
+            times = []
+            for (_app, env, name), seen in self.arrivals.items():
+                if env == environment and name == ref.name:
+                    found = matching(seen, ref, strict)
+                    if found is not None:
+                        times.append(seen[found][0])
+            return min(times) if times else None
         seen = self.arrivals.get((app, environment, ref.name), {})
         identity = matching(seen, ref, strict)
         return seen[identity][0] if identity is not None else None
