@@ -37,10 +37,6 @@ from gitops_guard.parse.loader import (
 )
 from gitops_guard.policy.layout import Placement
 from gitops_guard.repo.files import normalize
-from gitops_guard.updater.annotations import (
-    IMAGE_LIST,
-    parse_image_list,
-)
 
 WRITE_BACK_NAME = re.compile(r"\.argocd-source-([^/]+)\.ya?ml\Z")
 _PARAM_SUFFIXES = {
@@ -97,6 +93,9 @@ class ArgoExtractor:
                     )
             directory = normalize(source_path) if source_path else None
             self.source_overrides(path, source, directory, here, Source.APPLICATION)
+        # Image Updater's annotation parser is imported for Applications alone.
+        from gitops_guard.updater.annotations import IMAGE_LIST
+
         annotations = child_path(root, "metadata", "annotations")
         image_list = child(annotations, IMAGE_LIST)
         if image_list is not None and not templated:
@@ -112,6 +111,8 @@ class ArgoExtractor:
         return self.ctx.place(path)
 
     def _annotation(self, path: str, node: Node, placement: Placement) -> None:
+        from gitops_guard.updater.annotations import parse_image_list
+
         value = self.ctx.text(path, node, "annotation value")
         if not value:
             return
