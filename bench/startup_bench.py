@@ -80,6 +80,7 @@ class Case:
     repo: Path
     target: float
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
     peak_kib: int = 0
     imports_us: list[int] = field(default_factory=list)
     ours_us: list[int] = field(default_factory=list)
@@ -106,8 +107,8 @@ def make_repo(path: Path, policy: bool) -> Path:
     return path
 
 
-def run(argv: Sequence[str], cwd: Path) -> tuple[float, int, int, str]:
-    """Seconds, peak RSS (KiB), exit code, stderr."""
+def run(argv: Sequence[str], cwd: Path) -> tuple[float, float, int, int, str]:
+    """Wall seconds, CPU seconds (user + system), peak RSS (KiB), exit code, stderr."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err)
@@ -115,7 +116,8 @@ def run(argv: Sequence[str], cwd: Path) -> tuple[float, int, int, str]:
         elapsed = time.perf_counter() - started
         err.seek(0)
         text = err.read().decode("utf-8", "replace")
-        return elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status), text
+        cpu = usage.ru_utime + usage.ru_stime
+        return elapsed, cpu, usage.ru_maxrss, os.waitstatus_to_exitcode(status), text
 
 
 def import_times(python: Path, case: Case) -> None:
@@ -155,10 +157,11 @@ def import_times(python: Path, case: Case) -> None:
 def measure(case: Case, script: Path, runs: int) -> None:
     python = script.parent / "python"
     for index in range(runs + 1):
-        seconds, peak, code, stderr = run([str(script), *case.args], case.repo)
+        seconds, cpu, peak, code, stderr = run([str(script), *case.args], case.repo)
         if index == 0:
             continue
         case.times.append(seconds)
+        case.cpu.append(cpu)
         case.peak_kib = max(case.peak_kib, peak)
         case.codes.add(code)
         case.stderr = case.stderr or stderr
@@ -194,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases:
             measure(case, script, args.runs)
     rows = [
-        ("case", "runs", "median", "min", "max", "peak RSS", "imports", "under ours",
+        ("case", "runs", "median", "min", "max", "CPU", "peak RSS", "imports", "under ours",
          "modules", "ours", "heavy loaded", "target"),
     ]  # fmt: skip
     failed = False
@@ -214,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
                 _ms(median),
                 _ms(min(case.times)),
                 _ms(max(case.times)),
+                _ms(statistics.median(case.cpu)),
                 f"{case.peak_kib / 1024:.1f} MiB",
                 imports,
                 ours,
@@ -228,10 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(_layout(rows))
     print(
-        "\nmedians of wall time; peak RSS = ru_maxrss; imports = the sum of the top-level "
-        "cumulative times under -X importtime (the interpreter's start-up included), under "
-        "ours = imported by gitops_guard's modules (theirs included); modules = imported "
-        "under -X importtime (all, gitops_guard)"
+        "\nmedians of wall time; CPU = median user + system time of the process (steadier "
+        "than wall time on a busy machine); peak RSS = ru_maxrss; imports = the sum of the "
+        "top-level cumulative times under -X importtime (the interpreter's start-up "
+        "included), under ours = imported by gitops_guard's modules (theirs included); "
+        "modules = imported under -X importtime (all, gitops_guard)"
     )
     for note in notes:
         print(f"note: {note}")
