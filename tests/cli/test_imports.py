@@ -288,3 +288,11 @@ def test_shell_completion_completes_lazy_commands_and_their_options() -> None:
     assert complete("gitops-guard va") == ["validate"]
     assert "install-hooks" in complete("gitops-guard ")
     assert "--format" in complete("gitops-guard validate --fo")
+
+
+def test_a_mistyped_command_gets_a_suggestion_from_every_command() -> None:
+    result = run_cli(["valdate"])
+    assert result.returncode == 2
+    assert "No such command 'valdate'." in result.stderr
+    if hasattr(click.exceptions, "NoSuchCommand"):  # click 8.4+ suggests
+        assert "Did you mean 'validate'?" in result.stderr

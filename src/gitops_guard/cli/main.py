@@ -77,6 +77,23 @@ class LazyGroup(click.Group):
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            # click 8.4+ suggests a close name from the commands imported so far (none):
+            # suggest from every command instead, as before the group was lazy.
+            if _NO_SUCH_COMMAND is None or not isinstance(exc, _NO_SUCH_COMMAND):
+                raise
+            name = str(getattr(exc, "command_name", args[0]))
+            raise _NO_SUCH_COMMAND(name, possibilities=self.list_commands(ctx), ctx=ctx) from None
+
+
+# click.exceptions.NoSuchCommand (click 8.4+; older versions fail without suggestions).
+_NO_SUCH_COMMAND: Any = getattr(click.exceptions, "NoSuchCommand", None)
+
 
 @click.group(
     cls=LazyGroup,
