@@ -6,6 +6,8 @@ these (``.replace`` or an appended line) rather than writing a new literal.
 
 from __future__ import annotations
 
+import datetime
+
 # The attacked repository: dev → staging → prod, soak 24 h, PRs and digests in prod, bots limited to patches, a registry allow-list, policy owners.
 ATTACK_POLICY = """\
 version: 1
@@ -220,3 +222,39 @@ layout: ["clusters/{env}/{app}/**"]
 environments: {dev: {}}
 baseline: .gitops-guard-baseline.json
 """
+
+# Freeze windows (GG309): staging → prod, prod frozen over the year end (a fixed window),
+# every weekend and every weeknight (recurring windows in Europe/Berlin, the nights across
+# midnight).
+FREEZE_POLICY = """\
+version: 1
+layout: ["apps/{app}/{env}/**"]
+environments:
+  staging: {}
+  prod:
+    from: staging
+    freeze:
+      - reason: year-end change freeze
+        from: 2026-12-20T00:00:00+01:00
+        until: 2027-01-04T00:00:00+01:00
+      - reason: no weekend deploys
+        days: [sat, sun]
+        timezone: Europe/Berlin
+      - reason: nightly batch runs
+        days: [mon, tue, wed, thu, fri]
+        start: "22:00"
+        end: 06:00
+        timezone: Europe/Berlin
+rollback_trailer: Rollback
+"""
+
+
+def freeze_policy_around_now() -> str:
+    """FREEZE_POLICY with only its fixed window, moved to run from yesterday to tomorrow on
+    the real wall clock: for the tests of gates that judge at the moment they run."""
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    start = (now - datetime.timedelta(days=1)).isoformat()
+    end = (now + datetime.timedelta(days=1)).isoformat()
+    policy = FREEZE_POLICY.replace("2026-12-20T00:00:00+01:00", start)
+    policy = policy.replace("2027-01-04T00:00:00+01:00", end)
+    return policy.split("      - reason: no weekend deploys")[0] + "rollback_trailer: Rollback\n"

@@ -10,7 +10,8 @@ indented block (see docs/design.md, "Rule examples"):
     commits already on ``main`` (history rules), a YAML list like the examples below.
 ``Failing ...::`` / ``Passing ...::``
     one example; the text between the word and ``::`` is free, except that a backticked
-    ```check --flag``` names options of the check that runs it.
+    ```check --flag``` names options of the check that runs it (``--option=VALUE`` with a
+    value).
 
 An example is either files or commits:
 
@@ -45,7 +46,7 @@ _HEADER = re.compile(r"# (?P<name>\S+)\Z")
 _IDS = r"GG\d{3}(?:\s*,\s*GG\d{3})*"
 _MARK = re.compile(rf"#\s*←\s*(?P<ids>{_IDS})")
 _MARK_ABOVE = re.compile(rf"\s*#\s*↑\s*(?P<ids>{_IDS})")
-_CHECK = re.compile(r"`check(?P<args>(?: --[a-z][a-z-]*)*)`")
+_CHECK = re.compile(r"`check(?P<args>(?: --[a-z][a-z-]*(?:=[^\s`]+)?)*)`")
 _COMMIT_KEYS = {"author", "date", "message", "signed", "files"}
 FIRST_DATE = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)  # of the policy commit
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,12 +12,16 @@ from gitops_guard.cli.options import (
     _open,
     console,
     findings_output_options,
+    now_option,
     replay_mode,
     repo_option,
     workspace_options,
 )
 from gitops_guard.errors import EXIT_OK, EXIT_USAGE, InputError
 from gitops_guard.words import count
+
+if TYPE_CHECKING:
+    import datetime
 
 
 @click.command()
@@ -136,6 +141,7 @@ def validate(
     help="Baseline file (a repository path) whose findings do not fail the check, read as "
     "it is at BASE (default: the policy's `baseline`); entries the range adds are GG307.",
 )
+@now_option
 @repo_option("Repository to check (default: the one around the current directory).")
 @findings_output_options
 def check(
@@ -143,6 +149,7 @@ def check(
     head: str,
     direct: bool,
     offline: bool,
+    now: datetime.datetime | None,
     repo: Path | None,
     output_format: str,
     output: Path | None,
@@ -165,5 +172,6 @@ def check(
         offline=offline,
         mode=replay_mode(),
         baseline=baseline,
+        now=now,
     )
     return _emit_report(result.report, output_format, output, fail_on, reports, result)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from gitops_guard.cli.options import (
     console,
+    now_option,
     repo_option,
 )
 from gitops_guard.errors import (
@@ -18,17 +19,22 @@ from gitops_guard.errors import (
     GuardError,
 )
 
+if TYPE_CHECKING:
+    import datetime
+
 
 @click.command()
 @click.argument(
     "name", type=click.Choice(["pre-commit", "commit-msg", "pre-push", "pre-receive", "update"])
 )
 @click.argument("arguments", nargs=-1)
-def hook(name: str, arguments: tuple[str, ...]) -> int:
+@now_option
+def hook(name: str, arguments: tuple[str, ...], now: datetime.datetime | None) -> int:
     """Run as a Git hook (the scripts in hooks/ and `install-hooks` call this).
 
     pre-push and pre-receive read Git's lines on stdin; update takes REF OLD NEW;
     commit-msg takes the message file. A refusal exits 1 with a short message.
+    On a server, GITOPS_GUARD_NOW comes from the server's own environment only.
     """
     from gitops_guard.gate import hooks
     from gitops_guard.repo.git import GitRepository
@@ -39,20 +45,21 @@ def hook(name: str, arguments: tuple[str, ...]) -> int:
     elif name == "commit-msg":
         if not arguments:
             raise GuardError("commit-msg needs the message file", hint="git passes it as $1")
-        outcome = hooks.commit_msg(repo, Path(arguments[0]))
+        outcome = hooks.commit_msg(repo, Path(arguments[0]), now)
     elif name == "update":
         if len(arguments) != 3:
             raise GuardError("update needs REF OLD NEW", hint="git passes them as $1 $2 $3")
         ref, old, new = arguments
-        outcome = hooks.receive(repo, [(ref, old, new)], server=True)
+        outcome = hooks.receive(repo, [(ref, old, new)], server=True, now=now)
     elif name == "pre-receive":
-        outcome = hooks.receive(repo, hooks.parse_receive_lines(sys.stdin.read()), server=True)
+        lines = hooks.parse_receive_lines(sys.stdin.read())
+        outcome = hooks.receive(repo, lines, server=True, now=now)
     else:
         updates = hooks.pre_commit_framework_push()
         if updates is None:
             updates = hooks.parse_push_lines(sys.stdin.read())
         remote = arguments[0] if arguments else None
-        outcome = hooks.receive(repo, updates, server=False, remote=remote)
+        outcome = hooks.receive(repo, updates, server=False, remote=remote, now=now)
     return _report_hook(name, outcome)
 
 

@@ -200,6 +200,40 @@ def _parse_reports(
     return parsed
 
 
+NOW_VARIABLE = "GITOPS_GUARD_NOW"
+
+
+def _parse_now(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    import datetime
+
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 timestamp with an offset, e.g. 2026-12-24T10:00:00+01:00"
+        )
+    return moment
+
+
+def now_option(function: F) -> F:
+    """``--now TIMESTAMP`` (or ``GITOPS_GUARD_NOW``): the moment a gate counts as run."""
+    return click.option(
+        "--now",
+        "now",
+        metavar="TIMESTAMP",
+        envvar=NOW_VARIABLE,
+        default=None,
+        callback=_parse_now,
+        help="Judge as if run at TIMESTAMP (ISO 8601 with offset, e.g. "
+        "2026-12-24T10:00:00+01:00): the freeze windows in effect, and the latest a commit "
+        f"counts as made (default: the wall clock; or set {NOW_VARIABLE}).",
+    )(function)
+
+
 # The one switch for the history paths (GITOPS_GUARD_NO_CACHE, documented earlier, too).
 SIMPLE_REPLAY_VARIABLES = ("GITOPS_GUARD_SIMPLE_REPLAY", "GITOPS_GUARD_NO_CACHE")
 

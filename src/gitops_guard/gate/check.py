@@ -193,11 +193,14 @@ def run_check(
     offline: bool = False,
     mode: ReplayMode = FAST,
     baseline: str | None = None,
+    now: datetime.datetime | None = None,
 ) -> CheckResult:
     """Judge ``base..head``: static checks on changed files, promotion, commit and supply rules.
 
     ``baseline``: a baseline file (repository path) to use instead of the one the base's
     policy names; either way it is read at the base.
+
+    ``now``: the moment the check counts as run (default: the wall clock), see :func:`judge`.
 
     ``direct``: the range is pushed straight to a protected branch; it is then judged as
     the server's hook judges an update (its first-parent chain, a rewrite refused).
@@ -217,6 +220,7 @@ def run_check(
         offline=offline,
         mode=mode,
         baseline=baseline,
+        now=now,
     )
 
 
@@ -248,6 +252,7 @@ def judge(
     landing: bool = False,
     mode: ReplayMode = FAST,
     baseline: str | None = None,
+    now: datetime.datetime | None = None,
 ) -> CheckResult:
     """Judge a range by the policy of its base (with the supply-chain gates when ``supply``).
 
@@ -257,6 +262,10 @@ def judge(
     ``base_policy`` is that policy and its bytes when the caller has read them already.
     ``landing``: the range lands now (the server's pre-receive): its commits count as
     made now, whatever dates they carry.
+
+    ``now``: when the judgement is made (default: the wall clock, never a commit's date,
+    which its author writes): freeze windows (GG309) are in effect or not at that moment,
+    no commit counts as made after it, and a landing range lands then.
     """
     base = selected.base
     if base_policy is not None:
@@ -269,7 +278,7 @@ def judge(
     history = History(repo, policy, start=base)
     base_blobs = dict(history.source.blobs)  # the base's tree, before the range moves it
     base_state = dict(history.state)
-    now = datetime.datetime.now(datetime.UTC)
+    now = now if now is not None else datetime.datetime.now(datetime.UTC)
     clock = Clock(now=now, received=received_times(repo, base), landing=now if landing else None)
     # A rewrite's net change is judged first, against what ran before the update: the
     # commits it brings are not a history the ref had.

@@ -9,6 +9,7 @@ by the policy already on that ref, and reject it with a short message.
 
 from __future__ import annotations
 
+import datetime
 import os
 import stat
 from collections.abc import Iterable, Sequence
@@ -38,7 +39,11 @@ from gitops_guard.repo.git import (
     GitRepository,
 )
 from gitops_guard.repo.policy_source import policy_at, policy_blob_in, policy_file_at
-from gitops_guard.rules import gg305_outside_review, gg402_unsigned_commit
+from gitops_guard.rules import (
+    gg305_outside_review,
+    gg309_frozen_environment,
+    gg402_unsigned_commit,
+)
 
 CLIENT_HOOKS = ("pre-commit", "commit-msg", "pre-push")
 # pre-receive sees the whole push at once; `update` (one ref per call) is for servers that
@@ -47,8 +52,13 @@ SERVER_HOOKS = ("pre-receive",)
 UPDATE_HOOK = "update"
 DEFAULT_PROTECTED = ("refs/heads/main", "refs/heads/master")
 MARKER = "# gitops-guard hook"
-# Judged later, when it is known: whether the commit will be signed, and how it arrives.
-_NOT_AT_COMMIT_TIME = frozenset({gg402_unsigned_commit.ID, gg305_outside_review.ID})
+# Judged later, when it is known: whether the commit will be signed, how it arrives, and
+# when it lands (a freeze blocks promotions landing, not commits being made).
+_NOT_AT_COMMIT_TIME = frozenset(
+    {gg402_unsigned_commit.ID, gg305_outside_review.ID, gg309_frozen_environment.ID}
+)
+# What a push to a ref that is not protected does not do: land in an environment.
+_NOT_BEFORE_LANDING = frozenset({gg309_frozen_environment.ID})
 
 
 def hook_script(name: str, executable: str = "gitops-guard") -> str:
@@ -233,7 +243,9 @@ def describe_protection(repo: GitRepository) -> list[str]:
     return lines
 
 
-def commit_msg(repo: GitRepository, message_file: Path) -> HookOutcome:
+def commit_msg(
+    repo: GitRepository, message_file: Path, now: datetime.datetime | None = None
+) -> HookOutcome:
     """Judge the commit being made: staged changes on top of HEAD, with its message."""
     outcome = HookOutcome()
     if repo.is_unborn():
@@ -242,7 +254,7 @@ def commit_msg(repo: GitRepository, message_file: Path) -> HookOutcome:
     repo.resolve("HEAD")  # a HEAD that does not resolve is an error, never a pass
     message = message_file.read_text(encoding="utf-8", errors="replace")
     message = "\n".join(line for line in message.splitlines() if not line.startswith("#"))
-    result = judge(repo, staged_range(repo, message))
+    result = judge(repo, staged_range(repo, message), now=now)
     outcome.add("the commit being made", _without(result.report, _NOT_AT_COMMIT_TIME), result.plan)
     return outcome
 
@@ -275,10 +287,14 @@ def receive(
     *,
     server: bool,
     remote: str | None = None,
+    now: datetime.datetime | None = None,
 ) -> HookOutcome:
-    """Judge pushed updates: ``(ref, old, new)`` each; on the server, every protected ref."""
+    """Judge pushed updates: ``(ref, old, new)`` each; on the server, every protected ref.
+
+    ``now``: when the push counts as made (default: the wall clock; see ``judge``).
+    """
     if server:
-        return _receive_on_server(repo, list(updates))
+        return _receive_on_server(repo, list(updates), now)
     outcome = HookOutcome()
     known = [f"--remotes={remote}" if remote else "--remotes"]
     for ref, base, head in _ranges(repo, updates, known):
@@ -296,8 +312,10 @@ def receive(
             head_links=links,
             policy_file=found[0] if found else POLICY_FILE,
         )
-        result = judge(repo, selected, direct=protected, base_policy=base_policy)
-        outcome.add(ref, result.report, result.plan)
+        result = judge(repo, selected, direct=protected, base_policy=base_policy, now=now)
+        # A branch pushed for review lands nowhere yet: its check, at merge, says.
+        report = result.report if protected else _without(result.report, _NOT_BEFORE_LANDING)
+        outcome.add(ref, report, result.plan)
     return outcome
 
 
@@ -311,7 +329,9 @@ def _anchor(repo: GitRepository, ref: str) -> str | None:
     return None
 
 
-def _receive_on_server(repo: GitRepository, updates: list[tuple[str, str, str]]) -> HookOutcome:
+def _receive_on_server(
+    repo: GitRepository, updates: list[tuple[str, str, str]], now: datetime.datetime | None
+) -> HookOutcome:
     """Judge every update of a protected ref by the policy the server already holds.
 
     Protected: by the server's policy (its default branch's) or by the policy at the
@@ -354,7 +374,7 @@ def _receive_on_server(repo: GitRepository, updates: list[tuple[str, str, str]])
         else:
             base_policy = own if own is not None and base == old else policy_at(repo, base)
         selected = replace(update_range(repo, base, new), ref=ref)
-        result = judge(repo, selected, direct=True, base_policy=base_policy, landing=True)
+        result = judge(repo, selected, direct=True, base_policy=base_policy, landing=True, now=now)
         outcome.add(ref, result.report, result.plan)
     return outcome
 

@@ -214,6 +214,12 @@ class PromotionContext:
         """When a commit's changes count as made (see :class:`Clock`)."""
         return self.clock.moment(commit, self.ledger.floor)
 
+    def lands_at(self, commit: Commit) -> datetime.datetime:
+        """When a commit's changes count as landing where they deploy (freeze windows): in a
+        gate (``check``, the hooks) the moment it judges, ``clock.now``, whatever the commit
+        says; in the audit, which has no such moment, when the commit counts as made."""
+        return self.clock.now if self.clock.now is not None else self.moment(commit)
+
 
 @dataclass
 class Clock:

@@ -7,13 +7,14 @@ the tool runs on :func:`default_policy` and the command line says so once.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_guard.errors import PolicyError
 from gitops_guard.parse.loader import (
@@ -38,12 +39,16 @@ from gitops_guard.policy.model import (
     ON_UNREACHABLE,
     POLICY_FILE,
     POLICY_FILES,
+    WEEKDAYS,
     AnnotationPolicy,
     EnvironmentPolicy,
+    FixedFreeze,
+    FreezeWindow,
     ImageOverride,
     ImageRules,
     Policy,
     ProvenancePolicy,
+    RecurringFreeze,
     RegistryPolicy,
     SignaturePolicy,
     SignerIdentity,
@@ -144,6 +149,7 @@ def parse_policy(data: bytes, display: str = POLICY_FILE, cache_dir: Path | None
         raw = to_python(root)
     except ValueError as exc:
         raise PolicyError(f"{display}: {exc}") from None
+    _times_as_written(raw, root)
     marker = _schema_marker(cache_dir, data) if cache_dir is not None else None
     if marker is None or not marker.exists():
         errors = sorted(_validator().iter_errors(raw), key=_error_order)
@@ -160,6 +166,34 @@ def parse_policy(data: bytes, display: str = POLICY_FILE, cache_dir: Path | None
         except OSError:
             pass  # a read-only .git only costs the next run the schema check
     return policy
+
+
+_WRITTEN_TIMES = ("from", "until", "start", "end")
+
+
+def _times_as_written(raw: object, root: Node) -> None:
+    """The times of freeze windows as the policy writes them, quoted or not.
+
+    YAML 1.1 reads an unquoted ``2026-12-20T00:00:00+01:00`` as a timestamp (a bare date
+    or a time without offset as well) and ``22:00`` as the sexagesimal number 1320; the
+    windows are read from the text itself, so both spellings mean what they say.
+    """
+    environments = raw.get("environments") if isinstance(raw, dict) else None
+    if not isinstance(environments, dict):
+        return
+    for name, settings in environments.items():
+        windows = settings.get("freeze") if isinstance(settings, dict) else None
+        if not isinstance(windows, list):
+            continue
+        for index, window in enumerate(windows):
+            if not isinstance(window, dict):
+                continue
+            for key in _WRITTEN_TIMES:
+                if key not in window or isinstance(window[key], str):
+                    continue
+                node, _key = _node_at(root, ["environments", name, "freeze", index, key])
+                if isinstance(node, ScalarNode) and window[key] is not None:
+                    window[key] = str(node.value)
 
 
 def _error_order(error: Any) -> tuple[int, ...]:
@@ -355,6 +389,7 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
             single_environment_commits=bool(settings.get("single_environment_commits", False)),
             on_unresolved=str(settings.get("on_unresolved", "warning")),
             images=_image_rules(settings.get("images")),
+            freeze=_freeze_windows(name, settings.get("freeze") or (), fail),
         )
 
     _check_environment_lists(raw, names, fail)
@@ -398,6 +433,114 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
         max_file_size=parse_size(raw.get("max_file_size", DEFAULT_MAX_BYTES)),
         data=MappingProxyType(raw),
     )
+
+
+def _freeze_windows(
+    environment: str, windows: Sequence[Mapping[str, Any]], fail: Any
+) -> tuple[FreezeWindow, ...]:
+    """``environments.<env>.freeze``: each window fixed (from, until) or recurring (days,
+    start, end, timezone); the schema has checked the keys and their shapes."""
+    frozen: list[FreezeWindow] = []
+    for index, window in enumerate(windows):
+        path: list[str | int] = ["environments", environment, "freeze", index]
+        fixed = [key for key in ("from", "until") if key in window]
+        recurring = [key for key in ("days", "start", "end", "timezone") if key in window]
+        if fixed and recurring:
+            raise fail(
+                [*path, recurring[0]],
+                f"a window is fixed ({', '.join(fixed)}) or recurring "
+                f"({', '.join(recurring)}), not both",
+                hint="write two windows",
+            )
+        if fixed:
+            frozen.append(_fixed_window(window, path, fail))
+        elif recurring:
+            frozen.append(_recurring_window(window, path, fail))
+        else:
+            raise fail(
+                path,
+                "a window needs from: and until: (fixed) or days: and timezone: (recurring)",
+                hint="e.g. {reason: year-end, from: 2026-12-20T00:00:00+01:00, "
+                "until: 2027-01-04T00:00:00+01:00}",
+            )
+    return tuple(frozen)
+
+
+def _fixed_window(window: Mapping[str, Any], path: list[str | int], fail: Any) -> FixedFreeze:
+    for key in ("from", "until"):
+        if key not in window:
+            raise fail(path, f"a fixed window needs {key}: as well")
+    start = _timestamp(window["from"], [*path, "from"], fail)
+    end = _timestamp(window["until"], [*path, "until"], fail)
+    if end <= start:
+        raise fail(
+            [*path, "until"], f"{window['until']} is not after the window's from: {window['from']}"
+        )
+    return FixedFreeze(window["reason"], start, end)
+
+
+def _timestamp(text: str, path: list[str | int], fail: Any) -> datetime.datetime:
+    example = "e.g. 2026-12-20T00:00:00+01:00 or 2026-12-19T23:00:00Z"
+    try:
+        value = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise fail(path, f"{text!r} is not an ISO 8601 timestamp", hint=example) from None
+    if value.utcoffset() is None:
+        what = "is a date" if len(text) <= len("2026-12-20") else "has no UTC offset"
+        raise fail(
+            path,
+            f"{text!r} {what}: it would mean a different instant on every machine",
+            hint=f"give the time and its offset, {example}",
+        )
+    return value
+
+
+def _recurring_window(
+    window: Mapping[str, Any], path: list[str | int], fail: Any
+) -> RecurringFreeze:
+    for key, what in (("days", "the weekdays it starts on"), ("timezone", "an IANA time zone")):
+        if key not in window:
+            raise fail(path, f"a recurring window needs {key}: ({what})")
+    zone = window["timezone"]
+    _check_zone(zone, [*path, "timezone"], fail)
+    start = _time_of_day(window.get("start", "00:00"))
+    end = _time_of_day(window["end"]) if "end" in window else start
+    return RecurringFreeze(
+        window["reason"],
+        frozenset(WEEKDAYS.index(day) for day in window["days"]),
+        start,
+        end,
+        zone,
+    )
+
+
+def _time_of_day(text: str) -> datetime.time:
+    hours, minutes = text.split(":")
+    return datetime.time(int(hours), int(minutes))
+
+
+def _check_zone(name: str, path: list[str | int], fail: Any) -> None:
+    """An IANA time zone name the zone database knows (zoneinfo: the system's, else the
+    ``tzdata`` package)."""
+    from zoneinfo import ZoneInfo, available_timezones
+
+    try:
+        ZoneInfo(name)
+    except (KeyError, ValueError, OSError):
+        known = available_timezones()
+        if not known:
+            raise fail(
+                path,
+                f"unknown time zone {name!r}: this machine has no time zone database",
+                hint="install one: the system's tzdata package, or `pip install tzdata`",
+            ) from None
+        suggestion = _close_matches(name, sorted(known), n=1)
+        extra = f" (did you mean {suggestion[0]!r}?)" if suggestion else ""
+        raise fail(
+            path,
+            f"unknown time zone {name!r}{extra}",
+            hint="an IANA name such as Europe/Berlin, America/New_York or UTC",
+        ) from None
 
 
 def _supply_chain(raw: Mapping[str, Any], fail: Any) -> SupplyChainPolicy:

@@ -4,6 +4,7 @@ sizes.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field, replace
@@ -21,7 +22,7 @@ from gitops_guard.policy.layout import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from zoneinfo import ZoneInfo
 
 
 POLICY_FILE = ".gitops-guard.yaml"
@@ -96,6 +97,106 @@ class ImageRules:
         )
 
 
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime's weekday() order
+
+
+@dataclass(frozen=True, slots=True)
+class FixedFreeze:
+    """A freeze window between two instants (``from`` included, ``until`` not)."""
+
+    reason: str
+    start: datetime.datetime  # aware: the policy gives every timestamp its offset
+    end: datetime.datetime
+
+    def end_of_occurrence(self, moment: datetime.datetime) -> datetime.datetime | None:
+        """When the window ends if it is in effect at ``moment``, else None."""
+        return self.end if self.start <= moment < self.end else None
+
+    def describe_end(self, end: datetime.datetime) -> str:
+        return end.isoformat(timespec="minutes")
+
+
+@dataclass(frozen=True, slots=True)
+class RecurringFreeze:
+    """A freeze window on some weekdays, from ``start`` to ``end`` in a time zone's wall time.
+
+    ``end`` at or before ``start`` is on the next day (across midnight; equal: a whole day).
+    Occurrences are computed in the zone, so a window keeps its wall-clock times across a
+    change of daylight saving time.
+    """
+
+    reason: str
+    days: frozenset[int]  # 0 = Monday, as datetime.weekday()
+    start: datetime.time
+    end: datetime.time
+    timezone: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.timezone)
+
+    def end_of_occurrence(self, moment: datetime.datetime) -> datetime.datetime | None:
+        """When the occurrence in effect at ``moment`` ends (in the zone), else None."""
+        zone = self.zone
+        instant = moment.astimezone(datetime.UTC)
+        today = instant.astimezone(zone).date()
+        # An occurrence lasts at most a day: one that covers the moment began today or
+        # yesterday (local dates).
+        for day in (today, today - datetime.timedelta(days=1)):
+            if day.weekday() not in self.days:
+                continue
+            begins = datetime.datetime.combine(day, self.start, tzinfo=zone)
+            last_day = day if self.end > self.start else day + datetime.timedelta(days=1)
+            ends = datetime.datetime.combine(last_day, self.end, tzinfo=zone)
+            # Compared as instants: aware datetimes sharing a tzinfo compare by wall time.
+            if begins.astimezone(datetime.UTC) <= instant < ends.astimezone(datetime.UTC):
+                return ends
+        return None
+
+    def describe_end(self, end: datetime.datetime) -> str:
+        return f"{end.isoformat(timespec='minutes')} ({self.timezone})"
+
+
+FreezeWindow = FixedFreeze | RecurringFreeze
+
+
+@dataclass(frozen=True, slots=True)
+class Freeze:
+    """An environment frozen at a moment: the first window (in policy order) in effect
+    then, and when the freeze ends — windows that follow on without a gap are one freeze.
+    ``open_ended``: they follow on past the horizon :func:`freeze_at` looks to."""
+
+    window: FreezeWindow
+    until: datetime.datetime
+    ends_by: FreezeWindow  # the window whose end is the freeze's end
+    open_ended: bool = False
+
+    def describe_until(self) -> str:
+        text = self.ends_by.describe_end(self.until)
+        return f"at least {text}" if self.open_ended else text
+
+
+_FREEZE_STEPS = 400  # windows chained end to end before a freeze counts as open-ended
+
+
+def freeze_at(windows: tuple[FreezeWindow, ...], moment: datetime.datetime) -> Freeze | None:
+    """The freeze in effect at ``moment`` (an aware datetime), or None."""
+    covering = [(w, e) for w in windows if (e := w.end_of_occurrence(moment)) is not None]
+    if not covering:
+        return None
+    first = covering[0][0]
+    ends_by, until = max(covering, key=lambda pair: pair[1])
+    for _step in range(_FREEZE_STEPS):
+        following = [(w, e) for w in windows if (e := w.end_of_occurrence(until)) is not None]
+        if not following:
+            return Freeze(first, until, ends_by)
+        # An occurrence in effect at ``until`` ends after it: each step goes further.
+        ends_by, until = max(following, key=lambda pair: pair[1])
+    return Freeze(first, until, ends_by, open_ended=True)
+
+
 @dataclass(frozen=True, slots=True)
 class EnvironmentPolicy:
     """One environment of ``environments:``, in promotion order."""
@@ -113,6 +214,11 @@ class EnvironmentPolicy:
     single_environment_commits: bool = False
     on_unresolved: str = "warning"  # GG003's severity here: warning | error
     images: ImageRules = field(default_factory=ImageRules)
+    freeze: tuple[FreezeWindow, ...] = ()  # GG309: no promotion while one is in effect
+
+    def frozen_at(self, moment: datetime.datetime) -> Freeze | None:
+        """The freeze in effect in this environment at ``moment``, or None."""
+        return freeze_at(self.freeze, moment) if self.freeze else None
 
 
 @dataclass(frozen=True, slots=True)

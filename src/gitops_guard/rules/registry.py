@@ -132,6 +132,7 @@ def event_rules() -> dict[str, EventRule]:
         gg303_skipped_environment,
         gg304_soak_time,
         gg305_outside_review,
+        gg309_frozen_environment,
     )
 
     return _by_id(
@@ -140,6 +141,7 @@ def event_rules() -> dict[str, EventRule]:
         gg303_skipped_environment,
         gg304_soak_time,
         gg305_outside_review,
+        gg309_frozen_environment,
     )
 
 
