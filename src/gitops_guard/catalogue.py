@@ -1,8 +1,9 @@
-"""The rule catalogue: every rule's id and name, and the ids of the product contract.
+"""The rule catalogue: every rule's id, name and scope, and the ids of the product contract.
 
 Reading a policy checks the rule ids and names of its ``severity:`` key; it must not
 import the rules themselves, which depend on the policy model. The registry
-(``rules/registry.py``) lists exactly these rules; a meta-test keeps the two in step.
+(``rules/registry.py``) lists exactly these rules and imports a scope's modules only
+when that scope is asked for, which it finds here; a meta-test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -54,6 +55,19 @@ RULE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
         "GG504": "vulnerabilities",
         "GG505": "provenance",
         "GG506": "registry-unreachable",
+    }
+)
+
+# The scope of every rule (``rules.base.Scope``): which of the registry's loaders holds it.
+RULE_SCOPES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        **dict.fromkeys(("GG001", "GG002", "GG003", "GG004"), "input"),
+        **dict.fromkeys((f"GG10{i}" for i in range(1, 9)), "image"),
+        **dict.fromkeys((f"GG2{i:02d}" for i in range(1, 12)), "inventory"),
+        **dict.fromkeys((*(f"GG30{i}" for i in range(1, 6)), "GG309"), "event"),
+        **dict.fromkeys(("GG306", "GG401", "GG402"), "commit"),
+        **dict.fromkeys(("GG307", "GG308"), "range"),
+        **dict.fromkeys((f"GG50{i}" for i in range(1, 7)), "supply"),
     }
 )
 

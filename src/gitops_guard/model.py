@@ -12,6 +12,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from gitops_guard.imageref import ImageRef
 
 
@@ -162,13 +164,15 @@ class Report:
 
     ``findings`` are sorted by path, line, column and rule and carry their effective
     severity. ``files`` and ``images`` count what was read; ``rules`` documents every
-    rule of the run (formats such as SARIF list them).
+    rule of the run (formats such as SARIF list them): from the engine, a
+    ``rules.registry.RuleBook``, which reads a rule's documentation when it is first asked
+    for, so a report of a few findings does not import every rule.
     """
 
     findings: tuple[Finding, ...]
     files: int
     images: int
-    rules: tuple[RuleInfo, ...]
+    rules: Sequence[RuleInfo]
     paths: tuple[str, ...] = ()
     suppressed: tuple[Suppression, ...] = ()
     baselined: int = 0

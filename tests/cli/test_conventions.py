@@ -140,10 +140,13 @@ def test_an_unknown_id_suggests_nothing_and_a_misspelt_name_its_rule(
 
 
 def test_every_option_of_every_command_has_help() -> None:
+    with click.Context(cli) as ctx:
+        commands = [(name, cli.get_command(ctx, name)) for name in cli.list_commands(ctx)]
+    assert len(commands) == 14
     missing = [
         f"{name} {param.opts[0]}"
-        for name, command in cli.commands.items()
-        for param in command.params
+        for name, command in commands
+        for param in (command.params if command is not None else [])
         if isinstance(param, click.Option) and not param.help
     ]
     assert missing == []

@@ -7,9 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gitops_guard.policy.layout import (
+    COMMON_ENVIRONMENT_NAMES,
+    DEFAULT_TEMPLATES,
+    UNPLACED,
     Layout,
     LayoutError,
     Placement,
+    compile_template,
     default_layout,
 )
 
@@ -110,3 +114,44 @@ def test_a_file_directly_in_an_environment_folder_falls_to_the_next_template() -
     layout = Layout.build(["clusters/{env}/{app}/**", "clusters/{env}/**"], ["staging"])
     assert layout.place("clusters/staging/apps.yaml") == Placement(None, "staging")
     assert layout.place("clusters/staging/web/d.yaml") == Placement("web", "staging")
+
+
+def _placed_by_regexes(templates: list[str], names: list[str] | None, path: str) -> Placement:
+    # The reference: every template compiled up front, as Layout did before it compiled
+    # a template's expression only when a path contains the template's literal texts.
+    for template in templates:
+        match = compile_template(template, names).match(path.strip("/"))
+        if match:
+            return Placement(match.groupdict().get("app"), match.groupdict().get("env"))
+    return UNPLACED
+
+
+_SEGMENTS = st.sampled_from(
+    [
+        "apps", "overlays", "envs", "env", "clusters", "charts", "environments", "teams",
+        "api", "web", "base", "prod", "dev", "staging", "production", "values.yaml",
+        "values-prod.yaml", "values-dev.yml", "svc-billing.yaml", "kustomization.yaml",
+        "Kustomization", "deploy.yaml", "a+b", "x.yaml", "appsx", "overlaysy",
+    ]
+) | st.text(alphabet="abvalues-.yml/", min_size=1, max_size=12)  # fmt: skip
+
+
+@given(path=st.lists(_SEGMENTS, min_size=1, max_size=6).map("/".join))
+def test_a_layout_places_every_path_as_its_compiled_expressions_do(path: str) -> None:
+    for templates, names in (
+        (list(DEFAULT_TEMPLATES), list(COMMON_ENVIRONMENT_NAMES)),
+        (TEMPLATES, None),
+        (["a+b/{app}.yaml", "**", "{app}/{env}/**"], ["prod", "dev"]),
+    ):
+        layout = Layout.build(templates, names)
+        assert layout.place(path) == _placed_by_regexes(templates, names, path)
+
+
+def test_a_layout_compiles_only_the_expressions_a_path_could_match() -> None:
+    layout = default_layout()
+    assert layout.place("deploy.yaml") == UNPLACED
+    assert layout.place("apps/api/overlays/prod/kustomization.yaml") == Placement("api", "prod")
+    compiled = [p.source for p in layout.patterns if p._compiled is not None]
+    # apps/{app}/overlays/{env}/** matched first; nothing else contained "apps" before it.
+    assert compiled == [layout.patterns[0].source]
+    assert layout == default_layout()

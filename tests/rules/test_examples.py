@@ -34,7 +34,7 @@ from gitops_guard.rules.base import (
     SUPPLY_SCOPE,
     RuleModule,
 )
-from gitops_guard.rules.registry import RULES, info
+from gitops_guard.rules.registry import all_rules, info
 from tests.conftest import require_tool
 from tests.integration.promotion_repo import Repo, make_signer
 from tests.rules.conftest import Check
@@ -64,6 +64,7 @@ from tests.supply.helpers import (
 )
 
 # Rules whose documentation has no executable example, with the reason. Keep it empty.
+RULES = all_rules()
 NOT_EXECUTABLE: dict[str, str] = {
     # The examples are commits on top of main; a rewrite replaces main instead.
     "GG308": "a rewrite is an update of the ref, not commits on top of it: "

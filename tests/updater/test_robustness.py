@@ -14,7 +14,7 @@ from gitops_guard.extract.inventory import Inventory
 from gitops_guard.parse.loader import load_yaml
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.rules.base import RuleContext
-from gitops_guard.rules.registry import INVENTORY_RULES
+from gitops_guard.rules.registry import inventory_rules
 from gitops_guard.updater.annotations import (
     APP_WIDE_OPTIONS,
     PER_ALIAS_OPTIONS,
@@ -59,7 +59,7 @@ def run_rules(documents: list[Any], version_policy: Any = POLICY) -> None:
     loaded = load_yaml("argocd/api-prod.yaml", text.encode())
     inventory = Inventory(files=["argocd/api-prod.yaml"], parsed={"argocd/api-prod.yaml": loaded})
     ctx = RuleContext(version_policy)
-    for rule in INVENTORY_RULES.values():
+    for rule in inventory_rules().values():
         for finding in rule.check(inventory, ctx):
             assert finding.message
             assert finding.location.line >= 1

@@ -49,7 +49,7 @@ from gitops_guard.policy.model import (
 from gitops_guard.repo.git import GitRepository
 from gitops_guard.repo.policy_source import policy_cache_dir
 from gitops_guard.rules.base import RuleContext
-from gitops_guard.rules.registry import IMAGE_RULES
+from gitops_guard.rules.registry import image_rules
 
 
 class PolicyHistory:
@@ -118,7 +118,7 @@ def judge(
     for index, event in enumerate(step.events):
         pairs = list(verdict.findings[index])
         if event.new is not None and event.change != "removed":
-            pairs += [(IMAGE_RULES[f.rule], f) for f in image_findings([event.new], rule_ctx)]
+            pairs += [(image_rules()[f.rule], f) for f in image_findings([event.new], rule_ctx)]
         found[index] = []
         for rule, finding in pairs:
             severity = effective_severity(policy, rule)

@@ -1,17 +1,20 @@
 """The command line: parse arguments, call the library, print, pick the exit code.
 
 This is the only module that reads argv or the environment, prints, or decides exit
-codes. Heavy modules are imported inside the commands that need them, so
+codes. A command's module is imported when that command is run (or listed by ``--help``
+or shell completion), and heavy modules inside the commands that need them, so
 ``gitops-guard --version`` and the pre-commit path start fast.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import click
 
@@ -29,7 +32,74 @@ TRACEBACK_VARIABLE = "GITOPS_GUARD_TRACEBACK"
 COMPLETION_VARIABLE = "_GITOPS_GUARD_COMPLETE"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Command name → "module:attribute" of its click command, one module per command family;
+# each imports only click at module level. tests/cli/test_imports.py checks the names.
+COMMANDS: Mapping[str, str] = {
+    "at": "gitops_guard.cli.report:at",
+    "check": "gitops_guard.cli.findings:check",
+    "check-policy": "gitops_guard.cli.policy:check_policy",
+    "demo": "gitops_guard.cli.demo:demo",
+    "explain": "gitops_guard.cli.explain:explain",
+    "hook": "gitops_guard.cli.hooks:hook",
+    "images": "gitops_guard.cli.inventory:images",
+    "init": "gitops_guard.cli.policy:init",
+    "install-hooks": "gitops_guard.cli.hooks:install_hooks",
+    "pin": "gitops_guard.cli.supply:pin",
+    "report": "gitops_guard.cli.report:report",
+    "rules": "gitops_guard.cli.policy:rules",
+    "schema": "gitops_guard.cli.policy:schema",
+    "validate": "gitops_guard.cli.findings:validate",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported when first asked for.
+
+    click's documented pattern for lazy subcommands: ``list_commands`` names every
+    command without importing it, ``get_command`` imports the one asked for (then keeps
+    it). ``--help`` asks for each command's short help, so it imports them all, as does
+    completing a command name; running a command imports its own module only.
+    """
+
+    def __init__(self, *args: Any, lazy_commands: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            module_name, attribute = self.lazy_commands[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self.lazy_commands[cmd_name]} is not a click command")
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            # click 8.4+ suggests a close name from the commands imported so far (none):
+            # suggest from every command instead, as before the group was lazy.
+            if _NO_SUCH_COMMAND is None or not isinstance(exc, _NO_SUCH_COMMAND):
+                raise
+            name = str(getattr(exc, "command_name", args[0]))
+            raise _NO_SUCH_COMMAND(name, possibilities=self.list_commands(ctx), ctx=ctx) from None
+
+
+# click.exceptions.NoSuchCommand (click 8.4+; older versions fail without suggestions).
+_NO_SUCH_COMMAND: Any = getattr(click.exceptions, "NoSuchCommand", None)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", "-V", prog_name="gitops-guard")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings and errors only.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say what was read and how long it took.")
@@ -60,27 +130,6 @@ def cli(
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose cannot be used together")
     ctx.obj = Console(verbosity=-1 if quiet else 1 if verbose else 0, color=color)
-
-
-def _register_commands() -> None:
-    # One module per command family; each imports only click at module level.
-    from gitops_guard.cli.demo import demo
-    from gitops_guard.cli.explain import explain
-    from gitops_guard.cli.findings import check, validate
-    from gitops_guard.cli.hooks import hook, install_hooks
-    from gitops_guard.cli.inventory import images
-    from gitops_guard.cli.policy import check_policy, init, rules, schema
-    from gitops_guard.cli.report import at, report
-    from gitops_guard.cli.supply import pin
-
-    for command in (
-        images, validate, check, hook, install_hooks, report, at, check_policy, rules,
-        schema, init, demo, explain, pin,
-    ):  # fmt: skip
-        cli.add_command(command)
-
-
-_register_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

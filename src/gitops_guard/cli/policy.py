@@ -61,13 +61,13 @@ def rules(rule: str | None, markdown: bool, output_format: str, repo: Path | Non
     import json
 
     from gitops_guard.engine.run import effective_severity
-    from gitops_guard.rules.registry import RULES, documentation, find, info, plain_doc
+    from gitops_guard.rules.registry import all_rules, documentation, find, info, plain_doc
 
     if markdown:
         click.echo(documentation(), nl=False)
         return EXIT_OK
     policy = _policy_for_rules(repo)
-    chosen = list(RULES)
+    chosen = list(all_rules())
     if rule is not None:
         found = find(rule)
         if found is None:

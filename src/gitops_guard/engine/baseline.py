@@ -7,7 +7,6 @@ not resurrect it. Keys are counted: two identical findings need two entries.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,6 +27,8 @@ def render_baseline(findings: Iterable[Finding]) -> str:
         "version": 1,
         "findings": [dict(zip(_FIELDS, key, strict=True)) for key in entries],
     }
+    import json  # only runs that write or read a baseline need it
+
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -42,6 +43,8 @@ def load_baseline(path: Path) -> Counter[Key]:
 
 def parse_baseline(data: bytes, path: str) -> Counter[Key]:
     """The entries of a baseline's bytes (``path`` names it in errors)."""
+    import json
+
     try:
         document = json.loads(data.decode("utf-8", "replace"))
     except json.JSONDecodeError as exc:

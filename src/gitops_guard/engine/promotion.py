@@ -37,10 +37,7 @@ def judge_step(step: Step, ctx: PromotionContext) -> Verdict:
     """
     # Rule modules import this module: the registry is reached at call time.
     from gitops_guard.rules.base import located
-    from gitops_guard.rules.registry import (
-        COMMIT_RULES,
-        EVENT_RULES,
-    )
+    from gitops_guard.rules.registry import commit_rules, event_rules
 
     verdict = Verdict({index: [] for index in range(len(step.events))}, set())
     promotes = bool(step.commit.parents)
@@ -50,12 +47,12 @@ def judge_step(step: Step, ctx: PromotionContext) -> Verdict:
     for index, event in enumerate(step.events):
         if is_rollback(event, ctx):
             verdict.rollbacks.add(index)
-        for event_rule in EVENT_RULES.values() if promotes else ():
+        for event_rule in event_rules().values() if promotes else ():
             for problem in event_rule.check(event, ctx):
                 finding = located(event_rule.ID, problem, event.use, detail, commit)
                 verdict.findings[index].append((event_rule, finding))
     by_location = {event.use.location: index for index, event in enumerate(step.events)}
-    for commit_rule in COMMIT_RULES.values() if promotes and step.events else ():
+    for commit_rule in commit_rules().values() if promotes and step.events else ():
         for problem in commit_rule.check(step, ctx):
             # Commit rules locate a problem at the event it is about.
             index = by_location.get(problem.location, 0) if problem.location else 0

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from gitops_guard import __version__
+from gitops_guard.catalogue import rule_id
 from gitops_guard.engine.baseline import (
     Key,
     apply_baseline,
@@ -27,12 +28,12 @@ from gitops_guard.patterns.pathglob import matches_any
 from gitops_guard.policy.model import Policy
 from gitops_guard.rules.base import RuleContext, RuleModule, located
 from gitops_guard.rules.registry import (
-    IMAGE_RULES,
-    INVENTORY_RULES,
-    RULES,
-    find,
-    info,
+    RULE_BOOK,
+    image_rules,
+    inventory_rules,
+    rule_with_id,
 )
+from gitops_guard.updater.kinds import holds_configuration
 
 
 def effective_severity(policy: Policy, rule: RuleModule) -> Severity | None:
@@ -50,18 +51,13 @@ def _overridden(policy: Policy, rule: RuleModule | None) -> bool:
     return rule is not None and (rule.ID in policy.severity or rule.NAME in policy.severity)
 
 
-def _canonical(name: str) -> str | None:
-    rule = find(name)
-    return rule.ID if rule is not None else None
-
-
 def image_findings(uses: Iterable[ImageUse], ctx: RuleContext) -> list[Finding]:
     """Run every image rule over the uses (unstamped findings)."""
     return [
-        located(rule.ID, problem, use)
+        located(image_rule.ID, problem, use)
         for use in uses
-        for rule in IMAGE_RULES.values()
-        for problem in rule.check(use, ctx)
+        for image_rule in image_rules().values()
+        for problem in image_rule.check(use, ctx)
     ]
 
 
@@ -84,17 +80,21 @@ def run_rules(
     today = today or datetime.date.today()
     ctx = RuleContext(policy, today)
     raw = list(inventory.problems) + image_findings(inventory.uses, ctx) + list(extra)
-    for rule in INVENTORY_RULES.values():
-        # Rules over the whole inventory (Image Updater configuration) locate their own
-        # findings; the engine still owns the id.
-        raw.extend(replace(f, rule=rule.ID) for f in rule.check(inventory, ctx))
+    # Rules over the whole inventory (Image Updater configuration) locate their own
+    # findings; the engine still owns the id. Without a document Image Updater reads
+    # (Application, ApplicationSet, ImageUpdater) they find nothing, and are not imported.
+    if holds_configuration(inventory.parsed):
+        for inventory_rule in inventory_rules().values():
+            raw.extend(
+                replace(f, rule=inventory_rule.ID) for f in inventory_rule.check(inventory, ctx)
+            )
 
     suppression_problems: list[Finding] = []
     covered: dict[str, dict[int, list[InlineSuppression]]] = {}
     for path in inventory.files:
         loaded = inventory.parsed.get(path)
         if loaded is not None and "gitops-guard" in loaded.text:
-            covered[path] = parse_file(path, loaded.lines, _canonical, today, suppression_problems)
+            covered[path] = parse_file(path, loaded.lines, rule_id, today, suppression_problems)
     raw.extend(suppression_problems)
 
     if suppressions_allowed is None:
@@ -103,13 +103,12 @@ def run_rules(
             env = policy.environment(finding.environment)
             return env is None or env.allow_suppressions
 
-    by_id = {rule.ID: rule for rule in RULES}
     stamped: list[Finding] = []
     suppressed: list[Suppression] = []
     for finding in raw:
         if policy.exclude and matches_any(policy.exclude, finding.location.path):
             continue
-        module = by_id.get(finding.rule)
+        module = rule_with_id(finding.rule)
         severity = effective_severity(policy, module) if module is not None else Severity.ERROR
         if severity is None:
             continue
@@ -131,12 +130,11 @@ def run_rules(
         # The baseline holds the findings a report showed (merged across environments),
         # so it is matched against the same merged findings.
         shown, known = apply_baseline(shown, baseline)
-    rules_used = tuple(info(rule) for rule in RULES)
     return Report(
         findings=tuple(shown),
         files=len(inventory.files),
         images=len(inventory.uses),
-        rules=rules_used,
+        rules=RULE_BOOK,
         paths=tuple(inventory.files),
         suppressed=tuple(suppressed),
         baselined=known,

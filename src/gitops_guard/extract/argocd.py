@@ -57,10 +57,6 @@ from gitops_guard.parse.loader import (
 from gitops_guard.policy.layout import Placement
 from gitops_guard.policy.model import DEFAULT_PROTECTED_REFS
 from gitops_guard.repo.files import KUSTOMIZATION_NAMES, normalize
-from gitops_guard.updater.annotations import (
-    IMAGE_LIST,
-    parse_image_list,
-)
 
 # ``.argocd-source.yaml`` applies to every Application deploying the folder,
 # ``.argocd-source-<app>.yaml`` to that one (Image Updater writes the second).
@@ -117,6 +113,9 @@ class ArgoExtractor:
                 continue
             if kind_of(root) != "Application":
                 continue  # an ApplicationSet's annotations are templates
+            # Image Updater's annotation parser is imported for Applications alone.
+            from gitops_guard.updater.annotations import IMAGE_LIST
+
             image_list = child(child_path(root, "metadata", "annotations"), IMAGE_LIST)
             if image_list is None:
                 continue
@@ -417,6 +416,8 @@ class ArgoExtractor:
                 )
 
     def _annotation(self, path: str, node: Node, placement: Placement) -> None:
+        from gitops_guard.updater.annotations import parse_image_list
+
         value = self.ctx.text(path, node, "annotation value")
         if not value:
             return

@@ -24,11 +24,9 @@ from urllib.parse import urlsplit
 
 from yaml.nodes import Node
 
-from gitops_guard.extract.applicationsets import expand
 from gitops_guard.extract.workloads import kind_of
 from gitops_guard.model import Location
 from gitops_guard.parse.loader import LoadedFile, child, child_path, location, scalar_text, sequence
-from gitops_guard.patterns.gofilepath import go_match
 from gitops_guard.patterns.wildcard import glob_matches
 from gitops_guard.policy.layout import Placement
 from gitops_guard.policy.model import Policy
@@ -153,6 +151,9 @@ def _sources(
 def _generated(
     policy: Policy, path: str, root: Node, view: RepositoryView, inputs: set[str] | None
 ) -> list[Deployment]:
+    # Imported for repositories that have ApplicationSets.
+    from gitops_guard.extract.applicationsets import expand
+
     set_name = scalar_text(child_path(root, "metadata", "name")) or ""
     expansion = expand(policy, path, root, view.all_files, view.directories, view.read_data)
     if inputs is not None:
@@ -365,6 +366,8 @@ def directory_selects(deployment: Deployment, path: str) -> bool:
 
 
 def _glob_any(pattern: str, relative: str) -> bool:
+    from gitops_guard.patterns.gofilepath import go_match
+
     name = posixpath.basename(relative)
     return any(
         go_match(alternative, relative) or go_match(alternative, name)

@@ -81,6 +81,58 @@ def compile_template(template: str, environment_names: Sequence[str] | None) -> 
     Raises :class:`LayoutError` for an empty template, an absolute path, an unknown
     ``{placeholder}`` or a placeholder used twice.
     """
+    return re.compile(TemplatePattern.of(template, environment_names).source)
+
+
+class TemplatePattern:
+    """One template's anchored regular expression, compiled the first time a path could
+    match it.
+
+    ``literals`` are the template's literal texts (``apps``, ``overlays``, ``values-``,
+    ``.yaml``): every one is a mandatory part of the expression, so a path that lacks one
+    cannot match, and is refused without compiling. The default layout's thirteen
+    expressions, with every common environment name, took milliseconds to compile on each
+    run; a repository's paths usually need one or two of them.
+    """
+
+    __slots__ = ("_compiled", "literals", "source")
+
+    def __init__(self, source: str, literals: tuple[str, ...]) -> None:
+        self.source = source
+        self.literals = literals
+        self._compiled: re.Pattern[str] | None = None
+
+    @classmethod
+    def of(cls, template: str, environment_names: Sequence[str] | None) -> TemplatePattern:
+        """The pattern of one template (raises :class:`LayoutError`, see
+        :func:`compile_template`)."""
+        literals: list[str] = []
+        source = _translate(template, environment_names, literals)
+        return cls(source, tuple(dict.fromkeys(literals)))
+
+    def match(self, path: str) -> re.Match[str] | None:
+        """``re.match`` of the expression (anchored at both ends) on ``path``."""
+        for literal in self.literals:
+            if literal not in path:
+                return None
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = re.compile(self.source)
+        return compiled.match(path)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TemplatePattern):
+            return NotImplemented
+        return self.source == other.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+    def __repr__(self) -> str:
+        return f"TemplatePattern({self.source!r})"
+
+
+def _translate(template: str, environment_names: Sequence[str] | None, literals: list[str]) -> str:
     if not template or template.startswith("/"):
         raise LayoutError(f"layout template {template!r} must be a relative path")
     env_alternatives = None
@@ -99,12 +151,18 @@ def compile_template(template: str, environment_names: Sequence[str] | None) -> 
                 pieces.append(r"(?:/[^/]+)*")  # any further segments, or none
             continue
         separator = "" if position == 0 or (position == 1 and segments[0] == "**") else "/"
-        pieces.append(separator + _segment_regex(template, segment, used, env_alternatives))
-    return re.compile("".join(pieces) + r"\Z")
+        pieces.append(
+            separator + _segment_regex(template, segment, used, env_alternatives, literals)
+        )
+    return "".join(pieces) + r"\Z"
 
 
 def _segment_regex(
-    template: str, segment: str, used: set[str], env_alternatives: str | None
+    template: str,
+    segment: str,
+    used: set[str],
+    env_alternatives: str | None,
+    literals: list[str],
 ) -> str:
     part: list[str] = []
     for match in _PLACEHOLDER.finditer(segment):
@@ -129,22 +187,24 @@ def _segment_regex(
                 "only {app} and {env} exist"
             )
         else:
+            literals.append(token)
             part.append(re.escape(token))
     return "".join(part)
 
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """An ordered list of compiled templates; the first match wins."""
+    """An ordered list of templates and their patterns; the first match wins."""
 
     templates: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[TemplatePattern, ...]
 
     @classmethod
     def build(cls, templates: Iterable[str], environment_names: Sequence[str] | None) -> Layout:
-        """Compile templates, restricting ``{env}`` to ``environment_names`` when given."""
+        """Translate templates, restricting ``{env}`` to ``environment_names`` when given
+        (each expression is compiled when a path first needs it)."""
         names = tuple(templates)
-        return cls(names, tuple(compile_template(t, environment_names) for t in names))
+        return cls(names, tuple(TemplatePattern.of(t, environment_names) for t in names))
 
     def place(self, path: str) -> Placement:
         """The app and environment of a repository-relative path (file or directory)."""

@@ -8,11 +8,8 @@ the tool runs on :func:`default_policy` and the command line says so once.
 from __future__ import annotations
 
 import datetime
-import difflib
-import json
 from collections.abc import Mapping, Sequence
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -72,6 +69,9 @@ _SIZE_UNITS.update({"KiB": 1024, "MiB": 1024**2, "GiB": 1024**3})
 @cache
 def schema() -> dict[str, Any]:
     """The policy JSON Schema (Draft 2020-12) shipped with the package."""
+    import json
+    from importlib import resources  # with tempfile and shutil: only a policy check needs it
+
     text = resources.files("gitops_guard").joinpath("schemas/policy.schema.json").read_text()
     data: dict[str, Any] = json.loads(text)
     return data
@@ -83,6 +83,12 @@ def _validator() -> Any:
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema())
+
+
+def _close_matches(word: str, possibilities: Sequence[str], n: int) -> list[str]:
+    import difflib  # for the suggestions of an error message only
+
+    return difflib.get_close_matches(word, possibilities, n=n)
 
 
 def find_policy(root: Path) -> Path | None:
@@ -250,7 +256,7 @@ def _describe(error: Any, root: Node, display: str) -> tuple[str, str]:
                 key_node = key
                 break
         path = [*path, name]
-        suggestion = difflib.get_close_matches(name, allowed, n=1)
+        suggestion = _close_matches(name, allowed, n=1)
         message = f"unknown key {name!r}"
         if suggestion:
             message += f" (did you mean {suggestion[0]!r}?)"
@@ -534,7 +540,7 @@ def _check_zone(name: str, path: list[str | int], fail: Any) -> None:
                 f"unknown time zone {name!r}: this machine has no time zone database",
                 hint="install one: the system's tzdata package, or `pip install tzdata`",
             ) from None
-        suggestion = difflib.get_close_matches(name, sorted(known), n=1)
+        suggestion = _close_matches(name, sorted(known), n=1)
         extra = f" (did you mean {suggestion[0]!r}?)" if suggestion else ""
         raise fail(
             path,
@@ -638,7 +644,7 @@ def _check_environment_lists(raw: Mapping[str, Any], names: list[str], fail: Any
         for index, value in enumerate(values or ()):
             if value not in names:
                 item_path = path if path[-1] == "forbidden_strategies" else [*path, index]
-                suggestion = difflib.get_close_matches(value, names, n=1)
+                suggestion = _close_matches(value, names, n=1)
                 extra = f" (did you mean {suggestion[0]!r}?)" if suggestion else ""
                 raise fail(
                     item_path,
@@ -653,7 +659,7 @@ def _check_rule_names(raw: Mapping[str, Any], fail: Any) -> None:
     for name in raw.get("severity") or {}:
         if rule_id(name) is None and name not in CONTRACT_IDS:
             known = [*RULE_NAMES, *RULE_NAMES.values()]
-            suggestion = difflib.get_close_matches(name, known, n=1)
+            suggestion = _close_matches(name, known, n=1)
             extra = f" (did you mean {suggestion[0]!r}?)" if suggestion else ""
             raise fail(
                 ["severity", name],

@@ -29,14 +29,14 @@ from gitops_guard.policy.model import (
     ImageRules,
     Policy,
 )
-from gitops_guard.updater.config import Configuration, ImageConfig
-from gitops_guard.updater.read import read_configuration
 
 if TYPE_CHECKING:
+    # The Image Updater model is for the inventory rules alone: imported when they run.
     from gitops_guard.extract.inventory import Inventory
     from gitops_guard.history.ledger import PromotionContext
     from gitops_guard.history.steps import PromotionEvent, Step
     from gitops_guard.policy.model import ImageRules, Policy
+    from gitops_guard.updater.config import Configuration, ImageConfig
 
 
 Scope = Literal["input", "image", "inventory", "event", "commit", "range", "supply"]
@@ -224,6 +224,8 @@ def configuration_of(inventory: Inventory, policy: Policy) -> Configuration:
     """
     if _CACHE and _CACHE[0][0] is inventory and _CACHE[0][1] is policy:
         return _CACHE[0][2]
+    from gitops_guard.updater.read import read_configuration
+
     config = read_configuration(inventory.parsed, policy.updater_version, policy.layout.place)
     config.reported = frozenset(inventory.files)
     _CACHE[:] = [(inventory, policy, config)]

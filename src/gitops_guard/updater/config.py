@@ -50,6 +50,7 @@ from gitops_guard.updater.annotations import (
     Semantics,
     key_alias,
 )
+from gitops_guard.updater.kinds import RESOURCE_API, RESOURCE_KIND
 from gitops_guard.updater.selection import SelectionSettings
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PARSE_BOOL_VALUES",
     "RESOURCE_API",
+    "RESOURCE_KIND",
     "Annotation",
     "Application",
     "Configuration",
@@ -73,8 +75,6 @@ __all__ = [
     "specificity",
 ]
 
-RESOURCE_API: Final = "argocd-image-updater.argoproj.io/"
-RESOURCE_KIND: Final = "ImageUpdater"
 ANNOTATIONS: Final = "annotations"
 RESOURCE: Final = "resource"
 

@@ -19,8 +19,6 @@ from gitops_guard.updater.annotations import (
     Semantics,
 )
 from gitops_guard.updater.config import (
-    RESOURCE_API,
-    RESOURCE_KIND,
     Application,
     Configuration,
     Place,
@@ -29,6 +27,7 @@ from gitops_guard.updater.config import (
     annotation_mode_error,
     specificity,
 )
+from gitops_guard.updater.kinds import configuration_kind
 from gitops_guard.updater.read_annotations import _read_application
 from gitops_guard.updater.read_resource import _read_resource
 
@@ -54,13 +53,13 @@ def read_configuration(
             continue
         for document in loaded.documents:
             root = document.root
-            kind = _text(child(root, "kind"))
-            api = _text(child(root, "apiVersion")) or ""
-            if kind in ("Application", "ApplicationSet") and api.startswith("argoproj.io/"):
+            found = configuration_kind(root)
+            if found == "application":
+                kind = _text(child(root, "kind")) or ""
                 application = _read_application(config, path, root, kind, placer)
                 if application is not None:
                     config.applications.append(application)
-            elif kind == RESOURCE_KIND and api.startswith(RESOURCE_API):
+            elif found == "resource":
                 config.resources.append(_read_resource(config, path, root, placer))
     _link(config)
     return config

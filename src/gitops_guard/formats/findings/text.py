@@ -11,7 +11,6 @@ starts in the first column is a finding. Whether to colour is the caller's decis
 
 from __future__ import annotations
 
-from gitops_guard.formats.findings import plan
 from gitops_guard.formats.findings.registry import (
     PLAIN,
     RenderContext,
@@ -84,4 +83,9 @@ def render(report: Report, context: RenderContext = PLAIN) -> str:
         lines.append("")
     lines.append(summary(report))
     body = "\n".join(lines) + "\n"
-    return plan.render_text(context.check.plan) + body if context.check is not None else body
+    if context.check is None:
+        return body
+    # The promotion plan of `check` (and the gate's result types) are not validate's.
+    from gitops_guard.formats.findings import plan
+
+    return plan.render_text(context.check.plan) + body
