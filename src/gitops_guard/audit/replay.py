@@ -354,3 +354,44 @@ def _running(
         )
     )
     return running
+
+
+def ledger_at(
+    repo: GitRepository,
+    today: Policy,
+    head: str,
+    policy_bytes: bytes | None = None,
+    mode: ReplayMode = FAST,
+    progress: Callable[[int], None] | None = None,
+) -> Ledger:
+    """Where and since when every version ran, after the first-parent chain of ``head``.
+
+    The ledger the audit keeps (what ``report`` and ``check`` read from the history
+    cache): a warm cache that judged the whole chain answers without replaying or
+    reading any event; otherwise the steps the cache has not judged are judged as a
+    report judges them (and stored, so the next run is warm), their events discarded.
+    """
+    runner = Replay(repo, today, policy_bytes, head, mode)
+    try:
+        runner.prepare()
+        cache = runner.cache
+        chain = len(runner.chain)
+        state = cache.judged_state() if cache is not None else {}
+        upto = int(state.get("upto", 0))
+        if cache is not None and runner.count == chain and upto >= chain > 0:
+            known = cache.ledger_at(chain - 1)
+            if known is not None:
+                return known
+        ledger = Ledger()
+        policies = PolicyHistory(repo, today, replay_current=False)
+        judged = min(upto, runner.count)
+        if cache is not None and judged:
+            ledger.restore(state.get("ledger", {}))
+            policies.resume(state.get("policy"))
+        collected = _Collector(AuditOptions(head=head), None)
+        steps = _replay_steps(runner, judged, cache, ledger, policies, collected, None, progress)
+        for _event in steps:
+            pass
+        return ledger
+    finally:
+        runner.close()

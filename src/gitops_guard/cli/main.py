@@ -69,13 +69,14 @@ def _register_commands() -> None:
     from gitops_guard.cli.findings import check, validate
     from gitops_guard.cli.hooks import hook, install_hooks
     from gitops_guard.cli.inventory import images
+    from gitops_guard.cli.plan import plan
     from gitops_guard.cli.policy import check_policy, init, rules, schema
     from gitops_guard.cli.report import at, report
     from gitops_guard.cli.supply import pin
 
     for command in (
         images, validate, check, hook, install_hooks, report, at, check_policy, rules,
-        schema, init, demo, explain, pin,
+        schema, init, demo, explain, pin, plan,
     ):  # fmt: skip
         cli.add_command(command)
 
