@@ -196,15 +196,16 @@ def plan_rows(
             continue  # an unreadable reference: validate reports it, nothing to promote
         row, new = _row(key, current, env, ledger)
         rows.append(row)
-        row.upstream = _upstream(policy, key, current, env, ledger, ctx, rule_ctx, head, now)
+        upstream = _upstream(policy, key, current, env, ledger, ctx, rule_ctx, head, now)
+        if upstream is not None:
+            row.upstream = upstream[0]
+            promoted.append(upstream)
         if new is None:
             continue
         _judge(row, key, current, new, env, ctx, rule_ctx, head, now)
         promoted.append((row, new))
     _supply(policy, repo, history, promoted, options.offline)
-    for row in rows:
-        if row.verdict in (UP_TO_DATE, NO_CANDIDATE):
-            continue
+    for row, _use in promoted:
         row.verdict = BLOCKED if row.blockers else READY
     return rows
 
@@ -277,7 +278,7 @@ def _upstream(
     rule_ctx: RuleContext,
     head: str,
     now: datetime.datetime,
-) -> PlanRow | None:
+) -> tuple[PlanRow, ImageUse] | None:
     """The nearest environment up the chain that runs another version than the from
     environment, judged as if that version were promoted straight into ``env``."""
     assert current.reference is not None
@@ -315,8 +316,7 @@ def _upstream(
                 new = replace(current, raw=str(far), reference=far)
                 _judge(row, key, current, new, env, ctx, rule_ctx, head, now)
                 row.notes.clear()
-                row.verdict = BLOCKED if row.blockers else READY
-                return row
+                return row, new
         above = policy.environment(name)
     return None
 
