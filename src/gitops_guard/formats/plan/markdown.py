@@ -13,6 +13,7 @@ from gitops_guard.formats.plan.shared import (
     verdict,
     versions,
     when,
+    who,
 )
 from gitops_guard.formats.plan.shared import (
     supply_cell as _supply,
@@ -48,9 +49,8 @@ def render_markdown(plan: Plan, show_all: bool = False) -> str:
         del header[7]
     lines += ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for row in rows:
-        container = f" [{row.container}]" if row.container else ""
         cells = [
-            (row.app or "-") + container,
+            who(row),
             f"{row.environment} ← {row.from_environment}",
             row.image,
             versions(row),
@@ -84,6 +84,8 @@ def render_markdown(plan: Plan, show_all: bool = False) -> str:
                 f"  - frozen ({escape_cell(row.frozen_reason or '')}) until "
                 f"{escape_cell(row.frozen_until)}"
             )
+        if row.ready_at is not None and row.soak_left:
+            lines.append(f"  - soak is over at {when(row.ready_at)}")
         up = row.upstream
         if up is not None:
             lines.append(

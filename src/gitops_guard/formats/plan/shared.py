@@ -8,11 +8,15 @@ from gitops_guard.audit.plan import BLOCKED, PlanRow
 
 
 def hours(delta: datetime.timedelta) -> str:
-    """A duration in hours and minutes (``26h``, ``3h 20m``, ``45m``): soak is counted in hours."""
+    """A duration in hours and minutes (``26h``, ``3h 20m``, ``45m``; from two days on,
+    ``4d 3h``): soak is counted in hours."""
     minutes = max(int(delta.total_seconds()), 0) // 60
     whole, rest = divmod(minutes, 60)
     if not whole:
         return f"{rest}m"
+    if whole >= 48:  # days on end: hours would be hard to read
+        days, left = divmod(whole, 24)
+        return f"{days}d {left}h" if left else f"{days}d"
     return f"{whole}h {rest}m" if rest else f"{whole}h"
 
 
@@ -78,3 +82,9 @@ def supply_cell(row: PlanRow) -> str:
     if row.verdict in ("up to date", "no candidate") or row.supply_chain == "not asked":
         return "-"
     return row.supply_chain
+
+
+def who(row: PlanRow) -> str:
+    """The app, with its container when that is not named like the app."""
+    app = row.app or "-"
+    return f"{app} [{row.container}]" if row.container and row.container != row.app else app

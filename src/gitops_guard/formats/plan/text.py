@@ -12,6 +12,7 @@ from gitops_guard.formats.plan.shared import (
     verdict,
     versions,
     when,
+    who,
 )
 from gitops_guard.formats.plan.shared import (
     supply_cell as _supply,
@@ -34,10 +35,9 @@ def render_text(plan: Plan, show_all: bool = False) -> str:
     else:
         table: list[tuple[str, ...]] = [HEADER]
         for row in rows:
-            container = f" [{row.container}]" if row.container else ""
             table.append(
                 (
-                    (row.app or "-") + container,
+                    who(row),
                     row.environment,
                     row.from_environment,
                     row.image,
