@@ -119,10 +119,8 @@ def test_bot_limits_do_not_apply_to_a_person(repo: Path) -> None:
     billing = rows(build_plan(repo, PlanOptions(now=NOW)))[("billing", "prod")]
     assert billing.verdict == READY
     assert not [r for r in billing.blockers if r.rule == "GG301"]
-    assert any(
-        "bots may not" in note or "bot limits do not apply to a person" in note
-        for note in billing.notes
-    )
+    assert billing.bot_limit is not None
+    assert "bot limits do not apply to a person" in billing.bot_limit
 
 
 def test_filters_by_environment_and_app(repo: Path) -> None:

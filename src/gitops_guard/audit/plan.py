@@ -106,6 +106,8 @@ class PlanRow:
     blockers: list[Reason] = field(default_factory=list)
     warnings: list[Reason] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Where a bot could not make this change (GG301): the plan's promotion is a person's.
+    bot_limit: str | None = None
     # A newer version further up the chain (dev's, for prod) that has not reached the from
     # environment yet, judged as a promotion straight into this one (GG303 says why not).
     upstream: PlanRow | None = None
@@ -316,6 +318,7 @@ def _upstream(
                 new = replace(current, raw=str(far), reference=far)
                 _judge(row, key, current, new, env, ctx, rule_ctx, head, now)
                 row.notes.clear()
+                row.bot_limit = None
                 return row, new
         above = policy.environment(name)
     return None
@@ -389,7 +392,7 @@ def _judge(
     _sort(row, found, ctx.policy)
     if env.automated_set and row.change not in env.automated:
         allowed = ", ".join(sorted(env.automated)) or "nothing"
-        row.notes.append(
+        row.bot_limit = (
             f"a bot may not make this {row.change} change in {env.name} (automated: "
             f"{allowed}); bot limits do not apply to a person's promotion"
         )

@@ -87,6 +87,7 @@ def row_json(row: PlanRow) -> dict[str, Any]:
         "blockers": [_reason(r) for r in row.blockers],
         "warnings": [_reason(r) for r in row.warnings],
         "notes": list(row.notes),
+        "bot_limit": row.bot_limit,
         "upstream": (
             {
                 "environment": row.upstream.from_environment,

@@ -5,18 +5,17 @@ from __future__ import annotations
 from gitops_guard.audit.plan import BLOCKED, NO_CANDIDATE, READY, UP_TO_DATE, Plan
 from gitops_guard.formats.cells import escape_cell
 from gitops_guard.formats.plan.shared import (
+    bot_limits,
     gated,
     residence,
     shown,
     soak_left,
     summary,
+    supply_cell,
     verdict,
     versions,
     when,
     who,
-)
-from gitops_guard.formats.plan.shared import (
-    supply_cell as _supply,
 )
 
 
@@ -39,6 +38,9 @@ def render_markdown(plan: Plan, show_all: bool = False) -> str:
     ]
     if plan.offline:
         lines += ["Offline: the supply-chain gates were **not checked** (never passed).", ""]
+    limits = bot_limits(rows)
+    if limits is not None:
+        lines += [escape_cell(limits[0].upper() + limits[1:]) + ".", ""]
     if not rows:
         lines.append("Nothing waits to be promoted.")
         return "\n".join(lines) + "\n"
@@ -57,7 +59,7 @@ def render_markdown(plan: Plan, show_all: bool = False) -> str:
             row.change,
             residence(row),
             soak_left(row),
-            _supply(row),
+            supply_cell(row),
             verdict(row),
         ]
         if not supply:

@@ -88,3 +88,18 @@ def who(row: PlanRow) -> str:
     """The app, with its container when that is not named like the app."""
     app = row.app or "-"
     return f"{app} [{row.container}]" if row.container and row.container != row.app else app
+
+
+def bot_limits(rows: list[PlanRow]) -> str | None:
+    """One line for every row a bot could not promote: the plan's promotions are a person's."""
+    limited: dict[str, list[str]] = {}
+    for row in rows:
+        if row.bot_limit is not None:
+            limited.setdefault(row.environment, []).append(row.app or row.image)
+    if not limited:
+        return None
+    where = "; ".join(f"{env}: {', '.join(apps)}" for env, apps in limited.items())
+    return (
+        "bot limits (automated:) do not apply to a person's promotion; a bot could not make "
+        f"these ({where})"
+    )

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from gitops_guard.audit.plan import BLOCKED, NO_CANDIDATE, READY, UP_TO_DATE, Plan
 from gitops_guard.formats.plan.shared import (
+    bot_limits,
     gated,
     residence,
     shown,
     soak_left,
     summary,
+    supply_cell,
     verdict,
     versions,
     when,
     who,
-)
-from gitops_guard.formats.plan.shared import (
-    supply_cell as _supply,
 )
 
 HEADER = ("APP", "ENV", "FROM", "IMAGE", "RUNNING → CANDIDATE", "CHANGE", "IN FROM", "SOAK LEFT",
@@ -45,7 +44,7 @@ def render_text(plan: Plan, show_all: bool = False) -> str:
                     row.change,
                     residence(row),
                     soak_left(row),
-                    _supply(row),
+                    supply_cell(row),
                     verdict(row),
                 )
             )
@@ -88,6 +87,9 @@ def render_text(plan: Plan, show_all: bool = False) -> str:
             show_all,
         )
     )
+    limits = bot_limits(rows)
+    if limits is not None:
+        lines.append(limits)
     if plan.offline:
         lines.append("offline: supply-chain gates are not checked (never passed)")
     return "\n".join(lines) + "\n"
