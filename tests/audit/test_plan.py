@@ -167,3 +167,26 @@ def test_supply_chain_gates_offline_are_not_checked_never_passed(tmp_path: Path)
         BLOCKED,
         ["GG506"],
     )
+
+
+def test_new_commits_on_a_warm_cache_are_judged_and_planned_alike(tmp_path: Path) -> None:
+    repo = build_plan_history(tmp_path / "repo")
+    build_plan(repo.path, PlanOptions(now=NOW))  # the cache judges the whole history
+    repo.set("billing", "prod", "3.2.0", "2026-03-20T11:00:00+00:00")
+    repo.set("api", "dev", "1.5.1", "2026-03-20T11:30:00+00:00")
+    warm = build_plan(repo.path, PlanOptions(now=NOW))
+    simple = build_plan(repo.path, PlanOptions(now=NOW), mode=SIMPLE)
+    older = build_plan(repo.path, PlanOptions(now=NOW, head="HEAD~2"))
+
+    def shape(plan: Plan) -> list[tuple[object, ...]]:
+        return [
+            (r.app, r.environment, r.candidate, r.verdict, r.rules, r.soaked) for r in plan.rows
+        ]
+
+    assert shape(warm) == shape(simple)
+    assert rows(warm)[("billing", "prod")].verdict == UP_TO_DATE
+    assert rows(warm)[("api", "staging")].candidate == "1.5.1"
+    assert shape(older) == shape(
+        build_plan(repo.path, PlanOptions(now=NOW, head="HEAD~2"), mode=SIMPLE)
+    )
+    assert rows(older)[("billing", "prod")].verdict == READY
