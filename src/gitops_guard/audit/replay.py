@@ -39,6 +39,7 @@ from gitops_guard.history.replay import FAST, Replay, ReplayMode
 from gitops_guard.history.steps import (
     Step,
 )
+from gitops_guard.history.store import open_cache
 from gitops_guard.model import Commit, Finding
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import (
@@ -371,17 +372,24 @@ def ledger_at(
     reading any event; otherwise the steps the cache has not judged are judged as a
     report judges them (and stored, so the next run is warm), their events discarded.
     """
+    if mode.use_cache:
+        # The head's place in the cached chain stands for its whole first-parent chain (as
+        # check finds its base): no chain is listed when the judged state covers it.
+        found = open_cache(repo.git_dir, policy_bytes)
+        if found is not None:
+            try:
+                position = found.position(head)
+                known = found.ledger_at(position) if position is not None else None
+            finally:
+                found.close()
+            if known is not None:
+                return known
     runner = Replay(repo, today, policy_bytes, head, mode)
     try:
         runner.prepare()
         cache = runner.cache
-        chain = len(runner.chain)
         state = cache.judged_state() if cache is not None else {}
         upto = int(state.get("upto", 0))
-        if cache is not None and runner.count == chain and upto >= chain > 0:
-            known = cache.ledger_at(chain - 1)
-            if known is not None:
-                return known
         ledger = Ledger()
         policies = PolicyHistory(repo, today, replay_current=False)
         judged = min(upto, runner.count)
