@@ -190,3 +190,21 @@ def test_new_commits_on_a_warm_cache_are_judged_and_planned_alike(tmp_path: Path
         build_plan(repo.path, PlanOptions(now=NOW, head="HEAD~2"), mode=SIMPLE)
     )
     assert rows(older)[("billing", "prod")].verdict == READY
+
+
+def test_a_soak_that_ends_inside_a_freeze_says_how_long_it_waits(tmp_path: Path) -> None:
+    nights = PLAN_POLICY.replace(
+        "    automated: []\n",
+        "    automated: []\n    freeze:\n"
+        "      - {reason: nightly batch runs, days: [mon, tue, wed, thu, fri], start: '22:00',"
+        " end: '06:00', timezone: Europe/Berlin}\n"
+        "      - {reason: no weekend deploys, days: [sat, sun], timezone: Europe/Berlin}\n",
+    )
+    repo = build_plan_history(tmp_path / "repo", nights).path
+    api = rows(build_plan(repo, PlanOptions(now=NOW)))[("api", "prod")]
+    assert api.rules == ["GG304"]  # Friday 13:00 in Berlin: not frozen yet
+    # The soak is over on Friday at 23:00 in Berlin: frozen through the weekend.
+    assert (
+        "when the soak is over (2026-03-20T22:00+00:00), prod is frozen (nightly batch runs) "
+        "until 2026-03-23T00:00+01:00 (Europe/Berlin)"
+    ) in api.notes

@@ -379,6 +379,14 @@ def _judge(
         if row.residence_since is not None and row.soaked is not None:
             row.soak_left = max(row.soak_required - row.soaked, datetime.timedelta(0))
             row.ready_at = row.residence_since + row.soak_required
+    if row.ready_at is not None and row.soak_left:
+        # The soak ends inside a freeze: the candidate waits for both.
+        later = env.frozen_at(row.ready_at)
+        if later is not None:
+            row.notes.append(
+                f"when the soak is over ({row.ready_at.isoformat(timespec='minutes')}), "
+                f"{env.name} is frozen ({later.window.reason}) until {later.describe_until()}"
+            )
     freeze = env.frozen_at(ctx.lands_at(commit))
     if freeze is not None:
         row.frozen_reason = freeze.window.reason
