@@ -279,3 +279,26 @@ def freeze_policy_around_now() -> str:
     policy = FREEZE_POLICY.replace("2026-12-20T00:00:00+01:00", start)
     policy = policy.replace("2027-01-04T00:00:00+01:00", end)
     return policy.split("      - reason: no weekend deploys")[0] + "rollback_trailer: Rollback\n"
+
+
+# The plan's history: dev → staging → prod, a freeze on staging (a load test until Monday 08:00 in Berlin), a 24 h soak in prod, no bots in prod.
+PLAN_POLICY = """\
+version: 1
+layout: ["apps/{app}/overlays/{env}/**"]
+environments:
+  dev:
+    automated: [patch, minor, major, digest]
+  staging:
+    from: dev
+    automated: [patch]
+    freeze:
+      - reason: load test week
+        from: 2026-03-20T00:00:00+00:00
+        until: 2026-03-23T08:00:00+01:00
+  prod:
+    from: staging
+    soak: 24h
+    automated: []
+bots: ["argocd-image-updater*"]
+rollback_trailer: Rollback
+"""

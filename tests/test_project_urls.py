@@ -18,7 +18,12 @@ import pytest
 from gitops_guard import REPOSITORY_URL, RULES_URL, SCHEMAS_URL
 
 PROJECT = Path(__file__).resolve().parents[1]
-SCHEMA_NAMES = ("policy.schema.json", "findings.schema.json", "report.schema.json")
+SCHEMA_NAMES = (
+    "policy.schema.json",
+    "findings.schema.json",
+    "report.schema.json",
+    "plan.schema.json",
+)
 # Where users copy a reference to this project from: each must name REPOSITORY_URL.
 PINNING_EXAMPLES = ("README.md", "action.yml", "docs/ci/gitlab-ci.yml", ".pre-commit-hooks.yaml")
 

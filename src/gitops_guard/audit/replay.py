@@ -39,6 +39,7 @@ from gitops_guard.history.replay import FAST, Replay, ReplayMode
 from gitops_guard.history.steps import (
     Step,
 )
+from gitops_guard.history.store import open_cache
 from gitops_guard.model import Commit, Finding
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import (
@@ -354,3 +355,51 @@ def _running(
         )
     )
     return running
+
+
+def ledger_at(
+    repo: GitRepository,
+    today: Policy,
+    head: str,
+    policy_bytes: bytes | None = None,
+    mode: ReplayMode = FAST,
+    progress: Callable[[int], None] | None = None,
+) -> Ledger:
+    """Where and since when every version ran, after the first-parent chain of ``head``.
+
+    The ledger the audit keeps (what ``report`` and ``check`` read from the history
+    cache): a warm cache that judged the whole chain answers without replaying or
+    reading any event; otherwise the steps the cache has not judged are judged as a
+    report judges them (and stored, so the next run is warm), their events discarded.
+    """
+    if mode.use_cache:
+        # The head's place in the cached chain stands for its whole first-parent chain (as
+        # check finds its base): no chain is listed when the judged state covers it.
+        found = open_cache(repo.git_dir, policy_bytes)
+        if found is not None:
+            try:
+                position = found.position(head)
+                known = found.ledger_at(position) if position is not None else None
+            finally:
+                found.close()
+            if known is not None:
+                return known
+    runner = Replay(repo, today, policy_bytes, head, mode)
+    try:
+        runner.prepare()
+        cache = runner.cache
+        state = cache.judged_state() if cache is not None else {}
+        upto = int(state.get("upto", 0))
+        ledger = Ledger()
+        policies = PolicyHistory(repo, today, replay_current=False)
+        judged = min(upto, runner.count)
+        if cache is not None and judged:
+            ledger.restore(state.get("ledger", {}))
+            policies.resume(state.get("policy"))
+        collected = _Collector(AuditOptions(head=head), None)
+        steps = _replay_steps(runner, judged, cache, ledger, policies, collected, None, progress)
+        for _event in steps:
+            pass
+        return ledger
+    finally:
+        runner.close()

@@ -45,6 +45,7 @@ COMMANDS: Mapping[str, str] = {
     "init": "gitops_guard.cli.policy:init",
     "install-hooks": "gitops_guard.cli.hooks:install_hooks",
     "pin": "gitops_guard.cli.supply:pin",
+    "plan": "gitops_guard.cli.plan:plan",
     "report": "gitops_guard.cli.report:report",
     "rules": "gitops_guard.cli.policy:rules",
     "schema": "gitops_guard.cli.policy:schema",

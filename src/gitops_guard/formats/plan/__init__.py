@@ -1,0 +1,1 @@
+"""`plan`'s outputs: a text table (default), JSON (``schemas/plan.schema.json``), Markdown."""
