@@ -21,6 +21,7 @@ exist) is a GG001 finding at the patch.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -497,6 +498,30 @@ def merge(
 # --- kustomizations -------------------------------------------------------------------------
 
 
+def _clean(path: str) -> bool:
+    """A plain repository path: relative, without ``.``, ``..`` or empty parts."""
+    return path == "" or (
+        not path.startswith("/")
+        and posixpath.normpath(path) == path
+        and path != ".."
+        and not path.startswith("../")
+    )
+
+
+def _relative(target: str, start: str) -> str:
+    """``posixpath.relpath(target or ".", start or ".")`` for plain repository paths, without
+    the current directory (``_clean`` paths only)."""
+    target_parts = target.split("/") if target else []
+    start_parts = start.split("/") if start else []
+    common = 0
+    for mine, theirs in zip(target_parts, start_parts, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    parts = [".."] * (len(start_parts) - common) + target_parts[common:]
+    return "/".join(parts) or "."
+
+
 @dataclass
 class Kustomization:
     """What a kustomization file includes (resolved paths), read without building it."""
@@ -562,13 +587,94 @@ class KustomizeGraph:
         or a folder through a path ending in the folder's name; kustomizations whose text
         does not contain that name are not parsed. For one changed file in a repository
         of thousands this saves parsing nearly all of them (the pre-commit case).
+
+        Every target of one round (the focus, then the includers found) is looked for in
+        one pass: each name once in the texts of every kustomization, the relative path
+        computed only for the kustomizations that hold the name.
         """
-        texts: dict[str, bytes] = {}
-        for path in self._by_directory.values():
+        paths = list(self._by_directory.values())
+        texts: list[bytes] = []
+        for path in paths:
             try:
-                texts[path] = self.ctx.source.read(path)
+                texts.append(self.ctx.source.read(path))
             except OSError:
-                texts[path] = b""
+                texts.append(b"")
+        if not all(_clean(path) for path in [*paths, *focus]):
+            self._read_related_slowly(focus, dict(zip(paths, texts, strict=True)))
+            return
+        # One blob of every text, NUL-separated: a name never holds NUL, so a match never
+        # spans two texts. starts[i] is where text i begins.
+        starts: list[int] = []
+        offset = 0
+        for text in texts:
+            starts.append(offset)
+            offset += len(text) + 1
+        blob = b"\0".join(texts)
+        indices = {path: index for index, path in enumerate(paths)}
+        folders = [posixpath.dirname(path) for path in paths]
+        seen: set[str] = set()
+        frontier = set(focus)
+        while frontier:
+            batch = sorted(frontier - seen)
+            seen.update(batch)
+            frontier = set()
+            by_name: dict[bytes, list[tuple[str, str]]] = {}
+            by_folder: dict[str, list[tuple[str, str]]] = {}
+            for target in batch:
+                if posixpath.basename(target) in KUSTOMIZATION_NAMES and target in indices:
+                    self._read_with_children(target)
+                    target_path = posixpath.dirname(target)  # included as a folder
+                else:
+                    target_path = target
+                # The includer's path to it ends in its name, unless it lies above the
+                # includer (then the path is "." or "../..").
+                by_folder.setdefault(target_path, []).append((target, target_path))
+                name = posixpath.basename(target_path)
+                if name:
+                    key = name.encode("utf-8", "surrogateescape")
+                    by_name.setdefault(key, []).append((target, target_path))
+            candidates: dict[int, list[tuple[str, str]]] = {}
+            for key, group in by_name.items():
+                found = blob.find(key)
+                while found != -1:
+                    index = bisect.bisect_right(starts, found) - 1
+                    candidates.setdefault(index, []).extend(group)
+                    following = index + 1
+                    if following >= len(starts):
+                        break
+                    found = blob.find(key, starts[following])
+            if by_folder:
+                for index, folder in enumerate(folders):
+                    above = folder
+                    while True:
+                        enclosing = by_folder.get(above)
+                        if enclosing is not None:
+                            candidates.setdefault(index, []).extend(enclosing)
+                        if not above:
+                            break
+                        above = posixpath.dirname(above)
+            for index in sorted(candidates):
+                path = paths[index]
+                if path in seen:
+                    continue
+                text = texts[index]
+                for target, target_path in candidates[index]:
+                    # An includer names the target by its path relative to the includer.
+                    relative = _relative(target_path, folders[index])
+                    if relative.encode("utf-8", "surrogateescape") not in text:
+                        continue
+                    kustomization = self._read_with_children(path)
+                    reads = (
+                        kustomization.resources
+                        + kustomization.components
+                        + kustomization.patch_files
+                    )
+                    if target in reads:
+                        frontier.add(path)
+
+    def _read_related_slowly(self, focus: set[str], texts: dict[str, bytes]) -> None:
+        """``_read_related`` one target at a time, for paths that are not plain repository
+        paths (``./x``, ``a/../b``): ``posixpath.relpath`` decides what they are relative to."""
         frontier = list(focus)
         seen: set[str] = set()
         while frontier:
