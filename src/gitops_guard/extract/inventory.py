@@ -7,6 +7,7 @@ app and environment, plus the input problems (GG001) met on the way.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -78,6 +79,9 @@ def _in_chart_templates(path: str, charts: set[str]) -> bool:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 UnitKey = tuple[str, str]
+# A focus of more than this share of the repository's files is extracted whole, then
+# filtered (bench/paths_bench.py: where a focused run stops being the cheaper one).
+FOCUS_SHARE = 0.1
 ROOT = "root"  # a kustomization no other kustomization includes
 FILE = "file"  # a manifest not reached from a root, its Applications, a write-back file
 VALUES = "values"  # the Helm values files of one directory
@@ -106,10 +110,11 @@ class Extraction:
         policy: Policy,
         extra_files: Iterable[str] = (),
         focus: set[str] | None = None,
+        listing: list[str] | None = None,
     ) -> None:
         self.ctx = Context(source, policy)
         self.policy = policy
-        listing = list(source.list_files())
+        listing = list(source.list_files()) if listing is None else list(listing)
         known = set(listing)
         listing += sorted(p for p in extra_files if p not in known)
         self.files: set[str] = set(candidate_files(listing, policy))
@@ -122,6 +127,7 @@ class Extraction:
         self._readers: dict[str, set[UnitKey]] = {}
         self._values_by_directory: dict[str, set[str]] | None = None
         self._files_by_directory: dict[str, list[str]] | None = None
+        self._sorted_paths: list[str] = []  # all_paths sorted, with _files_by_directory
         self._directory_set: set[str] | None = None
         # What the Applications deploy (see extract.deployments): by Application file,
         # then indexed by the folders they deploy.
@@ -133,7 +139,8 @@ class Extraction:
         self._deployed_kustomize: dict[str, set[str]] = {}
         self._deployed_helm: dict[str, set[str]] = {}
         self._deployed_plain: dict[str, list[Deployment]] = {}
-        self._deployed_recursive: list[Deployment] = []
+        # Recursing plain-folder sources, by the folder they deploy.
+        self._deployed_recursive: dict[str, list[Deployment]] = {}
         for path in sorted(self.files):
             self._scan(path)
         self._index_deployments()
@@ -159,11 +166,18 @@ class Extraction:
         """The files of a plain-folder source (recursively when it says so), its
         ``directory.include``/``exclude`` applied: YAML, JSON and Jsonnet alike."""
         if self._files_by_directory is None:
+            self._sorted_paths = sorted(self.all_paths)
             self._files_by_directory = {}
-            for path in sorted(self.all_paths):
+            for path in self._sorted_paths:
                 self._files_by_directory.setdefault(posixpath.dirname(path), []).append(path)
         if deployment.recurse:
-            found = sorted(path for path in self.all_paths if deployment.covers(path))
+            # The files below a folder are one run of the sorted listing.
+            ordered = self._sorted_paths
+            prefix = deployment.directory + "/" if deployment.directory else ""
+            first = bisect.bisect_left(ordered, prefix)
+            # "d/" <= path < "d0" ("0" follows "/") holds exactly for paths starting "d/".
+            last = bisect.bisect_left(ordered, prefix[:-1] + "0") if prefix else len(ordered)
+            found = [path for path in ordered[first:last] if deployment.covers(path)]
         else:
             found = list(self._files_by_directory.get(deployment.directory or "", []))
         return [path for path in found if directory_selects(deployment, path)]
@@ -200,7 +214,7 @@ class Extraction:
             self.deployments.pop(path, None)
 
     def _index_deployments(self) -> None:
-        self._deployed_kustomize, self._deployed_plain, self._deployed_recursive = {}, {}, []
+        self._deployed_kustomize, self._deployed_plain, self._deployed_recursive = {}, {}, {}
         self._deployed_helm = {}
         for path, found in self.deployments.items():
             for deployment in found:
@@ -211,7 +225,7 @@ class Extraction:
                 elif deployment.kind == HELM:
                     self._deployed_helm.setdefault(deployment.directory, set()).add(path)
                 elif deployment.kind == DIRECTORY and deployment.recurse:
-                    self._deployed_recursive.append(deployment)
+                    self._deployed_recursive.setdefault(deployment.directory, []).append(deployment)
                 elif deployment.kind == DIRECTORY:
                     self._deployed_plain.setdefault(deployment.directory, []).append(deployment)
 
@@ -230,7 +244,13 @@ class Extraction:
     def _plain_deployers(self, path: str) -> set[str]:
         """The Application files whose plain-folder sources apply ``path``."""
         found = {d.file for d in self._deployed_plain.get(posixpath.dirname(path), ())}
-        found |= {d.file for d in self._deployed_recursive if d.covers(path)}
+        # A recursing source covers the files of its folder and of every folder below.
+        folder = posixpath.dirname(path)
+        while True:
+            found |= {d.file for d in self._deployed_recursive.get(folder, ()) if d.covers(path)}
+            if not folder:
+                break
+            folder = posixpath.dirname(folder)
         return found
 
     def _units_deployed_from(self, directory: str) -> set[UnitKey]:
@@ -283,14 +303,29 @@ class Extraction:
         for path in sorted(self.files):
             if is_write_back_file(path) and posixpath.dirname(path) in directories:
                 keys[(FILE, path)] = None
-        # Applications deploying a folder whose files changed.
+        # Applications deploying a folder whose files changed. A plain-folder source
+        # covers a changed file when it deploys the file's folder, or (recursing) a folder
+        # above it: both looked up in the folders of ``paths``, gathered once.
+        folders = {posixpath.dirname(changed) for changed in paths}
+        above: set[str] = set()
+        for folder in folders:
+            while folder:
+                folder = posixpath.dirname(folder)
+                above.add(folder)
         for app_file, found in sorted(self.deployments.items()):
             for deployment in found:
                 if deployment.kind == KUSTOMIZE and deployment.directory is not None:
                     deployed = self.graph.kustomization_in(deployment.directory)
                     if deployed is not None and self.graph.reach(deployed) & paths:
                         keys[(FILE, app_file)] = None
-                elif any(deployment.covers(changed) for changed in paths):
+                elif (
+                    deployment.kind == DIRECTORY
+                    and deployment.directory is not None
+                    and (
+                        deployment.directory in folders
+                        or (deployment.recurse and deployment.directory in above)
+                    )
+                ):
                     keys[(FILE, app_file)] = None
         for path in sorted(paths):
             if path in self.files:
@@ -464,8 +499,15 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
     given files are returned.
     """
     selected = None if paths is None else set(paths)
-    extraction = Extraction(source, policy, selected or (), focus=selected)
-    keys = extraction.all_keys() if selected is None else extraction.keys_touching(selected)
+    listing = list(source.list_files())
+    # Past a share of the repository, a focused run reads nearly as much as a whole one
+    # and costs more (each path looked for among the kustomizations): extract everything
+    # and keep what concerns the paths, which is the same answer.
+    focus = selected
+    if selected is not None and len(selected) > FOCUS_SHARE * max(len(listing), 1):
+        focus = None
+    extraction = Extraction(source, policy, selected or (), focus=focus, listing=listing)
+    keys = extraction.all_keys() if focus is None else extraction.keys_touching(selected or set())
     for key in keys:
         extraction.compute(key)
     ctx = extraction.ctx
