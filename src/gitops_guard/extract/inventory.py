@@ -318,6 +318,11 @@ class Extraction:
                     deployed = self.graph.kustomization_in(deployment.directory)
                     if deployed is not None and self.graph.reach(deployed) & paths:
                         keys[(FILE, app_file)] = None
+                elif deployment.kind == HELM and deployment.directory is not None:
+                    # Its Application places the values of its chart folder, and of
+                    # the values files it lists.
+                    if deployment.directory in folders or listed_value_files(deployment) & paths:
+                        keys[(FILE, app_file)] = None
                 elif (
                     deployment.kind == DIRECTORY
                     and deployment.directory is not None
