@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 
 from gitops_guard.engine.run import run_rules
 from gitops_guard.extract import inventory as inventory_module
-from gitops_guard.extract.inventory import Inventory, extract
-from gitops_guard.extract.kustomize import _clean, _relative
+from gitops_guard.extract.context import Context
+from gitops_guard.extract.inventory import Inventory, candidate_files, extract
+from gitops_guard.extract.kustomize import KustomizeGraph, _clean, _relative
 from gitops_guard.model import ImageUse
 from gitops_guard.policy.load import load_policy_file
 from gitops_guard.policy.model import Policy
@@ -119,3 +120,26 @@ def test_relative_is_posix_relpath_for_repository_paths(target: str, start: str)
 @pytest.mark.parametrize("path", ["./a", "a/../b", "a//b", "/a", "..", "../a", "a/."])
 def test_paths_relpath_would_normalise_are_not_clean(path: str) -> None:
     assert not _clean(path)
+
+
+def test_one_pass_reads_the_kustomizations_the_per_path_search_read(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = load_policy_file(generated / ".gitops-guard.yaml")
+    source = DiskSource(generated)
+    files = sorted(candidate_files(source.list_files(), policy))
+    fileset = set(files)
+
+    def per_path(graph: KustomizeGraph, focus: set[str]) -> None:
+        texts = {p: graph.ctx.source.read(p) for p in graph._by_directory.values()}
+        graph._read_related_slowly(focus, texts)
+
+    rng = random.Random(7)
+    for size in (1, 2, 4, 16, 64, 256):
+        focus = set(rng.sample(files, size))
+        one_pass = KustomizeGraph(Context(source, policy), files, fileset, focus)
+        with monkeypatch.context() as patched:
+            patched.setattr(KustomizeGraph, "_read_related", per_path)
+            searched = KustomizeGraph(Context(source, policy), files, fileset, focus)
+        assert set(one_pass.kustomizations) == set(searched.kustomizations)
+        assert one_pass.roots == searched.roots
