@@ -13,6 +13,9 @@ runs after one untimed run:
   N YAML files of the repository drawn with the seed (each set holds the smaller ones);
 * ``validate --format json``: the whole repository.
 
+The CPU column (user + system time of the process, ``os.wait4``) is steadier than wall
+time on a busy machine.
+
 Target: every explicit-path case no slower than the whole repository (its median).
 Exit status 1 when one is slower, or a run exits other than 0 or 1 (findings are
 expected: the generator plants them).
@@ -50,6 +53,7 @@ class Timed:
     name: str
     paths: int | None  # None: the whole repository
     times: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)  # user + system seconds
     peaks: list[int] = field(default_factory=list)  # KiB
     codes: set[int] = field(default_factory=set)
     stderr: str = ""
@@ -60,8 +64,8 @@ class Timed:
         return statistics.median(self.times)
 
 
-def run(argv: Sequence[str], cwd: Path) -> tuple[float, int, int, bytes, str]:
-    """Wall seconds, peak RSS (KiB), exit code, stdout, stderr."""
+def run(argv: Sequence[str], cwd: Path) -> tuple[float, float, int, int, bytes, str]:
+    """Wall seconds, CPU seconds (user + system), peak RSS (KiB), exit code, stdout, stderr."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err)
@@ -71,6 +75,7 @@ def run(argv: Sequence[str], cwd: Path) -> tuple[float, int, int, bytes, str]:
         err.seek(0)
         return (
             elapsed,
+            usage.ru_utime + usage.ru_stime,
             usage.ru_maxrss,
             os.waitstatus_to_exitcode(status),
             out.read(),
@@ -87,10 +92,11 @@ def yaml_paths(repo: Path) -> list[str]:
 
 def measure(case: Timed, argv: list[str], repo: Path, runs: int) -> Timed:
     for index in range(1 + runs):
-        seconds, peak, code, stdout, stderr = run(argv, repo)
+        seconds, cpu, peak, code, stdout, stderr = run(argv, repo)
         if index == 0:
             continue  # untimed: the file cache is warm for every case alike
         case.times.append(seconds)
+        case.cpus.append(cpu)
         case.peaks.append(peak)
         case.codes.add(code)
         case.stderr = case.stderr or stderr
@@ -134,7 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         whole = Timed("validate, whole repository", None)
         measure(whole, [str(script), "validate", "--format", "json"], repo, args.runs)
         cases.append(whole)
-    rows = [("case", "runs", "median", "min", "max", "per path", "peak RSS", "findings", "target")]
+    header = ("case", "runs", "median", "min", "max", "CPU", "per path", "peak RSS", "findings")
+    rows = [(*header, "target")]
     missed = False
     for case in cases:
         target = "-"
@@ -151,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _duration(case.median),
                 _duration(min(case.times)),
                 _duration(max(case.times)),
+                _duration(statistics.median(case.cpus)),
                 per_path,
                 _mib(statistics.median(case.peaks)),
                 "-" if case.findings is None else f"{case.findings:,}",
