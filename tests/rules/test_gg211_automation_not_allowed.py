@@ -64,3 +64,24 @@ def test_environments_that_allow_automation_or_set_no_limit_are_not_findings(
         policy=POLICY,
     )
     assert located(report, "GG211") == []
+
+
+def test_the_environment_is_where_the_application_deploys_not_its_folder(
+    check: Check,
+) -> None:
+    # Filed under an unmapped folder with a neutral name, deploying an unmapped folder: its
+    # destination says prod, so Image Updater there is still automation in prod.
+    text = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-x\n"
+        f"  annotations:\n    {IMAGE_LIST}\nspec:\n  source: {{path: deploy/x}}\n"
+        "  destination: {server: 'https://prod.k8s.example.com', namespace: api}\n"
+    )
+    policy = POLICY.replace(
+        "prod: {from: staging, automated: []}",
+        "prod:\n    from: staging\n    automated: []\n    destinations: [{server: 'https://prod.*'}]",
+    )
+    files = {"ops/api-x.yaml": text, "deploy/x/kustomization.yaml": "resources: []\n"}
+    report = check(files, policy=policy)
+    assert [(f.rule, f.environment) for f in report.findings if f.rule == "GG211"] == [
+        ("GG211", "prod")
+    ]
