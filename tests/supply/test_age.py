@@ -320,3 +320,26 @@ def test_check_blocks_a_too_young_promotion_end_to_end(
     code = main([*argv, "--format", "json", "-o", str(out), "--offline"])
     assert code == 1
     assert [f["rule"] for f in json.loads(out.read_text())["findings"]] == ["GG506"]
+
+
+def test_validate_supply_chain_takes_the_same_now(
+    registry: LocalRegistry, pusher: Pusher, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gitops_guard.cli.main import main
+
+    pusher.image("validate/api", "2.0.0", "validate-young", created="2026-03-10T09:00:00Z")
+    root = tmp_path / "gitops"
+    (root / "apps/api/prod").mkdir(parents=True)
+    (root / ".gitops-guard.yaml").write_text(
+        'version: 1\nlayout: ["apps/{app}/{env}/**"]\nenvironments: {prod: {min_image_age: 1d}}\n'
+        'supply_chain:\n  registry: {environments: [], insecure: ["127.0.0.1:*"]}\n'
+    )
+    (root / "apps/api/prod/values.yaml").write_text(f"image: {registry.host}/validate/api:2.0.0\n")
+    argv = ["validate", "--repo", str(root), "--supply-chain", "--format", "json"]
+    assert main([*argv, "--now", "2026-03-10T21:00:00+00:00"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["rule"], f["line"]) for f in found] == [("GG507", 1)]
+    assert "was built 12h ago" in found[0]["message"]
+    assert main([*argv, "--now", "2026-03-11T09:00:00+00:00"]) == 0
+    capsys.readouterr()
+    assert main(["validate", "--repo", str(root)]) == 0  # no registry asked without the flag
