@@ -55,6 +55,7 @@ RULE_NAMES: Final[Mapping[str, str]] = MappingProxyType(
         "GG504": "vulnerabilities",
         "GG505": "provenance",
         "GG506": "registry-unreachable",
+        "GG507": "image-too-young",
     }
 )
 
@@ -67,7 +68,7 @@ RULE_SCOPES: Final[Mapping[str, str]] = MappingProxyType(
         **dict.fromkeys((*(f"GG30{i}" for i in range(1, 6)), "GG309"), "event"),
         **dict.fromkeys(("GG306", "GG401", "GG402"), "commit"),
         **dict.fromkeys(("GG307", "GG308"), "range"),
-        **dict.fromkeys((f"GG50{i}" for i in range(1, 7)), "supply"),
+        **dict.fromkeys((f"GG50{i}" for i in range(1, 8)), "supply"),
     }
 )
 

@@ -208,3 +208,39 @@ def test_a_soak_that_ends_inside_a_freeze_says_how_long_it_waits(tmp_path: Path)
         "when the soak is over (2026-03-20T22:00+00:00), prod is frozen (nightly batch runs) "
         "until 2026-03-23T00:00+01:00 (Europe/Berlin)"
     ) in api.notes
+
+
+def test_an_image_too_young_for_prod_blocks_its_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """plan asks the registry for the build times of prod's candidates (GG507), at its now;
+    registry.example.com is the test bed's registry behind a loopback proxy."""
+    from tests.rules.examples import REGISTRY_HOST
+    from tests.rules.test_examples import served
+    from tests.supply.helpers import tls_certificate
+
+    policy = PLAN_POLICY.replace("    soak: 24h\n", "    soak: 24h\n    min_image_age: 24h\n")
+    repo = build_plan_history(tmp_path / "age", policy).path
+    young = (NOW - datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    spec = {
+        f"team/{app}:{version}": {"image": f"{app}-{version}", "created": created}
+        for app, version, created in (
+            ("api", "1.5.0", "2026-01-01T00:00:00Z"),
+            ("billing", "3.2.0", young),
+            ("search", "1.2.0", "2026-01-01T00:00:00Z"),
+            ("search", "1.3.0", "2026-01-01T00:00:00Z"),  # the next one, also judged for prod
+            ("worker", "0.8.0", "2026-01-01T00:00:00Z"),
+        )
+    }
+    tls = tls_certificate(tmp_path / "tls", REGISTRY_HOST)
+    with served(spec, tmp_path, tls, monkeypatch):
+        plan = rows(build_plan(repo, PlanOptions(environments=frozenset({"prod"}), now=NOW)))
+    billing = plan[("billing", "prod")]
+    assert (billing.verdict, billing.rules, billing.supply_chain) == (
+        BLOCKED,
+        ["GG507"],
+        "failed",
+    )
+    assert "was built 2h ago" in billing.blockers[0].message
+    search = plan[("search", "prod")]
+    assert (search.verdict, search.supply_chain) == (READY, "passed"), search.blockers

@@ -18,7 +18,8 @@ An example is either files or commits:
 * files: each starts with a header line ``# <path>`` (the header is not part of the file);
   the header ``# registry.example.com`` instead says what that registry serves: a YAML
   mapping of ``repository:tag`` to a build name, a list of builds pushed in that order, or
-  ``{image: ..., signed: true, provenance: {source:, ref:, builder:}}``; or the word
+  ``{image: ..., signed: true, provenance: {source:, ref:, builder:}, created: ...}``
+  (``created``: the image config's build time, null for none); or the word
   ``unreachable``.
 * commits: a YAML list of ``{author, date, message, signed, files}``; ``files`` maps paths
   to their new text. ``date`` defaults to one day after the previous commit.

@@ -236,11 +236,16 @@ def push(pusher: Pusher, spec: Mapping[str, Any], key: ec.EllipticCurvePrivateKe
         for name, entry in spec.items():
             repository, _, tag = str(name).rpartition(":")
             entry = entry if isinstance(entry, Mapping) else {"image": entry}
-            unknown = set(entry) - {"image", "signed", "provenance"}
+            unknown = set(entry) - {"image", "signed", "provenance", "created"}
             assert not unknown, f"{name}: unknown keys {sorted(unknown)}"
             builds = entry["image"] if isinstance(entry["image"], list) else [entry["image"]]
+            created = entry.get("created", "2026-01-01T00:00:00Z")  # the pusher's default
+            if isinstance(created, datetime.datetime):
+                created = created.isoformat().replace("+00:00", "Z")
             for build in builds:
-                image = pusher.image(repository, tag, str(build))
+                image = pusher.image(
+                    repository, tag, str(build), created=None if created is None else str(created)
+                )
             reference = f"{REGISTRY_HOST}/{repository}"
             if entry.get("signed"):
                 cosign_sign(pusher, repository, image.digest, [key], reference=reference)

@@ -64,3 +64,69 @@ def test_environments_that_allow_automation_or_set_no_limit_are_not_findings(
         policy=POLICY,
     )
     assert located(report, "GG211") == []
+
+
+def test_the_environment_is_where_the_application_deploys_not_its_folder(
+    check: Check,
+) -> None:
+    # Filed under an unmapped folder with a neutral name, deploying an unmapped folder: its
+    # destination says prod, so Image Updater there is still automation in prod.
+    text = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-x\n"
+        f"  annotations:\n    {IMAGE_LIST}\nspec:\n  source: {{path: deploy/x}}\n"
+        "  destination: {server: 'https://prod.k8s.example.com', namespace: api}\n"
+    )
+    policy = POLICY.replace(
+        "prod: {from: staging, automated: []}",
+        "prod:\n    from: staging\n    automated: []\n    destinations: [{server: 'https://prod.*'}]",
+    )
+    files = {"ops/api-x.yaml": text, "deploy/x/kustomization.yaml": "resources: []\n"}
+    report = check(files, policy=policy)
+    assert [(f.rule, f.environment) for f in report.findings if f.rule == "GG211"] == [
+        ("GG211", "prod")
+    ]
+
+
+FLUX_POLICY = """\
+version: 1
+layout: ["clusters/{env}/{app}/**"]
+environments:
+  dev: {automated: [patch, minor, major, digest]}
+  prod: {from: dev, automated: []}
+"""
+
+
+def flux_marked(env: str, marker: str) -> str:
+    return (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n"
+        "    spec:\n      containers:\n        - name: api\n"
+        f"          image: ghcr.io/acme/api:1.0.0 # {marker}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        '{"$imagepolicy": "flux-system:api"}',
+        '{"$imagepolicy": "flux-system:api:tag"}',
+        '{ "$imagepolicy" : "apps:api:name" }',
+    ],
+)
+def test_a_flux_setter_in_an_environment_without_automation_is_found(
+    check: Check, marker: str
+) -> None:
+    files = {
+        "clusters/prod/api/deploy.yaml": flux_marked("prod", marker),
+        "clusters/dev/api/deploy.yaml": flux_marked("dev", marker),
+    }
+    report = check(files, policy=FLUX_POLICY)
+    found = [(f.location.path, f.location.line) for f in report.findings if f.rule == "GG211"]
+    assert found == [("clusters/prod/api/deploy.yaml", 9)]
+    (finding,) = [f for f in report.findings if f.rule == "GG211"]
+    assert "Flux image automation" in finding.message
+
+
+def test_an_image_without_a_setter_is_not_flux_automation(check: Check) -> None:
+    text = flux_marked("prod", "pinned by hand").replace(" # pinned by hand", "")
+    report = check({"clusters/prod/api/deploy.yaml": text}, policy=FLUX_POLICY)
+    assert [f for f in report.findings if f.rule == "GG211"] == []

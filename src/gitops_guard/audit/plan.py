@@ -206,7 +206,7 @@ def plan_rows(
             continue
         _judge(row, key, current, new, env, ctx, rule_ctx, head, now)
         promoted.append((row, new))
-    _supply(policy, repo, history, promoted, options.offline)
+    _supply(policy, repo, history, promoted, options.offline, now)
     for row, _use in promoted:
         row.verdict = BLOCKED if row.blockers else READY
     return rows
@@ -237,7 +237,7 @@ def _row(
         app=key[0],
         environment=env.name,
         from_environment=env.from_environment,
-        resource=key[2],
+        resource=current.resource,
         container=key[3],
         image=ref.familiar_name,
         path=current.location.path,
@@ -302,7 +302,7 @@ def _upstream(
                     app=key[0],
                     environment=env.name,
                     from_environment=name,
-                    resource=key[2],
+                    resource=current.resource,
                     container=key[3],
                     image=far.familiar_name,
                     path=current.location.path,
@@ -482,8 +482,10 @@ def _supply(
     history: History,
     promoted: list[tuple[PlanRow, ImageUse]],
     offline: bool,
+    now: datetime.datetime,
 ) -> None:
-    """The supply-chain gates over every candidate the policy gates, each image once."""
+    """The supply-chain gates over every candidate the policy gates, each image once (image
+    ages, GG507, at the plan's now)."""
     supply_chain = policy.supply_chain
     gated = [(row, use) for row, use in promoted if supply_chain.gates_for(use.environment)]
     if not gated:
@@ -500,6 +502,7 @@ def _supply(
         root=repo.root,
         read_trusted=source.read,
         source=source,
+        now=now,
     )
     by_place: dict[tuple[str, int, int], list[Finding]] = {}
     for finding in found:

@@ -40,12 +40,13 @@ if TYPE_CHECKING:
     default=None,
     help="Record today's findings in FILE (then exit 0).",
 )
-@click.option("--supply-chain", is_flag=True, help="Also run the supply-chain gates GG501-GG506.")
+@click.option("--supply-chain", is_flag=True, help="Also run the supply-chain gates GG501-GG507.")
 @click.option(
     "--offline",
     is_flag=True,
     help="No network: gates that need the registry are reported as not checked.",
 )
+@now_option
 def validate(
     paths: tuple[str, ...],
     repo: Path | None,
@@ -59,6 +60,7 @@ def validate(
     write_baseline: Path | None,
     supply_chain: bool,
     offline: bool,
+    now: datetime.datetime | None,
 ) -> int:
     """Check manifests against the policy: the given files, or the whole repository.
 
@@ -106,7 +108,9 @@ def validate(
     if supply_chain:
         from gitops_guard.supply.gates import supply_findings
 
-        extra = supply_findings(inventory, workspace.policy, workspace.root, offline=offline)
+        extra = supply_findings(
+            inventory, workspace.policy, workspace.root, offline=offline, now=now
+        )
     report = run_rules(inventory, workspace.policy, baseline=known, extra=extra)
     if write_baseline is not None:
         from gitops_guard.repo.atomic import write_atomically

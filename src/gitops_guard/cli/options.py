@@ -229,8 +229,9 @@ def now_option(function: F) -> F:
         default=None,
         callback=_parse_now,
         help="Judge as if run at TIMESTAMP (ISO 8601 with offset, e.g. "
-        "2026-12-24T10:00:00+01:00): the freeze windows in effect, and the latest a commit "
-        f"counts as made (default: the wall clock; or set {NOW_VARIABLE}).",
+        "2026-12-24T10:00:00+01:00): the freeze windows in effect, the age of images "
+        "(min_image_age), and the latest a commit counts as made "
+        f"(default: the wall clock; or set {NOW_VARIABLE}).",
     )(function)
 
 

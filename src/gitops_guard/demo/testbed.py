@@ -155,10 +155,12 @@ class Pusher:
         tag: str | None,
         seed: str,
         *,
-        created: str = "2026-01-01T00:00:00Z",
+        created: str | None = "2026-01-01T00:00:00Z",
         architecture: str = "amd64",
     ) -> Pushed:
-        """A tiny one-layer image; the same seed gives the same digest."""
+        """A tiny one-layer image; the same seed (and ``created``) gives the same digest.
+
+        ``created`` None leaves the config without a build time."""
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
             content = f"{seed}\n".encode()
@@ -168,15 +170,16 @@ class Pusher:
             tar.addfile(info, io.BytesIO(content))
         layer_tar = buffer.getvalue()
         layer = gzip.compress(layer_tar, mtime=0)
-        config = canonical(
-            {
-                "architecture": architecture,
-                "os": "linux",
-                "created": created,
-                "config": {"Labels": {"seed": seed}},
-                "rootfs": {"type": "layers", "diff_ids": [sha256(layer_tar)]},
-            }
-        )
+        fields: dict[str, Any] = {
+            "architecture": architecture,
+            "os": "linux",
+            "created": created,
+            "config": {"Labels": {"seed": seed}},
+            "rootfs": {"type": "layers", "diff_ids": [sha256(layer_tar)]},
+        }
+        if created is None:
+            del fields["created"]
+        config = canonical(fields)
         config_digest = self.blob(name, config)
         layer_digest = self.blob(name, layer)
         manifest = canonical(

@@ -57,8 +57,10 @@ class Deployment:
     kind: str  # KUSTOMIZE, HELM, DIRECTORY, MISSING, REMOTE_CHART, TEMPLATED, NO_PATH
     directory: str | None  # the source's folder in this repository (normalised)
     recurse: bool
-    revision: str | None  # targetRevision as written
-    where: Location  # the source's path line (else the source, else the Application)
+    # Compared apart: what only the Application's own unit reports (an edit that shifts
+    # its lines must not recompute every folder it deploys).
+    revision: str | None = field(compare=False)  # targetRevision as written
+    where: Location = field(compare=False)  # the source's path line (else the Application)
     templated: bool = False  # of an ApplicationSet template
     destination_unmapped: str | None = None  # the destination, when no environment maps it
     generated_by: str | None = None  # the ApplicationSet that generates this Application

@@ -377,6 +377,7 @@ def judge(
                 offline=offline,
                 source=source,
                 read_trusted=base_source.read,
+                now=now,
             )
         )
 

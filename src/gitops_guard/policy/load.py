@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -40,6 +41,7 @@ from gitops_guard.policy.model import (
     POLICY_FILE,
     POLICY_FILES,
     WEEKDAYS,
+    AgePolicy,
     AnnotationPolicy,
     Destination,
     EnvironmentPolicy,
@@ -380,6 +382,11 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
             name=name,
             from_environment=source,
             soak_seconds=parse_duration(settings["soak"]) if "soak" in settings else None,
+            min_image_age_seconds=(
+                parse_duration(settings["min_image_age"]) or None
+                if "min_image_age" in settings
+                else None
+            ),
             automated=frozenset(settings.get("automated", ())),
             automated_set="automated" in settings,
             require_digest=bool(settings.get("require_digest", False)),
@@ -423,7 +430,7 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
                 {k: tuple(v) for k, v in (annotations.get("forbidden_strategies") or {}).items()}
             ),
         ),
-        supply_chain=_supply_chain(raw.get("supply_chain") or {}, fail),
+        supply_chain=_age_gate(_supply_chain(raw.get("supply_chain") or {}, fail), environments),
         updater_version=str(
             (raw.get("image_updater") or {}).get("version", DEFAULT_UPDATER_VERSION)
         ),
@@ -564,6 +571,20 @@ def _supply_chain(raw: Mapping[str, Any], fail: Any) -> SupplyChainPolicy:
         ),
         provenance=_provenance_gate(raw["provenance"]) if "provenance" in raw else None,
     )
+
+
+def _age_gate(
+    supply_chain: SupplyChainPolicy, environments: Mapping[str, EnvironmentPolicy]
+) -> SupplyChainPolicy:
+    """The age gate (GG507) over the environments that set ``min_image_age`` (0s: none)."""
+    minimum = {
+        name: env.min_image_age_seconds
+        for name, env in environments.items()
+        if env.min_image_age_seconds
+    }
+    if not minimum:
+        return supply_chain
+    return replace(supply_chain, age=AgePolicy(MappingProxyType(minimum), frozenset(minimum)))
 
 
 def _registry_gate(section: Mapping[str, Any]) -> RegistryPolicy:

@@ -243,6 +243,7 @@ class EnvironmentPolicy:
     name: str
     from_environment: str | None = None
     soak_seconds: int | None = None
+    min_image_age_seconds: int | None = None  # GG507: the least time since the image was built
     automated: frozenset[str] = frozenset()
     automated_set: bool = False
     require_digest: bool = False
@@ -274,12 +275,13 @@ class AnnotationPolicy:
 
 OnUnreachable = Literal["fail", "warn", "skip"]
 ON_UNREACHABLE: Final[tuple[OnUnreachable, ...]] = ("fail", "warn", "skip")
-GateName = Literal["registry", "signatures", "vulnerabilities", "provenance"]
+GateName = Literal["registry", "signatures", "vulnerabilities", "provenance", "age"]
 GATE_NAMES: Final[tuple[GateName, ...]] = (
     "registry",
     "signatures",
     "vulnerabilities",
     "provenance",
+    "age",
 )
 
 
@@ -349,7 +351,21 @@ class ProvenancePolicy(_GateScope):
     environments: frozenset[str] | None = None
 
 
-GatePolicy = RegistryPolicy | SignaturePolicy | VulnerabilityPolicy | ProvenancePolicy
+@dataclass(frozen=True, slots=True)
+class AgePolicy(_GateScope):
+    """The age gate (GG507), made from the environments that set ``min_image_age``: it is
+    an environment's setting, not a section of ``supply_chain:``, but it asks the registry
+    as the gates do (and follows ``on_unreachable``)."""
+
+    minimum: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # seconds
+    environments: frozenset[str] | None = frozenset()
+
+    def minimum_for(self, environment: str | None) -> int | None:
+        """The least age (seconds) an image needs in ``environment``, None where unset."""
+        return None if environment is None else self.minimum.get(environment)
+
+
+GatePolicy = RegistryPolicy | SignaturePolicy | VulnerabilityPolicy | ProvenancePolicy | AgePolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,6 +377,7 @@ class SupplyChainPolicy:
     signatures: SignaturePolicy | None = None
     vulnerabilities: VulnerabilityPolicy | None = None
     provenance: ProvenancePolicy | None = None
+    age: AgePolicy | None = None  # from environments.<env>.min_image_age
 
     def gate(self, name: GateName) -> GatePolicy | None:
         """The settings of one gate by name, None when it is off."""
@@ -373,6 +390,8 @@ class SupplyChainPolicy:
                 return self.vulnerabilities
             case "provenance":
                 return self.provenance
+            case "age":
+                return self.age
 
     @property
     def any_enabled(self) -> bool:

@@ -32,6 +32,8 @@ from gitops_guard.policy.model import (
 
 if TYPE_CHECKING:
     # The Image Updater model is for the inventory rules alone: imported when they run.
+    from yaml.nodes import Node
+
     from gitops_guard.extract.inventory import Inventory
     from gitops_guard.history.ledger import PromotionContext
     from gitops_guard.history.steps import PromotionEvent, Step
@@ -224,9 +226,21 @@ def configuration_of(inventory: Inventory, policy: Policy) -> Configuration:
     """
     if _CACHE and _CACHE[0][0] is inventory and _CACHE[0][1] is policy:
         return _CACHE[0][2]
+    from gitops_guard.extract.deployments import application_placement
+    from gitops_guard.parse.loader import child, sequence
     from gitops_guard.updater.read import read_configuration
 
-    config = read_configuration(inventory.parsed, policy.updater_version, policy.layout.place)
+    def place_application(path: str, name: str, spec: Node | None) -> Placement:
+        # The same placement as what the Application deploys (extract.deployments).
+        sources = sequence(child(spec, "sources")) or [s for s in [child(spec, "source")] if s]
+        return application_placement(policy, path, name, spec, sources)[0]
+
+    config = read_configuration(
+        inventory.parsed,
+        policy.updater_version,
+        policy.layout.place,
+        place_application=place_application,
+    )
     config.reported = frozenset(inventory.files)
     _CACHE[:] = [(inventory, policy, config)]
     return config

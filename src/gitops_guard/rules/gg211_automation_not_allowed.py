@@ -7,6 +7,11 @@ nothing, so no gate ever sees the promotion; with `git` every commit it makes is
 change the policy refuses. Either way the configuration is the promotion path, and it is
 judged where it is written. An environment without `automated` sets no limit.
 
+Flux image automation is the same path: a line marked with a setter comment
+(`# {"$imagepolicy": "flux-system:api"}`, or its `:tag`/`:name` forms) is rewritten by
+the image-automation controller's commits, so a marked image in such an environment is
+a finding too, at the marked line.
+
 Policy::
 
     version: 1
@@ -39,6 +44,7 @@ Passing::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
@@ -84,3 +90,39 @@ def check(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:
             )
         )
     yield from config.report(found)
+    yield from _flux_setters(inventory, ctx)
+
+
+_SETTER = re.compile(r'#\s*\{\s*"\$imagepolicy"\s*:\s*"([^"]+)"\s*\}')
+
+
+def _flux_setters(inventory: Inventory, ctx: RuleContext) -> Iterator[Finding]:
+    """Images on lines Flux image automation rewrites, in environments without automation."""
+    seen: set[tuple[str, int, str | None]] = set()
+    for use in inventory.uses:
+        environment = ctx.policy.environment(use.environment)
+        if environment is None or not environment.automated_set or environment.automated:
+            continue
+        loaded = inventory.parsed.get(use.location.path)
+        if loaded is None or '"$imagepolicy"' not in loaded.text:
+            continue
+        lines = loaded.lines
+        index = use.location.line - 1
+        marker = _SETTER.search(lines[index]) if 0 <= index < len(lines) else None
+        key = (use.location.path, use.location.line, use.environment)
+        if marker is None or key in seen:
+            continue
+        seen.add(key)
+        where = use.environment
+        app = f"{use.app} ({where})" if use.app else where
+        yield Finding(
+            ID,
+            f"Flux image automation ({marker.group(1)}) rewrites this image in {app}, where "
+            "the policy allows no automated change (`automated: []`): its commits are a bot's",
+            use.location,
+            hint=f"remove the setter comment from {where}'s manifest, or list the change kinds "
+            f"it may make in environments.{where}.automated",
+            app=use.app,
+            environment=use.environment,
+            image=use.raw,
+        )

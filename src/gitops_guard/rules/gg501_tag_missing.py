@@ -5,8 +5,8 @@ in the environments it lists (a HEAD request, no pull). A tag that the registry 
 know would leave Argo CD unable to pull the image: it was never pushed, was deleted,
 or is misspelled. An image pinned by digest only must exist by that digest.
 
-Runs in `check` and `pre-push`, and in `validate --supply-chain`; with `--offline` it is
-reported as not checked (GG506), never as passed.
+Runs in `check` and `plan`, and in `validate --supply-chain` (the Git hooks ask no
+registry); with `--offline` it is reported as not checked (GG506), never as passed.
 
 Policy::
 

@@ -187,6 +187,7 @@ def supply_rules() -> dict[str, SupplyRule]:
         gg504_vulnerabilities,
         gg505_provenance,
         gg506_registry_unreachable,
+        gg507_image_too_young,
     )
 
     return _by_id(
@@ -196,6 +197,7 @@ def supply_rules() -> dict[str, SupplyRule]:
         gg504_vulnerabilities,
         gg505_provenance,
         gg506_registry_unreachable,
+        gg507_image_too_young,
     )
 
 

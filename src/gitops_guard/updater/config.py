@@ -79,6 +79,8 @@ ANNOTATIONS: Final = "annotations"
 RESOURCE: Final = "resource"
 
 Place = Callable[[str], Placement]
+# Where an Application deploys, from its file, name and spec (extract.deployments knows).
+PlaceApplication = Callable[[str, str, Node | None], Placement]
 
 
 @dataclass(frozen=True, slots=True)

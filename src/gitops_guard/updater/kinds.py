@@ -33,10 +33,15 @@ def configuration_kind(root: Node) -> Literal["application", "resource"] | None:
     return None
 
 
+# Flux image automation's setter comment: the line it marks is rewritten by a bot.
+FLUX_SETTER: Final = '"$imagepolicy"'
+
+
 def holds_configuration(files: Mapping[str, LoadedFile]) -> bool:
-    """Whether any document of ``files`` is one Image Updater reads its configuration from."""
+    """Whether any document of ``files`` configures image automation: one Image Updater
+    reads (an Application, ApplicationSet or ImageUpdater), or a Flux setter comment."""
     return any(
         configuration_kind(document.root) is not None
         for loaded in files.values()
         for document in loaded.documents
-    )
+    ) or any(FLUX_SETTER in loaded.text for loaded in files.values())

@@ -22,6 +22,7 @@ from gitops_guard.updater.config import (
     Application,
     Configuration,
     Place,
+    PlaceApplication,
     UpdaterResource,
     _text,
     annotation_mode_error,
@@ -40,10 +41,12 @@ def read_configuration(
     version: str = NEWEST_VERSION,
     place: Place | None = None,
     paths: Iterable[str] | None = None,
+    place_application: PlaceApplication | None = None,
 ) -> Configuration:
     """Read every Application, ApplicationSet and ImageUpdater of ``files`` (or of ``paths``).
 
-    ``place`` maps a repository path to its app and environment (the policy's layout).
+    ``place`` maps a repository path to its app and environment (the policy's layout);
+    ``place_application`` places an Application where it deploys (its destination).
     """
     placer: Place = place or (lambda _path: UNPLACED)
     config = Configuration(Semantics.of(version))
@@ -56,7 +59,7 @@ def read_configuration(
             found = configuration_kind(root)
             if found == "application":
                 kind = _text(child(root, "kind")) or ""
-                application = _read_application(config, path, root, kind, placer)
+                application = _read_application(config, path, root, kind, placer, place_application)
                 if application is not None:
                     config.applications.append(application)
             elif found == "resource":

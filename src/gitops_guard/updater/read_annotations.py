@@ -35,6 +35,7 @@ from gitops_guard.updater.config import (
     Configuration,
     ImageConfig,
     Place,
+    PlaceApplication,
     Value,
     WriteBack,
     _looks_like_updater_key,
@@ -49,7 +50,12 @@ if TYPE_CHECKING:
 
 
 def _read_application(
-    config: Configuration, path: str, root: Node, kind: str, place: Place
+    config: Configuration,
+    path: str,
+    root: Node,
+    kind: str,
+    place: Place,
+    place_application: PlaceApplication | None = None,
 ) -> Application | None:
     if kind == "ApplicationSet":
         template = child_path(root, "spec", "template")
@@ -75,7 +81,11 @@ def _read_application(
         namespace=_text(child(metadata, "namespace")),
         labels=labels,
         location=anchor,
-        placement=_placement(path, spec, place),
+        placement=(
+            place_application(path, name or "", spec)
+            if place_application is not None
+            else _placement(path, spec, place)
+        ),
         annotations_location=(
             location(path, annotations_node) if annotations_node is not None else None
         ),

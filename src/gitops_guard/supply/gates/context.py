@@ -12,6 +12,7 @@ policy without gates, or an offline run, imports neither.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +45,8 @@ class GateContext:
 
     ``source`` is where vulnerability reports are read, ``read_trusted`` where keys and
     the trusted root are (``check``: at the base revision). ``client`` replaces the
-    registry client (tests, benchmarks); a client given is not closed here.
+    registry client (tests, benchmarks); a client given is not closed here. ``now`` is
+    the moment the run counts as made (the age gate measures image ages against it).
     """
 
     def __init__(
@@ -56,8 +58,10 @@ class GateContext:
         source: FileSource,
         read_trusted: ReadFile,
         client: RegistryClient | None = None,
+        now: datetime.datetime | None = None,
     ) -> None:
         self.policy = policy
+        self.now = now if now is not None else datetime.datetime.now(datetime.UTC)
         self.offline = offline
         self.root = root
         self.source = source

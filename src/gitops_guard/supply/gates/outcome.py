@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from gitops_guard.imageref import ImageRef
@@ -15,7 +16,11 @@ NO_IMAGE = "no-image"
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A verdict of one gate for one image; ``rule`` None means "passed"."""
+    """A verdict of one gate for one image; ``rule`` None means "passed".
+
+    ``built``: the image's build time, which the age gate reads once per image and judges
+    per environment (``gates.age``).
+    """
 
     gate: GateName
     rule: str | None = None
@@ -23,6 +28,7 @@ class Outcome:
     hint: str | None = None
     severity: Severity | None = None
     detail: str | None = None
+    built: datetime.datetime | None = None
 
 
 def short(digest: str | None) -> str:

@@ -1,8 +1,9 @@
-"""One run of the supply-chain gates GG501–GG506 over the image uses of a run.
+"""One run of the supply-chain gates GG501–GG507 over the image uses of a run.
 
 Each gate of ``supply_chain:`` (``registry``, ``signatures``, ``vulnerabilities``,
 ``provenance``) applies to the environments it lists (all environments when it lists
-none). Every distinct image is resolved once, concurrently, the gates some use of it
+none); the age gate (GG507) to the environments that set ``min_image_age``, each with
+its own minimum. Every distinct image is resolved once, concurrently, the gates some use of it
 asks for judge it once, and each verdict is then reported at every use of that image
 in an environment the gate covers. Offline, or with the registry unreachable, the gates
 that need it are reported as not checked (``gates.unreachable``).
@@ -13,6 +14,7 @@ Findings leave here with ``severity`` set only where the policy decides it per f
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from gitops_guard.policy.model import GateName, Policy, SupplyChainPolicy
 from gitops_guard.repo.files import DiskSource, FileSource
 from gitops_guard.rules import gg506_registry_unreachable
 from gitops_guard.supply.gates import registry, unreachable
+from gitops_guard.supply.gates.age import AgeGate
 from gitops_guard.supply.gates.context import DigestGate, GateContext, ReadFile
 from gitops_guard.supply.gates.outcome import NO_IMAGE, Outcome, display
 from gitops_guard.supply.gates.provenance import ProvenanceGate
@@ -49,14 +52,16 @@ def supply_findings(
     offline: bool,
     read_trusted: ReadFile | None = None,
     source: FileSource | None = None,
+    now: datetime.datetime | None = None,
 ) -> list[Finding]:
-    """GG501–GG506 findings for the inventory's image uses (unstamped, except GG506).
+    """GG501–GG507 findings for the inventory's image uses (unstamped, except GG506).
 
     ``source`` is the repository state the inventory was read from (``check``: the head
     tree); vulnerability reports are read there. Default: the work tree under ``root``.
     ``read_trusted`` reads the files that decide trust (``signatures.keys``,
     ``signatures.trusted_root``); ``check`` should pass a reader at the base revision so
-    that a change cannot bring its own key. Default: ``source``.
+    that a change cannot bring its own key. Default: ``source``. ``now``: the moment the
+    run counts as made, which image ages are measured against (default: the wall clock).
     Raises GuardError (PolicyError) for an unusable key or trusted-root file.
     """
     return run_gates(
@@ -66,6 +71,7 @@ def supply_findings(
         root=root,
         read_trusted=read_trusted,
         source=source,
+        now=now,
     )
 
 
@@ -78,14 +84,17 @@ def run_gates(
     read_trusted: ReadFile | None = None,
     source: FileSource | None = None,
     client: RegistryClient | None = None,
+    now: datetime.datetime | None = None,
 ) -> list[Finding]:
-    """Apply GG501–GG506 to the uses in the environments each gate lists.
+    """Apply GG501–GG507 to the uses in the environments each gate lists.
 
     ``source`` is the repository state the uses come from, where the vulnerability
     reports are read (default: the work tree under ``root``). ``read_trusted`` reads
     the files that decide trust (keys, trusted root): ``check`` passes a reader at the
     base revision, so a change cannot bring its own key; it defaults to ``source``.
-    ``client`` replaces the registry client (tests, benchmarks).
+    ``client`` replaces the registry client (tests, benchmarks). ``now`` is the moment
+    the run counts as made (``check --now``, ``GITOPS_GUARD_NOW``; default: the wall
+    clock): GG507 measures image ages against it.
     """
     supply_chain = policy.supply_chain
     if not supply_chain.any_enabled:
@@ -101,6 +110,7 @@ def run_gates(
         source=source,
         read_trusted=read_trusted or source.read,
         client=client,
+        now=now,
     )
     try:
         return _Run(ctx).findings(selected)
@@ -156,6 +166,9 @@ class _Run:
             self.digest_gates.append(self.vulnerabilities)
         if policy.provenance is not None:
             self.digest_gates.append(ProvenanceGate(policy.provenance))
+        self.age = AgeGate(policy.age, ctx.now) if policy.age is not None else None
+        if self.age is not None:
+            self.digest_gates.append(self.age)
 
     def findings(self, uses: list[ImageUse]) -> list[Finding]:
         """Resolve and judge each distinct image once; report at every use it covers."""
@@ -253,6 +266,9 @@ class _Run:
         not_checked: list[Outcome] = []
         registry_reported = policy.covers("registry", use.environment)
         for outcome in image.outcomes:
+            if outcome.built is not None and self.age is not None:
+                # Read once per image; each environment has its own minimum age.
+                outcome = self.age.at(ref, outcome, use.environment)
             if not policy.covers(outcome.gate, use.environment) or outcome.rule is None:
                 continue
             if outcome.detail == NO_IMAGE and registry_reported:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from gitops_guard.supply.registry import RegistryError
 
 # The gates that cannot run without the registry (vulnerabilities can, from reports).
-NETWORK_GATES: tuple[GateName, ...] = ("registry", "signatures", "provenance")
+NETWORK_GATES: tuple[GateName, ...] = ("registry", "signatures", "provenance", "age")
 
 
 def network_gates(gates: Iterable[GateName]) -> list[GateName]:
