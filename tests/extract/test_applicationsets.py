@@ -173,3 +173,17 @@ def test_an_expression_beyond_a_lookup_is_named(run: Extract) -> None:
     inventory = run({**OVERLAYS, "argocd/set.yaml": text}, policy=EXTRACTION_POLICY)
     assert [p.rule for p in inventory.problems] == ["GG003"]
     assert "source path is a template" in inventory.problems[0].message
+
+
+@pytest.mark.parametrize("content", ['{"env": "prod", ', "", "- just a string\n"])
+def test_a_generator_file_that_cannot_be_read_is_named(run: Extract, content: str) -> None:
+    # Generating nothing from it would be a silent pass: it is named instead.
+    generators = (
+        "    - git:\n        repoURL: https://git.example.com/acme/gitops.git\n"
+        "        files:\n          - path: 'config/*.json'\n"
+    )
+    text = application_set(generators, "api-{{env}}", "apps/api/overlays/{{env}}")
+    files = {**OVERLAYS, "config/prod.json": content, "argocd/set.yaml": text}
+    inventory = run(files, policy=EXTRACTION_POLICY)
+    assert [p.rule for p in inventory.problems] == ["GG003"]
+    assert "cannot read config/prod.json" in inventory.problems[0].message

@@ -168,9 +168,17 @@ class _Generators:
                 self.result.inputs.add(file)
                 data = self.read_data(file)
                 entries = data if isinstance(data, list) else [data]
+                if not entries or not all(isinstance(entry, dict) for entry in entries):
+                    # Unreadable or not a mapping: what it would generate is unknown, so it
+                    # is named rather than generating nothing in silence.
+                    self._unresolved(
+                        item,
+                        f"its git files generator cannot read {file} as a mapping (or a list "
+                        "of them): the Applications it generates are not followed",
+                    )
+                    continue
                 for entry in entries:
-                    if not isinstance(entry, dict):
-                        continue
+                    assert isinstance(entry, dict)
                     folder = posixpath.dirname(file)
                     path_params = _path_params(folder)
                     name = posixpath.basename(file)
