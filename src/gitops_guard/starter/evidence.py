@@ -13,6 +13,7 @@ import posixpath
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from gitops_guard.extract.deployments import folders_of
 from gitops_guard.extract.helm import is_values_file
 from gitops_guard.extract.inventory import Inventory, extract
 from gitops_guard.policy.layout import Layout, Placement
@@ -31,13 +32,7 @@ class Evidence:
 
 def folders(files: frozenset[str]) -> frozenset[str]:
     """Every folder that holds a file, at any depth (repository-relative, no ``/`` at the end)."""
-    found: set[str] = set()
-    for path in files:
-        parent = posixpath.dirname(path)
-        while parent and parent not in found:
-            found.add(parent)
-            parent = posixpath.dirname(parent)
-    return frozenset(found)
+    return frozenset(folders_of(files) - {""})  # the extraction's own, without the root
 
 
 @dataclass(frozen=True, slots=True)
