@@ -138,7 +138,7 @@ def test_bad_paths_are_reported_and_the_rest_still_checked(
         capsys,
     )
     assert code == 2
-    assert "notes.txt: not a YAML file" in err
+    assert "notes.txt: not a manifest file" in err
     assert "missing.yaml: no such file" in err
     assert "outside the repository" in err
     assert "GG102" in out

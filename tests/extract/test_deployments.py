@@ -8,11 +8,17 @@ named (GG003); a promoted environment tracking an unprotected revision is GG004.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gitops_guard.extract.inventory import Extraction
+from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import repository_url_key
+from gitops_guard.repo.files import DiskSource
+from tests.conftest import write_files
 from tests.extract.conftest import Extract, summary
 from tests.policies import APPLICATIONS_POLICY, EXTRACTION_POLICY
 
@@ -100,6 +106,31 @@ def test_a_folder_no_layout_names_is_the_environment_its_application_deploys_to(
     assert summary(run(files, policy=APPLICATIONS_POLICY)) == [
         ("deploy/x/deploy.yaml:9:18", "api-x", "prod", "container", f"{IMAGE}:3.0.0")
     ]
+
+
+JSON_PROD = (
+    '{\n\t"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",\n'
+    '\t"metadata": {"name": "api-prod", "namespace": "argocd"},\n'
+    '\t"spec": {"source": {"repoURL": "https://git.example.com/acme/gitops.git",\n'
+    '\t\t"path": "apps/api/overlays/dev"},\n'
+    '\t"destination": {"server": "https://prod.k8s.example.com", "namespace": "api"}}}\n'
+)
+
+
+@pytest.mark.parametrize("paths", [None, ["argocd/api-prod.json"]], ids=["whole", "focused"])
+def test_an_application_written_as_json_deploys_like_one_in_yaml(
+    run: Extract, paths: list[str] | None
+) -> None:
+    # Argo CD applies a folder's *.json like its YAML (tab-indented JSON included).
+    files = {**OVERLAYS, "argocd/api-prod.json": JSON_PROD, "package.json": '{"name": "x"}\n'}
+    inventory = run(files, policy=APPLICATIONS_POLICY, paths=paths)
+    deployed = [u for u in inventory.uses if u.application == "api-prod"]
+    assert [(u.environment, u.overlay, u.reference.tag) for u in deployed if u.reference] == [
+        ("prod", "apps/api/overlays/dev", "2.0.0")
+    ]
+    # Other JSON is not a manifest anywhere: not read, not reported.
+    assert "package.json" not in inventory.files
+    assert not inventory.problems
 
 
 @pytest.mark.parametrize(
@@ -421,3 +452,46 @@ def test_a_named_override_file_applies_to_its_application_only(run: Extract) -> 
     assert [(u.environment, u.reference.tag if u.reference else None) for u in overrides] == [
         ("staging", "9.9.9")
     ]
+
+
+# --- this repository, anchored where the policy does not say -----------------------------
+
+
+def test_anchored_repositories_name_a_fork_brought_later(tmp_path: Path) -> None:
+
+    files = {
+        **OVERLAYS,
+        "argocd/api-dev.yaml": application("api-dev", "apps/api/overlays/dev", "name: dev"),
+    }
+    write_files(tmp_path, files)
+    extraction = Extraction(DiskSource(tmp_path), parse_policy(APPLICATIONS_POLICY.encode()))
+    assert extraction.anchor_repositories(["git@git.example.com:acme/mirror.git"]) == (
+        "git@git.example.com:acme/mirror.git",
+        "https://git.example.com/acme/gitops.git",
+    )
+    prod = application("api-prod", "apps/api/overlays/prod", "name: prod")
+    write_files(
+        tmp_path,
+        {
+            "argocd/api-prod.yaml": prod.replace("acme/gitops", "mallory/gitops"),
+            "argocd/api-staging.yaml": application(
+                "api-staging", "apps/api/overlays/prod", "name: staging"
+            ).replace("https://git.example.com/acme/gitops.git", "git.example.com/acme/mirror"),
+        },
+    )
+    extraction.update({"argocd/api-prod.yaml", "argocd/api-staging.yaml"})
+    kinds = {d.application: d.kind for found in extraction.deployments.values() for d in found}
+    assert kinds == {"api-dev": "kustomize", "api-prod": "elsewhere", "api-staging": "kustomize"}
+
+
+def test_the_policy_s_repositories_are_not_replaced_by_anchoring(tmp_path: Path) -> None:
+
+    write_files(tmp_path, {**OVERLAYS})
+    policy = APPLICATIONS_POLICY + "repositories: [git.example.com/acme/*]\n"
+    extraction = Extraction(DiskSource(tmp_path), parse_policy(policy.encode()))
+    assert extraction.anchor_repositories(["https://other.example.com/x.git"]) == (
+        "git.example.com/acme/*",
+    )
+    # Nothing known (no Application, no remote): any URL stays this repository.
+    bare = Extraction(DiskSource(tmp_path), parse_policy(APPLICATIONS_POLICY.encode()))
+    assert bare.anchor_repositories() == ()

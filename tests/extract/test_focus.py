@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitops_guard.extract.inventory import extract
+from gitops_guard.extract.inventory import concerns, extract
 from gitops_guard.policy.load import load_policy_file
 from gitops_guard.repo.files import DiskSource
 
@@ -21,12 +21,7 @@ def test_each_file_alone_yields_what_the_full_run_says_about_it(sample: Path) ->
     for path in full.files:
         # A file judges what it is part of deploying: uses written in it, and every use
         # of an overlay whose build reads it (a kustomization, a patch, a base file).
-        expected = sorted(
-            key(u)
-            for u in full.uses
-            if u.location.path == path
-            or (u.origin is not None and u.origin.path == path)
-            or path in u.via
-        )
+        # An Application file judges what its sources deploy.
+        expected = sorted(key(u) for u in full.uses if concerns(u, {path}, full.applications))
         focused = extract(DiskSource(sample), policy, [path])
         assert sorted(key(u) for u in focused.uses) == expected, path

@@ -25,9 +25,8 @@ from hypothesis import strategies as st
 from gitops_guard.engine.run import run_rules
 from gitops_guard.extract import inventory as inventory_module
 from gitops_guard.extract.context import Context
-from gitops_guard.extract.inventory import Inventory, candidate_files, extract
+from gitops_guard.extract.inventory import Inventory, candidate_files, concerns, extract
 from gitops_guard.extract.kustomize import KustomizeGraph, _clean, _relative
-from gitops_guard.model import ImageUse
 from gitops_guard.policy.load import load_policy_file
 from gitops_guard.policy.model import Policy
 from gitops_guard.repo.files import DiskSource
@@ -48,20 +47,13 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return repo
 
 
-def _concerns(use: ImageUse, selected: set[str]) -> bool:
-    return (
-        use.location.path in selected
-        or (use.origin is not None and use.origin.path in selected)
-        or any(path in selected for path in use.via)
-    )
-
-
 def _filtered(full: Inventory, selected: set[str]) -> Inventory:
     return Inventory(
-        [u for u in full.uses if _concerns(u, selected)],
+        [u for u in full.uses if concerns(u, selected, full.applications)],
         [p for p in full.problems if p.location.path in selected],
         [p for p in full.files if p in selected],
         full.parsed,
+        full.applications,
     )
 
 

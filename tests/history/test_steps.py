@@ -328,3 +328,45 @@ def test_a_non_linear_range_moves_between_trees_without_rebuilding(
         ["git", "rev-list", "--count", "HEAD~5..HEAD"], cwd=work, capture_output=True, text=True
     ).stdout
     assert moves == int(expected)
+
+
+def _deployment(container: str, image: str, name: str = "api") -> str:
+    return (
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n"
+        f"  template:\n    spec:\n      containers: [{{name: {container}, image: '{image}'}}]\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("renamed", "expected"),
+    [
+        # A renamed container going down is a downgrade of what ran, not a new image.
+        (_deployment("app", "r.io/api:1.0.0"), ("r.io/api:2.0.0", "downgrade")),
+        # A renamed Deployment: the same.
+        (_deployment("api", "r.io/api:1.0.0", name="api-v1"), ("r.io/api:2.0.0", "downgrade")),
+        (_deployment("app", "r.io/api:2.1.0"), ("r.io/api:2.0.0", "minor")),
+        # A plain rename (the same image) and another image stay new.
+        (_deployment("app", "r.io/api:2.0.0"), (None, "new")),
+        (_deployment("app", "r.io/other:1.0.0"), (None, "new")),
+    ],
+)
+def test_a_container_that_appears_takes_over_what_a_vanished_one_ran(
+    make_repo: RepoFactory, renamed: str, expected: tuple[str | None, str]
+) -> None:
+    root = make_repo(
+        {
+            ".gitops-guard.yaml": "version: 1\nlayout: ['apps/{app}/{env}/**']\n"
+            "environments: {staging: {}, prod: {}}\n",
+            "apps/api/prod/deploy.yaml": _deployment("api", "r.io/api:2.0.0"),
+            "apps/api/staging/deploy.yaml": _deployment("api", "r.io/api:1.0.0"),
+        }
+    )
+    (root / "apps/api/prod/deploy.yaml").write_text(renamed)
+    git(root, "commit", "-qam", "rename")
+    repo = GitRepository(root)
+    history = History(repo, load_policy_file(root / ".gitops-guard.yaml"), start="HEAD~1")
+    (step,) = history.apply_all(repo.log(["--reverse", "HEAD~1..HEAD"]))
+    appeared = [e for e in step.events if e.new is not None]
+    assert [(e.old.raw if e.old else None, e.change) for e in appeared] == [expected]
+    # The container that went away is still reported as removed.
+    assert [e.change for e in step.events if e.new is None] == ["removed"]

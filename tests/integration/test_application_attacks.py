@@ -395,12 +395,6 @@ def test_an_app_of_apps_kustomization_patching_the_prod_path(tmp_path: Path) -> 
     judge(tmp_path, change, {"GG303"}, STRICT, base=kustomized_apps_history())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: an Application in a .json file (a directory app-of-apps applies *.json) is not read: api-prod.yaml replaced by api-prod.json pointing at the dev overlay passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_the_prod_application_as_json(tmp_path: Path) -> None:
     # A directory (app-of-apps) source applies *.json as well as *.yaml.
@@ -546,17 +540,22 @@ def test_an_application_set_template_patch_pointing_prod_at_dev(tmp_path: Path) 
     judge(tmp_path, change, {"GG003"}, STRICT)  # templatePatch is named, not applied
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: source repoURL is not compared with the repository: prod deploying apps/api/overlays/prod of another repository (a fork) passed with no finding, GG003 (on_unresolved: error) expected"
-    ),
-)
 @pytest.mark.slow
 def test_prod_deploying_a_fork_of_the_repository(tmp_path: Path) -> None:
     # The fork's apps/api/overlays/prod says what it likes; no gate judges it.
+    # Without `repositories:`, this repository is what the base's Applications name.
     fork = application("prod", "apps/api/overlays/prod").replace("acme/gitops", "mallory/gitops")
     judge(tmp_path, {"argocd/api-prod.yaml": fork}, {"GG003"}, STRICT)
+
+
+@pytest.mark.slow
+def test_the_repository_written_in_another_form_is_still_this_repository(tmp_path: Path) -> None:
+    # The proper counterpart: the same repository over SSH, without the .git suffix.
+    same = application("prod", "apps/api/overlays/prod").replace(
+        REPO, REPO.replace("https://", "ssh://git@").removesuffix(".git")
+    )
+    assert same != application("prod", "apps/api/overlays/prod")
+    judge(tmp_path, {"argocd/api-prod.yaml": same}, set(), STRICT)
 
 
 @pytest.mark.slow
@@ -628,12 +627,6 @@ def test_a_downgrade_by_renaming_the_deployment_in_the_prod_overlay(tmp_path: Pa
     judge(tmp_path, change, {"GG302"}, STRICT, base=released_history())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: renaming the container (api -> app) makes 1.0.0 a new state key: prod downgraded 2.0.0 -> 1.0.0 without a rollback trailer passed, GG302 expected"
-    ),
-)
 @pytest.mark.slow
 def test_a_downgrade_by_renaming_the_container(tmp_path: Path) -> None:
     spec = source("deploy/legacy")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RepoFactory
-from tests.starter.helpers import findings, run
+from tests.conftest import RepoFactory, git
+from tests.starter.helpers import findings, policy_of, run
 from tests.starter.test_init_layouts import deployment
 
 LATEST = {"envs/dev/d.yaml": deployment("ghcr.io/acme/app:latest")}
@@ -122,3 +122,44 @@ def test_outside_a_git_repository_a_folder_must_be_named(
     result = run(["init", "--repo", str(folder)], capsys)
     assert result.code == 0, result.err
     assert "the repository passes it" in result.out
+
+
+def _application(url: str, name: str = "web-dev") -> str:
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        f"metadata: {{name: {name}, namespace: argocd}}\nspec:\n"
+        f"  source: {{repoURL: '{url}', path: envs/dev, targetRevision: HEAD}}\n"
+        "  destination: {name: dev, namespace: web}\n"
+    )
+
+
+ACME = "https://git.example.com/acme/gitops.git"
+
+
+@pytest.mark.parametrize(
+    ("remote", "urls", "expected"),
+    [
+        # The clone knows where it came from: its remote is this repository.
+        ("git@git.example.com:acme/gitops.git", [ACME], ["git@git.example.com:acme/gitops.git"]),
+        (None, [ACME], [ACME]),  # no remote: the one URL the Applications name
+        (None, [ACME, "https://git.example.com/acme/charts.git"], None),  # not clear: a note
+        (None, [], None),  # no Application: nothing to say
+    ],
+)
+def test_init_writes_this_repository_s_urls_when_it_knows_them(
+    make_repo: RepoFactory,
+    capsys: pytest.CaptureFixture[str],
+    remote: str | None,
+    urls: list[str],
+    expected: list[str] | None,
+) -> None:
+    files = dict(CLEAN)
+    for index, url in enumerate(urls):
+        files[f"argocd/app{index}.yaml"] = _application(url, f"web-dev-{index}")
+    repo = make_repo(files)
+    if remote is not None:
+        git(repo, "remote", "add", "origin", remote)
+    assert run(["init", "--repo", str(repo), "--no-baseline"], capsys).code == 0
+    assert policy_of(repo).get("repositories") == expected
+    text = (repo / ".gitops-guard.yaml").read_text()
+    assert ("set repositories: to its URLs" in text) == (len(urls) > 1)

@@ -249,6 +249,18 @@ def _deployment(
     )
 
 
+def source_urls(deployments: Iterable[Deployment]) -> set[str]:
+    """The repository URLs that sources with a path in a repository name (not templated)."""
+    found: set[str] = set()
+    for deployment in deployments:
+        if deployment.source is None or deployment.kind in (REMOTE_CHART, NO_PATH):
+            continue
+        url = scalar_text(child(deployment.source, "repoURL"))
+        if url and "{{" not in url:
+            found.add(url)
+    return found
+
+
 def application_placement(
     policy: Policy, path: str, name: str, spec: Node | None, sources: list[Node]
 ) -> tuple[Placement, str | None]:

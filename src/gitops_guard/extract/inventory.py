@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import yaml
 
@@ -26,6 +26,7 @@ from gitops_guard.extract.deployments import (
     folders_of,
     listed_value_files,
     may_hold_applications,
+    source_urls,
 )
 from gitops_guard.extract.helm import extract_values, is_values_file
 from gitops_guard.extract.kustomize import KustomizeGraph
@@ -49,6 +50,22 @@ class Inventory:
     problems: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     parsed: dict[str, LoadedFile] = field(default_factory=dict)
+    # The Applications each file defines that deploy from this repository, by name.
+    applications: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The repository URLs their sources name (see extract.deployments.source_urls).
+    source_urls: frozenset[str] = frozenset()
+
+
+def concerns(use: ImageUse, paths: set[str], applications: dict[str, frozenset[str]]) -> bool:
+    """Whether a use is part of what ``paths`` say: written in one of them, built from
+    one (a base, a patch), or deployed by an Application one of them defines."""
+    if use.location.path in paths or any(path in paths for path in use.via):
+        return True
+    if use.origin is not None and use.origin.path in paths:
+        return True
+    return use.application is not None and any(
+        use.application in applications.get(path, ()) for path in paths
+    )
 
 
 def candidate_files(all_files: Iterable[str], policy: Policy) -> list[str]:
@@ -118,6 +135,7 @@ class Extraction:
         known = set(listing)
         listing += sorted(p for p in extra_files if p not in known)
         self.files: set[str] = set(candidate_files(listing, policy))
+        self.files |= self._object_json(listing)
         # With a focus (the files a hook was given), only kustomizations related to them
         # are read; the graph is then partial and must not be updated incrementally.
         self.graph = KustomizeGraph(self.ctx, sorted(self.files), self.files, focus)
@@ -144,6 +162,45 @@ class Extraction:
         for path in sorted(self.files):
             self._scan(path)
         self._index_deployments()
+
+    def anchor_repositories(self, remote_urls: Iterable[str] = ()) -> tuple[str, ...]:
+        """Without ``repositories`` in the policy, take this repository's URLs to be those
+        its Applications name now (and its remotes'): from here on, a source naming
+        another URL is another repository (GG003), not this one.
+
+        A gate calls it at the base revision, so a change cannot point an Application at
+        a fork of the repository and have the fork's folders judged as this one's. The
+        current state is unchanged by it (every URL it names is now known).
+        """
+        if self.policy.repositories:
+            return self.policy.repositories
+        known = source_urls(d for found in self.deployments.values() for d in found)
+        known |= set(remote_urls)
+        if known:
+            self.policy = replace(self.policy, repositories=tuple(sorted(known)))
+            self.ctx.policy = self.policy
+        return self.policy.repositories
+
+    def _object_json(self, paths: Iterable[str]) -> set[str]:
+        """The JSON files among ``paths`` that hold Argo CD or Flux objects.
+
+        Argo CD applies a folder's ``*.json`` like its YAML, so an app-of-apps may keep
+        an Application in JSON; JSON is YAML to the loader. Other JSON (package files,
+        dashboards) is read only where a plain-folder source applies it.
+        """
+        found: set[str] = set()
+        for path in paths:
+            if not path.endswith(".json") or path in self.files:
+                continue
+            if self.policy.exclude and matches_any(self.policy.exclude, path):
+                continue
+            try:
+                data = self.ctx.source.read(path)
+            except (OSError, ValueError):
+                continue  # unreadable: no object read from it (a plain source names it)
+            if may_hold_applications(data):
+                found.add(path)
+        return found
 
     # --- what the Applications deploy -----------------------------------------------------
 
@@ -299,6 +356,9 @@ class Extraction:
             if self.graph.reach(root) & paths:
                 keys[(ROOT, root)] = None
                 directories.add(posixpath.dirname(root))
+        # An Application given deploys its source folders: their write-back files count.
+        for path in paths:
+            directories |= {d.directory for d in self.deployments.get(path, ()) if d.directory}
         # Image Updater's write-back files override what those roots deploy.
         for path in sorted(self.files):
             if is_write_back_file(path) and posixpath.dirname(path) in directories:
@@ -421,7 +481,9 @@ class Extraction:
             elif path in self.all_paths:
                 self.all_paths.discard(path)
                 listed = True
-            exists = self.ctx.source.is_file(path) and bool(candidate_files([path], self.policy))
+            exists = self.ctx.source.is_file(path) and bool(
+                candidate_files([path], self.policy) or self._object_json([path])
+            )
             if exists and path not in self.files:
                 self.files.add(path)
                 structural = True
@@ -518,14 +580,12 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
     ctx = extraction.ctx
     uses = extraction.uses()
     files = sorted(extraction.files)
+    applications = {
+        path: frozenset(d.application for d in found if d.application)
+        for path, found in extraction.deployments.items()
+    }
     if selected is not None:
-        uses = [
-            u
-            for u in uses
-            if u.location.path in selected
-            or (u.origin is not None and u.origin.path in selected)
-            or any(path in selected for path in u.via)
-        ]
+        uses = [u for u in uses if concerns(u, selected, applications)]
         # Files given but never reached above (e.g. a patch file) still get read.
         for path in sorted(selected - set(ctx.parsed)):
             if path in extraction.files:
@@ -533,4 +593,5 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
         files = [p for p in files if p in selected]
     problems = [p for p in ctx.problems if selected is None or p.location.path in selected]
     problems.sort(key=lambda p: (p.location, p.message))
-    return Inventory(uses, problems, files, ctx.parsed)
+    urls = frozenset(source_urls(d for found in extraction.deployments.values() for d in found))
+    return Inventory(uses, problems, files, ctx.parsed, applications, urls)

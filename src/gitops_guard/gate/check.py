@@ -49,7 +49,7 @@ from gitops_guard.policy.model import (
     Policy,
     default_policy,
 )
-from gitops_guard.repo.files import is_yaml_path
+from gitops_guard.repo.files import is_manifest_path
 from gitops_guard.repo.git import GitRepository, landing_chain
 from gitops_guard.repo.policy_source import policy_at, policy_blob_in, policy_file_at
 from gitops_guard.repo.tree import TreeSource
@@ -276,6 +276,10 @@ def judge(
         policy, base_policy_bytes = default_policy(), None
 
     history = History(repo, policy, start=base)
+    if base is not None:
+        # Without `repositories:`, this repository is what the base's Applications (and
+        # the remotes) name: a fork's URL brought by the range is another repository.
+        history.extraction.anchor_repositories(repo.remote_urls())
     base_blobs = dict(history.source.blobs)  # the base's tree, before the range moves it
     base_state = dict(history.state)
     now = now if now is not None else datetime.datetime.now(datetime.UTC)
@@ -362,8 +366,9 @@ def judge(
         findings.extend(review_policy_change(repo, policy, base_blobs, selected, everything, added))
 
     source = TreeSource(repo, dict(selected.head_tree), selected.head_links)
-    paths = sorted(p for p in changed if is_yaml_path(p) and source.is_file(p))
-    inventory = extract(source, policy, paths)
+    paths = sorted(p for p in changed if is_manifest_path(p) and source.is_file(p))
+    # The head is read as the history read it (this repository's URLs anchored at the base).
+    inventory = extract(source, history.extraction.policy, paths)
     base_source = TreeSource(repo, base_blobs)
     if supply:
         from gitops_guard.supply.gates import supply_findings

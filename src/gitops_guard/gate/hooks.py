@@ -147,19 +147,19 @@ class HookOutcome:
 
 
 def pre_commit(repo: GitRepository) -> HookOutcome:
-    """Validate the staged YAML files as they are staged (the index, not the work tree)."""
+    """Validate the staged manifests as they are staged (the index, not the work tree)."""
     from gitops_guard.engine.run import run_rules
     from gitops_guard.extract.inventory import extract
-    from gitops_guard.repo.files import is_yaml_path
+    from gitops_guard.repo.files import is_manifest_path
     from gitops_guard.repo.tree import TreeSource
 
     outcome = HookOutcome()
     index, links = repo.index_entries()
     if repo.is_unborn():  # the first commit: everything staged is new
-        paths = sorted(p for p in index if is_yaml_path(p))
+        paths = sorted(p for p in index if is_manifest_path(p))
     else:
         changes = repo.staged_changes()
-        paths = sorted(c.path for c in changes if c.new_blob and is_yaml_path(c.path))
+        paths = sorted(c.path for c in changes if c.new_blob and is_manifest_path(c.path))
     if not paths:
         return outcome
     found = policy_blob_in(index, "the staged changes")

@@ -22,7 +22,7 @@ from gitops_guard.model import Commit, FileChange, ImageUse, Source
 from gitops_guard.patterns.wildcard import glob_matches
 from gitops_guard.policy.model import Policy
 from gitops_guard.repo.files import (
-    is_yaml_path,
+    is_manifest_path,
 )
 from gitops_guard.repo.git import (
     BlobBatch,
@@ -254,6 +254,38 @@ class PromotionEvent:
         return ref.name if ref else None
 
 
+def _key_text(item: tuple[StateKey, ImageUse]) -> tuple[str, ...]:
+    return tuple(str(part) for part in item[0])
+
+
+def taken_over(
+    key: StateKey, new: ImageUse, vanished: Sequence[tuple[StateKey, ImageUse]]
+) -> ImageUse | None:
+    """What a container that appears took over: the image of a container of the same
+    app and environment that disappeared in the same change, of the same repository.
+
+    Renaming a container, a Deployment or the Application deploying it makes a new
+    state key; judged as new, a downgrade through a rename would need no rollback
+    marker. Of several candidates, one the change goes down from is taken (a gate
+    assumes the worst), and none whose image is the same (a plain rename).
+    """
+    ref = new.reference
+    if ref is None:
+        return None
+    candidates = [
+        use
+        for (app, environment, _resource, _container), use in vanished
+        if app == key[0]
+        and environment == key[1]
+        and use.reference is not None
+        and use.reference.name == ref.name
+        and use.raw != new.raw
+    ]
+    downgrades = [use for use in candidates if classify(use.reference, ref) == "downgrade"]
+    chosen = downgrades or candidates
+    return chosen[0] if chosen else None
+
+
 def _winner(units: dict[UnitKey, list[ImageUse]]) -> ImageUse:
     """The use that decides a key's image when several units set it (see `effective`)."""
     uses = [use for unit in sorted(units) for use in units[unit]]
@@ -387,11 +419,15 @@ class History:
         pr = pull_request(commit)
         through_pr = is_pull_request(commit)
         order = {name: index for index, name in enumerate(self.policy.environments)}
+        ordered = sorted(before.items(), key=_key_text)
+        vanished = [(key, use) for key, use in ordered if key not in self.state]
         for key in sorted(
             touched,
             key=lambda k: (order.get(k[1] or "", len(order)), tuple(str(p) for p in k)),
         ):
             old, new = before.get(key), self.state.get(key)
+            if old is None and new is not None:
+                old = taken_over(key, new, vanished)
             if old is not None and new is not None and old.raw == new.raw:
                 continue
             old_ref = old.reference if old else None
@@ -427,7 +463,7 @@ class History:
             change.new_blob
             for commit in commits
             for change in commit.changes
-            if change.new_blob and is_yaml_path(change.path)
+            if change.new_blob and is_manifest_path(change.path)
         ]
         self.source.prefetched.update(batch.fetch(list(dict.fromkeys(wanted))))
         try:

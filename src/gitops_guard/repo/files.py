@@ -116,6 +116,11 @@ def is_yaml_path(path: str) -> bool:
     return name.endswith(YAML_SUFFIXES) or name == "Kustomization"
 
 
+def is_manifest_path(path: str) -> bool:
+    """Whether a path may hold manifests: YAML, or JSON (Argo CD applies ``*.json`` too)."""
+    return is_yaml_path(path) or path.endswith(".json")
+
+
 def normalize(path: str) -> str | None:
     """Normalise a repository-relative path; None when it escapes the repository."""
     clean = posixpath.normpath(path.replace("\\", "/"))

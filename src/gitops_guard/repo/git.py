@@ -215,6 +215,14 @@ class GitRepository:
             return None
         return value or None
 
+    def remote_urls(self) -> list[str]:
+        """The fetch URLs of the repository's remotes (local configuration, not history)."""
+        try:
+            listed = self.run("config", "--get-regexp", r"^remote\..*\.url$")
+        except GitError:
+            return []  # no remote at all (git exits 1)
+        return [line.split(" ", 1)[1] for line in listed.splitlines() if " " in line]
+
     def read_blob(self, sha: str) -> bytes:
         """A blob's bytes through the persistent ``cat-file --batch`` process."""
         data: bytes = self.repo.odb.stream(bytes.fromhex(sha)).read()

@@ -19,7 +19,7 @@ from gitops_guard.policy.model import (
 )
 from gitops_guard.repo.files import (
     DiskSource,
-    is_yaml_path,
+    is_manifest_path,
 )
 
 
@@ -135,11 +135,13 @@ def select_paths(workspace: Workspace, paths: Iterable[str], cwd: Path | None = 
             relative = ""
         if absolute.is_dir():
             prefix = f"{relative}/" if relative else ""
-            files.extend(p for p in listing if p.startswith(prefix) and is_yaml_path(p))
+            files.extend(p for p in listing if p.startswith(prefix) and is_manifest_path(p))
         elif not absolute.exists() and not absolute.is_symlink():
             refused.append(f"{given}: no such file; not checked")
-        elif not is_yaml_path(relative):
-            skipped.append(f"{given}: not a YAML file (*.yaml, *.yml, Kustomization); not checked")
+        elif not is_manifest_path(relative):
+            skipped.append(
+                f"{given}: not a manifest file (*.yaml, *.yml, *.json, Kustomization); not checked"
+            )
         else:
             files.append(relative)
     return Selection(sorted(dict.fromkeys(files)), refused, skipped)

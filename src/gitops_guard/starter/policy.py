@@ -40,6 +40,8 @@ class Inference:
     registries: Sequence[Registry]
     tags: TagPattern
     deployed: Mapping[str, Deployed] = field(default_factory=dict)
+    repositories: Sequence[str] = ()  # this repository's URLs (its remotes', or the one used)
+    source_urls: Sequence[str] = ()  # every URL the Applications' sources name
 
 
 def environment_settings(
@@ -91,6 +93,7 @@ def build(inference: Inference) -> Block:
     entries: list[Key | Note] = [Key("version", 1)]
     entries.append(_layout(inference.templates))
     entries.extend(_environments(order, inference.deployed))
+    entries.extend(_repositories(inference.repositories, inference.source_urls))
     entries.append(
         Key(
             "bots",
@@ -152,6 +155,23 @@ def _environments(order: Order, deployed: Mapping[str, Deployed]) -> list[Key | 
         "< prod; `from:` is set where the order is clear.",
     )
     return [Key("environments", Block(tuple(entries)), before=before)]
+
+
+def _repositories(repositories: Sequence[str], seen: Sequence[str]) -> list[Key | Note]:
+    if repositories:
+        before = (
+            "",
+            "This repository's URLs: an Application source naming another repository is",
+            "not followed (GG003), so a fork with the same folders is not taken for this one.",
+        )
+        return [Key("repositories", Items(tuple(Item(url) for url in repositories)), before=before)]
+    if not seen:
+        return []
+    return [
+        Note(""),
+        Note("Applications here name several repositories and no remote says which is this"),
+        Note(f"one; set repositories: to its URLs. Named: {', '.join(seen)}"),
+    ]
 
 
 def _images(registries: Sequence[Registry], tags: TagPattern) -> Key:

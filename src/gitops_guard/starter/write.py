@@ -10,6 +10,7 @@ would call a real finding, so it is not loosened away: it is written to a baseli
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +115,7 @@ def infer(root: Path) -> Inference:
     evidence = collect(root)
     layout = infer_layout(evidence.placed, evidence.files, folders(evidence.files))
     uses = evidence.inventory.uses
+    seen = sorted(evidence.inventory.source_urls)
     return Inference(
         templates=layout.templates,
         order=order(layout.environments),
@@ -121,7 +123,27 @@ def infer(root: Path) -> Inference:
         tags=tag_pattern(
             u.reference.tag for u in _checked(uses) if u.reference and u.reference.tag
         ),
+        repositories=this_repository(root, seen),
+        source_urls=seen,
     )
+
+
+def this_repository(root: Path, seen: Sequence[str]) -> list[str]:
+    """This repository's URLs for ``repositories:``: its remotes' (the clone knows where it
+    came from), else the one URL its Applications name; none when that is not clear."""
+    from gitops_guard.errors import GitError
+    from gitops_guard.repo.git import GitRepository
+
+    try:
+        repository = GitRepository(root)
+    except GitError:
+        repository = None  # not a Git repository: init reads a plain folder too
+    # A folder inside another repository is not that repository.
+    same = repository is not None and repository.root.resolve() == root.resolve()
+    remotes = repository.remote_urls() if repository is not None and same else []
+    if remotes:
+        return sorted(dict.fromkeys(remotes))
+    return list(seen) if len(seen) == 1 else []
 
 
 def _checked(uses: list[ImageUse]) -> list[ImageUse]:
