@@ -750,12 +750,6 @@ def test_control_a_yaml_json6902_patch_file_in_the_prod_overlay(tmp_path: Path) 
     judge(tmp_path, change, {"GG303"}, STRICT)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: an image written in a chart template (not values) is not read: 2.0.0 in every environment incl. prod passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_an_image_written_in_a_chart_template(tmp_path: Path) -> None:
     template = deployment(f"{IMAGE}:2.0.0")
@@ -763,12 +757,6 @@ def test_an_image_written_in_a_chart_template(tmp_path: Path) -> None:
     judge(tmp_path, change, {"GG303"}, STRICT, base=chart_base())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "HOLE: subcharts (charts/<sub>/values.yaml) of a deployed chart are not followed: a sidecar with 3.0.0 in prod passed, GG303 expected"
-    ),
-)
 @pytest.mark.slow
 def test_a_subchart_of_the_prod_chart(tmp_path: Path) -> None:
     sub = f"{CHART}/charts/sidecar"

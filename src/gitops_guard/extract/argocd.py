@@ -36,13 +36,13 @@ from gitops_guard.extract.deployments import (
 )
 from gitops_guard.extract.embedded import load_embedded
 from gitops_guard.extract.helm import (
-    BASE_VALUES,
     HelmImage,
-    chart_app_version,
     emit_values,
     helm_images,
     values_documents_root,
 )
+from gitops_guard.extract.helm_charts import FilesBelow, Rendering, chart_values, render_chart
+from gitops_guard.extract.helm_templates import set_paths
 from gitops_guard.extract.kustomize import ImageEntry, KustomizeGraph, apply_entry, split_image
 from gitops_guard.extract.workloads import kind_of, workload_images
 from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
@@ -85,10 +85,14 @@ class ArgoExtractor:
         fileset: set[str],
         view: Callable[[], RepositoryView] | None = None,
         files_of: Callable[[Deployment], list[str]] | None = None,
+        files_below: FilesBelow | None = None,
     ) -> None:
         self.ctx = ctx
         self.graph = graph
         self.fileset = fileset
+        self._files_below = files_below or (
+            lambda folder: sorted(p for p in fileset if p.startswith(folder + "/"))
+        )
         self._view = view or (
             lambda: RepositoryView(fileset, folders_of(fileset), fileset, lambda _path: None)
         )
@@ -535,42 +539,57 @@ class ArgoExtractor:
     ) -> tuple[dict[str, HelmImage], tuple[str, Location] | None]:
         if directory is None:
             return {}, None
-        for name in BASE_VALUES:
-            candidate = f"{directory}/{name}" if directory else name
-            self.ctx.note_read(candidate)  # so that adding it later recomputes this unit
-            if candidate in self.fileset:
-                root = values_documents_root(self.ctx, candidate)
-                if root is not None:
-                    return helm_images(self.ctx, candidate, root), chart_app_version(
-                        self.ctx, directory, self.fileset
-                    )
-        return {}, chart_app_version(self.ctx, directory, self.fileset)
+        images, app_version, _root = chart_values(self.ctx, directory, self.fileset)
+        return images, app_version
 
     def _helm_source(self, deployment: Deployment, directory: str) -> None:
         """A chart as Argo CD renders it for this Application: the chart's values, then
-        its ``valueFiles`` in order, then ``values``, ``valuesObject`` and ``parameters``."""
+        its ``valueFiles`` in order, then ``values``, ``valuesObject`` and ``parameters``;
+        its subcharts and its templates' images (see ``extract.helm_charts``)."""
         ctx = self.ctx
         helm = child(deployment.source, "helm")
-        chart, app_version = self._chart_values(directory)
+        chart, app_version, chart_root = chart_values(ctx, directory, self.fileset)
         merged = {keypath: image.over(None) for keypath, image in chart.items()}
+        values_set = set_paths(chart_root)
         for value_file in self._value_files(deployment, directory, helm):
             root = values_documents_root(ctx, value_file)
             if root is not None:
+                values_set |= set_paths(root)
                 for keypath, image in helm_images(ctx, value_file, root).items():
                     merged[keypath] = image.over(merged.get(keypath))
         sources: dict[str, Source] = {}
+        if helm is not None:
+            values_set |= self._inline_set_paths(deployment.file, helm)
         for layer in self._inline_layers(deployment.file, helm) if helm is not None else []:
             for keypath, image in layer.items():
                 merged[keypath] = image.over(merged.get(keypath))
                 sources[keypath] = Source.APPLICATION
-        emit_values(
+        render_chart(
             ctx,
+            directory,
             merged,
-            deployment.placement,
+            values_set,
             app_version,
-            application=deployment.application or None,
-            sources=sources,
+            Rendering(deployment.placement, deployment.application or None),
+            self.fileset,
+            self._files_below,
+            sources,
         )
+
+    def _inline_set_paths(self, path: str, helm: Node) -> set[str]:
+        """The value paths ``values``, ``valuesObject`` and ``parameters`` set."""
+        found: set[str] = set()
+        values = child(helm, "values")
+        if isinstance(values, ScalarNode) and values.value:
+            loaded, _line, _column = load_embedded(self.ctx, path, values)
+            if loaded.documents:
+                found |= set_paths(loaded.documents[0].root)
+        found |= set_paths(child(helm, "valuesObject"))
+        for parameter in sequence(child(helm, "parameters")):
+            name = scalar_text(child(parameter, "name"))
+            if name:
+                found.add(name)
+        return found
 
     def _value_files(self, deployment: Deployment, directory: str, helm: Node | None) -> list[str]:
         """The ``helm.valueFiles`` of a source, as files of this repository (in order)."""

@@ -140,7 +140,9 @@ class Extraction:
         # are read; the graph is then partial and must not be updated incrementally.
         self.graph = KustomizeGraph(self.ctx, sorted(self.files), self.files, focus)
         self.all_paths: set[str] = set(listing)  # every file: generators match JSON too
-        self.argo = ArgoExtractor(self.ctx, self.graph, self.files, self._view, self._files_of)
+        self.argo = ArgoExtractor(
+            self.ctx, self.graph, self.files, self._view, self._files_of, self._files_below
+        )
         self.units: dict[UnitKey, Unit] = {}
         self._readers: dict[str, set[UnitKey]] = {}
         self._values_by_directory: dict[str, set[str]] | None = None
@@ -219,25 +221,43 @@ class Extraction:
         except (OSError, ValueError, yaml.YAMLError):
             return None
 
-    def _files_of(self, deployment: Deployment) -> list[str]:
-        """The files of a plain-folder source (recursively when it says so), its
-        ``directory.include``/``exclude`` applied: YAML, JSON and Jsonnet alike."""
+    def _listing(self) -> dict[str, list[str]]:
         if self._files_by_directory is None:
             self._sorted_paths = sorted(self.all_paths)
             self._files_by_directory = {}
             for path in self._sorted_paths:
                 self._files_by_directory.setdefault(posixpath.dirname(path), []).append(path)
+        return self._files_by_directory
+
+    def _files_below(self, folder: str) -> list[str]:
+        """Every file below a folder, at any depth (one run of the sorted listing)."""
+        self._listing()
+        ordered = self._sorted_paths
+        prefix = folder + "/" if folder else ""
+        first = bisect.bisect_left(ordered, prefix)
+        # "d/" <= path < "d0" ("0" follows "/") holds exactly for paths starting "d/".
+        last = bisect.bisect_left(ordered, prefix[:-1] + "0") if prefix else len(ordered)
+        return ordered[first:last]
+
+    def _files_of(self, deployment: Deployment) -> list[str]:
+        """The files of a plain-folder source (recursively when it says so), its
+        ``directory.include``/``exclude`` applied: YAML, JSON and Jsonnet alike."""
         if deployment.recurse:
-            # The files below a folder are one run of the sorted listing.
-            ordered = self._sorted_paths
-            prefix = deployment.directory + "/" if deployment.directory else ""
-            first = bisect.bisect_left(ordered, prefix)
-            # "d/" <= path < "d0" ("0" follows "/") holds exactly for paths starting "d/".
-            last = bisect.bisect_left(ordered, prefix[:-1] + "0") if prefix else len(ordered)
-            found = [path for path in ordered[first:last] if deployment.covers(path)]
+            below = self._files_below(deployment.directory or "")
+            found = [path for path in below if deployment.covers(path)]
         else:
-            found = list(self._files_by_directory.get(deployment.directory or "", []))
+            found = list(self._listing().get(deployment.directory or "", []))
         return [path for path in found if directory_selects(deployment, path)]
+
+    def _helm_deployers_above(self, path: str) -> set[str]:
+        """The Application files whose charts hold ``path`` (a template, a subchart)."""
+        found: set[str] = set()
+        folder = posixpath.dirname(path)
+        while True:
+            found |= self._deployed_helm.get(folder, set())
+            if not folder:
+                return found
+            folder = posixpath.dirname(folder)
 
     def _may_hold_applications(self, path: str) -> bool:
         if path in self.ctx.parsed or not self._focused:
@@ -316,6 +336,8 @@ class Extraction:
             (ROOT, root) for root in self.graph.roots if posixpath.dirname(root) == directory
         }
         keys.add((VALUES, directory))
+        # Its subcharts' values, which the Application rendering the chart reads.
+        keys |= {(VALUES, folder) for folder in self._chart_folders_below(directory)}
         prefix = directory + "/" if directory else ""
         for path in self.files:
             if path.startswith(prefix) and posixpath.basename(path) not in KUSTOMIZATION_NAMES:
@@ -323,6 +345,12 @@ class Extraction:
         return keys
 
     # --- which units exist --------------------------------------------------------------
+
+    def _chart_folders_below(self, directory: str) -> set[str]:
+        self._values_in(directory)
+        assert self._values_by_directory is not None
+        prefix = directory + "/charts/" if directory else "charts/"
+        return {folder for folder in self._values_by_directory if folder.startswith(prefix)}
 
     def _values_in(self, directory: str) -> set[str]:
         if self._values_by_directory is None:
@@ -381,7 +409,10 @@ class Extraction:
                 elif deployment.kind == HELM and deployment.directory is not None:
                     # Its Application places the values of its chart folder, and of
                     # the values files it lists.
-                    if deployment.directory in folders or listed_value_files(deployment) & paths:
+                    # of the values files it lists, and what its chart folder holds (its
+                    # templates, its subcharts).
+                    below = deployment.directory in folders or deployment.directory in above
+                    if below or listed_value_files(deployment) & paths:
                         keys[(FILE, app_file)] = None
                 elif (
                     deployment.kind == DIRECTORY
@@ -418,6 +449,10 @@ class Extraction:
             in_directory = sorted(self._values_in(name))
             helm_sources = self._deployers_of(name)
             deployed = {path for d in helm_sources for path in listed_value_files(d)}
+            if self._in_deployed_chart(name):
+                # A subchart's values: the Application rendering the chart above reads them.
+                deployed |= set(in_directory)
+                ctx.reads |= self._helm_deployers_above(name)
             extract_values(self.ctx, in_directory, self.files, None, deployed)
             ctx.reads |= set(in_directory) | {d.file for d in helm_sources}
         elif name in self.files:
@@ -549,7 +584,20 @@ class Extraction:
             for path in paths:
                 for deployer in plain_before | self._plain_deployers(path):
                     affected.add((FILE, deployer))
+                # A template or a subchart that comes or goes changes what a chart renders.
+                for deployer in self._helm_deployers_above(path):
+                    affected.add((FILE, deployer))
         return affected
+
+    def _in_deployed_chart(self, directory: str) -> bool:
+        """Whether a folder is a subchart (``…/charts/<name>``) of a chart an Application
+        deploys, at any depth."""
+        while "/charts/" in f"/{directory}":
+            parent, _sep, _name = f"/{directory}".rpartition("/charts/")
+            directory = parent.removeprefix("/")
+            if directory in self._deployed_helm:
+                return True
+        return False
 
     def uses(self) -> list[ImageUse]:
         """Every use of the current state, sorted by location."""

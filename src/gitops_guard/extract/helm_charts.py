@@ -1,0 +1,298 @@
+"""A chart as one Application renders it: its values, its subcharts, its templates' images.
+
+The values layers (the chart's ``values.yaml``, the Application's value files, inline
+values, parameters) are merged by :mod:`gitops_guard.extract.argocd`; here they are
+emitted for the chart and for each subchart it carries in ``charts/``:
+
+- a subchart's images come from its own ``values.yaml`` with the parent's values under
+  its name (or its ``alias`` in the parent's ``Chart.yaml``) laid over, and default to
+  the subchart's ``appVersion``, never the parent's;
+- a packaged subchart (``charts/x.tgz``) and a dependency from a chart repository that is
+  not vendored are named (GG003): their images are not read;
+- every template's ``image:`` line is read (:mod:`gitops_guard.extract.helm_templates`):
+  a literal reference is a use, one built from values that are not image keys is GG003.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from yaml.nodes import Node, ScalarNode
+
+from gitops_guard.extract.context import Context
+from gitops_guard.extract.helm import (
+    BASE_VALUES,
+    HelmImage,
+    chart_app_version,
+    emit_values,
+    helm_images,
+    values_documents_root,
+)
+from gitops_guard.extract.helm_templates import (
+    built_from,
+    defines,
+    image_lines,
+    is_template_file,
+    not_followed,
+    set_paths,
+)
+from gitops_guard.model import Location, Source
+from gitops_guard.parse.loader import child, scalar_text, sequence
+from gitops_guard.policy.layout import Placement
+
+FilesBelow = Callable[[str], list[str]]  # every file below a folder (any depth)
+_MAX_NESTING = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """Who renders a chart: where it runs, and the Application doing it."""
+
+    placement: Placement
+    application: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Subchart:
+    """A chart in ``charts/``: its folder and the values key(s) it is deployed under."""
+
+    folder: str
+    keys: tuple[str, ...]
+
+
+def chart_values(
+    ctx: Context, directory: str, fileset: set[str]
+) -> tuple[dict[str, HelmImage], tuple[str, Location] | None, Node | None]:
+    """A chart's own values images, its ``appVersion`` and the values tree."""
+    for name in BASE_VALUES:
+        candidate = f"{directory}/{name}" if directory else name
+        ctx.note_read(candidate)  # so that adding it later recomputes the unit
+        if candidate in fileset:
+            root = values_documents_root(ctx, candidate)
+            if root is not None:
+                return (
+                    helm_images(ctx, candidate, root),
+                    chart_app_version(ctx, directory, fileset),
+                    root,
+                )
+    return {}, chart_app_version(ctx, directory, fileset), None
+
+
+def render_chart(
+    ctx: Context,
+    directory: str,
+    merged: dict[str, HelmImage],
+    values_set: set[str],
+    app_version: tuple[str, Location] | None,
+    rendering: Rendering,
+    fileset: set[str],
+    files_below: FilesBelow,
+    sources: dict[str, Source] | None = None,
+) -> None:
+    """Emit what a chart deploys with its merged values (see the module's docstring)."""
+    below = files_below(directory)
+    for path in below:
+        ctx.note_read(path)  # a template or a subchart that changes recomputes the unit
+    texts = {path: _text(ctx, path) for path in below if _is_chart_template(directory, path)}
+    chart_defines = defines(texts.values())
+    _render(
+        ctx,
+        directory,
+        "",
+        merged,
+        values_set,
+        app_version,
+        rendering,
+        fileset,
+        below,
+        texts,
+        chart_defines,
+        sources or {},
+        0,
+    )
+
+
+def _render(
+    ctx: Context,
+    directory: str,
+    prefix: str,
+    merged: dict[str, HelmImage],
+    values_set: set[str],
+    app_version: tuple[str, Location] | None,
+    rendering: Rendering,
+    fileset: set[str],
+    below: list[str],
+    texts: dict[str, str],
+    chart_defines: dict[str, str],
+    sources: dict[str, Source],
+    depth: int,
+) -> None:
+    subcharts = _subcharts(ctx, directory, fileset, below, rendering)
+    taken = {key for sub in subcharts for key in sub.keys}
+    own = {k: v for k, v in merged.items() if k.split(".", 1)[0] not in taken}
+    emit_values(
+        ctx,
+        {f"{prefix}{k}": v for k, v in own.items()},
+        rendering.placement,
+        app_version,
+        application=rendering.application,
+        sources={f"{prefix}{k}": s for k, s in sources.items()},
+    )
+    templates = posixpath.join(directory, "templates") + "/"
+    for path, text in sorted(texts.items()):
+        if path.startswith(templates):
+            _template_images(ctx, path, text, own, values_set, chart_defines, rendering, prefix)
+    if depth >= _MAX_NESTING:
+        return
+    for sub in subcharts:
+        sub_images, sub_version, sub_root = chart_values(ctx, sub.folder, fileset)
+        sub_below = [p for p in below if p.startswith(sub.folder + "/")]
+        for key in sub.keys:
+            layered = {k: v.over(None) for k, v in sub_images.items()}
+            sub_sources: dict[str, Source] = {}
+            for keypath, image in merged.items():
+                if keypath.startswith(key + "."):
+                    rest = keypath[len(key) + 1 :]
+                    layered[rest] = image.over(layered.get(rest))
+                    if keypath in sources:
+                        sub_sources[rest] = sources[keypath]
+            sub_set = set_paths(sub_root)
+            sub_set |= {p[len(key) + 1 :] for p in values_set if p.startswith(key + ".")}
+            sub_set |= {p for p in values_set if p.startswith("global.")}  # globals go down
+            _render(
+                ctx,
+                sub.folder,
+                f"{prefix}{key}.",
+                layered,
+                sub_set,
+                sub_version,
+                rendering,
+                fileset,
+                sub_below,
+                texts,
+                chart_defines,
+                sub_sources,
+                depth + 1,
+            )
+
+
+def _is_chart_template(directory: str, path: str) -> bool:
+    """A template of the chart or of a chart below it (``…/templates/…``)."""
+    relative = path[len(directory) + 1 :] if directory else path
+    parts = relative.split("/")
+    return "templates" in parts[:-1] and is_template_file(path)
+
+
+def _text(ctx: Context, path: str) -> str:
+    try:
+        return ctx.source.read(path).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _subcharts(
+    ctx: Context, directory: str, fileset: set[str], below: list[str], rendering: Rendering
+) -> list[Subchart]:
+    """The charts in ``directory/charts/`` and the values keys each is deployed under;
+    packaged ones and dependencies that are not there are named."""
+    charts = posixpath.join(directory, "charts") + "/"
+    aliases, remote = _dependencies(ctx, directory, fileset)
+    found: list[Subchart] = []
+    present: set[str] = set()
+    for path in below:
+        if not path.startswith(charts):
+            continue
+        relative = path[len(charts) :]
+        if relative.endswith(".tgz") and "/" not in relative:
+            ctx.unresolved(
+                Location(path, 1, 1),
+                f"packaged subchart {relative} is not read: the images it deploys are not followed",
+                rendering.placement,
+                hint="vendor the subchart unpacked in charts/ (or judge its chart with "
+                "gitops-guard where it is built)",
+            )
+            present.add(relative.removesuffix(".tgz").rsplit("-", 1)[0])
+            continue
+        folder, _slash, name = relative.partition("/")
+        if name != "Chart.yaml":
+            continue
+        chart_file = charts + relative
+        loaded = ctx.load(chart_file)
+        root = loaded.documents[0].root if loaded.documents else None
+        chart_name = scalar_text(child(root, "name")) if root is not None else None
+        chart_name = chart_name or folder
+        present.add(chart_name)
+        found.append(Subchart(charts + folder, aliases.get(chart_name, (chart_name,))))
+    for name, where in remote:
+        if name not in present:
+            ctx.unresolved(
+                where,
+                f"dependency {name} comes from a chart repository and is not in charts/: "
+                "the images it deploys are not followed",
+                rendering.placement,
+                hint="vendor it (`helm dependency update`, then commit charts/)",
+            )
+    return found
+
+
+def _dependencies(
+    ctx: Context, directory: str, fileset: set[str]
+) -> tuple[dict[str, tuple[str, ...]], list[tuple[str, Location]]]:
+    """``Chart.yaml`` dependencies: the aliases of each, and those fetched from a repository."""
+    chart = posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml"
+    if chart not in fileset:
+        return {}, []
+    loaded = ctx.load(chart)
+    if not loaded.documents:
+        return {}, []
+    aliases: dict[str, list[str]] = {}
+    remote: list[tuple[str, Location]] = []
+    for item in sequence(child(loaded.documents[0].root, "dependencies")):
+        name = scalar_text(child(item, "name"))
+        if not name:
+            continue
+        alias = scalar_text(child(item, "alias"))
+        aliases.setdefault(name, []).append(alias or name)
+        repository = scalar_text(child(item, "repository")) or ""
+        if repository and not repository.startswith("file://"):
+            node = child(item, "name")
+            line = node.start_mark.line + 1 if isinstance(node, ScalarNode) else 1
+            column = node.start_mark.column + 1 if isinstance(node, ScalarNode) else 1
+            remote.append((name, Location(chart, line, column)))
+    return {k: tuple(dict.fromkeys(v)) for k, v in aliases.items()}, remote
+
+
+def _template_images(
+    ctx: Context,
+    path: str,
+    text: str,
+    images: dict[str, HelmImage],
+    values_set: set[str],
+    chart_defines: dict[str, str],
+    rendering: Rendering,
+    prefix: str,
+) -> None:
+    for index, line in enumerate(image_lines(path, text)):
+        if line.literal is not None:
+            ctx.add_use(
+                line.location,
+                Source.CONTAINER,
+                line.literal,
+                rendering.placement,
+                resource=f"{prefix}{posixpath.basename(path)}",
+                container=f"{prefix}template#{index}",
+                application=rendering.application,
+            )
+            continue
+        reasons = not_followed(built_from(line.expression, chart_defines), images, values_set)
+        if reasons:
+            ctx.unresolved(
+                line.location,
+                f"image built in a Helm template from {'; '.join(dict.fromkeys(reasons))}: "
+                "what it renders is not followed",
+                rendering.placement,
+                hint="set the image under an `image:` key of the values (repository, tag, "
+                "digest), which gitops-guard judges",
+            )

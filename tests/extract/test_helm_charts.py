@@ -1,0 +1,164 @@
+"""A chart as its Application renders it: subcharts with their own values and versions,
+and the images its templates write (literal ones read, built ones named)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_guard.extract.inventory import Extraction
+from gitops_guard.policy.load import parse_policy
+from gitops_guard.repo.files import DiskSource
+from tests.conftest import write_files
+from tests.extract.conftest import Extract
+from tests.policies import APPLICATIONS_POLICY
+
+IMAGE = "registry.example.com/team/api"
+SIDE = "registry.example.com/team/sidecar"
+CHART = "charts/api"
+COVERED = '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
+
+
+def template(image_line: str = COVERED, name: str = "api") -> str:
+    return (
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n"
+        f"  template:\n    spec:\n      containers:\n        - name: {name}\n{image_line}"
+    )
+
+
+def application(path: str = CHART, helm: str = "") -> str:
+    return (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        "metadata: {name: api-prod, namespace: argocd}\nspec:\n  source:\n"
+        f"    repoURL: https://git.example.com/acme/gitops.git\n    path: {path}\n{helm}"
+        "  destination: {server: 'https://prod.k8s.example.com', namespace: api}\n"
+    )
+
+
+def chart(**extra: str) -> dict[str, str]:
+    return {
+        f"{CHART}/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\nappVersion: 1.0.0\n",
+        f"{CHART}/values.yaml": f"image:\n  repository: {IMAGE}\n  tag: '1.0.0'\n",
+        f"{CHART}/templates/deployment.yaml": template(),
+        "argocd/api-prod.yaml": application(),
+        **extra,
+    }
+
+
+def uses(inventory) -> list[tuple[str, str | None, str | None, str]]:  # type: ignore[no-untyped-def]
+    return sorted(
+        (str(u.location), u.environment, u.container, u.raw)
+        for u in inventory.uses
+        if u.application == "api-prod"
+    )
+
+
+def unresolved(inventory) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [(str(p.location), p.message) for p in inventory.problems if p.rule == "GG003"]
+
+
+def test_a_literal_image_in_a_template_runs_where_the_chart_is_deployed(run: Extract) -> None:
+    literal = f"          image: {IMAGE}-proxy:2.0.0\n"
+    files = chart(**{f"{CHART}/templates/proxy.yaml": template(literal, "proxy")})
+    inventory = run(files, policy=APPLICATIONS_POLICY)
+    assert uses(inventory) == [
+        (f"{CHART}/templates/proxy.yaml:10:18", "prod", "template#0", f"{IMAGE}-proxy:2.0.0"),
+        (f"{CHART}/values.yaml:3:8", "prod", "image", f"{IMAGE}:1.0.0"),
+    ]
+    assert unresolved(inventory) == []
+
+
+def test_an_image_built_from_a_value_that_is_not_an_image_key_is_named(run: Extract) -> None:
+    built = '          image: "{{ .Values.registry }}/api:{{ .Values.image.tag }}"\n'
+    files = chart(**{f"{CHART}/templates/deployment.yaml": template(built)})
+    files[f"{CHART}/values.yaml"] += "registry: registry.example.com/team\n"
+    inventory = run(files, policy=APPLICATIONS_POLICY + "    on_unresolved: error\n")
+    (problem,) = [p for p in inventory.problems if p.rule == "GG003"]
+    assert str(problem.location) == f"{CHART}/templates/deployment.yaml:10:18"
+    assert "from .Values.registry, which is not an image key of the values" in problem.message
+    assert problem.severity is not None
+    assert problem.severity.value == "error"
+
+
+def test_a_subchart_takes_its_values_under_its_alias_and_its_own_app_version(
+    run: Extract,
+) -> None:
+    sub = f"{CHART}/charts/sidecar"
+    files = chart(
+        **{
+            f"{CHART}/Chart.yaml": (
+                "apiVersion: v2\nname: api\nversion: 0.1.0\nappVersion: 1.0.0\n"
+                "dependencies:\n  - name: sidecar\n    version: 0.1.0\n    alias: side\n"
+            ),
+            f"{sub}/Chart.yaml": "apiVersion: v2\nname: sidecar\nversion: 0.1.0\nappVersion: 7.0.0\n",
+            f"{sub}/values.yaml": f"image:\n  repository: {SIDE}\n",
+            f"{sub}/templates/deployment.yaml": template(name="sidecar"),
+            "other/values.yaml": "side:\n  image:\n    repository: x\n",  # not this chart's
+        }
+    )
+    inventory = run(files, policy=APPLICATIONS_POLICY)
+    # Not the parent's appVersion (1.0.0): the subchart's own.
+    assert (f"{sub}/Chart.yaml:4:13", "prod", "side.image", f"{SIDE}:7.0.0") in uses(inventory)
+    # The parent's values under the alias are laid over the subchart's.
+    files[f"{CHART}/values.yaml"] += "side:\n  image:\n    tag: '7.1.0'\n"
+    inventory = run(files, policy=APPLICATIONS_POLICY)
+    assert (f"{CHART}/values.yaml:6:10", "prod", "side.image", f"{SIDE}:7.1.0") in uses(inventory)
+    # The subchart's values are the Application's, not a folder of their own.
+    assert not [u for u in inventory.uses if u.location.path.startswith(sub) and not u.application]
+    assert unresolved(inventory) == []
+
+
+def test_packaged_and_remote_subcharts_are_named(run: Extract) -> None:
+    files = chart(
+        **{
+            f"{CHART}/Chart.yaml": (
+                "apiVersion: v2\nname: api\nversion: 0.1.0\ndependencies:\n"
+                "  - name: redis\n    version: 18.0.0\n    repository: https://charts.bitnami.com/bitnami\n"
+                "  - name: cache\n    version: 1.0.0\n    repository: oci://registry.example.com/charts\n"
+            ),
+            f"{CHART}/charts/cache-1.0.0.tgz": "not read",
+        }
+    )
+    assert unresolved(run(files, policy=APPLICATIONS_POLICY)) == [
+        (
+            f"{CHART}/Chart.yaml:5:11",
+            "dependency redis comes from a chart repository and is not in charts/: the "
+            "images it deploys are not followed in api (prod)",
+        ),
+        (
+            f"{CHART}/charts/cache-1.0.0.tgz:1:1",
+            "packaged subchart cache-1.0.0.tgz is not read: the images it deploys are not "
+            "followed in api (prod)",
+        ),
+    ]
+
+
+def test_a_template_given_alone_is_judged_with_its_chart(run: Extract) -> None:
+    literal = f"          image: {IMAGE}:2.0.0\n"
+    path = f"{CHART}/templates/deployment.yaml"
+    inventory = run(chart(**{path: template(literal)}), policy=APPLICATIONS_POLICY, paths=[path])
+    assert [(str(u.location), u.environment) for u in inventory.uses] == [(f"{path}:10:18", "prod")]
+
+
+def test_templates_and_subcharts_that_come_later_are_followed(tmp_path: Path) -> None:
+    write_files(tmp_path, chart())
+    extraction = Extraction(DiskSource(tmp_path), parse_policy(APPLICATIONS_POLICY.encode()))
+    for key in extraction.all_keys():
+        extraction.compute(key)
+    added = {
+        f"{CHART}/templates/proxy.yaml": template(f"          image: {IMAGE}:3.0.0\n", "proxy"),
+        f"{CHART}/charts/side/Chart.yaml": "apiVersion: v2\nname: side\nversion: 0.1.0\n",
+        f"{CHART}/charts/side/values.yaml": f"image: {SIDE}:4.0.0\n",
+    }
+    write_files(tmp_path, added)
+    extraction.update(set(added))
+    assert sorted(u.raw for u in extraction.uses() if u.application == "api-prod") == [
+        f"{IMAGE}:1.0.0",
+        f"{IMAGE}:3.0.0",
+        f"{SIDE}:4.0.0",
+    ]
+    (tmp_path / f"{CHART}/templates/proxy.yaml").unlink()
+    extraction.update({f"{CHART}/templates/proxy.yaml"})
+    assert sorted(u.raw for u in extraction.uses() if u.application == "api-prod") == [
+        f"{IMAGE}:1.0.0",
+        f"{SIDE}:4.0.0",
+    ]
