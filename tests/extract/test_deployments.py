@@ -495,3 +495,37 @@ def test_the_policy_s_repositories_are_not_replaced_by_anchoring(tmp_path: Path)
     # Nothing known (no Application, no remote): any URL stays this repository.
     bare = Extraction(DiskSource(tmp_path), parse_policy(APPLICATIONS_POLICY.encode()))
     assert bare.anchor_repositories() == ()
+
+
+def test_an_application_a_kustomization_patches_is_named_at_the_patch(
+    run: Extract, tmp_path: Path
+) -> None:
+    files = {
+        **OVERLAYS,
+        "argocd/api-prod.yaml": application(
+            "api-prod", "apps/api/overlays/prod", "server: https://prod.k8s.example.com"
+        ),
+        "argocd/kustomization.yaml": (
+            "namespace: argocd\nnamePrefix: team-\n"  # metadata only: nothing to say
+            "resources: [api-prod.yaml]\npatches:\n  - path: prod-path.yaml\n"
+        ),
+        "argocd/prod-path.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+            "metadata: {name: api-prod, namespace: argocd}\n"
+            "spec:\n  source:\n    path: apps/api/overlays/dev\n"
+        ),
+    }
+    inventory = run(files, policy=APPLICATIONS_POLICY)
+    assert [(p.rule, str(p.location), p.environment) for p in inventory.problems] == [
+        ("GG003", "argocd/prod-path.yaml:6:11", "prod")
+    ]
+    assert inventory.problems[0].message.startswith(
+        "Application api-prod (argocd/api-prod.yaml) is changed by the kustomization "
+        "argocd/kustomization.yaml that applies it (spec.source.path)"
+    )
+    # The patch file is a patch, not an Application; without the patch nothing is named.
+    assert inventory.applications.keys() == {"argocd/api-prod.yaml"}
+    files["argocd/kustomization.yaml"] = "namespace: argocd\nresources: [api-prod.yaml]\n"
+    del files["argocd/prod-path.yaml"]
+    (tmp_path / "argocd/prod-path.yaml").unlink()
+    assert not run(files, policy=APPLICATIONS_POLICY).problems

@@ -31,7 +31,7 @@ from gitops_guard.extract.deployments import (
 from gitops_guard.extract.helm import extract_values, is_values_file
 from gitops_guard.extract.kustomize import KustomizeGraph
 from gitops_guard.extract.workloads import kind_of, workload_images
-from gitops_guard.model import Finding, ImageUse
+from gitops_guard.model import Finding, ImageUse, Location
 from gitops_guard.parse.loader import LoadedFile
 from gitops_guard.patterns.pathglob import matches_any
 from gitops_guard.policy.model import Policy
@@ -96,6 +96,7 @@ def _in_chart_templates(path: str, charts: set[str]) -> bool:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 UnitKey = tuple[str, str]
+ARGO_OBJECTS = {("argoproj.io", "Application"), ("argoproj.io", "ApplicationSet")}
 # A focus of more than this share of the repository's files is extracted whole, then
 # filtered (bench/paths_bench.py: where a focused run stops being the cheaper one).
 FOCUS_SHARE = 0.1
@@ -275,6 +276,7 @@ class Extraction:
             path in self.files
             and posixpath.basename(path) not in KUSTOMIZATION_NAMES
             and not is_write_back_file(path)
+            and path not in self.graph.patch_only  # a patch's Application is no Application
             and self._may_hold_applications(path)
         ):
             inputs: set[str] = set()
@@ -445,6 +447,9 @@ class Extraction:
             elif name in self.graph.kustomizations:
                 ctx.reads |= self.graph.reach(name)
                 self.graph.emit(name)
+            if name in self.graph.kustomizations:
+                ctx.reads |= self.graph.reach(name)
+                self._patched_applications(name)
         elif kind == VALUES:
             in_directory = sorted(self._values_in(name))
             helm_sources = self._deployers_of(name)
@@ -477,13 +482,38 @@ class Extraction:
                             container=image.container,
                             via=(name,) if real == name else (name, real),
                         )
-                self.argo.application_file(name)
+                if name not in self.graph.patch_only:
+                    self.argo.application_file(name)
         unit = Unit(ctx.uses, ctx.reads)
         ctx.uses, ctx.reads = [], None
         self.units[key] = unit
         for path in unit.reads:
             self._readers.setdefault(path, set()).add(key)
         return unit
+
+    def _patched_applications(self, root: str) -> None:
+        """Name the Applications a kustomization changes as it applies them (an
+        app-of-apps folder built by Kustomize): they are read as their files write them."""
+        for resource, changed in self.graph.changed_objects(root, ARGO_OBJECTS):
+            kind, name = resource.original
+            placement = next(
+                (
+                    d.placement
+                    for d in self.deployments.get(resource.file, ())
+                    if d.application == name
+                ),
+                None,
+            ) or self.ctx.place(resource.file)
+            fields = ", ".join(dict.fromkeys(path for path, _where in changed))
+            where = next((w for _path, w in changed if w is not None), None)
+            self.ctx.unresolved(
+                where or Location(root, 1, 1),
+                f"{kind} {name} ({resource.file}) is changed by the kustomization {root} that "
+                f"applies it ({fields}): what it deploys is read as its file writes it, not as "
+                "patched",
+                placement,
+                hint="write the change in the Application's file, which gitops-guard judges",
+            )
 
     def drop(self, key: UnitKey) -> None:
         """Forget a unit (its file or root is gone, or it is about to be recomputed)."""
@@ -531,9 +561,13 @@ class Extraction:
             self._values_by_directory = None
             self._directory_set = None
         old_owned = set(self.graph.owned)
+        old_patches = set(self.graph.patch_only)
         roots = self.graph.refresh(paths, structural)
         affected: set[UnitKey] = {(ROOT, root) for root in roots}
-        affected |= self._follow_deployments(paths, structural, listed)
+        # A file that becomes (or stops being) a patch is read again for Applications.
+        repatched = old_patches ^ self.graph.patch_only
+        affected |= {(FILE, path) for path in repatched}
+        affected |= self._follow_deployments(paths | repatched, structural, listed)
         # A root the graph rebuilds is rebuilt by the Applications deploying it too (a
         # missing patch file that comes back is in no unit's reads).
         for root in roots:

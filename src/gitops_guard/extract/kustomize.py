@@ -37,6 +37,7 @@ from gitops_guard.extract.tree import (
     Leaf,
     PatchError,
     TreeTooLarge,
+    changed_fields,
     copy_tree,
     get,
     json_patch,
@@ -575,6 +576,7 @@ class KustomizeGraph:
         self.roots: list[str] = []
         self._root_set: set[str] = set()
         self.owned: set[str] = set()
+        self.patch_only: set[str] = set()
         self._built: dict[str, Build] = {}
         self._reach: dict[str, set[str]] = {}
         self._reached_by: dict[str, set[str]] = {}
@@ -732,6 +734,13 @@ class KustomizeGraph:
         self.owned = set()
         for root in self.roots:
             self.owned |= self.reach(root)
+        # Files kustomizations read as patches, never as objects they apply.
+        listed = {
+            path for k in self.kustomizations.values() for path in (*k.resources, *k.components)
+        }
+        self.patch_only = {
+            path for k in self.kustomizations.values() for path in k.patch_files
+        } - listed
         # A manifest beside a kustomization is deployed only if a kustomization lists it:
         # Argo CD builds that folder with kustomize, which reads nothing else.
         directories = set(self._by_directory)
@@ -995,6 +1004,38 @@ class KustomizeGraph:
     def build_resources(self, path: str) -> Build:
         """What ``kustomize build`` of a kustomization yields (a copy)."""
         return self._build(path, ()).copy()
+
+    def changed_objects(
+        self, path: str, kinds: set[tuple[str, str]]
+    ) -> list[tuple[Resource, list[tuple[str, Location | None]]]]:
+        """Objects of the given (API group, kind) whose ``spec`` a build of ``path``
+        changes from what their file writes, with the fields changed and where."""
+        found = []
+        for resource in self._build(path, ()).resources:
+            group, _version, kind = resource.current()[:3]
+            if (group, kind) not in kinds:
+                continue
+            written = self._written(resource)
+            if written is None:
+                continue
+            changed = changed_fields(written.get("spec"), resource.body.get("spec"), "spec")
+            if changed:
+                found.append((resource, changed))
+        return found
+
+    def _written(self, resource: Resource) -> dict[str, object] | None:
+        """The object as its file writes it (before any transformation)."""
+        loaded = self.ctx.load(resource.file)
+        trees = self.ctx.remember(
+            resource.file, "kustomize-resources", loaded, lambda: _trees(loaded)
+        )
+        if isinstance(trees, str):
+            return None
+        kind, name = resource.original
+        for tree in trees:
+            if text_at(tree, "kind") == kind and text_at(tree, "metadata", "name") == name:
+                return tree
+        return None
 
     def _build(self, path: str, stack: tuple[str, ...]) -> Build:
         if path in stack:

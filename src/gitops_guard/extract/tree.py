@@ -359,3 +359,50 @@ def json_patch(tree: object, operations: list[object]) -> object:
         else:
             raise PatchError(f"unknown JSON patch operation {op!r}")
     return tree
+
+
+def changed_fields(
+    before: object, after: object, at: str = "", depth: int = 0
+) -> list[tuple[str, Location | None]]:
+    """Where two trees differ: each changed, added or removed path, with the place its
+    new value was written (None for a removal)."""
+    if before is after:
+        return []
+    if depth > MAX_DEPTH:
+        return [(at, None)]
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[tuple[str, Location | None]] = []
+        for key in [*before, *(k for k in after if k not in before)]:
+            path = f"{at}.{key}" if at else key
+            if key not in after:
+                found.append((path, None))
+            elif key not in before:
+                found.append((path, first_location(after[key])))
+            else:
+                found.extend(changed_fields(before[key], after[key], path, depth + 1))
+        return found
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        found = []
+        for index, (old, new) in enumerate(zip(before, after, strict=True)):
+            found.extend(changed_fields(old, new, f"{at}[{index}]", depth + 1))
+        return found
+    if isinstance(before, Leaf) and isinstance(after, Leaf):
+        same = before.value == after.value and before.kind == after.kind
+        return [] if same else [(at, after.where)]
+    if before == after:
+        return []
+    return [(at, first_location(after))]
+
+
+def first_location(tree: object) -> Location | None:
+    """Where the first leaf of a tree was written (None for an empty one)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, Leaf):
+            return node.where
+        if isinstance(node, dict):
+            stack = [*node.values(), *stack]
+        elif isinstance(node, list):
+            stack = [*node, *stack]
+    return None
