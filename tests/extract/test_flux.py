@@ -87,9 +87,11 @@ def test_a_helm_release_deploys_its_values_as_each_kustomization_builds_them(
         ("staging", "apps", "6.6.0", "apps/staging/podinfo-values.yaml:9:12"),
         ("production", "apps", "6.5.4", "apps/production/podinfo-values.yaml:9:12"),
     }
-    # The chart comes from a Helm repository: its own images are named, not followed.
-    assert [(p.rule, p.location.path) for p in inventory.problems] == [
-        ("GG003", "apps/base/podinfo/release.yaml")
+    # The chart comes from a Helm repository: its own images are named, not followed, in
+    # each environment whose build applies the release.
+    assert [(p.rule, p.location.path, p.environment) for p in inventory.problems] == [
+        ("GG003", "apps/base/podinfo/release.yaml", "production"),
+        ("GG003", "apps/base/podinfo/release.yaml", "staging"),
     ]
     assert "HelmRelease podinfo deploys chart podinfo" in inventory.problems[0].message
 
@@ -139,3 +141,36 @@ def test_fluxcdbot_is_a_bot_by_default() -> None:
     from gitops_guard.policy.model import default_policy
 
     assert "fluxcdbot*" in default_policy().bots
+
+
+def test_a_release_s_chart_from_git_and_its_values_from_are_named(run: Extract) -> None:
+    release = RELEASE.replace(
+        "      chart: podinfo\n      sourceRef: {kind: HelmRepository, name: podinfo}\n",
+        "      chart: ./charts/podinfo\n      sourceRef: {kind: GitRepository, name: flux-system}\n",
+    ) + ("  valuesFrom:\n    - kind: ConfigMap\n      name: podinfo-values\n")
+    files = {**REPO, "apps/base/podinfo/release.yaml": release}
+    inventory = run(files, policy=POLICY)
+    found = sorted(
+        (str(p.location), p.environment, p.message)
+        for p in inventory.problems
+        if p.rule == "GG003" and p.environment == "production"
+    )
+    assert found == [
+        (
+            "apps/base/podinfo/release.yaml:16:13",
+            "production",
+            "HelmRelease podinfo: its valuesFrom (ConfigMaps and Secrets of the cluster) are "
+            "not followed in apps (production)",
+        ),
+        (
+            "apps/base/podinfo/release.yaml:9:14",
+            "production",
+            "HelmRelease podinfo: its chart ./charts/podinfo from GitRepository flux-system is "
+            "not rendered: the chart's own values, templates and subcharts are not followed "
+            "in apps (production)",
+        ),
+    ]
+    # Its spec.values are still the release's images.
+    assert ("production", "apps", "6.5.4", "apps/production/podinfo-values.yaml:9:12") in (
+        deployed(inventory)
+    )

@@ -141,6 +141,9 @@ ACME = "https://git.example.com/acme/gitops.git"
     [
         # The clone knows where it came from: its remote is this repository.
         ("git@git.example.com:acme/gitops.git", [ACME], ["git@git.example.com:acme/gitops.git"]),
+        # A clone of a mirror or a local path: the remote is not what the Applications name.
+        ("/srv/mirrors/gitops", [ACME], [ACME]),
+        ("https://git.example.com/acme/gitops", [], ["https://git.example.com/acme/gitops"]),
         (None, [ACME], [ACME]),  # no remote: the one URL the Applications name
         (None, [ACME, "https://git.example.com/acme/charts.git"], None),  # not clear: a note
         (None, [], None),  # no Application: nothing to say
@@ -162,4 +165,4 @@ def test_init_writes_this_repository_s_urls_when_it_knows_them(
     assert run(["init", "--repo", str(repo), "--no-baseline"], capsys).code == 0
     assert policy_of(repo).get("repositories") == expected
     text = (repo / ".gitops-guard.yaml").read_text()
-    assert ("set repositories: to its URLs" in text) == (len(urls) > 1)
+    assert ("set repositories: to this one" in text) == (len(urls) > 1)

@@ -112,7 +112,8 @@ REPOSITORIES = {
         # Named, not followed: the podinfo chart of a Helm repository, and the Flux
         # Kustomizations' ExternalArtifact sources (built by an ArtifactGenerator).
         findings={
-            ("GG003", "apps/base/podinfo/release.yaml"): (1, "a chart from a Helm repository"),
+            # a chart from a Helm repository, in staging and in production
+            ("GG003", "apps/base/podinfo/release.yaml"): (2, "a chart from a Helm repository"),
             ("GG003", "clusters/production/apps.yaml"): (1, "an ExternalArtifact source"),
             ("GG003", "clusters/staging/apps.yaml"): (1, "an ExternalArtifact source"),
             ("GG003", "clusters/production/infrastructure.yaml"): (2, "ExternalArtifact sources"),

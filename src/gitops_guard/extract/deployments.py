@@ -117,9 +117,7 @@ def read_deployments(
             elif kind == "Kustomization" and api.startswith("kustomize.toolkit.fluxcd.io/"):
                 found.append(_flux_kustomization(policy, path, item, view))
             elif kind == "HelmRelease" and api.startswith("helm.toolkit.fluxcd.io/"):
-                remote = _flux_remote_chart(policy, path, item)
-                if remote is not None:
-                    found.append(remote)
+                found.extend(_flux_helm_release(policy, path, item))
     return found
 
 
@@ -456,23 +454,56 @@ def _flux_kustomization(policy: Policy, path: str, root: Node, view: RepositoryV
     )
 
 
-def _flux_remote_chart(policy: Policy, path: str, root: Node) -> Deployment | None:
-    """A HelmRelease whose chart comes from a Helm or OCI repository: its own images are
-    not followed (its ``spec.values`` are, as the release's images)."""
+def _flux_helm_release(policy: Policy, path: str, root: Node) -> list[Deployment]:
+    """What a HelmRelease deploys that is not followed (its ``spec.values`` are read as the
+    release's images): a chart from a Helm or OCI repository, a chart from a Git or bucket
+    source (not rendered: its own values, templates and subcharts), ``valuesFrom``."""
+    name = scalar_text(child_path(root, "metadata", "name")) or ""
+    placement = _flux_placement(policy, path, root, None)
+    found: list[Deployment] = []
     chart = child_path(root, "spec", "chart", "spec")
     source_kind = scalar_text(child_path(chart, "sourceRef", "kind"))
-    if chart is None or source_kind in (None, "GitRepository", "Bucket"):
-        return None
-    return Deployment(
-        file=path,
-        application=scalar_text(child_path(root, "metadata", "name")) or "",
-        placement=_flux_placement(policy, path, root, None),
-        kind=REMOTE_CHART,
-        directory=None,
-        recurse=False,
-        revision=scalar_text(child(chart, "version")),
-        where=location(path, child(chart, "chart") or chart),
-        generated_by="HelmRelease",
-        source=chart,
-        root=root,
-    )
+    if chart is not None and source_kind is not None:
+        kind, message = REMOTE_CHART, None
+        if source_kind in ("GitRepository", "Bucket"):
+            chart_path = scalar_text(child(chart, "chart")) or "?"
+            kind = GENERATOR
+            message = (
+                f"its chart {chart_path} from {source_kind} "
+                f"{scalar_text(child_path(chart, 'sourceRef', 'name'))} is not rendered: the "
+                "chart's own values, templates and subcharts are not followed"
+            )
+        found.append(
+            Deployment(
+                file=path,
+                application=name,
+                placement=placement,
+                kind=kind,
+                directory=None,
+                recurse=False,
+                revision=scalar_text(child(chart, "version")),
+                where=location(path, child(chart, "chart") or chart),
+                generated_by="HelmRelease",
+                message=message,
+                source=chart,
+                root=root,
+            )
+        )
+    values_from = child_path(root, "spec", "valuesFrom")
+    if values_from is not None and sequence(values_from):
+        found.append(
+            Deployment(
+                file=path,
+                application=name,
+                placement=placement,
+                kind=GENERATOR,
+                directory=None,
+                recurse=False,
+                revision=None,
+                where=location(path, values_from),
+                generated_by="HelmRelease",
+                message="its valuesFrom (ConfigMaps and Secrets of the cluster) are not followed",
+                root=root,
+            )
+        )
+    return found

@@ -39,6 +39,7 @@ from gitops_guard.extract.tree import (
     TreeTooLarge,
     changed_fields,
     copy_tree,
+    first_location,
     get,
     json_patch,
     text_at,
@@ -979,6 +980,8 @@ class KustomizeGraph:
         self.ctx.report_all(build.findings, placement)
         for where, message in container_problems(build):
             self.ctx.problem(where, message)
+        for where, message, hint in release_sources_not_followed(build):
+            self.ctx.unresolved(where, message, placement, hint=hint)
         via = tuple(sorted(self.reach(root)))
         overlay = posixpath.dirname(root)
         for image in images_of(build):
@@ -1880,6 +1883,56 @@ def _source_selected(selector: Selector, resource: Resource) -> bool:
 
 
 # --- images of a build ------------------------------------------------------------------------
+
+
+def release_sources_not_followed(build: Build) -> list[tuple[Location, str, str]]:
+    """What the HelmReleases of a build deploy that is not followed, where it is written:
+    a chart from a Helm or OCI repository (its own images), a chart from a Git or bucket
+    source (not rendered), ``valuesFrom`` (the cluster's ConfigMaps and Secrets)."""
+    found: list[tuple[Location, str, str]] = []
+    for resource in build.resources:
+        group, _version, kind = resource.current()[:3]
+        if kind != "HelmRelease" or group != "helm.toolkit.fluxcd.io":
+            continue
+        name = resource.original[1] or "(unnamed)"
+        chart = get(resource.body, "spec", "chart", "spec")
+        source_kind = text_at(chart, "sourceRef", "kind") if isinstance(chart, dict) else None
+        chart_leaf = get(chart, "chart") if isinstance(chart, dict) else None
+        where = chart_leaf.where if isinstance(chart_leaf, Leaf) else Location(resource.file)
+        chart_name = chart_leaf.value if isinstance(chart_leaf, Leaf) else "?"
+        if source_kind in ("GitRepository", "Bucket"):
+            found.append(
+                (
+                    where,
+                    f"HelmRelease {name}: its chart {chart_name} from {source_kind} "
+                    f"{text_at(chart, 'sourceRef', 'name')} is not rendered: the chart's own "
+                    "values, templates and subcharts are not followed",
+                    "judge what it renders in CI, or set its images in spec.values",
+                )
+            )
+        elif source_kind is not None:
+            version = text_at(chart, "version") or ""
+            found.append(
+                (
+                    where,
+                    f"HelmRelease {name} deploys chart {chart_name} {version} from the Helm "
+                    f"repository {source_kind} {text_at(chart, 'sourceRef', 'name')}: the "
+                    "chart's own images are not followed (its spec.values are judged)",
+                    "pin the chart's version; judge its images where the chart is built",
+                )
+            )
+        values_from = get(resource.body, "spec", "valuesFrom")
+        if isinstance(values_from, list) and values_from:
+            at = first_location(values_from) or Location(resource.file)
+            found.append(
+                (
+                    at,
+                    f"HelmRelease {name}: its valuesFrom (ConfigMaps and Secrets of the "
+                    "cluster) are not followed",
+                    "judge what it renders in CI, or set its images in spec.values",
+                )
+            )
+    return found
 
 
 def images_of(build: Build) -> list[ContainerImage]:

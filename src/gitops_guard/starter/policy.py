@@ -169,8 +169,8 @@ def _repositories(repositories: Sequence[str], seen: Sequence[str]) -> list[Key 
         return []
     return [
         Note(""),
-        Note("Applications here name several repositories and no remote says which is this"),
-        Note(f"one; set repositories: to its URLs. Named: {', '.join(seen)}"),
+        Note("Applications here name several repositories and no remote of this clone is one"),
+        Note(f"of them; set repositories: to this one's URLs. Named: {', '.join(seen)}"),
     ]
 
 

@@ -129,9 +129,12 @@ def infer(root: Path) -> Inference:
 
 
 def this_repository(root: Path, seen: Sequence[str]) -> list[str]:
-    """This repository's URLs for ``repositories:``: its remotes' (the clone knows where it
-    came from), else the one URL its Applications name; none when that is not clear."""
+    """This repository's URLs for ``repositories:``: the remotes its Applications name (the
+    clone knows where it came from), else the one URL its Applications name (a clone of a
+    mirror or a local path), else its remotes when no Application names any; none when
+    that is not clear."""
     from gitops_guard.errors import GitError
+    from gitops_guard.policy.model import repository_url_key
     from gitops_guard.repo.git import GitRepository
 
     try:
@@ -141,9 +144,13 @@ def this_repository(root: Path, seen: Sequence[str]) -> list[str]:
     # A folder inside another repository is not that repository.
     same = repository is not None and repository.root.resolve() == root.resolve()
     remotes = repository.remote_urls() if repository is not None and same else []
-    if remotes:
-        return sorted(dict.fromkeys(remotes))
-    return list(seen) if len(seen) == 1 else []
+    named = {repository_url_key(url) for url in seen}
+    matching = [url for url in remotes if repository_url_key(url) in named]
+    if matching:
+        return sorted(dict.fromkeys(matching))
+    if len(seen) == 1:
+        return list(seen)
+    return sorted(dict.fromkeys(remotes)) if not seen else []
 
 
 def _checked(uses: list[ImageUse]) -> list[ImageUse]:
