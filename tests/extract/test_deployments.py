@@ -529,3 +529,32 @@ def test_an_application_a_kustomization_patches_is_named_at_the_patch(
     del files["argocd/prod-path.yaml"]
     (tmp_path / "argocd/prod-path.yaml").unlink()
     assert not run(files, policy=APPLICATIONS_POLICY).problems
+
+
+ESCAPED_PROD = application(
+    "api-prod", "apps/api/overlays/dev", "server: https://prod.k8s.example.com"
+).replace("apiVersion: argoproj.io/v1alpha1", 'apiVersion: "argoproj\\x2eio/v1alpha1"')
+
+
+@pytest.mark.parametrize(
+    ("path", "content"),
+    [
+        ("argocd/api-prod.yaml", ESCAPED_PROD),  # an escape in a double-quoted scalar
+        ("argocd/api-prod.json", JSON_PROD.replace("argoproj.io", "argoproj\\u002eio")),
+        ("argocd/api-prod.json", JSON_PROD.encode("utf-16")),  # JSON is UTF-8/16/32 too
+        ("argocd/api-prod.yaml", ESCAPED_PROD.replace("\\x2e", ".").encode("utf-16")),
+    ],
+    ids=["yaml-escape", "json-escape", "json-utf16", "yaml-utf16"],
+)
+@pytest.mark.parametrize("focused", [False, True], ids=["whole", "focused"])
+def test_an_application_whose_api_group_bytes_differ_is_still_read(
+    run: Extract, path: str, content: str | bytes, focused: bool
+) -> None:
+    assert b"argoproj.io" not in (content if isinstance(content, bytes) else content.encode())
+    inventory = run(
+        {**OVERLAYS, path: content}, policy=APPLICATIONS_POLICY, paths=[path] if focused else None
+    )
+    deployed = [u for u in inventory.uses if u.application == "api-prod"]
+    assert [(u.environment, u.reference.tag) for u in deployed if u.reference] == [
+        ("prod", "2.0.0")
+    ]

@@ -16,6 +16,7 @@ deploys are placed by the layout (repositories without Applications).
 
 from __future__ import annotations
 
+import codecs
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -78,9 +79,19 @@ class Deployment:
         return self.recurse and (self.directory == "" or folder.startswith(self.directory + "/"))
 
 
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def may_hold_applications(data: bytes) -> bool:
-    """A cheap test before parsing: Argo CD and Flux objects name their API group."""
-    return b"argoproj.io" in data or b"fluxcd.io" in data
+    r"""A cheap test before parsing: Argo CD and Flux objects name their API group.
+
+    The name can also be written so that its bytes differ — an escape in a quoted scalar
+    (``"argoproj\x2eio/v1alpha1"``, JSON's ``\u002e``), or UTF-16/32 text (YAML allows it
+    with a BOM): such files are parsed to be sure, never skipped.
+    """
+    if b"argoproj.io" in data or b"fluxcd.io" in data:
+        return True
+    return b"\\" in data or data.startswith(_WIDE_BOMS)
 
 
 @dataclass(frozen=True, slots=True)
