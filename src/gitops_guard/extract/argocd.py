@@ -12,6 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -41,8 +42,6 @@ from gitops_guard.extract.helm import (
     helm_images,
     values_documents_root,
 )
-from gitops_guard.extract.helm_charts import FilesBelow, Rendering, chart_values, render_chart
-from gitops_guard.extract.helm_templates import set_paths
 from gitops_guard.extract.kustomize import ImageEntry, KustomizeGraph, apply_entry, split_image
 from gitops_guard.extract.workloads import kind_of, workload_images
 from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
@@ -57,6 +56,9 @@ from gitops_guard.parse.loader import (
 from gitops_guard.policy.layout import Placement
 from gitops_guard.policy.model import DEFAULT_PROTECTED_REFS
 from gitops_guard.repo.files import KUSTOMIZATION_NAMES, normalize
+
+if TYPE_CHECKING:
+    from gitops_guard.extract.helm_charts import FilesBelow
 
 # ``.argocd-source.yaml`` applies to every Application deploying the folder,
 # ``.argocd-source-<app>.yaml`` to that one (Image Updater writes the second).
@@ -541,6 +543,9 @@ class ArgoExtractor:
     ) -> tuple[dict[str, HelmImage], tuple[str, Location] | None]:
         if directory is None:
             return {}, None
+        # Chart rendering is imported where a chart is met: a plain manifest never needs it.
+        from gitops_guard.extract.helm_charts import chart_values
+
         images, app_version, _root = chart_values(self.ctx, directory, self.fileset)
         return images, app_version
 
@@ -548,6 +553,9 @@ class ArgoExtractor:
         """A chart as Argo CD renders it for this Application: the chart's values, then
         its ``valueFiles`` in order, then ``values``, ``valuesObject`` and ``parameters``;
         its subcharts and its templates' images (see ``extract.helm_charts``)."""
+        from gitops_guard.extract.helm_charts import Rendering, chart_values, render_chart
+        from gitops_guard.extract.helm_templates import set_paths
+
         ctx = self.ctx
         helm = child(deployment.source, "helm")
         chart, app_version, chart_root = chart_values(ctx, directory, self.fileset)
@@ -580,6 +588,8 @@ class ArgoExtractor:
 
     def _inline_set_paths(self, path: str, helm: Node) -> set[str]:
         """The value paths ``values``, ``valuesObject`` and ``parameters`` set."""
+        from gitops_guard.extract.helm_templates import set_paths
+
         found: set[str] = set()
         values = child(helm, "values")
         if isinstance(values, ScalarNode) and values.value:
