@@ -209,3 +209,15 @@ def test_soak_counts_from_when_the_server_received_it(setup: Setup) -> None:
     work.pr(269, "prod", "1.5.0", at(hours=-1))
     pushed = work.push("main")
     assert not pushed.rejected, pushed.stderr
+
+
+def test_history_before_the_first_known_push_counts_from_its_dates(setup: Setup) -> None:
+    # The server's first push of main (a creation) says nothing of when its history
+    # arrived; a later, unrelated push must not date all of it at that push: staging
+    # 1.4.2 (five days ago) may still go to prod.
+    work = setup.work
+    work.commit(at(hours=-2), "Docs", {"README.md": "GitOps\n"})
+    assert not work.push("main").rejected
+    work.pr(272, "prod", "1.4.2", at(hours=-1))
+    pushed = work.push("main")
+    assert not pushed.rejected, pushed.stderr

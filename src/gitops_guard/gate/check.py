@@ -499,29 +499,43 @@ def ledger_before(
 
 def received_times(repo: GitRepository, base: str | None) -> dict[str, datetime.datetime]:
     """When the server received each commit of ``base``'s first-parent chain, from the
-    reflog of its branches (``install-hooks --server`` keeps one): the earliest push
-    whose new tip had the commit on its first-parent chain. A ref's creation (a first
-    push, a mirror) says nothing of when its history arrived and is left out; so is
-    everything a clone or fetch wrote (only ``push`` entries count)."""
-    pushes = repo.receive_log()
+    reflog of its branches (``install-hooks --server`` keeps one, and the server hook a
+    copy of a deleted ref's): the earliest push that brought it, a push bringing the
+    first-parent commits above its old tip (all of them when the old tip is not on the
+    chain: a force push). A ref's creation (a first push, a mirror) says nothing of when
+    its history arrived and is left out, and so is what came before the first push that
+    is known; so is everything a clone or fetch wrote (only ``push`` entries count)."""
+    from gitops_guard.gate.deleted_refs import deleted_receive_log
+
+    pushes = repo.receive_log() + deleted_receive_log(repo)
     if base is None or not pushes:
         return {}
     chain = repo.run("rev-list", "--first-parent", base).split()
     chain.reverse()  # oldest first
     index = {sha: i for i, sha in enumerate(chain)}
-    earliest: dict[int, datetime.datetime] = {}
-    for _old, new, when in pushes:
-        position = index.get(new)
-        if position is not None and (position not in earliest or when < earliest[position]):
-            earliest[position] = when
+    # Earliest push first; each gives its time to the positions no earlier one covered.
+    # ``free[p]`` points at the highest position at or below p not yet given a time.
+    free = list(range(len(chain)))
     received: dict[str, datetime.datetime] = {}
-    best: datetime.datetime | None = None
-    for position in range(len(chain) - 1, -1, -1):
-        pushed = earliest.get(position)
-        if pushed is not None and (best is None or pushed < best):
-            best = pushed
-        if best is not None:
-            received[chain[position]] = best
+
+    def find(position: int) -> int:
+        root = position
+        while root >= 0 and free[root] != root:
+            root = free[root]
+        while position >= 0 and free[position] != position:
+            free[position], position = root, free[position]
+        return root
+
+    for old, new, when in sorted(pushes, key=lambda push: push[2]):
+        top = index.get(new)
+        if top is None:
+            continue
+        bottom = index.get(old, -1)  # the old tip itself was there before
+        position = find(top)
+        while position > bottom:
+            received[chain[position]] = when
+            free[position] = position - 1
+            position = find(position - 1)
     return received
 
 

@@ -25,6 +25,7 @@ from gitops_guard.gate.check import (
     staged_range,
     update_range,
 )
+from gitops_guard.gate.deleted_refs import deleted_tip, remember_deletion
 from gitops_guard.gate.result import PlannedChange
 from gitops_guard.model import Finding, Report, Severity
 from gitops_guard.patterns.wildcard import glob_matches
@@ -340,8 +341,10 @@ def _receive_on_server(
     the old tip, each merge with the commits it brings, and, when that chain does not
     continue the old tip, the net change from old tip to new tip as one step (GG308
     refuses the rewrite itself unless the policy allows it). A deleted protected ref is
-    refused the same way; a created one is judged against the default branch, and the
-    first push into an empty server against the empty tree by the default policy.
+    refused the same way (where the policy allows it, the tip it had is remembered: see
+    ``gate.deleted_refs``); a created one is judged against that remembered tip when it
+    was deleted before, else against the default branch, and the first push into an
+    empty server against the empty tree by the default policy.
     """
     from dataclasses import replace
 
@@ -350,10 +353,14 @@ def _receive_on_server(
     trusted_patterns = protected_patterns(repo, trusted)
     refuse_shallow(repo)
     for ref, old, new in updates:
-        own = policy_at(repo, old) if old != ZERO else None
+        # A protected ref deleted earlier (where rewrites are allowed) and created again
+        # continues from the tip it had: judged as an update of that tip, by its policy.
+        earlier = deleted_tip(repo, ref) if old == ZERO and new != ZERO else None
+        held = old if old != ZERO else earlier
+        own = policy_at(repo, held) if held is not None else None
         patterns = trusted_patterns + (protected_patterns(repo, own[0]) if own else ())
         if not is_protected(patterns, ref):
-            base = old if old != ZERO else _anchor(repo, ref)
+            base = held if held is not None else _anchor(repo, ref)
             note = None
             if new != ZERO and base is not None:
                 note = _unprotected_note(repo, trusted, ref, base, new, patterns)
@@ -364,8 +371,10 @@ def _receive_on_server(
             judged_by = own[0] if own else trusted
             report = _bare_report(deletion_findings(judged_by, ref, old))
             outcome.add(ref, report, [])
+            if not _blocking(report):
+                remember_deletion(repo, ref, old)
             continue
-        base = old if old != ZERO else _anchor(repo, ref)
+        base = held if held is not None else _anchor(repo, ref)
         if base is None:
             base_policy: tuple[Policy, bytes | None] = (default_policy(), None)
             outcome.notes.append(
@@ -373,7 +382,12 @@ def _receive_on_server(
                 "(the server holds none yet); from now on the ref's own policy judges pushes"
             )
         else:
-            base_policy = own if own is not None and base == old else policy_at(repo, base)
+            base_policy = own if own is not None and base == held else policy_at(repo, base)
+            if earlier is not None:
+                outcome.notes.append(
+                    f"{ref} is created again: judged as an update of {earlier[:12]}, "
+                    "the tip it had when it was deleted"
+                )
         selected = replace(update_range(repo, base, new), ref=ref)
         result = judge(repo, selected, direct=True, base_policy=base_policy, landing=True, now=now)
         outcome.add(ref, result.report, result.plan)

@@ -361,18 +361,7 @@ class GitRepository:
                 text = path.read_bytes().decode("utf-8", "replace")
             except OSError:
                 continue
-            for line in text.splitlines():
-                head, _, message = line.partition("\t")
-                if message.strip() != "push":
-                    continue
-                parts = head.split(" ")
-                if len(parts) < 4 or parts[0] == ZERO:
-                    continue
-                try:
-                    when = datetime.datetime.fromtimestamp(int(parts[-2]), datetime.UTC)
-                except (ValueError, OverflowError, OSError):
-                    continue
-                found.append((parts[0], parts[1], when))
+            found.extend(receive_entries(text))
         return found
 
     def commit(self, revision: str) -> Commit:
@@ -406,6 +395,25 @@ class GitRepository:
             )
             if code not in (0, None) and stderr and "Broken pipe" not in stderr:
                 raise GitError(f"git log failed: {stderr.strip()}")
+
+
+def receive_entries(text: str) -> list[tuple[str, str, datetime.datetime]]:
+    """(old, new, when) of the ``push`` entries of a reflog's text that update a ref which
+    existed (a creation says nothing of when the history it brings arrived)."""
+    found: list[tuple[str, str, datetime.datetime]] = []
+    for line in text.splitlines():
+        head, _, message = line.partition("\t")
+        if message.strip() != "push":
+            continue
+        parts = head.split(" ")
+        if len(parts) < 4 or parts[0] == ZERO:
+            continue
+        try:
+            when = datetime.datetime.fromtimestamp(int(parts[-2]), datetime.UTC)
+        except (ValueError, OverflowError, OSError):
+            continue
+        found.append((parts[0], parts[1], when))
+    return found
 
 
 def landing_chain(commits: Sequence[Commit], head: str) -> list[Commit]:
