@@ -134,3 +134,12 @@ def test_each_loosening_is_found(new: dict[str, Any], path: str) -> None:
 )
 def test_a_tightening_or_neutral_change_is_no_loosening(new: dict[str, Any]) -> None:
     assert loosenings(BASE, new) == []
+
+
+def test_naming_the_forge_s_merge_key_tightens_and_dropping_it_loosens() -> None:
+    named = {**BASE, "pull_requests": {"merge_key": ".gitops-guard/web-flow.asc"}}
+    assert loosenings(BASE, named) == []
+    dropped = [description for _where, description in loosenings(named, BASE)]
+    assert any(d.startswith("pull_requests.merge_key: changes") for d in dropped), dropped
+    other = {**BASE, "pull_requests": {"merge_key": "mine.asc"}}
+    assert loosenings(named, other)

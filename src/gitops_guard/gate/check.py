@@ -281,6 +281,52 @@ def judge(
         # the remotes) name: a fork's URL brought by the range is another repository.
         history.extraction.anchor_repositories(repo.remote_urls())
     base_blobs = dict(history.source.blobs)  # the base's tree, before the range moves it
+    merge_key = None
+    if policy.merge_key_file is not None:
+        from gitops_guard.gate.merge_signatures import merge_key_at_base
+
+        merge_key = merge_key_at_base(repo, policy.merge_key_file, base_blobs, base)
+        history.merge_proof = merge_key.signed
+    try:
+        return _judge(
+            repo,
+            selected,
+            policy,
+            base_policy_bytes,
+            history,
+            base_blobs,
+            direct=direct,
+            today=today,
+            supply=supply,
+            offline=offline,
+            landing=landing,
+            mode=mode,
+            baseline=baseline,
+            now=now,
+        )
+    finally:
+        if merge_key is not None:
+            merge_key.close()
+
+
+def _judge(
+    repo: GitRepository,
+    selected: Range,
+    policy: Policy,
+    base_policy_bytes: bytes | None,
+    history: History,
+    base_blobs: dict[str, str],
+    *,
+    direct: bool,
+    today: datetime.date | None,
+    supply: bool,
+    offline: bool,
+    landing: bool,
+    mode: ReplayMode,
+    baseline: str | None,
+    now: datetime.datetime | None,
+) -> CheckResult:
+    base = selected.base
     base_state = dict(history.state)
     now = now if now is not None else datetime.datetime.now(datetime.UTC)
     clock = Clock(now=now, received=received_times(repo, base), landing=now if landing else None)
@@ -336,23 +382,35 @@ def judge(
         events.extend(net_step.events)
 
     head_policy_bytes = selected.head_policy
-    owners_file = policy.owners_file
-    owners_changed = owners_file is not None and base_blobs.get(
-        owners_file
-    ) != selected.head_tree.get(owners_file)
+    # The keys the policy trusts are part of it: changing them is a loosening.
+    keys_changed = [
+        (path, what, detail)
+        for path, what, detail in (
+            (
+                policy.owners_file,
+                "the keys of policy_owners: who may approve a loosening of the policy",
+                "policy_owners keys",
+            ),
+            (
+                policy.merge_key_file,
+                "the forge's merge key (pull_requests.merge_key): what proves a pull request",
+                "merge key",
+            ),
+        )
+        if path is not None and base_blobs.get(path) != selected.head_tree.get(path)
+    ]
     # The first push into an empty server brings the first policy: nothing to loosen.
-    if base is not None and (head_policy_bytes != base_policy_bytes or owners_changed):
+    if base is not None and (head_policy_bytes != base_policy_bytes or keys_changed):
         loosened = _policy_change(
             policy, base_policy_bytes, head_policy_bytes, selected.policy_file
         )
-        if owners_changed and owners_file is not None:
+        for path, what, detail in keys_changed:
             loosened.append(
                 Finding(
                     gg307_policy_loosened.ID,
-                    f"the range changes {owners_file}, the keys of policy_owners: who may "
-                    "approve a loosening of the policy",
-                    Location(owners_file),
-                    detail="policy_owners keys",
+                    f"the range changes {path}, {what}",
+                    Location(path),
+                    detail=detail,
                 )
             )
         if loosened:
@@ -670,6 +728,7 @@ def review_policy_change(
     reviewable = {
         *POLICY_FILES,
         *([owners] if owners else []),
+        *([policy.merge_key_file] if policy.merge_key_file else []),
         *([policy.baseline] if policy.baseline else []),
         *(f.location.path for f in loosened),
     }

@@ -10,7 +10,7 @@ and parsed, through one persistent ``cat-file --batch``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from gitops_guard.extract.inventory import (
@@ -128,7 +128,9 @@ def is_pull_request(commit: Commit) -> bool:
 
     A merge commit whose second parent was not on the ref: what a forge's merge button
     makes. A merge of commits already on the ref (``git merge -s ours`` of an old
-    branch) brings nothing to review; a subject naming a PR is only text.
+    branch) brings nothing to review; a subject naming a PR is only text. Where the
+    policy names the forge's merge key, the merge must carry its signature too
+    (``History.merge_proof``): anyone who may push can make a merge of that shape.
     """
     if len(commit.parents) < 2:
         return False
@@ -312,6 +314,9 @@ class History:
     # A replay restricted to some paths sees only the commits that touch them: each
     # commit then follows the previous one, whatever its parents say.
     linear: bool = False
+    # Where the policy names the forge's merge key, what else a merge commit needs to
+    # prove a pull request: that key's signature (see is_pull_request).
+    merge_proof: Callable[[Commit], bool] | None = None
     extraction: Extraction = field(init=False)
     source: TreeSource = field(init=False)
     state: dict[StateKey, ImageUse] = field(init=False)
@@ -417,7 +422,9 @@ class History:
             return events
         bot = is_bot(commit, self.policy.bots)
         pr = pull_request(commit)
-        through_pr = is_pull_request(commit)
+        through_pr = is_pull_request(commit) and (
+            self.merge_proof is None or self.merge_proof(commit)
+        )
         order = {name: index for index, name in enumerate(self.policy.environments)}
         ordered = sorted(before.items(), key=_key_text)
         vanished = [(key, use) for key, use in ordered if key not in self.state]

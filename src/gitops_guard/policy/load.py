@@ -442,6 +442,7 @@ def _freeze(raw: dict[str, Any], root: Node, display: str) -> Policy:
         repositories=tuple(raw.get("repositories", ())),
         allow_history_rewrites=bool(raw.get("allow_history_rewrites", False)),
         owners_file=(raw.get("policy_owners") or {}).get("allowed_signers"),
+        merge_key_file=(raw.get("pull_requests") or {}).get("merge_key"),
         baseline=raw.get("baseline"),
         max_file_size=parse_size(raw.get("max_file_size", DEFAULT_MAX_BYTES)),
         data=MappingProxyType(raw),

@@ -435,6 +435,7 @@ class Policy:
 
     allow_history_rewrites: bool = False
     owners_file: str | None = None  # policy_owners.allowed_signers: who approves loosenings
+    merge_key_file: str | None = None  # pull_requests.merge_key: the forge's merge signature
     baseline: str | None = None  # the baseline file every gate reads (repository path)
     max_file_size: int = DEFAULT_MAX_BYTES
     data: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))

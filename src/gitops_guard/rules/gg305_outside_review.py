@@ -4,8 +4,10 @@ With `environments.<env>.require_pr: true`, human changes must arrive through a
 pull request. A pull request is proven by structure: a merge commit whose second
 parent was not on the protected ref (what a forge's merge button makes). A subject
 such as `Merge pull request #998` or `(#999)` on a commit pushed straight to the
-branch proves nothing. Changes whose author is a bot are judged by GG301 (a bot named
-only as co-author does not exempt a person's push), unsigned commits by GG402.
+branch proves nothing. Where the policy names the forge's merge-commit key
+(`pull_requests.merge_key`), a merge proves a pull request only when that key signed
+it. Changes whose author is a bot are judged by GG301 (a bot named only as co-author
+does not exempt a person's push), unsigned commits by GG402.
 
 Policy::
 
@@ -58,6 +60,16 @@ def check(event: PromotionEvent, ctx: PromotionContext) -> Iterator[Problem]:
         return
     if not ctx.direct:
         return  # judged as part of a pull request
+    if len(event.commit.parents) > 1 and ctx.policy.merge_key_file is not None:
+        # The shape of a pull request's merge, without the forge's signature.
+        yield Problem(
+            f"{event.repository} changed in {env.name} by a merge not signed by the forge's "
+            f"merge key ({event.commit.sha[:12]} by {event.commit.author.name}), not "
+            "proven to come through a pull request",
+            hint=f"{env.name} requires review: merge through the forge, which signs its "
+            f"merges with the key {ctx.policy.merge_key_file} holds",
+        )
+        return
     yield Problem(
         f"{event.repository} changed in {env.name} by a direct push "
         f"({event.commit.sha[:12]} by {event.commit.author.name}), not through a pull request",
