@@ -188,9 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code if isinstance(code, int) else EXIT_OK
 
 
-# A report streams to stdout as history is replayed: a run that stops half-way says so
-# (files given with --out/--output are written whole or not at all).
-_INCOMPLETE = "; whatever it printed on stdout is incomplete"
+# Reports and findings reach stdout whole or not at all (cli.options.echo_whole), and
+# files given with --out/--output are written whole or not at all.
+_INCOMPLETE = " (reports and findings are written whole or not at all)"
 
 
 def console_main() -> None:

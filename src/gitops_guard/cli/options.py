@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -133,14 +133,54 @@ def _open(
     return workspace
 
 
+def echo_whole(text: str | Iterable[str], color: bool = False) -> None:
+    """Write a document to stdout whole or not at all.
+
+    A document produced while it is written (a streamed report) is gathered first, in
+    memory up to a size and then in a temporary file; an interrupt (Ctrl-C) before it is
+    complete leaves stdout empty, never the first half of a JSON document. While it is
+    copied out, SIGINT waits (it is delivered once the document is out).
+    """
+    import signal
+    import tempfile
+    import threading
+
+    spool = None
+    if not isinstance(text, str):
+        spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed below
+            max_size=32 << 20, mode="w+", encoding="utf-8", newline=""
+        )
+        for chunk in text:
+            spool.write(chunk)
+        spool.seek(0)
+    main_thread = threading.current_thread() is threading.main_thread()
+    hold = hasattr(signal, "pthread_sigmask") and main_thread
+    if hold:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        if spool is None:
+            assert isinstance(text, str)
+            click.echo(text, nl=False, color=color or None)
+        else:
+            while block := spool.read(1 << 20):
+                click.echo(block, nl=False, color=color or None)
+        sys.stdout.flush()
+    finally:
+        if spool is not None:
+            spool.close()
+        if hold:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _write_output(output: Path | None, text: str, color: bool = False) -> None:
-    """Write to stdout or, after the work is done, atomically to a file.
+    """Write to stdout (whole or not at all) or, after the work is done, atomically to a
+    file.
 
     ``color``: the text carries colour that was asked for (click strips it otherwise when
     stdout is not a terminal).
     """
     if output is None:
-        click.echo(text, nl=False, color=color or None)
+        echo_whole(text, color)
         return
     from gitops_guard.repo.atomic import write_atomically
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from gitops_guard.cli.options import console, replay_mode, repo_option
+from gitops_guard.cli.options import console, echo_whole, replay_mode, repo_option
 from gitops_guard.errors import EXIT_OK, GuardError
 
 
@@ -151,8 +151,7 @@ def report(
         notes = built.notes.copy
     target = output or (None if to_stdout else (out or root / "reports") / f"report.{extension}")
     if target is None:
-        for chunk in text:
-            click.echo(chunk, nl=False)
+        echo_whole(text)  # whole or not at all: an interrupted report leaves stdout empty
     else:
         from gitops_guard.repo.atomic import write_atomically
 
@@ -207,5 +206,5 @@ def at(
         if output_format == "json"
         else at_text.render_text(moment, state)
     )
-    click.echo(text, nl=False)
+    echo_whole(text)
     return EXIT_OK
