@@ -131,7 +131,35 @@ def fingerprint(finding: Finding) -> str:
     import hashlib
 
     text = "\x1f".join(finding_key(finding))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
+
+def printable(text: str) -> str:
+    """``text`` as every output can hold it: the bytes of a path that are not UTF-8 (kept
+    as surrogate escapes inside, which git needs back) shown as ``\\xNN``, as a shell's
+    ``$'…'`` writes them (``apps/caf\\xe9``)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
+
+
+def printable_finding(finding: Finding) -> Finding:
+    """A finding whose texts are all :func:`printable` (the same finding when they are)."""
+    from dataclasses import fields, replace
+
+    changes: dict[str, object] = {}
+    for item in fields(finding):
+        value = getattr(finding, item.name)
+        if isinstance(value, str) and printable(value) != value:
+            changes[item.name] = printable(value)
+    path = finding.location.path
+    if printable(path) != path:
+        changes["location"] = replace(finding.location, path=printable(path))
+    return replace(finding, **changes) if changes else finding  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from gitops_guard.history.steps import (
     PromotionEvent,
     version_of,
 )
-from gitops_guard.model import Finding, ImageUse, Location, Severity
+from gitops_guard.model import Finding, ImageUse, Location, Severity, printable, printable_finding
 from gitops_guard.patterns.wildcard import glob_matches
 from gitops_guard.policy.model import (
     Policy,
@@ -233,6 +233,10 @@ def _label(use: ImageUse | None) -> tuple[str | None, str | None]:
     return version_of(use.reference), use.reference.familiar()
 
 
+def _printable(text: str | None) -> str | None:
+    return printable(text) if text is not None else None
+
+
 def audit_event(event: PromotionEvent, findings: list[Finding], rollback: bool) -> AuditEvent:
     """The report's view of a promotion event."""
     commit = event.commit
@@ -250,10 +254,11 @@ def audit_event(event: PromotionEvent, findings: list[Finding], rollback: bool) 
         bot=event.bot,
         signed=commit.signed,
         pr=event.pr,
-        app=event.app,
-        environment=event.environment,
-        container=event.container,
-        resource=event.use.resource,
+        # Paths that are not UTF-8 (and names taken from them) as every format writes them.
+        app=_printable(event.app),
+        environment=_printable(event.environment),
+        container=_printable(event.container),
+        resource=_printable(event.use.resource),
         image=image,
         from_version=from_version,
         to_version=to_version,
@@ -261,8 +266,8 @@ def audit_event(event: PromotionEvent, findings: list[Finding], rollback: bool) 
         to_reference=to_reference,
         change=event.change,
         rollback=rollback,
-        findings=tuple(findings),
-        path=event.use.location.path,
+        findings=tuple(printable_finding(f) for f in findings),
+        path=printable(event.use.location.path),
         line=event.use.location.line,
         initial=not commit.parents,
         trailers=tuple(commit.trailers().items()),

@@ -23,7 +23,15 @@ from gitops_guard.engine.suppressions import (
     parse_file,
 )
 from gitops_guard.extract.inventory import Inventory
-from gitops_guard.model import Finding, ImageUse, Report, Severity, Suppression
+from gitops_guard.model import (
+    Finding,
+    ImageUse,
+    Report,
+    Severity,
+    Suppression,
+    printable,
+    printable_finding,
+)
 from gitops_guard.patterns.pathglob import matches_any
 from gitops_guard.policy.model import Policy
 from gitops_guard.rules.base import RuleContext, RuleModule, located
@@ -123,6 +131,8 @@ def run_rules(
             continue
         stamped.append(finding)
 
+    # Paths that are not UTF-8 are shown as \xNN from here on: every format can write them.
+    stamped = [printable_finding(f) for f in stamped]
     stamped.sort(key=lambda f: (f.location, f.rule, f.environment or "", f.message))
     shown = merge_environments(_dedupe(stamped), policy.layout_environments())
     known = 0
@@ -135,7 +145,7 @@ def run_rules(
         files=len(inventory.files),
         images=len(inventory.uses),
         rules=RULE_BOOK,
-        paths=tuple(inventory.files),
+        paths=tuple(printable(path) for path in inventory.files),
         suppressed=tuple(suppressed),
         baselined=known,
         tool_version=__version__,

@@ -36,7 +36,15 @@ from gitops_guard.history.steps import (
     classify,
 )
 from gitops_guard.imageref import ImageRef
-from gitops_guard.model import Commit, FileChange, Finding, Location, Report, Severity
+from gitops_guard.model import (
+    Commit,
+    FileChange,
+    Finding,
+    Location,
+    Report,
+    Severity,
+    printable,
+)
 from gitops_guard.parse.loader import (
     load_yaml,
     location,
@@ -856,10 +864,15 @@ def _plan(
         change = classify(old, new) or "unchanged"
         either = new or old
         image = either.familiar_name if either is not None else event.use.raw
+        # Findings show paths (and the names taken from them) printable: so do the rows.
+        app, environment, container = (
+            printable(part) if part is not None else None
+            for part in (event.app, event.environment, event.container)
+        )
         row = rows.get(event.key)
         if row is None:
             row = rows[event.key] = PlannedChange(
-                event.app, event.environment, event.container, image, None, None, change
+                app, environment, container, image, None, None, change
             )
         row.old = short_version(old) if old else (first.old.raw if first.old else None)
         row.new = short_version(new) if new else (event.new.raw if event.new else None)
@@ -871,5 +884,5 @@ def _plan(
             row.commits.append(event.commit.sha)
         row.bot = row.bot or event.bot
         row.rollback = row.rollback or id(event) in rolled_back
-        row.rules = blocking.get((event.app, event.environment, event.container), [])
+        row.rules = blocking.get((app, environment, container), [])
     return list(rows.values())
