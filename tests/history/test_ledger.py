@@ -160,3 +160,28 @@ def test_residence_is_the_run_without_a_break_up_to_now() -> None:
     assert ledger.residence(promoted, "staging", ref) is None  # no longer runs there
     ledger.record(pinned("api", "staging", "1.5.0", 40, "1.4.2"))
     assert ledger.residence(promoted, "staging", ref) == START + datetime.timedelta(hours=40)
+
+
+def test_a_commit_counts_no_earlier_than_any_commit_before_it_on_the_chain() -> None:
+    from gitops_guard.history.ledger import Clock, order_bounds
+
+    hour = datetime.timedelta(hours=1)
+    dated = [("a", START), ("b", START + 5 * hour), ("c", START - 72 * hour)]
+    bounds = order_bounds(dated)
+    assert bounds == {"a": START, "b": START + 5 * hour, "c": START + 5 * hour}
+    back_dated = event("api", "staging", "1.1.0", -72).commit
+    clock = Clock(order={back_dated.sha: START + 5 * hour})
+    assert clock.moment(back_dated, None) == START + 5 * hour
+    # A receive time is the server's word: the order bound does not move it.
+    received = Clock(received={back_dated.sha: START}, order={back_dated.sha: START + 5 * hour})
+    assert received.moment(back_dated, None) == START
+
+
+def test_a_commit_without_events_still_raises_the_floor() -> None:
+    ledger = Ledger()
+    ledger.record(event("api", "dev", "1.0.0", 0))
+    later = START + datetime.timedelta(hours=9)
+    ledger.passed(later)
+    assert ledger.floor == later
+    ledger.passed(START)  # an older date never lowers it
+    assert ledger.floor == later

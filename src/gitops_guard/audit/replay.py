@@ -274,6 +274,7 @@ def _replay_steps(
     """Judge the steps after ``skip``, yielding the reported events; store them when the
     whole history was judged. Returns True when the period ended before the head."""
     until = collected.options.until
+    wall_clock = datetime.datetime.now(datetime.UTC)
     sequence = skip
     steps = runner.steps(skip=skip)
     rule_ctx: RuleContext | None = None
@@ -298,6 +299,9 @@ def _replay_steps(
                 if rule_ctx is None or rule_ctx.policy is not policy:
                     rule_ctx = RuleContext(policy)
                 findings, rollbacks = judge(step, ledger, rule_ctx)
+            # Nothing later on the chain counts as made before this commit (a child is
+            # never older than its parent), dates in the future aside.
+            ledger.passed(min(when, wall_clock))
             audited = [
                 audit_event(event, findings[index], index in rollbacks)
                 for index, event in enumerate(step.events)

@@ -27,6 +27,7 @@ from gitops_guard.history.ledger import (
     Clock,
     Ledger,
     PromotionContext,
+    order_bounds,
 )
 from gitops_guard.history.replay import FAST, ReplayMode
 from gitops_guard.history.steps import (
@@ -337,7 +338,12 @@ def _judge(
     base = selected.base
     base_state = dict(history.state)
     now = now if now is not None else datetime.datetime.now(datetime.UTC)
-    clock = Clock(now=now, received=received_times(repo, base), landing=now if landing else None)
+    clock = Clock(
+        now=now,
+        received=received_times(repo, base),
+        landing=now if landing else None,
+        order=chain_order(repo, base, selected.head),
+    )
     # A rewrite's net change is judged first, against what ran before the update: the
     # commits it brings are not a history the ref had.
     net_step = history.apply(selected.net) if selected.net is not None else None
@@ -549,6 +555,7 @@ def ledger_before(
                     when = clock.moment(step.commit, ledger.floor)
                     for event in step.events:
                         ledger.record(event, when)
+                    ledger.passed(when)  # the cache holds every commit of the chain
                 return ledger
         finally:
             cache.close()
@@ -561,6 +568,23 @@ def ledger_before(
         for event in step.events:
             ledger.record(event, when)
     return ledger
+
+
+def chain_order(repo: GitRepository, *revisions: str | None) -> dict[str, datetime.datetime]:
+    """The order bound of every commit on the first-parent chains of ``revisions`` (the
+    base, and the head when it is a commit): the latest committer time among it and the
+    commits before it (see ``Clock.order``). One ``git log`` per chain; a chain already
+    covered by another is not read again."""
+    bounds: dict[str, datetime.datetime] = {}
+    for revision in revisions:
+        if revision is None or revision in bounds or not _is_sha(revision):
+            continue
+        bounds.update(order_bounds(repo.first_parent_dates(revision)))
+    return bounds
+
+
+def _is_sha(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
 
 
 def received_times(repo: GitRepository, base: str | None) -> dict[str, datetime.datetime]:

@@ -7,7 +7,7 @@ against what happened before it, then the event is recorded.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +96,13 @@ class Ledger:
                 continue  # the same image goes on running (a tag added to a pinned digest)
             self.arrivals.setdefault(key, {}).setdefault(identity, []).append(moment)
             self._added.append((key, identity))
+
+    def passed(self, moment: datetime.datetime) -> None:
+        """A commit of the chain went by at ``moment``, with or without events: nothing
+        after it on the chain counts as made earlier (a child is never older than its
+        parent, even when the parent changed no image)."""
+        if self.floor is None or moment > self.floor:
+            self.floor = moment
 
     def take_added(self) -> list[tuple[LedgerKey, str]]:
         """The (key, identity) arrivals recorded since the last call."""
@@ -242,17 +249,26 @@ class Clock:
     known; otherwise the committer date, bounded by the order of commits (no change is
     dated before one recorded earlier: ``floor``) and by ``now`` (nothing is dated in the
     future). ``landing`` is set for what is being pushed or checked right now when the
-    time it lands is known (the server's pre-receive: now).
+    time it lands is known (the server's pre-receive: now). ``order`` is the order bound
+    of the commits on the first-parent chain of what is judged (see :func:`order_bounds`):
+    a commit counts no earlier than any commit before it on that chain, so a commit
+    dated before its parent, even a parent that changed no image, is not older for it.
     """
 
     now: datetime.datetime | None = None
     received: Mapping[str, datetime.datetime] = field(default_factory=dict)
     landing: datetime.datetime | None = None
+    order: Mapping[str, datetime.datetime] = field(default_factory=dict)
 
     def moment(self, commit: Commit, floor: datetime.datetime | None) -> datetime.datetime:
         if self.landing is not None:
             return self.landing
-        when = self.received.get(commit.sha) or commit.committer.time
+        when = self.received.get(commit.sha)
+        if when is None:
+            when = commit.committer.time
+            bound = self.order.get(commit.sha)
+            if bound is not None and when < bound:
+                when = bound
         if floor is not None and when < floor:
             when = floor
         if self.now is not None and when > self.now:
@@ -290,3 +306,18 @@ def named_in_message(step: Step, event: PromotionEvent) -> list[str]:
     if parsed is not None and not parsed.changes and not missing:
         missing.append("its changes (no 'updates image ...' line)")
     return missing
+
+
+def order_bounds(
+    dated: Iterable[tuple[str, datetime.datetime]],
+) -> dict[str, datetime.datetime]:
+    """For commits of one first-parent chain, oldest first with their committer times,
+    the latest time among each commit and every commit before it: the earliest it can
+    count as made (a child is never older than its parent)."""
+    bounds: dict[str, datetime.datetime] = {}
+    latest: datetime.datetime | None = None
+    for sha, when in dated:
+        if latest is None or when > latest:
+            latest = when
+        bounds[sha] = latest
+    return bounds

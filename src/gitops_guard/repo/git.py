@@ -346,6 +346,16 @@ class GitRepository:
         )
         return result.returncode == 0
 
+    def first_parent_dates(self, revision: str) -> list[tuple[str, datetime.datetime]]:
+        """(sha, committer time) of the first-parent chain of ``revision``, oldest first,
+        in one ``git log`` (times read as :func:`_person` reads them)."""
+        text = self.run("log", "--first-parent", "--reverse", "--format=%H %ct", revision, "--")
+        found = []
+        for line in text.splitlines():
+            sha, _, seconds = line.partition(" ")
+            found.append((sha, _person(f"<> {seconds} +0000").time))
+        return found
+
     def receive_log(self) -> list[tuple[str, str, datetime.datetime]]:
         """(old, new, when) of every update the server received by a push to a branch that
         existed, from the reflogs under ``logs/refs/heads`` (written when
