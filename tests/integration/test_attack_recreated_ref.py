@@ -11,11 +11,17 @@ tree: everything passed.
 
 from __future__ import annotations
 
+import subprocess
+
+import pytest
+
 from tests.integration.attack_repo import (
     OVERLAY,
     Setup,
     assert_rejected,
     at,
+    clean_env,
+    install_server_hooks,
     overlay,
     prod_location,
     rules_of,
@@ -47,7 +53,11 @@ def delete_main(setup: Setup) -> None:
     assert setup.server_rev() is None
 
 
-def test_a_re_created_ref_is_judged_against_the_tip_it_had(setup: Setup) -> None:
+@pytest.mark.parametrize("hook", ["pre-receive", "update"])
+def test_a_re_created_ref_is_judged_against_the_tip_it_had(setup: Setup, hook: str) -> None:
+    if hook == "update":  # a server that runs only the per-ref hook
+        (setup.server / "hooks/pre-receive").unlink()
+        install_server_hooks(setup.server, "--update-hook")
     work = setup.work
     before = allow_rewrites(setup)
     delete_main(setup)
@@ -102,3 +112,24 @@ def test_a_proper_re_creation_passes(setup: Setup) -> None:
     assert not pushed.rejected, pushed.stderr
     code, document = setup.check(before, "HEAD", "--direct")
     assert code == 0, document["findings"]
+
+
+def test_a_re_created_ref_whose_old_tip_was_pruned_is_refused(setup: Setup) -> None:
+    # git gc pruned what the deleted ref held: there is nothing to judge against, and a
+    # gate never passes what it cannot judge.
+    allow_rewrites(setup)
+    delete_main(setup)
+    # (GITOPS_GUARD in the environment confuses git's repack: a plain one for git gc.)
+    plain = {k: v for k, v in clean_env().items() if k != "GITOPS_GUARD"}
+    for args in (["reflog", "expire", "--expire=now", "--all"], ["gc", "-q", "--prune=now"]):
+        done = subprocess.run(
+            ["git", *args], cwd=setup.server, capture_output=True, text=True, env=plain
+        )
+        assert done.returncode == 0, done.stderr
+    setup.work.git("checkout", "-q", "--orphan", "fresh")
+    setup.work.commit(at(hours=-1), "Fresh start", {OVERLAY.format(env="prod"): overlay("1.4.1")})
+    pushed = setup.work.push("fresh:main")
+    assert pushed.rejected
+    assert "which the repository no longer has" in pushed.stderr
+    assert "internal error" not in pushed.stderr
+    assert setup.server_rev() is None

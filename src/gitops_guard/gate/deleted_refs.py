@@ -5,7 +5,7 @@ Where the policy allows rewrites, a protected ref may be deleted; git then forge
 judged against but the default branch, or, alone on the server, the empty tree. So the
 server hook remembers, when it lets a deletion through, the tip the ref had and a copy
 of its reflog (the receive times of its history), in the bare repository's own folder
-(``gitops-guard/deleted/<ref>``): a file, not a ref, so no push can write it. A
+(``gitops-guard-deleted-refs/<ref>``): a file, not a ref, so no push can write it. A
 re-created ref is then judged as an update from that tip.
 """
 
@@ -18,7 +18,8 @@ from pathlib import Path
 from gitops_guard.errors import GitError
 from gitops_guard.repo.git import GitRepository, receive_entries
 
-FOLDER = ("gitops-guard", "deleted")
+# Beside the history cache (.git/gitops-guard/, which may be deleted at any time), not in it.
+FOLDER = ("gitops-guard-deleted-refs",)
 _SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 
 
