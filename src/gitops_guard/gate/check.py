@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -296,6 +296,7 @@ def judge(
 
         merge_key = merge_key_at_base(repo, policy.merge_key_file, base_blobs, base)
         history.merge_proof = merge_key.signed
+    order = ChainOrder(repo, selected.head, base)
     try:
         return _judge(
             repo,
@@ -304,6 +305,7 @@ def judge(
             base_policy_bytes,
             history,
             base_blobs,
+            order,
             direct=direct,
             today=today,
             supply=supply,
@@ -314,6 +316,7 @@ def judge(
             now=now,
         )
     finally:
+        order.close()
         if merge_key is not None:
             merge_key.close()
 
@@ -325,6 +328,7 @@ def _judge(
     base_policy_bytes: bytes | None,
     history: History,
     base_blobs: dict[str, str],
+    order: Mapping[str, datetime.datetime],
     *,
     direct: bool,
     today: datetime.date | None,
@@ -342,7 +346,7 @@ def _judge(
         now=now,
         received=received_times(repo, base),
         landing=now if landing else None,
-        order=chain_order(repo, base, selected.head),
+        order=order,
     )
     # A rewrite's net change is judged first, against what ran before the update: the
     # commits it brings are not a history the ref had.
@@ -570,17 +574,50 @@ def ledger_before(
     return ledger
 
 
-def chain_order(repo: GitRepository, *revisions: str | None) -> dict[str, datetime.datetime]:
+class ChainOrder(Mapping[str, datetime.datetime]):
     """The order bound of every commit on the first-parent chains of ``revisions`` (the
-    base, and the head when it is a commit): the latest committer time among it and the
-    commits before it (see ``Clock.order``). One ``git log`` per chain; a chain already
-    covered by another is not read again."""
-    bounds: dict[str, datetime.datetime] = {}
-    for revision in revisions:
-        if revision is None or revision in bounds or not _is_sha(revision):
-            continue
-        bounds.update(order_bounds(repo.first_parent_dates(revision)))
-    return bounds
+    head when it is a commit, and the base): the latest committer time among it and the
+    commits before it (see ``Clock.order``).
+
+    One ``git log`` per chain, the first started at once and read when a bound is first
+    asked for (the range is replayed meanwhile); a chain already covered by another (the
+    base on the head's, usually) is not read again.
+    """
+
+    def __init__(self, repo: GitRepository, *revisions: str | None) -> None:
+        self._repo = repo
+        self._revisions = [r for r in revisions if r is not None and _is_sha(r)]
+        self._first = repo.first_parent_dates(self._revisions[0]) if self._revisions else None
+        self._bounds: dict[str, datetime.datetime] | None = None
+
+    def _loaded(self) -> dict[str, datetime.datetime]:
+        if self._bounds is None:
+            bounds: dict[str, datetime.datetime] = {}
+            for index, revision in enumerate(self._revisions):
+                if revision in bounds:
+                    continue
+                chain = self._first if index == 0 else None
+                if chain is None:
+                    chain = self._repo.first_parent_dates(revision)
+                bounds.update(order_bounds(chain.collect()))
+            self._bounds = bounds
+            self._first = None
+        return self._bounds
+
+    def close(self) -> None:
+        """Stop the ``git log`` if no bound was ever asked for."""
+        if self._first is not None:
+            self._first.cancel()
+            self._first = None
+
+    def __getitem__(self, sha: str) -> datetime.datetime:
+        return self._loaded()[sha]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
 
 
 def _is_sha(text: str) -> bool:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -346,15 +346,40 @@ class GitRepository:
         )
         return result.returncode == 0
 
-    def first_parent_dates(self, revision: str) -> list[tuple[str, datetime.datetime]]:
+    def first_parent_dates(self, revision: str) -> DatedChain:
         """(sha, committer time) of the first-parent chain of ``revision``, oldest first,
-        in one ``git log`` (times read as :func:`_person` reads them)."""
-        text = self.run("log", "--first-parent", "--reverse", "--format=%H %ct", revision, "--")
-        found = []
-        for line in text.splitlines():
-            sha, _, seconds = line.partition(" ")
-            found.append((sha, _person(f"<> {seconds} +0000").time))
-        return found
+        in one ``git log`` started now: ``collect()`` waits for it (meanwhile the caller
+        does other work) and reads the times as :func:`_person` reads them; ``cancel()``
+        stops it when it is not needed after all."""
+        process = subprocess.Popen(
+            ["git", "log", "--first-parent", "--reverse", "--format=%H %ct", revision, "--"],
+            cwd=self.git_dir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+        def collect() -> list[tuple[str, datetime.datetime]]:
+            out, err = process.communicate()
+            if process.returncode != 0:
+                message = err.decode("utf-8", "replace").strip()
+                raise GitError(f"git log failed: {message}")
+            found = []
+            utc = datetime.UTC
+            for line in out.decode("ascii", "replace").splitlines():
+                sha, _, seconds = line.partition(" ")
+                try:
+                    when = datetime.datetime.fromtimestamp(int(seconds), utc)
+                except (ValueError, OverflowError, OSError):  # hostile stamps, as _person reads
+                    when = _person(f"<> {seconds} +0000").time
+                found.append((sha, min(when, _LATEST)))
+            return found
+
+        def cancel() -> None:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+
+        return DatedChain(collect, cancel)
 
     def receive_log(self) -> list[tuple[str, str, datetime.datetime]]:
         """(old, new, when) of every update the server received by a push to a branch that
@@ -405,6 +430,14 @@ class GitRepository:
             )
             if code not in (0, None) and stderr and "Broken pipe" not in stderr:
                 raise GitError(f"git log failed: {stderr.strip()}")
+
+
+@dataclass(frozen=True)
+class DatedChain:
+    """A ``git log`` of dated commits under way (see ``first_parent_dates``)."""
+
+    collect: Callable[[], list[tuple[str, datetime.datetime]]]
+    cancel: Callable[[], None]
 
 
 def receive_entries(text: str) -> list[tuple[str, str, datetime.datetime]]:
