@@ -74,7 +74,8 @@ def test_an_image_built_from_a_value_that_is_not_an_image_key_is_named(run: Extr
     inventory = run(files, policy=APPLICATIONS_POLICY + "    on_unresolved: error\n")
     (problem,) = [p for p in inventory.problems if p.rule == "GG003"]
     assert str(problem.location) == f"{CHART}/templates/deployment.yaml:10:18"
-    assert "from .Values.registry, which is not an image key of the values" in problem.message
+    assert ".Values.registry, which is not an image key of the values" in problem.message
+    assert 'the text "/api:" written beside the template actions' in problem.message
     assert problem.severity is not None
     assert problem.severity.value == "error"
 
@@ -248,3 +249,45 @@ def test_applications_an_app_of_apps_chart_renders_are_read_or_named(run: Extrac
         "charts/apps/templates/api-canary.yaml:1:1"
     ]
     assert "Argo CD or Flux object written in a Helm template" in unresolved(inventory)[0][1]
+
+
+def test_every_file_helm_renders_from_templates_is_read(run: Extract) -> None:
+    literal = f"          image: {IMAGE}-canary:9.9.9\n"
+    files = chart(
+        **{
+            # Helm renders any file name in templates/, not only *.yaml.
+            f"{CHART}/templates/canary": template(literal, "canary"),
+            f"{CHART}/templates/proxy.gotmpl": template(literal, "proxy"),
+            # NOTES.txt is printed to the user, never applied.
+            f"{CHART}/templates/NOTES.txt": f"Run it with image: {IMAGE}:0.0.1\n",
+        }
+    )
+    found = [
+        (loc, raw) for loc, _env, _container, raw in uses(run(files, policy=APPLICATIONS_POLICY))
+    ]
+    assert (f"{CHART}/templates/canary:10:18", f"{IMAGE}-canary:9.9.9") in found
+    assert (f"{CHART}/templates/proxy.gotmpl:10:18", f"{IMAGE}-canary:9.9.9") in found
+    assert not [loc for loc, _raw in found if "NOTES" in loc]
+
+
+def test_a_library_chart_s_templates_render_nothing_of_their_own(run: Extract) -> None:
+    library = f"{CHART}/charts/common"
+    helper = '{{- define "common.image" -}}\nimage: {{ $.registry }}/x\n{{- end }}\n'
+    files = chart(
+        **{
+            f"{library}/Chart.yaml": "apiVersion: v2\nname: common\nversion: 1.0.0\ntype: library\n",
+            f"{library}/templates/_images.tpl": helper,
+        }
+    )
+    assert unresolved(run(files, policy=APPLICATIONS_POLICY)) == []
+
+
+def test_subcharts_nested_too_deep_are_named(run: Extract) -> None:
+    files = chart()
+    folder = CHART
+    for depth in range(8):
+        folder = f"{folder}/charts/sub{depth}"
+        files[f"{folder}/Chart.yaml"] = f"apiVersion: v2\nname: sub{depth}\nversion: 1.0.0\n"
+    (problem,) = unresolved(run(files, policy=APPLICATIONS_POLICY))
+    assert problem[0].endswith("/charts/sub6/Chart.yaml:1:1")
+    assert "nested more than 6 charts deep" in problem[1]

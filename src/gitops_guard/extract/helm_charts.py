@@ -225,12 +225,22 @@ def _render(
         sources={f"{prefix}{k}": s for k, s in sources.items()},
     )
     templates = posixpath.join(directory, "templates") + "/"
+    # A library chart's templates render nothing of their own (its defines serve others).
+    library = _chart_type(ctx, directory, fileset) == "library"
     for path, text in sorted(texts.items()):
-        if path.startswith(templates):
+        if path.startswith(templates) and not library:
             _template_images(
                 ctx, path, text, own, values_set, chart_defines, rendering, prefix, fileset
             )
     if depth >= _MAX_NESTING:
+        for sub in subcharts:
+            ctx.unresolved(
+                Location(posixpath.join(sub.folder, "Chart.yaml"), 1, 1),
+                f"subchart {sub.folder} is nested more than {_MAX_NESTING} charts deep: "
+                "the images it deploys are not followed",
+                rendering.placement,
+                hint="flatten the chart's dependencies",
+            )
         return
     for sub in subcharts:
         sub_images, sub_version, sub_root = chart_values(ctx, sub.folder, fileset)
@@ -323,6 +333,17 @@ def _subcharts(
     return found
 
 
+def _chart_type(ctx: Context, directory: str, fileset: set[str]) -> str | None:
+    """``Chart.yaml``'s ``type`` (``application`` when unset, or ``library``)."""
+    chart = posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml"
+    if chart not in fileset:
+        return None
+    loaded = ctx.load(chart)
+    if not loaded.documents:
+        return None
+    return scalar_text(child(loaded.documents[0].root, "type"))
+
+
 def _dependencies(
     ctx: Context, directory: str, fileset: set[str]
 ) -> tuple[dict[str, tuple[str, ...]], list[tuple[str, Location]]]:
@@ -386,7 +407,9 @@ def _template_images(
                 application=rendering.application,
             )
             continue
-        reasons = not_followed(built_from(line.expression, chart_defines), images, values_set)
+        built = built_from(line.expression, chart_defines)
+        built.unknown[:0] = line.unknown
+        reasons = not_followed(built, images, values_set)
         if reasons:
             ctx.unresolved(
                 line.location,
