@@ -33,6 +33,13 @@ from tests.integration.attack_repo import (
 RAW_APP = b"apps/caf\xe9\xff"
 
 
+@pytest.fixture(autouse=True)
+def strict_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outputs that refuse what is not UTF-8, as a UTF-8 locale other than C.UTF-8 has
+    them (Python's C locale would write stray bytes through and hide a crash)."""
+    monkeypatch.setenv("PYTHONIOENCODING", "utf-8:strict")
+
+
 def commit_raw(work: Work, files: dict[bytes, str], message: str) -> str:
     for name, text in files.items():
         target = os.fsencode(work.path) + b"/" + name
