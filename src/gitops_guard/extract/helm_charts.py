@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from yaml.nodes import Node, ScalarNode
 
@@ -47,7 +47,11 @@ from gitops_guard.policy.layout import Placement
 FilesBelow = Callable[[str], list[str]]  # every file below a folder (any depth)
 _MAX_NESTING = 6
 # An Argo CD or Flux object in a template (an app-of-apps chart renders Applications).
+# A Rollout (argoproj.io too) is a workload: its image lines are read like a Deployment's.
 _OBJECT_API = re.compile(r"^[ \t-]*apiVersion:[ \t]*[\"']?[\w.-]*(?:argoproj|fluxcd)\.io/", re.M)
+_KIND_LINE = re.compile(r"^[ \t-]*kind:[ \t]*(.*?)[ \t]*(?:#.*)?$", re.M)
+_LITERAL_KIND = re.compile(r"[\"']?([A-Za-z][A-Za-z0-9]*)[\"']?")
+_OBJECT_KINDS = frozenset({"Application", "ApplicationSet", "Kustomization", "HelmRelease"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,8 @@ class Rendering:
 
     placement: Placement
     application: str | None
+    # The scalar values the layers set, by key path: a dependency's `condition` reads them.
+    switches: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +220,7 @@ def _render(
     depth: int,
 ) -> None:
     subcharts = _subcharts(ctx, directory, fileset, below, rendering)
+    disabled = _disabled(ctx, directory, fileset, rendering.switches)
     taken = {key for sub in subcharts for key in sub.keys}
     own = {k: v for k, v in merged.items() if k.split(".", 1)[0] not in taken}
     emit_values(
@@ -246,6 +253,8 @@ def _render(
         sub_images, sub_version, sub_root = chart_values(ctx, sub.folder, fileset)
         sub_below = [p for p in below if p.startswith(sub.folder + "/")]
         for key in sub.keys:
+            if key in disabled:
+                continue  # its `condition` is false in the values: Helm leaves it out
             layered = {k: v.over(None) for k, v in sub_images.items()}
             sub_sources: dict[str, Source] = {}
             for keypath, image in merged.items():
@@ -257,6 +266,11 @@ def _render(
             sub_set = set_paths(sub_root)
             sub_set |= {p[len(key) + 1 :] for p in values_set if p.startswith(key + ".")}
             sub_set |= {p for p in values_set if p.startswith("global.")}  # globals go down
+            below_switches = {
+                p[len(key) + 1 :]: v
+                for p, v in rendering.switches.items()
+                if p.startswith(key + ".")
+            }
             _render(
                 ctx,
                 sub.folder,
@@ -264,7 +278,7 @@ def _render(
                 layered,
                 sub_set,
                 sub_version,
-                rendering,
+                replace(rendering, switches=below_switches),
                 fileset,
                 sub_below,
                 texts,
@@ -333,6 +347,40 @@ def _subcharts(
     return found
 
 
+def _disabled(
+    ctx: Context, directory: str, fileset: set[str], switches: Mapping[str, str]
+) -> set[str]:
+    """The dependencies (by values key) whose ``condition`` the values set to false: the
+    first of its comma-separated paths that the values set decides, as Helm reads it."""
+    chart = posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml"
+    if chart not in fileset or not switches:
+        return set()
+    loaded = ctx.load(chart)
+    if not loaded.documents:
+        return set()
+    found: set[str] = set()
+    for item in sequence(child(loaded.documents[0].root, "dependencies")):
+        key = scalar_text(child(item, "alias")) or scalar_text(child(item, "name"))
+        condition = scalar_text(child(item, "condition")) or ""
+        for path in (p.strip() for p in condition.split(",") if p.strip()):
+            value = switches.get(path)
+            if value is not None and value.lower() in ("true", "false"):
+                if value.lower() == "false" and key:
+                    found.add(key)
+                break
+    return found
+
+
+def _may_be_an_object(text: str) -> bool:
+    """Whether a template's kinds may be an Argo CD or Flux object: unless every ``kind:``
+    is written out as another kind (a Rollout), an action may write one."""
+    for match in _KIND_LINE.finditer(text):
+        literal = _LITERAL_KIND.fullmatch(match.group(1))
+        if literal is None or literal.group(1) in _OBJECT_KINDS:
+            return True
+    return False
+
+
 def _chart_type(ctx: Context, directory: str, fileset: set[str]) -> str | None:
     """``Chart.yaml``'s ``type`` (``application`` when unset, or ``library``)."""
     chart = posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml"
@@ -383,6 +431,8 @@ def _template_images(
     fileset: set[str],
 ) -> None:
     objects = _OBJECT_API.search(text)
+    if objects is not None and path not in fileset and not _may_be_an_object(text):
+        objects = None
     if objects is not None and path not in fileset:
         # A template that reads as YAML as it is was read as a manifest; this one has
         # actions that only Helm can render, so what its Applications deploy is unknown.

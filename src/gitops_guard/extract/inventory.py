@@ -125,6 +125,9 @@ def _in_chart_templates(path: str, charts: set[str]) -> bool:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 UnitKey = tuple[str, str]
+# What `repositories` holds when nothing says which URLs are this repository: it matches no
+# URL (a URL key never starts with a space).
+UNKNOWN_REPOSITORY = " no URL is known to be this repository"
 ARGO_OBJECTS = {("argoproj.io", "Application"), ("argoproj.io", "ApplicationSet")}
 # A focus of more than this share of the repository's files is extracted whole, then
 # filtered (bench/paths_bench.py: where a focused run stops being the cheaper one).
@@ -208,9 +211,11 @@ class Extraction:
             return self.policy.repositories
         known = source_urls(d for found in self.deployments.values() for d in found)
         known |= set(remote_urls)
-        if known:
-            self.policy = replace(self.policy, repositories=tuple(sorted(known)))
-            self.ctx.policy = self.policy
+        # Nothing names this repository (a server's bare repository without Applications
+        # yet): no URL is known to be it, so the first Application's is named, not trusted.
+        anchored = tuple(sorted(known)) if known else (UNKNOWN_REPOSITORY,)
+        self.policy = replace(self.policy, repositories=anchored)
+        self.ctx.policy = self.policy
         return self.policy.repositories
 
     def _in_a_chart_s_templates(self, path: str) -> bool:
@@ -228,8 +233,8 @@ class Extraction:
 
         Argo CD applies a folder's ``*.json`` like its YAML, so an app-of-apps may keep
         an Application in JSON; JSON is YAML to the loader. An app-of-apps chart keeps its
-        Applications in ``templates/``: a template that holds them and reads as YAML as it
-        is (no action breaks its syntax) is read like a manifest. Other JSON (package
+        Applications in ``templates/``: a template that holds them and has no template
+        action is read like a manifest. Other JSON (package
         files, dashboards) is read only where a plain-folder source applies it.
         """
         found: set[str] = set()
@@ -245,8 +250,12 @@ class Extraction:
                 continue  # unreadable: no object read from it (a plain source names it)
             if not may_hold_applications(data):
                 continue
-            if template and load_yaml(path, data, max_bytes=self.policy.max_file_size).problems:
-                continue  # a Go template proper: its image lines are read with its chart
+            if template and (
+                b"{{" in data or load_yaml(path, data, max_bytes=self.policy.max_file_size).problems
+            ):
+                # A Go template proper (an action may even read as a YAML flow mapping):
+                # its chart names it (helm_charts) and reads its image lines.
+                continue
             found.add(path)
         return found
 
