@@ -12,6 +12,7 @@ import pytest
 
 from gitops_guard import __version__
 from gitops_guard.cli.main import main
+from gitops_guard.demo.sample import API_IMAGE, digest_of
 from tests.conftest import RepoFactory
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: 'redis:7'}]}\n"
@@ -80,7 +81,7 @@ def test_images_json_lists_every_layout_with_app_environment_and_source(
         if i["environment"] == "prod" and i["reference"]["repository"] == "team/api"
     )
     assert (prod_api["line"], prod_api["column"]) == (8, 13)
-    assert prod_api["reference"]["digest"] == "sha256:" + "4f" * 32
+    assert prod_api["reference"]["digest"] == digest_of(API_IMAGE, "1.5.0")
 
 
 def test_images_with_paths_only_reports_those_files(
