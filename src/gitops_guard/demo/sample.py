@@ -105,7 +105,11 @@ class SampleState:
         default_factory=lambda: {"dev": "0.9.1", "staging": "0.9.1", "prod": "0.9.1"}
     )
     api_dev_write_back: str | None = None
-    staging_digest: bool = False  # staging pins digests too (from the waiting week on)
+    # The (app, environment) pairs that pin digests: prod's, and in the waiting week dev's
+    # and staging's.
+    pinned: frozenset[tuple[str, str]] = frozenset(
+        (app, "prod") for app in ("api", "web", "worker")
+    )
     policy: str = POLICY
 
 
@@ -241,16 +245,15 @@ def render(state: SampleState) -> dict[str, str]:
         ),
     }
     for env in ENVIRONMENTS:
-        pinned = env == "prod" or (env == "staging" and state.staging_digest)
         api, web, tag = state.api[env], state.web[env], state.worker[env]
         files[f"apps/api/overlays/{env}/kustomization.yaml"] = _overlay(
-            env, API_IMAGE, api, digest_of(API_IMAGE, api) if pinned else None
+            env, API_IMAGE, api, digest_of(API_IMAGE, api) if ("api", env) in state.pinned else None
         )
         files[f"apps/web/overlays/{env}/kustomization.yaml"] = _overlay(
-            env, WEB_IMAGE, web, digest_of(WEB_IMAGE, web) if pinned else None
+            env, WEB_IMAGE, web, digest_of(WEB_IMAGE, web) if ("web", env) in state.pinned else None
         )
         worker_values = f'image:\n  tag: "{tag}"\n'
-        if pinned:
+        if ("worker", env) in state.pinned:
             worker_values += f"  digest: {digest_of(WORKER_IMAGE, tag)}\n"
         files[f"charts/worker/values-{env}.yaml"] = worker_values
         api_annotations: dict[str, str] = {}
@@ -265,8 +268,11 @@ def render(state: SampleState) -> dict[str, str]:
         )
         files[f"argocd/web-{env}.yaml"] = _application("web", env, f"apps/web/overlays/{env}", {})
     if state.api_dev_write_back:
+        version = state.api_dev_write_back
+        # Image Updater writes the digest beside the tag once dev pins digests.
+        pin = f"@{digest_of(API_IMAGE, version)}" if ("api", "dev") in state.pinned else ""
         files["apps/api/overlays/dev/.argocd-source-api-dev.yaml"] = (
-            f"kustomize:\n  images:\n    - {API_IMAGE}:{state.api_dev_write_back}\n"
+            f"kustomize:\n  images:\n    - {API_IMAGE}:{version}{pin}\n"
         )
     return files
 
@@ -280,7 +286,7 @@ class Step:
     message: str
     changes: Mapping[str, Mapping[str, str]]  # app -> env -> version
     write_back: str | None = None
-    pin_staging: bool = False  # from this commit on, staging pins digests
+    pin: frozenset[tuple[str, str]] = frozenset()  # (app, env) pinning digests from here on
     policy: str | None = None  # the policy file from this commit on
 
 
@@ -364,18 +370,28 @@ def waiting_history() -> list[Step]:
     """
     return [
         Step(
-            "2026-02-10T09:10:00+00:00",
+            "2026-02-10T08:00:00+00:00",
             "bob",
             "Roll back api in staging to 1.4.1: 1.5.0 leaks memory under load\n\n"
             "Rollback: INC-57\n",
             {"api": {"staging": "1.4.1"}},
         ),
+        # Digests are pinned where images are first deployed, then in staging, so what
+        # staging pins has run in dev (GG303 compares digests once they are pinned); api
+        # stays unpinned in staging until its next release (dev never ran 1.4.1 pinned).
         Step(
-            "2026-02-10T11:00:00+00:00",
+            "2026-02-10T08:30:00+00:00",
             "alice",
-            "Pin image digests in staging, as in prod",
+            "Pin image digests in dev, as in prod",
             {},
-            pin_staging=True,
+            pin=frozenset((app, "dev") for app in ("api", "web", "worker")),
+        ),
+        Step(
+            "2026-02-10T09:00:00+00:00",
+            "alice",
+            "Pin web and worker digests in staging (api with its next release)",
+            {},
+            pin=frozenset({("web", "staging"), ("worker", "staging")}),
         ),
         Step(
             "2026-02-10T11:30:00+00:00",
@@ -398,10 +414,16 @@ def waiting_history() -> list[Step]:
             {"worker": {"dev": "0.11.0"}},
         ),
         Step(
+            "2026-02-13T09:30:00+00:00",
+            "alice",
+            "web 2.5.0 to dev",
+            {"web": {"dev": "2.5.0"}},
+        ),
+        Step(
             "2026-02-13T19:00:00+00:00",
             "alice",
-            "web: roll out 2.5.0 to dev and staging",
-            {"web": {"dev": "2.5.0", "staging": "2.5.0"}},
+            "Promote web 2.5.0 to staging",
+            {"web": {"staging": "2.5.0"}},
         ),
     ]
 
@@ -436,8 +458,7 @@ def _apply(state: SampleState, step: Step) -> None:
         getattr(state, app).update(environments)
     if step.write_back:
         state.api_dev_write_back = step.write_back
-    if step.pin_staging:
-        state.staging_digest = True
+    state.pinned |= step.pin
     if step.policy is not None:
         state.policy = step.policy
 
