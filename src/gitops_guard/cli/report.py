@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from gitops_guard.cli.options import console, replay_mode, repo_option
+from gitops_guard.cli.options import console, now_option, replay_mode, repo_option
 from gitops_guard.errors import EXIT_OK, GuardError
 
 
@@ -86,6 +86,7 @@ REPORT_FORMATS = {"markdown": "md", "md": "md", "html": "html", "json": "json", 
     help="A promotion followed by a rollback or downgrade within this time counts as failed.",
 )
 @click.option("--head", default="HEAD", show_default=True, help="The branch or revision to audit.")
+@now_option
 @repo_option()
 def report(
     since: str | None,
@@ -99,9 +100,14 @@ def report(
     replay_policy: str,
     failure_window: str,
     head: str,
+    now: Any,
     repo: Path | None,
 ) -> int:
-    """The audit report: every promotion of the history, judged, with delivery metrics."""
+    """The audit report: every promotion of the history, judged, with delivery metrics.
+
+    The HTML report also lists what waits to be promoted at the head, as `plan` judges it
+    at --now (the supply-chain gates not checked: the report sends no registry request).
+    """
     import datetime
 
     from gitops_guard.audit.build import (
@@ -146,7 +152,12 @@ def report(
         text, root = render_stream(extension, streamed), streamed.root
         notes = streamed.all_notes
     else:
-        built = build_report(repo or Path.cwd(), options, window_delta, progress, mode)
+        plan_now = None
+        if extension == "html":
+            plan_now = now or datetime.datetime.now(datetime.UTC)
+        built = build_report(
+            repo or Path.cwd(), options, window_delta, progress, mode, plan_now=plan_now
+        )
         text, root = render_report(extension, built), built.root
         notes = built.notes.copy
     target = output or (None if to_stdout else (out or root / "reports") / f"report.{extension}")

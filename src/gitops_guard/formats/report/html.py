@@ -34,7 +34,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
 import jinja2.ext
@@ -59,11 +59,15 @@ from gitops_guard.formats.report.markdown import (
 from gitops_guard.model import Finding, Severity
 from gitops_guard.rules import registry
 
+if TYPE_CHECKING:  # the plan's modules are imported when a report has a plan
+    from gitops_guard.audit.plan import Plan, PlanRow, Reason
+
 # Change kinds in the order the legend lists them; anything else is drawn as "other".
 KINDS = ("new", "patch", "minor", "major", "digest", "tag", "downgrade", "removed")
 # Environment colours of the charts, by promotion order (repeats after six).
 PALETTE = ("#2563eb", "#0d9488", "#7c3aed", "#db2777", "#ea580c", "#65a30d")
 # Month names spelled here: strftime("%b") follows the locale, and the output must not.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DASH = "–"
 # Above this many events in one lane, markers and their labels would only overlap: the
@@ -1181,7 +1185,111 @@ def _events_table(audit: Audit) -> _EventsTable:
     )
 
 
-def _context(audit: Audit, metrics: Metrics) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _WaitingRow:
+    """One promotion of the plan as the section lays it out: the words are `plan`'s own
+    (``formats.plan.shared``), the figures the plan's row."""
+
+    app: str
+    container: str  # empty when named like the app
+    environment: str
+    from_environment: str
+    image: str
+    running: str
+    running_reference: str
+    candidate: str
+    candidate_reference: str
+    change: str
+    in_from: str  # how long the candidate has run in the from environment, without a break
+    since: str  # since when
+    soak_left: str
+    soak_over: str  # when the soak is over (only while some is left)
+    verdict: str  # ready or blocked
+    rules: list[str]  # the rules that block it
+    blockers: list[Reason]
+    warnings: list[Reason]
+    frozen: str  # "reason, until …" while the environment is frozen
+    next: str  # the newer version further up the chain, and its verdict straight here
+    next_reasons: list[Reason]
+    notes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Waiting:
+    """The "Waiting to be promoted" section: the plan of the report's head."""
+
+    now: str
+    head: str
+    summary: str
+    offline: bool
+    bot_limits: str
+    rows: list[_WaitingRow]
+    skipped: str  # why the report has no plan (empty: it has one)
+
+
+def _waiting_row(row: PlanRow) -> _WaitingRow:
+    from gitops_guard.formats.plan.shared import residence, soak_left, verdict
+
+    up = row.upstream
+    frozen = ""
+    if row.frozen_until is not None:
+        day = WEEKDAYS[row.frozen_until_time.weekday()] + " " if row.frozen_until_time else ""
+        frozen = f"{row.frozen_reason or 'frozen'}, until {day}{row.frozen_until}"
+    return _WaitingRow(
+        app=row.app or DASH,
+        container=row.container if row.container and row.container != row.app else "",
+        environment=row.environment,
+        from_environment=row.from_environment,
+        image=row.image,
+        running=row.running_display or "∅",
+        running_reference=row.running_reference or "",
+        candidate=row.candidate_display or row.candidate or "∅",
+        candidate_reference=row.candidate_reference or "",
+        change=row.change,
+        in_from=residence(row) or DASH,
+        since=_when(row.residence_since) if row.residence_since else "",
+        soak_left=soak_left(row) or DASH,
+        soak_over=_when(row.ready_at) if row.ready_at is not None and row.soak_left else "",
+        verdict=row.verdict,
+        rules=row.rules,
+        blockers=list(row.blockers),
+        warnings=list(row.warnings),
+        frozen=frozen,
+        next=(
+            f"{up.from_environment} runs {up.candidate_display or up.candidate}, not yet in "
+            f"{row.from_environment}; straight to {row.environment}: {verdict(up)}"
+            if up is not None
+            else ""
+        ),
+        next_reasons=list(up.blockers) if up is not None else [],
+        notes=list(row.notes),
+    )
+
+
+def _waiting(plan: Plan | None, skipped: str | None) -> _Waiting | None:
+    """The section's rows: what `plan` lists (up to date and no candidate are counted)."""
+    if plan is None:
+        return None if skipped is None else _Waiting("", "", "", False, "", [], skipped)
+    from gitops_guard.audit.plan import BLOCKED, NO_CANDIDATE, READY, UP_TO_DATE
+    from gitops_guard.formats.plan.shared import bot_limits, shown, summary
+
+    rows = shown(plan.rows, False)
+    counts = (plan.count(READY), plan.count(BLOCKED), plan.count(UP_TO_DATE))
+    return _Waiting(
+        now=_when(plan.now),
+        head=plan.head,
+        # "--all" is the command's option; the page has no such switch.
+        summary=summary(*counts, plan.count(NO_CANDIDATE), True),
+        offline=plan.offline,
+        bot_limits=bot_limits(rows) or "",
+        rows=[_waiting_row(row) for row in rows],
+        skipped="",
+    )
+
+
+def _context(
+    audit: Audit, metrics: Metrics, plan: Plan | None = None, skipped: str | None = None
+) -> dict[str, Any]:
     """What the page template is given. The timelines and the rollbacks are generators:
     they are drawn when the rendering reaches them."""
     data = summary(audit, metrics)
@@ -1226,17 +1334,23 @@ def _context(audit: Audit, metrics: Metrics) -> dict[str, Any]:
         "labelled_lane_events": LABELLED_LANE_EVENTS,
         "undos": _undos(audit),
         "findings": _findings(audit, metrics),
+        "waiting": _waiting(plan, skipped),
     }
 
 
-def chunks(audit: Audit, metrics: Metrics) -> Iterator[str]:
-    """The HTML report in pieces (tens of kilobytes each), as the template renders."""
+def chunks(
+    audit: Audit, metrics: Metrics, plan: Plan | None = None, skipped: str | None = None
+) -> Iterator[str]:
+    """The HTML report in pieces (tens of kilobytes each), as the template renders; with
+    ``plan``, what waits to be promoted (``skipped``: why a report that asked has none)."""
     template = _environment().get_template("report.html.j2")
-    pieces = template.generate(_context(audit, metrics))
+    pieces = template.generate(_context(audit, metrics, plan, skipped))
     while batch := list(itertools.islice(pieces, PIECES)):
         yield "".join(batch)
 
 
-def render(audit: Audit, metrics: Metrics) -> str:
-    """The HTML report: one self-contained, deterministic page."""
-    return "".join(chunks(audit, metrics))
+def render(
+    audit: Audit, metrics: Metrics, plan: Plan | None = None, skipped: str | None = None
+) -> str:
+    """The HTML report: one self-contained page, deterministic for one plan moment."""
+    return "".join(chunks(audit, metrics, plan, skipped))

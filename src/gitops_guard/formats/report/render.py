@@ -28,7 +28,9 @@ def render_report(extension: str, built: BuiltReport) -> Iterator[str]:
 
     name = extension if extension in ("json", "csv", "html") else "markdown"
     module = importlib.import_module(f"gitops_guard.formats.report.{name}")
-    if hasattr(module, "chunks"):
+    if name == "html":
+        yield from module.chunks(built.audit, built.metrics, built.plan, built.waiting_skipped)
+    elif hasattr(module, "chunks"):
         yield from module.chunks(built.audit, built.metrics)
     else:
         yield module.render(built.audit, built.metrics)
