@@ -263,6 +263,20 @@ def test_demo_builds_the_sample_and_prints_the_inventory(
         assert "supply-chain gates: skipped" in out
     assert "selected  1.5.0" in out
     assert "apps/api/overlays/prod/kustomization.yaml:8:13" in out
+    # plan, on the waiting week, at the pinned Saturday morning: each reason a promotion
+    # waits (soak left in hours, frozen until Monday 08:00, a downgrade that needs a
+    # rollback, not in staging yet), and what is ready.
+    assert "$ gitops-guard plan --now 2026-02-14T09:00:00+00:00" in out
+    plan = out.split("$ gitops-guard plan", 1)[1].split("$ gitops-guard report", 1)[0]
+    assert "2 ready, 3 blocked, 7 up to date" in plan
+    assert "reaches prod after 14h in staging; prod requires 1d" in plan
+    assert "frozen (no weekend deploys) until 2026-02-16T08:00+01:00 (Europe/Berlin)" in plan
+    assert "a downgrade lands only as a rollback" in plan
+    assert "next: dev runs 1.5.1@sha256:766e27e6…, not yet in staging" in plan
+    assert "image age and signatures: not checked offline" in plan
+    html = (reports / "report.html").read_text()
+    assert '<section id="waiting">' in html
+    assert "Waiting to be promoted" in html
     log = subprocess.run(
         ["git", "log", "--format=%an|%s"],
         cwd=tmp_path / "demo",
