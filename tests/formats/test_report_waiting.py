@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 from pathlib import Path
 
 import pytest
 
-from gitops_guard.audit.build import BuiltReport, build_report
+from gitops_guard.audit.build import BuiltReport, build_report, stream_report
 from gitops_guard.audit.events import AuditOptions
 from gitops_guard.audit.plan import BLOCKED, READY, PlanOptions, build_plan
 from gitops_guard.cli.main import main
 from gitops_guard.demo.sample import PLAN_NOW, build_sample_repository
+from gitops_guard.formats.plan.json import document as plan_document
 from gitops_guard.formats.plan.json import row_json
 from gitops_guard.formats.plan.shared import residence, shown, soak_left
 from gitops_guard.formats.report import html as report_html
-from gitops_guard.formats.report.render import render_report
+from gitops_guard.formats.report import json as report_json
+from gitops_guard.formats.report.render import render_report, render_stream
 from tests.formats.test_report_html import Element, Page
 
 NOW = datetime.datetime.fromisoformat(PLAN_NOW)
@@ -184,3 +187,53 @@ def test_report_command_writes_the_section_at_now(
     capsys.readouterr()
     assert main([*arguments, "--now", "2026-02-14T09:00"]) == 2
     assert "is not an ISO 8601 timestamp with an offset" in capsys.readouterr().err
+
+
+# --- the JSON report's "waiting" -----------------------------------------------------------
+
+
+def schema(name: str) -> dict[str, object]:
+    from importlib import resources
+
+    text = resources.files("gitops_guard").joinpath(f"schemas/{name}").read_text()
+    loaded: dict[str, object] = json.loads(text)
+    return loaded
+
+
+def test_json_report_has_the_plan_under_waiting(
+    repo: Path, built: BuiltReport, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from jsonschema import Draft202012Validator
+
+    assert main(["report", "--repo", str(repo), "--format", "json", "--now", PLAN_NOW]) == 0
+    document = json.loads(capsys.readouterr().out)
+    Draft202012Validator(schema("report.schema.json")).validate(document)
+    Draft202012Validator(schema("plan.schema.json")).validate(document["waiting"])
+    assert built.plan is not None
+    assert document["waiting"] == plan_document(built.plan)
+    assert document["waiting"]["summary"] == {
+        "ready": 2,
+        "blocked": 3,
+        "up_to_date": 7,
+        "no_candidate": 0,
+    }
+    # What was there before is unchanged: the same events and summary as without a plan.
+    plain = json.loads("".join(report_json.chunks(built.audit, built.metrics)))
+    assert "waiting" not in plain
+    assert {key: document[key] for key in ("events", "summary")} == plain
+
+
+def test_json_streamed_and_built_agree(repo: Path, built: BuiltReport) -> None:
+    streamed = "".join(
+        render_stream("json", stream_report(repo, AuditOptions(), WEEK, plan_now=NOW))
+    )
+    assert streamed == "".join(render_report("json", built))
+
+
+def test_json_waiting_is_null_for_a_report_that_ends_before_the_head(repo: Path) -> None:
+    early = stream_report(repo, AuditOptions(until_revision="HEAD~1"), WEEK, plan_now=NOW)
+    document = json.loads("".join(render_stream("json", early)))
+    assert document["waiting"] is None
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator(schema("report.schema.json")).validate(document)

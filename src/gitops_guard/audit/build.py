@@ -157,6 +157,9 @@ class StreamedReport:
     metrics: MetricsBuilder
     root: Path
     notes: list[str] = field(default_factory=list)
+    # What waits to be promoted, planned when called (after the events: the cache is
+    # warm then), and why a report that asked has none; None: not asked.
+    waiting: Callable[[], tuple[Plan | None, str | None]] | None = None
 
     def all_notes(self) -> list[str]:
         """The notes, the replay's included (once its events have all come)."""
@@ -172,15 +175,21 @@ def stream_report(
     failure_window: datetime.timedelta,
     progress: Callable[[int], None] | None = None,
     mode: ReplayMode = FAST,
+    plan_now: datetime.datetime | None = None,
 ) -> StreamedReport:
-    """Prepare a report whose events are replayed while it is written."""
+    """Prepare a report whose events are replayed while it is written; ``plan_now``: with
+    what waits to be promoted at that moment (planned once the events are out)."""
     repo = GitRepository(path)
     policy, policy_bytes, notes = today_policy(repo, options.head)
     check_selection(repo, policy, options.head, options.environments, options.apps)
     events = stream_audit(repo, policy, options, progress, policy_bytes, mode)
     # The policy's environment order; without one, the builder ranks what it saw.
     metrics = MetricsBuilder(list(policy.environments), failure_window)
-    return StreamedReport(events, metrics, repo.root, notes)
+    streamed = StreamedReport(events, metrics, repo.root, notes)
+    if plan_now is not None:
+        moment = plan_now
+        streamed.waiting = lambda: waiting_plan(path, options, moment, mode)
+    return streamed
 
 
 def running_at(

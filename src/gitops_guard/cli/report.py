@@ -105,8 +105,9 @@ def report(
 ) -> int:
     """The audit report: every promotion of the history, judged, with delivery metrics.
 
-    The HTML report also lists what waits to be promoted at the head, as `plan` judges it
-    at --now (the supply-chain gates not checked: the report sends no registry request).
+    The HTML and JSON reports also list what waits to be promoted at the head, as `plan`
+    judges it at --now (the supply-chain gates not checked: the report sends no registry
+    request).
     """
     import datetime
 
@@ -147,14 +148,17 @@ def report(
     progress = None if to_stdout and sys.stdout.isatty() else _progress()
     window_delta = datetime.timedelta(seconds=window)
     mode = replay_mode()
+    # HTML and JSON list what waits to be promoted at the head (`plan`'s rows) at --now.
+    plan_now = None
+    if extension in ("html", "json"):
+        plan_now = now or datetime.datetime.now(datetime.UTC)
     if extension in STREAMED_FORMATS:
-        streamed = stream_report(repo or Path.cwd(), options, window_delta, progress, mode)
+        streamed = stream_report(
+            repo or Path.cwd(), options, window_delta, progress, mode, plan_now=plan_now
+        )
         text, root = render_stream(extension, streamed), streamed.root
         notes = streamed.all_notes
     else:
-        plan_now = None
-        if extension == "html":
-            plan_now = now or datetime.datetime.now(datetime.UTC)
         built = build_report(
             repo or Path.cwd(), options, window_delta, progress, mode, plan_now=plan_now
         )

@@ -18,6 +18,8 @@ def render_stream(extension: str, streamed: StreamedReport) -> Iterator[str]:
     import importlib
 
     module = importlib.import_module(f"gitops_guard.formats.report.{extension}")
+    if extension == "json" and streamed.waiting is not None:
+        return module.stream(streamed.events, streamed.metrics, streamed.waiting)  # type: ignore[no-any-return]
     stream: Callable[[AuditStream, MetricsBuilder], Iterator[str]] = module.stream
     return stream(streamed.events, streamed.metrics)
 
@@ -28,7 +30,7 @@ def render_report(extension: str, built: BuiltReport) -> Iterator[str]:
 
     name = extension if extension in ("json", "csv", "html") else "markdown"
     module = importlib.import_module(f"gitops_guard.formats.report.{name}")
-    if name == "html":
+    if name in ("html", "json"):
         yield from module.chunks(built.audit, built.metrics, built.plan, built.waiting_skipped)
     elif hasattr(module, "chunks"):
         yield from module.chunks(built.audit, built.metrics)
