@@ -259,6 +259,12 @@ def test_demo_builds_the_sample_and_prints_the_inventory(
     if shutil.which("docker-registry"):
         assert "[GG503 signature-invalid]" in out
         assert "[GG501 tag-missing]" in out
+        # plan against that registry: unsigned and too young candidates wait.
+        supply = out.split("# a staging → prod history in that registry", 1)[1]
+        assert "1 ready, 2 blocked, 0 up to date" in supply
+        assert "GG503 signature-invalid: " in supply
+        assert "GG507 image-too-young: " in supply
+        assert "was built 2h ago (2026-02-14T07:00:00Z)" in supply
     else:
         assert "supply-chain gates: skipped" in out
     assert "selected  1.5.0" in out

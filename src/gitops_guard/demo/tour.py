@@ -55,10 +55,6 @@ def run_demo(
     echo(plan.render_text(result.plan).rstrip("\n"))
     echo(text.render(result.report).rstrip("\n"))
 
-    from gitops_guard.demo.supply_demo import run_supply_demo
-
-    run_supply_demo(Path(tempfile.mkdtemp(prefix="gitops-guard-supply-")), echo)
-
     import datetime
 
     from gitops_guard.audit.build import build_report
@@ -82,8 +78,12 @@ def run_demo(
     echo(render_text(planned).rstrip("\n"))
     echo(
         "(image age and signatures: not checked offline — the sample's policy asks for no "
-        "registry; plan judges them where supply_chain or min_image_age asks)"
+        "registry; plan judges them where supply_chain or min_image_age asks, as below)"
     )
+
+    from gitops_guard.demo.supply_demo import run_supply_demo
+
+    run_supply_demo(Path(tempfile.mkdtemp(prefix="gitops-guard-supply-")), echo)
 
     built = build_report(target, AuditOptions(), datetime.timedelta(days=7), plan_now=now)
     waiting = len(shown(built.plan.rows, False)) if built.plan is not None else 0
