@@ -26,6 +26,7 @@ from gitops_guard.formats.plan.shared import residence, shown, soak_left
 from gitops_guard.formats.report import html as report_html
 from gitops_guard.formats.report import json as report_json
 from gitops_guard.formats.report.render import render_report, render_stream
+from tests.conftest import RepoFactory
 from tests.formats.test_report_html import Element, Page
 
 NOW = datetime.datetime.fromisoformat(PLAN_NOW)
@@ -96,7 +97,8 @@ def test_each_reason_in_the_rules_words(page: Page) -> None:
     # Not in staging yet.
     assert "Next: dev runs 1.5.1@sha256:766e27e6…, not yet in staging; straight to prod" in text
     assert "GG303 skipped-environment: registry.example.com/team/api 1.5.1" in text
-    assert "not checked (the report sends no registry request" in text
+    assert "Supply-chain gates" not in text  # the sample's policy asks for none
+    assert "supply chain:" not in text
     assert "Bot limits (automated:) do not apply to a person's promotion" in text
 
 
@@ -237,3 +239,36 @@ def test_json_waiting_is_null_for_a_report_that_ends_before_the_head(repo: Path)
     from jsonschema import Draft202012Validator
 
     Draft202012Validator(schema("report.schema.json")).validate(document)
+
+
+def test_a_policy_without_from_has_nothing_to_promote(make_repo: RepoFactory) -> None:
+    """The default layout (no policy): the section says why it is empty, and no supply
+    gate is named where none was asked."""
+    repo = make_repo(
+        {
+            "k8s/prod/d.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {template: "
+                '{spec: {containers: [{name: a, image: "nginx:1.27.2"}]}}}\n'
+            )
+        }
+    )
+    plain = build_report(repo, AuditOptions(), WEEK, plan_now=NOW)
+    assert plain.plan is not None
+    assert plain.plan.rows == []
+    text = Page.read("".join(render_report("html", plain))).text("waiting")
+    assert "No environment has a from: environment, or none deploys an image" in text
+    assert "Supply-chain gates" not in text
+
+
+def test_a_gated_row_says_not_checked_never_passed(built: BuiltReport) -> None:
+    """The report plans offline: where a gate applies, the row and the lead say so."""
+    assert built.plan is not None
+    rows = [
+        dataclasses.replace(row, supply_chain="not checked") if row.environment == "prod" else row
+        for row in built.plan.rows
+    ]
+    plan = dataclasses.replace(built.plan, rows=rows)
+    text = Page.read(report_html.render(built.audit, built.metrics, plan)).text("waiting")
+    assert "Supply-chain gates: not checked (the report sends no registry request" in text
+    assert text.count("supply chain: not checked") == 3  # the three prod rows
+    assert "supply chain: passed" not in text

@@ -1205,6 +1205,7 @@ class _WaitingRow:
     soak_left: str
     soak_over: str  # when the soak is over (only while some is left)
     verdict: str  # ready or blocked
+    supply: str  # the supply-chain gates' word (passed, not checked, failed); empty: none
     rules: list[str]  # the rules that block it
     blockers: list[Reason]
     warnings: list[Reason]
@@ -1225,10 +1226,11 @@ class _Waiting:
     bot_limits: str
     rows: list[_WaitingRow]
     skipped: str  # why the report has no plan (empty: it has one)
+    planned: bool = False  # some environment has a from: and deploys an image
 
 
 def _waiting_row(row: PlanRow) -> _WaitingRow:
-    from gitops_guard.formats.plan.shared import residence, soak_left, verdict
+    from gitops_guard.formats.plan.shared import residence, soak_left, supply_cell, verdict
 
     up = row.upstream
     frozen = ""
@@ -1251,6 +1253,7 @@ def _waiting_row(row: PlanRow) -> _WaitingRow:
         soak_left=soak_left(row) or DASH,
         soak_over=_when(row.ready_at) if row.ready_at is not None and row.soak_left else "",
         verdict=row.verdict,
+        supply="" if row.supply_chain == "not asked" else supply_cell(row),
         rules=row.rules,
         blockers=list(row.blockers),
         warnings=list(row.warnings),
@@ -1271,7 +1274,7 @@ def _waiting(plan: Plan | None, skipped: str | None) -> _Waiting | None:
     if plan is None:
         return None if skipped is None else _Waiting("", "", "", False, "", [], skipped)
     from gitops_guard.audit.plan import BLOCKED, NO_CANDIDATE, READY, UP_TO_DATE
-    from gitops_guard.formats.plan.shared import bot_limits, shown, summary
+    from gitops_guard.formats.plan.shared import bot_limits, gated, shown, summary
 
     rows = shown(plan.rows, False)
     counts = (plan.count(READY), plan.count(BLOCKED), plan.count(UP_TO_DATE))
@@ -1280,10 +1283,12 @@ def _waiting(plan: Plan | None, skipped: str | None) -> _Waiting | None:
         head=plan.head,
         # "--all" is the command's option; the page has no such switch.
         summary=summary(*counts, plan.count(NO_CANDIDATE), True),
-        offline=plan.offline,
+        # Said where a gate applies to a row (elsewhere no gate was asked, as plan says).
+        offline=plan.offline and gated(rows),
         bot_limits=bot_limits(rows) or "",
         rows=[_waiting_row(row) for row in rows],
         skipped="",
+        planned=bool(plan.rows),
     )
 
 
