@@ -68,9 +68,9 @@ def run_demo(
     add_waiting_history(target)
     echo(
         "\nThe week after (git log --oneline HEAD~"
-        f"{len(waiting_history())}..HEAD): staging rolls api back (INC-57), dev and staging "
-        "pin digests,\nprod gets a weekend freeze, new versions reach dev and, on Friday "
-        "evening, web 2.5.0 reaches staging."
+        f"{len(waiting_history())}..HEAD): staging rolls api back (INC-57), digests are "
+        "pinned in dev, then staging\n(web, worker), prod gets a weekend freeze, new versions "
+        "reach dev and, on Friday evening, web 2.5.0 reaches staging."
     )
     now = datetime.datetime.fromisoformat(PLAN_NOW)
     echo(f"\n$ gitops-guard plan --now {PLAN_NOW}   # Saturday morning: what may go where next")
