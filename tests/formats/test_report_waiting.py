@@ -219,6 +219,9 @@ def test_json_report_has_the_plan_under_waiting(
         "up_to_date": 7,
         "no_candidate": 0,
     }
+    # Without --now the JSON has no plan: the same history gives the same bytes.
+    assert main(["report", "--repo", str(repo), "--format", "json"]) == 0
+    assert "waiting" not in json.loads(capsys.readouterr().out)
     # What was there before is unchanged: the same events and summary as without a plan.
     plain = json.loads("".join(report_json.chunks(built.audit, built.metrics)))
     assert "waiting" not in plain

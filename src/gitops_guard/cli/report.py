@@ -105,9 +105,10 @@ def report(
 ) -> int:
     """The audit report: every promotion of the history, judged, with delivery metrics.
 
-    The HTML and JSON reports also list what waits to be promoted at the head, as `plan`
-    judges it at --now (the supply-chain gates not checked: the report sends no registry
-    request).
+    The HTML report also lists what waits to be promoted at the head, as `plan` judges it
+    at --now (default: now), and so does the JSON report when --now is given (under
+    `waiting`); the supply-chain gates are not checked: the report sends no registry
+    request.
     """
     import datetime
 
@@ -148,10 +149,14 @@ def report(
     progress = None if to_stdout and sys.stdout.isatty() else _progress()
     window_delta = datetime.timedelta(seconds=window)
     mode = replay_mode()
-    # HTML and JSON list what waits to be promoted at the head (`plan`'s rows) at --now.
-    plan_now = None
-    if extension in ("html", "json"):
-        plan_now = now or datetime.datetime.now(datetime.UTC)
+    # The HTML lists what waits to be promoted at the head (`plan`'s rows) at --now, by
+    # default now: a page for people. The JSON is the record, the same bytes for the same
+    # history: it lists them (`waiting`) when --now says at which moment.
+    plan_now = now
+    if extension == "html" and now is None:
+        plan_now = datetime.datetime.now(datetime.UTC)
+    elif extension not in ("html", "json"):
+        plan_now = None
     if extension in STREAMED_FORMATS:
         streamed = stream_report(
             repo or Path.cwd(), options, window_delta, progress, mode, plan_now=plan_now

@@ -1,8 +1,9 @@
 """`report --format json`: {"events": [...], "summary": {...}, "waiting": {...}} (SPEC §6).
 
-``waiting``, when the report was asked for it (the command always asks), is the plan of
-the head as `plan --format json` writes it (``schemas/plan.schema.json``), or null for a
-report that ends before the head.
+``waiting``, when the report was asked for it (the command asks with ``--now``: without
+it the document is the same for the same history), is the plan of the head as `plan
+--format json` writes it (``schemas/plan.schema.json``), or null for a report that ends
+before the head.
 
 Written one event per line and streamed: a year of a busy repository is hundreds of
 thousands of events, and building one indented document in memory would cost several
