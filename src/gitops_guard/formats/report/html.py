@@ -16,7 +16,8 @@ figures in tooltips, so the page stays a few megabytes at 20,000 commits). Nothi
 fetched: a Content-Security-Policy forbids every request and lets only this page's own
 style and script run (pinned by hash), so even text that slipped past escaping could not
 execute. The output depends only on the audit — no clock, no randomness, sorted sets —
-so two runs over the same history give the same bytes. It is written in pieces as the
+so two runs over the same history give the same bytes; the "Waiting to be promoted"
+section, when the report has a plan, depends on the plan's moment too (printed in it). It is written in pieces as the
 template renders (``chunks``), never built as one string first.
 """
 
