@@ -276,7 +276,7 @@ def test_demo_builds_the_sample_and_prints_the_inventory(
     plan = out.split("$ gitops-guard plan", 1)[1].split("$ gitops-guard report", 1)[0]
     assert "2 ready, 3 blocked, 7 up to date" in plan
     assert "reaches prod after 14h in staging; prod requires 1d" in plan
-    assert "frozen (no weekend deploys) until 2026-02-16T08:00+01:00 (Europe/Berlin)" in plan
+    assert "frozen (no weekend deploys) until Mon 2026-02-16T08:00+01:00 (Europe/Berlin)" in plan
     assert "a downgrade lands only as a rollback" in plan
     assert "next: dev runs 1.5.1@sha256:766e27e6…, not yet in staging" in plan
     assert "image age and signatures: not checked offline" in plan

@@ -17,8 +17,9 @@ fetched: a Content-Security-Policy forbids every request and lets only this page
 style and script run (pinned by hash), so even text that slipped past escaping could not
 execute. The output depends only on the audit — no clock, no randomness, sorted sets —
 so two runs over the same history give the same bytes; the "Waiting to be promoted"
-section, when the report has a plan, depends on the plan's moment too (printed in it). It is written in pieces as the
-template renders (``chunks``), never built as one string first.
+section, when the report has a plan, depends on the plan's moment too (printed in it).
+It is written in pieces as the template renders (``chunks``), never built as one string
+first.
 """
 
 from __future__ import annotations
@@ -68,7 +69,6 @@ KINDS = ("new", "patch", "minor", "major", "digest", "tag", "downgrade", "remove
 # Environment colours of the charts, by promotion order (repeats after six).
 PALETTE = ("#2563eb", "#0d9488", "#7c3aed", "#db2777", "#ea580c", "#65a30d")
 # Month names spelled here: strftime("%b") follows the locale, and the output must not.
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 DASH = "–"
 # Above this many events in one lane, markers and their labels would only overlap: the
@@ -1231,13 +1231,18 @@ class _Waiting:
 
 
 def _waiting_row(row: PlanRow) -> _WaitingRow:
-    from gitops_guard.formats.plan.shared import residence, soak_left, supply_cell, verdict
+    from gitops_guard.formats.plan.shared import (
+        frozen_until,
+        residence,
+        soak_left,
+        supply_cell,
+        verdict,
+    )
 
     up = row.upstream
     frozen = ""
     if row.frozen_until is not None:
-        day = WEEKDAYS[row.frozen_until_time.weekday()] + " " if row.frozen_until_time else ""
-        frozen = f"{row.frozen_reason or 'frozen'}, until {day}{row.frozen_until}"
+        frozen = f"{row.frozen_reason or 'frozen'}, until {frozen_until(row)}"
     return _WaitingRow(
         app=row.app or DASH,
         container=row.container if row.container and row.container != row.app else "",
