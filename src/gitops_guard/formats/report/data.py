@@ -60,10 +60,9 @@ def summary(audit: Audit, metrics: Metrics) -> dict[str, Any]:
     }
 
 
-def waiting(plan: Plan | None, skipped: str | None = None) -> dict[str, Any] | None:
+def waiting(plan: Plan | None) -> dict[str, Any] | None:
     """The JSON report's ``waiting``: the plan of the head as `plan --format json` has it
     (the same function writes both), or None when the report ends before the head."""
-    del skipped  # the reason is the report's (--until); the key is null either way
     if plan is None:
         return None
     from gitops_guard.formats.plan.json import document

@@ -87,7 +87,8 @@ def _document(
     yield json.dumps(summary_of(), indent=2, ensure_ascii=False)
     if waiting_of is not None:
         yield ',\n"waiting": '
-        yield json.dumps(waiting(*waiting_of()), indent=2, ensure_ascii=False)
+        plan, _why_none = waiting_of()  # the reason is the HTML's to print; JSON has null
+        yield json.dumps(waiting(plan), indent=2, ensure_ascii=False)
     yield "}\n"
 
 

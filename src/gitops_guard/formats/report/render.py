@@ -19,7 +19,8 @@ def render_stream(extension: str, streamed: StreamedReport) -> Iterator[str]:
 
     module = importlib.import_module(f"gitops_guard.formats.report.{extension}")
     if extension == "json" and streamed.waiting is not None:
-        return module.stream(streamed.events, streamed.metrics, streamed.waiting)  # type: ignore[no-any-return]
+        with_plan: Callable[[AuditStream, MetricsBuilder, object], Iterator[str]] = module.stream
+        return with_plan(streamed.events, streamed.metrics, streamed.waiting)
     stream: Callable[[AuditStream, MetricsBuilder], Iterator[str]] = module.stream
     return stream(streamed.events, streamed.metrics)
 
