@@ -324,3 +324,23 @@ def test_written_files_get_the_usual_mode(tmp_path: Path) -> None:
     target.chmod(0o600)
     write_atomically(target, ["a", "b"])
     assert (stat.S_IMODE(target.stat().st_mode), target.read_text()) == (0o600, "ab")
+
+
+def test_an_output_that_is_not_a_regular_file_is_written_in_place(tmp_path: Path) -> None:
+    # `-o /dev/null` as root used to rename a temporary file over the device.
+    import os
+    import stat
+    import threading
+
+    from gitops_guard.repo.atomic import write_atomically
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    write_atomically(fifo, ["a", "b"])
+    reader.join(timeout=10)
+    assert received == ["ab"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]  # no temporary file left
