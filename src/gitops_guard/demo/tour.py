@@ -8,7 +8,12 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from gitops_guard.demo.sample import build_sample_repository
+from gitops_guard.demo.sample import (
+    PLAN_NOW,
+    add_waiting_history,
+    build_sample_repository,
+    waiting_history,
+)
 from gitops_guard.policy.model import Policy
 
 
@@ -50,21 +55,42 @@ def run_demo(
     echo(plan.render_text(result.plan).rstrip("\n"))
     echo(text.render(result.report).rstrip("\n"))
 
-    from gitops_guard.demo.supply_demo import run_supply_demo
-
-    run_supply_demo(Path(tempfile.mkdtemp(prefix="gitops-guard-supply-")), echo)
-
     import datetime
 
     from gitops_guard.audit.build import build_report
     from gitops_guard.audit.events import AuditOptions
+    from gitops_guard.audit.plan import PlanOptions, build_plan
+    from gitops_guard.formats.plan.shared import shown
+    from gitops_guard.formats.plan.text import render_text
     from gitops_guard.formats.report.render import render_report
     from gitops_guard.repo.atomic import write_atomically
 
-    built = build_report(target, AuditOptions(), datetime.timedelta(days=7))
+    add_waiting_history(target)
     echo(
-        f"\n$ gitops-guard report --format html --out {reports}   "
-        f"# and --format md: {len(built.audit.events)} events, {built.audit.commits} commits"
+        "\nThe week after (git log --oneline HEAD~"
+        f"{len(waiting_history())}..HEAD): staging rolls api back (INC-57), digests are "
+        "pinned in dev, then staging\n(web, worker), prod gets a weekend freeze, new versions "
+        "reach dev and, on Friday evening, web 2.5.0 reaches staging."
+    )
+    now = datetime.datetime.fromisoformat(PLAN_NOW)
+    echo(f"\n$ gitops-guard plan --now {PLAN_NOW}   # Saturday morning: what may go where next")
+    planned = build_plan(target, PlanOptions(now=now))
+    echo(render_text(planned).rstrip("\n"))
+    echo(
+        "(image age and signatures: not checked offline — the sample's policy asks for no "
+        "registry; plan judges them where supply_chain or min_image_age asks, as below)"
+    )
+
+    from gitops_guard.demo.supply_demo import run_supply_demo
+
+    run_supply_demo(Path(tempfile.mkdtemp(prefix="gitops-guard-supply-")), echo)
+
+    built = build_report(target, AuditOptions(), datetime.timedelta(days=7), plan_now=now)
+    waiting = len(shown(built.plan.rows, False)) if built.plan is not None else 0
+    echo(
+        f"\n$ gitops-guard report --format html --out {reports} --now {PLAN_NOW}   "
+        f"# and --format md: {len(built.audit.events)} events, {built.audit.commits} commits; "
+        f"the HTML lists the {waiting} promotions waiting"
     )
     for extension in ("html", "md"):
         path = reports / f"report.{extension}"
