@@ -100,6 +100,9 @@ ARGO_OBJECTS = {("argoproj.io", "Application"), ("argoproj.io", "ApplicationSet"
 # A focus of more than this share of the repository's files is extracted whole, then
 # filtered (bench/paths_bench.py: where a focused run stops being the cheaper one).
 FOCUS_SHARE = 0.1
+# Parsed files an extraction keeps besides those the rules read after it (Context.limit):
+# enough for the overlays of an app to share their bases' trees.
+PARSED_KEPT = 256
 ROOT = "root"  # a kustomization no other kustomization includes
 FILE = "file"  # a manifest not reached from a root, its Applications, a write-back file
 VALUES = "values"  # the Helm values files of one directory
@@ -129,8 +132,12 @@ class Extraction:
         extra_files: Iterable[str] = (),
         focus: set[str] | None = None,
         listing: list[str] | None = None,
+        keep: int | None = None,
     ) -> None:
         self.ctx = Context(source, policy)
+        if keep is not None:
+            # One-shot: at most ``keep`` parsed trees beyond what the rules read after.
+            self.ctx.keep_recent(keep)
         self.policy = policy
         listing = list(source.list_files()) if listing is None else list(listing)
         known = set(listing)
@@ -261,8 +268,8 @@ class Extraction:
             folder = posixpath.dirname(folder)
 
     def _may_hold_applications(self, path: str) -> bool:
-        if path in self.ctx.parsed or not self._focused:
-            return True  # parsed anyway
+        if path in self.ctx.parsed or (not self._focused and self.ctx.limit is None):
+            return True  # parsed anyway (and kept)
         try:
             return may_hold_applications(self.ctx.source.read(path))
         except (OSError, ValueError):
@@ -655,7 +662,9 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
     focus = selected
     if selected is not None and len(selected) > FOCUS_SHARE * max(len(listing), 1):
         focus = None
-    extraction = Extraction(source, policy, selected or (), focus=focus, listing=listing)
+    extraction = Extraction(
+        source, policy, selected or (), focus=focus, listing=listing, keep=PARSED_KEPT
+    )
     keys = extraction.all_keys() if focus is None else extraction.keys_touching(selected or set())
     for key in keys:
         extraction.compute(key)
@@ -669,7 +678,7 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
     if selected is not None:
         uses = [u for u in uses if concerns(u, selected, applications)]
         # Files given but never reached above (e.g. a patch file) still get read.
-        for path in sorted(selected - set(ctx.parsed)):
+        for path in sorted(selected - ctx.seen):
             if path in extraction.files:
                 ctx.load(path)
         files = [p for p in files if p in selected]
