@@ -136,7 +136,8 @@ class Extraction:
     ) -> None:
         self.ctx = Context(source, policy)
         if keep is not None:
-            # One-shot: at most ``keep`` parsed trees beyond what the rules read after.
+            # One-shot (never updated): at most ``keep`` parsed trees beyond what the
+            # rules read after it, and no index of which unit read which file.
             self.ctx.keep_recent(keep)
         self.policy = policy
         listing = list(source.list_files()) if listing is None else list(listing)
@@ -494,8 +495,9 @@ class Extraction:
         unit = Unit(ctx.uses, ctx.reads)
         ctx.uses, ctx.reads = [], None
         self.units[key] = unit
-        for path in unit.reads:
-            self._readers.setdefault(path, set()).add(key)
+        if self.ctx.limit is None:  # a one-shot extraction is never updated
+            for path in unit.reads:
+                self._readers.setdefault(path, set()).add(key)
         return unit
 
     def _patched_applications(self, root: str) -> None:
@@ -539,6 +541,8 @@ class Extraction:
 
         Returns the units computed again or dropped; their uses are in ``units``.
         """
+        # A one-shot extraction (``keep``) indexes no readers and drops parsed trees.
+        assert self.ctx.limit is None, "a one-shot extraction cannot be updated"
         if source is not None:
             self.ctx.source = source
         paths = set(changed)
