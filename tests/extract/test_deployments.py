@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_guard.extract.inventory import Extraction
+from gitops_guard.extract.inventory import UNKNOWN_REPOSITORY, Extraction
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import repository_url_key
 from gitops_guard.repo.files import DiskSource
@@ -328,6 +328,21 @@ def test_every_spelling_of_a_repository_url_compares_alike(url: str) -> None:
     assert repository_url_key(url) == "github.com/Acme/gitops"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        # The authority ends before `?`, `#` or `\`: what follows is not the host.
+        "https://evil.example.com?@github.com/Acme/gitops.git",
+        "https://evil.example.com#@github.com/Acme/gitops.git",
+        "https://evil.example.com\\@github.com/Acme/gitops.git",
+        "https://github.com.evil.example.com/Acme/gitops.git",
+    ],
+)
+def test_a_url_that_only_spells_this_repository_is_another_one(url: str) -> None:
+    host = repository_url_key(url).split("/")[0]
+    assert "evil" in host
+
+
 @given(st.from_regex(r"[a-z][a-z0-9-]{0,10}/[a-z][a-z0-9-]{0,10}", fullmatch=True))
 def test_https_and_scp_forms_agree(path: str) -> None:
     assert repository_url_key(f"https://git.example.com/{path}.git") == repository_url_key(
@@ -386,6 +401,24 @@ def test_inline_parameters_win_over_value_files(run: Extract) -> None:
     found = [u for u in inventory.uses if u.application == "api-prod"]
     assert [(u.reference.tag if u.reference else None, u.source.value) for u in found] == [
         ("1.0.1", "application")
+    ]
+
+
+def test_an_image_parameter_sets_a_string_image_whole(run: Extract) -> None:
+    chart = {
+        **CHART,
+        "charts/api/values.yaml": f"image: {IMAGE}:1.0.0\nsidecar:\n  image: {IMAGE}-side:1.0.0\n",
+    }
+    helm = (
+        "      parameters:\n"
+        f"        - {{name: image, value: '{IMAGE}:0.9.0'}}\n"
+        f"        - {{name: sidecar.image, value: '{IMAGE}-side:0.8.0'}}\n"
+    )
+    inventory = run({**chart, "argocd/api-prod.yaml": helm_application("api-prod", helm)})
+    found = sorted((u.raw, u.source.value) for u in inventory.uses if u.application == "api-prod")
+    assert found == [
+        (f"{IMAGE}-side:0.8.0", "application"),
+        (f"{IMAGE}:0.9.0", "application"),
     ]
 
 
@@ -492,9 +525,15 @@ def test_the_policy_s_repositories_are_not_replaced_by_anchoring(tmp_path: Path)
     assert extraction.anchor_repositories(["https://other.example.com/x.git"]) == (
         "git.example.com/acme/*",
     )
-    # Nothing known (no Application, no remote): any URL stays this repository.
+    # Nothing known (no Application, no remote: a server's bare repository): no URL is
+    # this repository, so the first Application, a fork's or not, is named (GG003).
     bare = Extraction(DiskSource(tmp_path), parse_policy(APPLICATIONS_POLICY.encode()))
-    assert bare.anchor_repositories() == ()
+    assert bare.anchor_repositories() == (UNKNOWN_REPOSITORY,)
+    fork = application("api-prod", "apps/api/overlays/prod", "name: prod")
+    write_files(tmp_path, {"argocd/api-prod.yaml": fork.replace("acme/gitops", "mallory/gitops")})
+    bare.update({"argocd/api-prod.yaml"})
+    kinds = {d.application: d.kind for found in bare.deployments.values() for d in found}
+    assert kinds == {"api-prod": "elsewhere"}
 
 
 def test_an_application_a_kustomization_patches_is_named_at_the_patch(
