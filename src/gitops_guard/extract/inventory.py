@@ -766,7 +766,7 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
         extraction.compute(key)
     if focus is not None and extraction.deploys_applications(focus):
         # An app-of-apps root given: what its children deploy is the repository's work.
-        extraction = Extraction(source, policy, selected or (), listing=listing)
+        extraction = Extraction(source, policy, selected or (), listing=listing, keep=PARSED_KEPT)
         for key in extraction.all_keys():
             extraction.compute(key)
     ctx = extraction.ctx
