@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -72,7 +73,8 @@ class Context:
     limit: int | None = None
     _reported: set[tuple[str, int, int, str]] = field(default_factory=set)
     # With a limit: the evictable parsed files, least recently read first.
-    _recent: dict[str, None] = field(default_factory=dict)
+    # (An OrderedDict: the oldest leaves and a read file moves to the end in constant time.)
+    _recent: OrderedDict[str, None] = field(default_factory=OrderedDict)
     # With a limit: the ``derived`` keys of each file, dropped with its tree.
     _derived_keys: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
     _kept: set[str] = field(default_factory=set)  # with a limit: files retained() keeps
@@ -113,14 +115,16 @@ class Context:
     def _note_recent(self, path: str, loaded: LoadedFile) -> None:
         if self.limit is None or path in self._kept:
             return
+        recent = self._recent
+        if path in recent:
+            recent.move_to_end(path)
+            return
         if retained(loaded):
             self._kept.add(path)
             return
-        self._recent.pop(path, None)
-        self._recent[path] = None
-        while len(self._recent) > self.limit:
-            oldest = next(iter(self._recent))
-            del self._recent[oldest]
+        recent[path] = None
+        while len(recent) > self.limit:
+            oldest, _ = recent.popitem(last=False)
             del self.parsed[oldest]
             for key in self._derived_keys.pop(oldest, ()):
                 self.derived.pop(key, None)
