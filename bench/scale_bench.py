@@ -98,7 +98,7 @@ class Row:
         return statistics.median(self.times)
 
     def verdict(self) -> str:
-        if not self.times:
+        if not self.times or self.note:
             return self.note or "-"
         missed = []
         if self.limit is not None and self.median > self.limit:
@@ -116,11 +116,24 @@ def load_average() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def measure(row: Row, argv: Sequence[str], cwd: Path, runs: int, json_out: bool = True) -> Row:
-    """Run ``argv`` once untimed, then ``runs`` times, into ``row``."""
+def measure(
+    row: Row,
+    argv: Sequence[str],
+    cwd: Path,
+    runs: int,
+    json_out: bool = True,
+    expect: bytes | None = None,
+) -> Row:
+    """Run ``argv`` once untimed, then ``runs`` times, into ``row``; ``expect`` is text
+    every run's stdout must hold (else the row says so and fails)."""
+    print(f"{row.name}: {1 + runs} runs ...", file=sys.stderr, flush=True)
     for index in range(1 + runs):
         seconds, cpu, peak, code, stdout, stderr = run(argv, cwd)
+        if expect is not None and expect not in stdout:
+            row.note = "UNEXPECTED OUTPUT"
+            row.stderr = row.stderr or (stdout + stderr.encode()).decode("utf-8", "replace")
         if index == 0:
+            print(f"  untimed run: {_duration(seconds)}", file=sys.stderr, flush=True)
             continue
         row.times.append(seconds)
         row.cpus.append(cpu)
@@ -130,6 +143,7 @@ def measure(row: Row, argv: Sequence[str], cwd: Path, runs: int, json_out: bool 
         if json_out and row.findings is None and code in (0, 1):
             row.findings = len(json.loads(stdout)["findings"])
     row.load = load_average()
+    print(f"  median {_duration(row.median)}, load {row.load}", file=sys.stderr, flush=True)
     return row
 
 
@@ -210,6 +224,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also run the history rows (report_html_bench.py, history_bench.py)",
     )
     parser.add_argument(
+        "--pre-commit-runs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="timed pre-commit runs (default --runs; each is many validate batches)",
+    )
+    parser.add_argument(
         "--pre-commit-venv",
         type=Path,
         default=DEFAULT_OUT / "pre-commit-venv",
@@ -280,7 +301,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = pre_commit_config(script, Path(scratch))
             command = [str(hook), "run", "--all-files", "--config", str(config)]
             row = Row(name, f"≤ whole ({_duration(whole.median)})", limit=whole.median)
-            rows.append(measure(row, command, large, args.runs, json_out=False))
+            runs = args.pre_commit_runs or args.runs
+            # The hook's name in pre-commit's report: the hook ran (a broken configuration
+            # or a missing script fails fast, and would look like a fast run).
+            rows.append(
+                measure(row, command, large, runs, json_out=False, expect=b"gitops-guard validate")
+            )
     print(table(rows))
     failed = False
     for row in rows:
@@ -288,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed = True
             print(f"\nnote: {row.name}: exit {sorted(row.codes)}: {row.stderr.strip()[:400]}")
         failed = failed or row.verdict() not in ("ok", "no index")
+        if row.note == "UNEXPECTED OUTPUT":
+            print(f"\nnote: {row.name}: unexpected output: {row.stderr.strip()[:400]}")
     print(
         "\nmedians of wall time; CPU = user + system (os.wait4); peak RSS = ru_maxrss "
         "(os.wait4: the process and the children it waited for); load = the load "
