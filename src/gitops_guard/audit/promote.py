@@ -345,8 +345,8 @@ def promotion_message(
         )
     if source_commit is not None:
         body.append(
-            f"As {source} runs it since commit {source_commit[:12]}"
-            + (f" ({_hours(soaked)}h)." if soaked is not None else ".")
+            f"In {source} since commit {source_commit[:12]}"
+            + (f", {_hours(soaked)}h ago." if soaked is not None else ".")
         )
     trailers = []
     if source_commit is not None:

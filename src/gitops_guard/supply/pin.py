@@ -32,6 +32,8 @@ _SCALAR_SOURCES = frozenset(
         Source.WRITE_BACK,
     )
 )
+# Sources that may also be a `helm.parameters` entry (an Application, a write-back file).
+_PARAMETER_SOURCES = frozenset((Source.APPLICATION, Source.WRITE_BACK))
 _PLAIN_END = re.compile(r"\s+#|\s*$")
 _FLOW_PLAIN_END = re.compile(r"\s+#|\s*[,}\]]|\s*$")
 
@@ -201,7 +203,7 @@ def _validate(yaml: Any, text: str, count: int) -> str | None:
 # Keys whose value is the tag beside a ``digest`` key (Kustomize, Helm values), and the
 # parameter value of an Argo CD ``helm.parameters`` entry.
 _TAG_KEYS = ("newTag", "tag")
-_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:+-]*")
 
 
 def _reads_as_string(value: str) -> bool:
@@ -238,6 +240,8 @@ def _splices(
     at = _raw_at(lines[line], column, use.raw)
     if use.source is Source.HELM and at is not None:
         scalar = True  # a Helm `image: name:tag` string, not an image mapping
+    if use.source in _PARAMETER_SOURCES and at is None:
+        scalar = False  # a `helm.parameters` value: the tag alone, beside the repository's
     if scalar:
         if at is None:
             raise _CannotPin("the reference is not written as one string here; change it by hand")
