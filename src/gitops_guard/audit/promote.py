@@ -452,7 +452,7 @@ def _replayed(
     for key, new in wanted.items():
         got = changed.get(key)
         if got is None or (got.name, got.tag, got.digest) != (new.name, new.tag, new.digest):
-            shown = f"{got.tag}@{got.digest}" if got is not None else "nothing"
+            shown = version_of(got) if got is not None else "no version there"
             raise GuardError(
                 f"{file}: the edit does not promote {key[0]} in {key[1]} to "
                 f"{version_of(new)} (it reads {shown}); nothing was written",

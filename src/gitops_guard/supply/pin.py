@@ -306,6 +306,8 @@ def _replace_scalar(
     if end is None:
         raise _CannotPin("cannot find the end of the value")
     written = lines[value_line][value_column:end]
+    if written[:1] in ("|", ">") or written.strip("'\"") != str(container[key]):
+        raise _CannotPin(f"`{key}` is not written on one line here; change it by hand")
     if written[:1] == "'":
         text = "'" + value.replace("'", "''") + "'"
     elif written[:1] == '"' or not _reads_as_string(value):
