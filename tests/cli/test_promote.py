@@ -17,6 +17,8 @@ import pytest
 from gitops_guard.cli.main import main
 from tests.audit.plan_repo import NOW, PlanRepo, build_plan_history, overlay, overlay_path
 from tests.conftest import git
+from tests.integration.promotion_repo import make_signer
+from tests.policies import PLAN_POLICY
 
 WHEN = NOW.isoformat()
 DATES = {"GIT_AUTHOR_DATE": WHEN, "GIT_COMMITTER_DATE": WHEN}
@@ -291,3 +293,26 @@ def test_a_version_no_line_can_take_is_named(
     assert code == 2
     assert f"gitops-guard: error: {path}:" in err
     assert "cannot set registry.example.com/team/billing:3.1.0 to 3.2.0" in err
+
+
+def test_a_signed_environment_needs_a_signed_promotion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in DATES.items():
+        monkeypatch.setenv(name, value)
+    text = PLAN_POLICY.replace(
+        "    soak: 24h\n", "    soak: 24h\n    require_signed_commits: true\n"
+    )
+    repo = build_plan_history(tmp_path / "repo", text)
+    code, _out, err = run(promote(repo, "billing", "--to", "prod"), capsys)
+    assert (code, refused_rules(err)) == (1, ["GG402"])
+    branch = by_hand(repo, "billing", "prod", "3.2.0", "Promote billing 3.2.0 to prod")
+    assert check_rules(repo, "main", branch, capsys) == (1, ["GG402"])
+    signer = make_signer(tmp_path / "keys")
+    git(repo.path, "config", "gpg.format", "ssh")
+    git(repo.path, "config", "user.signingkey", str(signer.key))
+    code, _out, err = run(promote(repo, "billing", "--to", "prod", "--sign"), capsys)
+    assert code == 0, err
+    assert git(repo.path, "log", "-1", "--format=%G?").strip() in ("G", "U", "N")
+    assert "-----BEGIN SSH SIGNATURE" in git(repo.path, "cat-file", "commit", "HEAD")
+    assert check_rules(repo, "HEAD~1", "HEAD", capsys) == (0, [])

@@ -186,10 +186,18 @@ class Judge:
         assert env is not None
         return _row(key, current, env, self.ledger)[0]
 
-    def judge(self, key: StateKey, new_ref: ImageRef, message: str, *, offline: bool) -> PlanRow:
+    def judge(
+        self,
+        key: StateKey,
+        new_ref: ImageRef,
+        message: str,
+        *,
+        offline: bool,
+        signed: bool = True,
+    ) -> PlanRow:
         """The row of promoting ``key`` to ``new_ref`` with the commit message ``message``
-        (its trailers count: a rollback's), judged as :func:`plan_rows` judges a candidate;
-        the ledger is put back."""
+        (its trailers count: a rollback's) in a commit signed or not, judged as
+        :func:`plan_rows` judges a candidate; the ledger is put back."""
         current = self.history.state[key]
         env = self.policy.environment(key[1])
         assert env is not None
@@ -207,7 +215,7 @@ class Judge:
         new = replace(current, raw=str(new_ref), reference=new_ref)
         ctx = PromotionContext(self.policy, self.ledger, direct=False, clock=Clock(now=self.now))
         rule_ctx = RuleContext(self.policy, self.now.date())
-        _judge(row, key, current, new, env, ctx, rule_ctx, self.head, self.now, message)
+        _judge(row, key, current, new, env, ctx, rule_ctx, self.head, self.now, message, signed)
         _supply(self.policy, self.repo, self.history, [(row, new)], offline, self.now)
         row.verdict = BLOCKED if row.blockers else READY
         return row
@@ -417,10 +425,14 @@ def _moment() -> datetime.datetime:
     return datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
-def _commit(parents: tuple[str, ...], when: datetime.datetime, message: str = "") -> Commit:
-    """The commit a promotion would be: a person's, signed, made now (no id yet)."""
+def _commit(
+    parents: tuple[str, ...], when: datetime.datetime, message: str = "", signed: bool = True
+) -> Commit:
+    """The commit a promotion would be: a person's, signed (unless told), made now (no id)."""
     person = Person(PLANNER[0], PLANNER[1], when)
-    return Commit("0" * 40, parents, person, person, message or "Promote", "ssh")
+    return Commit(
+        "0" * 40, parents, person, person, message or "Promote", "ssh" if signed else None
+    )
 
 
 def _judge(
@@ -434,10 +446,12 @@ def _judge(
     head: str,
     now: datetime.datetime,
     message: str | None = None,
+    signed: bool = True,
 ) -> None:
     """The findings of the promotion's commit, by the rules `check` runs, and the figures.
 
-    ``message`` is the commit's message (default: a plain "Promote ..." without trailers).
+    ``message`` is the commit's message (default: a plain "Promote ..." without trailers);
+    ``signed`` whether the commit will be signed (the plan assumes it will).
     """
     assert new.reference is not None
     assert env.from_environment is not None
@@ -446,7 +460,7 @@ def _judge(
     strict = row.change == "digest"
     if message is None:
         message = f"Promote {row.app or row.image} {row.candidate} to {env.name}"
-    commit = _commit((head,), now, message)
+    commit = _commit((head,), now, message, signed)
     event = _event(key, current, new, row.change, commit)
     row.first_ran = ledger.ran(key[0], env.from_environment, ref, strict=strict)
     row.residence_since = ledger.residence(event, env.from_environment, ref, strict=strict)

@@ -52,6 +52,7 @@ class PromoteRequest:
     image: str | None = None  # which image, when the app runs several there
     override: str | None = None  # commit although blocked, with this reason as a trailer
     rollback: str | None = None  # the incident of a rollback (the policy's trailer)
+    sign: bool = False  # sign the commit (git commit-tree -S); commit.gpgSign also signs
     head: str = "HEAD"
     now: datetime.datetime | None = None
     offline: bool = False
@@ -180,11 +181,20 @@ def prepare_promotion(
     # Judged once for the figures (how long it soaked), then with the message it carries.
     soaked = judge.judge(first.key, first.new, "Promote", offline=True).soaked
     message = promotion_message(request, source, targets, source_commit, soaked, judge)
+    # Judged as it will be written: signed only where it will be (GG402 otherwise).
+    signed = request.sign or _signs_by_default(judge.repo.root)
     for target in targets:
-        target.row = judge.judge(target.key, target.new, message, offline=request.offline)
+        target.row = judge.judge(
+            target.key, target.new, message, offline=request.offline, signed=signed
+        )
     _check_rollback(request, targets)
     _replayed(judge, file, new_text, targets, message)
     notes = list(judge.notes)
+    if env.require_pr:
+        notes.append(
+            f"{env.name} requires a pull request: commit with --branch NAME and open one "
+            "(check judges the range as a pull request; a direct push is GG305)"
+        )
     return Promotion(
         request,
         source,
@@ -397,7 +407,10 @@ def _source_commit(judge: Judge, key: StateKey, source: str, new: ImageRef) -> s
                 break
     if counterpart is None or counterpart.reference is None:
         return None
-    version = counterpart.reference.digest or counterpart.reference.tag
+    running = counterpart.reference
+    if (running.digest and running.digest != new.digest) or running.tag != new.tag:
+        return None  # another version than the from environment runs: no source commit
+    version = running.digest or running.tag
     if version is None:
         return None
     file = counterpart.location.path
@@ -508,6 +521,14 @@ def write_promotion(root: Path, promotion: Promotion, branch: str | None = None)
     return sha
 
 
+def _signs_by_default(root: Path) -> bool:
+    """Whether Git signs commits here without being asked (``commit.gpgSign``)."""
+    try:
+        return run_git(root, "config", "--bool", "commit.gpgSign").decode().strip() == "true"
+    except GitError:
+        return False  # not set
+
+
 def _ref_exists(root: Path, ref: str) -> bool:
     try:
         run_git(root, "show-ref", "--verify", "--quiet", ref)
@@ -536,8 +557,9 @@ def _commit(root: Path, promotion: Promotion) -> str:
         message = Path(temp) / "message"
         message.write_bytes(promotion.message.encode("utf-8"))
         # commit-tree signs where commit.gpgSign says so, as `git commit` would.
+        sign = ["-S"] if promotion.request.sign else []
         return (
-            run_git(root, "commit-tree", tree, "-p", promotion.head, "-F", str(message))
+            run_git(root, "commit-tree", *sign, tree, "-p", promotion.head, "-F", str(message))
             .decode()
             .strip()
         )

@@ -52,6 +52,12 @@ if TYPE_CHECKING:
     "trailer (`Rollback: ID`).",
 )
 @click.option(
+    "--sign",
+    "-S",
+    is_flag=True,
+    help="Sign the commit (as `git commit -S`; commit.gpgSign signs without it).",
+)
+@click.option(
     "--offline",
     is_flag=True,
     help="No network: supply-chain gates are reported as not checked.",
@@ -67,6 +73,7 @@ def promote(
     message_only: bool,
     override: str | None,
     rollback: str | None,
+    sign: bool,
     offline: bool,
     now: datetime.datetime | None,
     repo: Path | None,
@@ -92,6 +99,7 @@ def promote(
         image=image,
         override=override,
         rollback=rollback,
+        sign=sign,
         now=now,
         offline=offline,
     )
