@@ -128,3 +128,27 @@ def test_a_version_yaml_would_read_as_a_number_is_quoted(tmp_path: Path) -> None
     root = fixture_repo(tmp_path, "helm-values")
     promotion = prepare_promotion(root, PromoteRequest("web", "prod", version="3.10"))
     assert '  tag: "3.10"      # the release\n' in promotion.new_text
+
+
+def test_one_override_that_sets_two_containers_is_changed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = fixture_repo(tmp_path, "kustomize")
+    deployment = (root / "apps/api/base/deployment.yaml").read_text()
+    worker = deployment.replace("name: api\n", "name: api-worker\n", 1).replace(
+        "- name: api\n", "- name: worker\n"
+    )
+    (root / "apps/api/base/deployment.yaml").write_text(deployment + "---\n" + worker)
+    git(root, "commit", "-qam", "A worker on the same image")
+    promotion = prepare_promotion(root, PromoteRequest("api", "prod", now=NOW))
+    assert sorted(t.key[3] or "" for t in promotion.targets) == ["api", "worker"]
+    assert promotion.message.count("registry.example.com/team/api: 1.0.0 -> 1.1.0") == 1
+    for name, value in DATES.items():
+        monkeypatch.setenv(name, value)
+    write_promotion(root, promotion)
+    path = "apps/api/overlays/prod/kustomization.yaml"
+    assert (root / path).read_bytes() == (FIXTURES / "kustomize" / "after" / path).read_bytes()
+    code = main(["check", "--repo", str(root), "--base", "HEAD~1", "--head", "HEAD",
+                 "--now", NOW.isoformat()])  # fmt: skip
+    capsys.readouterr()
+    assert code == 0

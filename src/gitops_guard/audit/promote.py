@@ -31,7 +31,7 @@ from gitops_guard.errors import GitError, GuardError
 from gitops_guard.history.replay import FAST, ReplayMode
 from gitops_guard.history.steps import StateKey, version_of
 from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
-from gitops_guard.model import Commit, FileChange, ImageUse, Person
+from gitops_guard.model import Commit, FileChange, ImageUse, Location, Person
 from gitops_guard.repo.git import run_git
 from gitops_guard.supply.pin import Change, Edit, set_references
 
@@ -165,10 +165,22 @@ def prepare_promotion(
         old_text = old_bytes.decode("utf-8")
     except UnicodeDecodeError:
         raise GuardError(f"{file} is not UTF-8 text: it cannot be edited") from None
-    changes = [Change(t.use, t.new.tag, t.new.digest) for t in targets]
+    # One value may set several containers (a Kustomize override of an image two
+    # Deployments use): one change per line, which must agree on what to write.
+    by_location: dict[Location, Target] = {}
+    for target in targets:
+        seen = by_location.setdefault(target.use.location, target)
+        if (seen.new.tag, seen.new.digest) != (target.new.tag, target.new.digest):
+            raise GuardError(
+                f"{target.use.location} sets {seen.key[3] or '?'} and "
+                f"{target.key[3] or '?'}, whose candidates differ ({version_of(seen.new)}, "
+                f"{version_of(target.new)}); name the version with --version"
+            )
+    changes = [Change(t.use, t.new.tag, t.new.digest) for t in by_location.values()]
     new_text, edits = set_references(old_text, changes)
-    for target, edit in zip(targets, edits, strict=True):
-        target.edit = edit
+    done = dict(zip(by_location, edits, strict=True))
+    for target in targets:
+        edit = target.edit = done[target.use.location]
         if edit.problem is not None:
             raise GuardError(
                 f"{target.use.location}: cannot set {target.use.reference} to "
@@ -349,10 +361,12 @@ def promotion_message(
     for target in targets:
         assert target.use.reference is not None
         where = target.use.location
-        body.append(
+        line = (
             f"{target.use.reference.familiar_name}: {version_of(target.use.reference)} -> "
             f"{version_of(target.new)} ({target.row.change}) at {where.path}:{where.line}"
         )
+        if line not in body:  # one line may set several containers
+            body.append(line)
     if source_commit is not None:
         body.append(
             f"In {source} since commit {source_commit[:12]}"
