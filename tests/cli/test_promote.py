@@ -316,3 +316,25 @@ def test_a_signed_environment_needs_a_signed_promotion(
     assert git(repo.path, "log", "-1", "--format=%G?").strip() in ("G", "U", "N")
     assert "-----BEGIN SSH SIGNATURE" in git(repo.path, "cat-file", "commit", "HEAD")
     assert check_rules(repo, "HEAD~1", "HEAD", capsys) == (0, [])
+
+
+def test_report_names_the_source_of_a_promotion_merged_as_a_pull_request(
+    repo: PlanRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    staging = git(repo.path, "log", "-1", "--format=%H", "--", overlay_path("search", "staging"))
+    for app in ("search", "billing"):
+        code, _out, err = run(promote(repo, app, "--to", "prod", "--branch", f"p/{app}"), capsys)
+        assert code == 0, err
+    git(repo.path, "checkout", "-q", "-b", "p/both", "p/search")
+    git(repo.path, "merge", "-q", "--no-ff", "p/billing", "-m", "Both")
+    git(repo.path, "checkout", "-q", "main")
+    git(repo.path, "merge", "-q", "--no-ff", "p/both", "-m", "Merge pull request #12 from p/both")
+    merge = git(repo.path, "rev-parse", "HEAD").strip()
+    for _cached in (False, True):  # replayed, then read from the history cache
+        _code, out, _ = run(["report", "--repo", str(repo.path), "--format", "json"], capsys)
+        events = {e["app"]: e for e in json.loads(out)["events"] if e["commit"] == merge}
+        assert set(events) == {"search", "billing"}
+        assert events["search"]["promoted_from"] == f"staging@{staging.strip()}"
+        assert events["billing"]["promoted_from"].startswith("staging@")
+        assert events["billing"]["promoted_from"] != events["search"]["promoted_from"]
+        assert events["search"]["pr"] == 12
