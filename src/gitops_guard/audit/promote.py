@@ -26,7 +26,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gitops_guard.audit.plan import BLOCKED, UP_TO_DATE, Judge, PlanRow, Reason, open_judge
+from gitops_guard.audit.plan import (
+    BLOCKED,
+    NO_CANDIDATE,
+    UP_TO_DATE,
+    Judge,
+    PlanRow,
+    Reason,
+    open_judge,
+)
 from gitops_guard.errors import GitError, GuardError
 from gitops_guard.history.replay import FAST, ReplayMode
 from gitops_guard.history.steps import StateKey, version_of
@@ -137,11 +145,13 @@ def prepare_promotion(
     assert env.from_environment is not None
     source = env.from_environment
     targets: list[Target] = []
+    notes: list[str] = []
     for key in keys:
         use = judge.state()[key]
         assert use.reference is not None
         new = _new_reference(judge, key, use.reference, request)
         if new is not None:
+            new = _pinned(judge, use, new, request.offline, notes)
             targets.append(Target(key, use, new, judge.candidate(key)))
     if not targets:
         rows = [judge.candidate(key) for key in keys]
@@ -201,7 +211,7 @@ def prepare_promotion(
         )
     _check_rollback(request, targets)
     _replayed(judge, file, new_text, targets, message)
-    notes = list(judge.notes)
+    notes = [*judge.notes, *notes]
     if env.require_pr:
         notes.append(
             f"{env.name} requires a pull request: commit with --branch NAME and open one "
@@ -271,11 +281,18 @@ def _keys(judge: Judge, request: PromoteRequest) -> list[StateKey]:
                 hint=f"its images there: {', '.join(images)}",
             )
     elif len(images) > 1:
-        raise GuardError(
-            f"{request.app} runs {len(images)} images in {request.environment}: "
-            f"{', '.join(images)}",
-            hint="name one with --image",
-        )
+        # The images with a candidate waiting (a sidecar that is up to date is not asked
+        # about); with --version, which image it is a version of must be said.
+        waiting = [k for k in mine if judge.candidate(k).change not in (UP_TO_DATE, NO_CANDIDATE)]
+        named = sorted({_image(state[k]) for k in waiting})
+        if request.version is not None or len(named) != 1:
+            raise GuardError(
+                f"{request.app} runs {len(images)} images in {request.environment}: "
+                f"{', '.join(images)}"
+                + (f" ({', '.join(named)} waiting)" if named and request.version is None else ""),
+                hint="name one with --image",
+            )
+        mine = [k for k in mine if _image(state[k]) == named[0]]
     return sorted(mine, key=lambda k: tuple(part or "" for part in k))
 
 
@@ -317,6 +334,38 @@ def _new_reference(
     if (new.tag, new.digest) == (current.tag, current.digest):
         return None
     return replace(new, raw=_text(new))
+
+
+def _pinned(
+    judge: Judge, use: ImageUse, new: ImageRef, offline: bool, notes: list[str]
+) -> ImageRef:
+    """``new`` with the digest its tag resolves to where the environment requires digests
+    (GG105) and neither the from environment nor ``--version`` pins it: as ``pin`` would
+    pin it. Offline, or where the registry cannot say, it stays as it is (and GG105 says
+    why it cannot land)."""
+    from gitops_guard.rules.base import RuleContext
+
+    if new.digest is not None or new.tag is None:
+        return new
+    if not RuleContext(judge.policy).image_rules(use).require_digest:
+        return new
+    if offline:
+        notes.append(f"{new.familiar()} is not pinned (offline): give --version {new.tag}@sha256:…")
+        return new
+    from gitops_guard.supply.registry import RegistryClient, RegistryError, settings_from_policy
+
+    settings = settings_from_policy(judge.policy.supply_chain.registry, judge.repo.root)
+    try:
+        with RegistryClient(settings) as client:
+            descriptor = client.head_manifest(new.registry, new.repository, new.tag)
+    except RegistryError as exc:
+        notes.append(f"cannot pin {new.familiar()}: {exc}")
+        return new
+    if descriptor is None:
+        notes.append(f"cannot pin {new.familiar()}: the registry has no such tag")
+        return new
+    notes.append(f"pinned {new.familiar()} to {descriptor.digest}, as the registry serves it")
+    return replace(new, digest=descriptor.digest, raw=f"{_text(new)}@{descriptor.digest}")
 
 
 def _text(ref: ImageRef) -> str:
