@@ -338,3 +338,25 @@ def test_report_names_the_source_of_a_promotion_merged_as_a_pull_request(
         assert events["billing"]["promoted_from"].startswith("staging@")
         assert events["billing"]["promoted_from"] != events["search"]["promoted_from"]
         assert events["search"]["pr"] == 12
+
+
+def test_an_app_with_an_up_to_date_sidecar_promotes_the_image_that_waits(
+    sample: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The demo's web runs ghcr.io/acme/web (2.4.0 waits in staging) and an nginx sidecar.
+    base = ["promote", "web", "--to", "prod", "--repo", str(sample), "--offline"]
+    code, _out, err = run(base, capsys)
+    assert code == 1  # prod requires digests: offline, 2.4.0 cannot be pinned
+    assert "apps/web/overlays/prod/kustomization.yaml:8:13: error [GG105 digest-required]" in err
+    assert "ghcr.io/acme/web:2.4.0 is not pinned (offline): give --version 2.4.0@sha256:…" in err
+    digest = "sha256:" + "e" * 64
+    code, _out, err = run([*base, "--version", f"2.4.0@{digest}"], capsys)
+    assert code == 2
+    assert "web runs 2 images in prod: ghcr.io/acme/web, nginx" in err
+    code, out, err = run(
+        [*base, "--version", f"2.4.0@{digest}", "--image", "ghcr.io/acme/web", "--message-only"],
+        capsys,
+    )
+    assert code == 0, err
+    assert '-    newTag: "2.3.0"\n' in out
+    assert f'+    newTag: "2.4.0"\n+    digest: {digest}\n' in out
