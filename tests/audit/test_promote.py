@@ -37,6 +37,7 @@ CASES = {
         "apps/api/overlays/prod/.argocd-source-api-prod.yaml",
         Source.WRITE_BACK,
     ),
+    "write-back-helm": ("web", "envs/prod/web/.argocd-source-web-prod.yaml", Source.WRITE_BACK),
     "flux-setter": ("api", "clusters/prod/api/deployment.yaml", Source.CONTAINER),
     "flux-helmrelease": ("podinfo", "clusters/prod/podinfo/release.yaml", Source.HELM),
 }
