@@ -286,12 +286,14 @@ def _keys(judge: Judge, request: PromoteRequest) -> list[StateKey]:
         waiting = [k for k in mine if judge.candidate(k).change not in (UP_TO_DATE, NO_CANDIDATE)]
         named = sorted({_image(state[k]) for k in waiting})
         if request.version is not None or len(named) != 1:
-            raise GuardError(
-                f"{request.app} runs {len(images)} images in {request.environment}: "
+            what = (
+                f"{len(named)} images of {request.app} wait for {request.environment}: "
+                f"{', '.join(named)}"
+                if len(named) > 1 and request.version is None
+                else f"{request.app} runs {len(images)} images in {request.environment}: "
                 f"{', '.join(images)}"
-                + (f" ({', '.join(named)} waiting)" if named and request.version is None else ""),
-                hint="name one with --image",
             )
+            raise GuardError(what, hint="name one with --image (promote changes one value)")
         mine = [k for k in mine if _image(state[k]) == named[0]]
     return sorted(mine, key=lambda k: tuple(part or "" for part in k))
 
