@@ -44,6 +44,7 @@ __all__ = [
 
 DEFAULT_REGISTRY = "docker.io"
 _LEGACY_DEFAULT_REGISTRY = "index.docker.io"
+_HUB_ALIASES = frozenset({"index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"})
 _OFFICIAL_PREFIX = "library/"
 _LOCALHOST = "localhost"
 
@@ -116,6 +117,21 @@ class ImageRef:
         if not self.registry:
             return self.repository
         return f"{self.registry}/{self.repository}"
+
+    @property
+    def identity(self) -> str:
+        """The repository as a registry serves it: the host's case dropped (DNS ignores it)
+        and Docker Hub's endpoint names (``registry-1.docker.io``) folded into
+        ``docker.io``, so the same image never looks like another one to a history."""
+        registry = self.registry.lower()
+        if registry in _HUB_ALIASES:
+            registry = DEFAULT_REGISTRY
+        if not registry:
+            return self.repository
+        path = self.repository
+        if registry == DEFAULT_REGISTRY and "/" not in path:
+            path = _OFFICIAL_PREFIX + path
+        return f"{registry}/{path}"
 
     @property
     def familiar_name(self) -> str:

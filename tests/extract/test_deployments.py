@@ -328,6 +328,21 @@ def test_every_spelling_of_a_repository_url_compares_alike(url: str) -> None:
     assert repository_url_key(url) == "github.com/Acme/gitops"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        # The authority ends before `?`, `#` or `\`: what follows is not the host.
+        "https://evil.example.com?@github.com/Acme/gitops.git",
+        "https://evil.example.com#@github.com/Acme/gitops.git",
+        "https://evil.example.com\\@github.com/Acme/gitops.git",
+        "https://github.com.evil.example.com/Acme/gitops.git",
+    ],
+)
+def test_a_url_that_only_spells_this_repository_is_another_one(url: str) -> None:
+    host = repository_url_key(url).split("/")[0]
+    assert "evil" in host
+
+
 @given(st.from_regex(r"[a-z][a-z0-9-]{0,10}/[a-z][a-z0-9-]{0,10}", fullmatch=True))
 def test_https_and_scp_forms_agree(path: str) -> None:
     assert repository_url_key(f"https://git.example.com/{path}.git") == repository_url_key(

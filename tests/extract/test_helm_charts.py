@@ -74,7 +74,8 @@ def test_an_image_built_from_a_value_that_is_not_an_image_key_is_named(run: Extr
     inventory = run(files, policy=APPLICATIONS_POLICY + "    on_unresolved: error\n")
     (problem,) = [p for p in inventory.problems if p.rule == "GG003"]
     assert str(problem.location) == f"{CHART}/templates/deployment.yaml:10:18"
-    assert "from .Values.registry, which is not an image key of the values" in problem.message
+    assert ".Values.registry, which is not an image key of the values" in problem.message
+    assert 'the text "/api:" written beside the template actions' in problem.message
     assert problem.severity is not None
     assert problem.severity.value == "error"
 
@@ -162,3 +163,131 @@ def test_templates_and_subcharts_that_come_later_are_followed(tmp_path: Path) ->
         f"{IMAGE}:1.0.0",
         f"{SIDE}:4.0.0",
     ]
+
+
+LAYOUT_POLICY = """\
+version: 1
+layout: ['charts/{app}/values-{env}.yaml']
+environments: {dev: {}, prod: {from: dev}}
+"""
+
+
+def test_a_chart_no_application_deploys_is_rendered_for_each_environment_s_values(
+    tmp_path: Path,
+) -> None:
+    literal = f"          image: {IMAGE}-proxy:2.0.0\n"
+    files = {
+        f"{CHART}/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\nappVersion: 1.0.0\n",
+        f"{CHART}/values.yaml": f"image:\n  repository: {IMAGE}\n",
+        f"{CHART}/values-dev.yaml": "image:\n  tag: '1.1.0'\n",
+        f"{CHART}/values-prod.yaml": "image:\n  tag: '1.0.0'\n",
+        f"{CHART}/templates/deployment.yaml": template(),
+        f"{CHART}/charts/side/Chart.yaml": "apiVersion: v2\nname: side\nversion: 0.1.0\n",
+        f"{CHART}/charts/side/values.yaml": f"image: {SIDE}:4.0.0\n",
+    }
+    write_files(tmp_path, files)
+    extraction = Extraction(DiskSource(tmp_path), parse_policy(LAYOUT_POLICY.encode()))
+    for key in extraction.all_keys():
+        extraction.compute(key)
+
+    def running() -> list[tuple[str | None, str]]:
+        return sorted((u.environment or "-", u.raw) for u in extraction.uses())
+
+    # The subchart's values are the chart's, per environment; not a folder of their own.
+    assert running() == [
+        ("dev", f"{IMAGE}:1.1.0"),
+        ("dev", f"{SIDE}:4.0.0"),
+        ("prod", f"{IMAGE}:1.0.0"),
+        ("prod", f"{SIDE}:4.0.0"),
+    ]
+    # A template that comes later is read, in every environment.
+    added = {f"{CHART}/templates/proxy.yaml": template(literal, "proxy")}
+    write_files(tmp_path, added)
+    extraction.update(set(added))
+    assert ("prod", f"{IMAGE}-proxy:2.0.0") in running()
+    assert ("dev", f"{IMAGE}-proxy:2.0.0") in running()
+    assert "-" not in {environment for environment, _raw in running()}, running()
+
+
+def test_a_chart_that_comes_after_its_templates_makes_them_templates(tmp_path: Path) -> None:
+    # Before the Chart.yaml, templates/deploy.yaml is a manifest like any other file.
+    files = {f"{CHART}/templates/deploy.yaml": template(f"          image: {IMAGE}:9.0.0\n")}
+    write_files(tmp_path, files)
+    extraction = Extraction(DiskSource(tmp_path), parse_policy(LAYOUT_POLICY.encode()))
+    for key in extraction.all_keys():
+        extraction.compute(key)
+    assert f"{CHART}/templates/deploy.yaml" in extraction.files
+    chart = {f"{CHART}/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n"}
+    write_files(tmp_path, chart)
+    extraction.update(set(chart))
+    assert f"{CHART}/templates/deploy.yaml" not in extraction.files
+    fresh = Extraction(DiskSource(tmp_path), parse_policy(LAYOUT_POLICY.encode()))
+    assert extraction.files == fresh.files
+
+
+def test_applications_an_app_of_apps_chart_renders_are_read_or_named(run: Extract) -> None:
+    # A template free of actions is YAML as it is: its Application is read like a manifest.
+    plain = application("apps/api/overlays/prod")
+    # One with actions only Helm can render: what it deploys is named, never skipped.
+    templated = application('"{{ .Values.path }}"\n    {{- with .Values.extra }}').replace(
+        "api-prod", "api-canary"
+    )
+    files = {
+        "charts/apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 1.0.0\n",
+        "charts/apps/values.yaml": "path: apps/api/overlays/prod\n",
+        "charts/apps/templates/api-prod.yaml": plain,
+        "charts/apps/templates/api-canary.yaml": templated,
+        "apps/api/overlays/prod/kustomization.yaml": "resources: [deployment.yaml]\n",
+        "apps/api/overlays/prod/deployment.yaml": template(f"          image: {IMAGE}:1.0.0\n"),
+        "bootstrap/root.yaml": application("charts/apps").replace("api-prod", "root"),
+    }
+    inventory = run(files, policy=APPLICATIONS_POLICY)
+    assert uses(inventory) == [
+        ("apps/api/overlays/prod/deployment.yaml:10:18", "prod", "api", f"{IMAGE}:1.0.0")
+    ]
+    assert [location for location, _message in unresolved(inventory)] == [
+        "charts/apps/templates/api-canary.yaml:1:1"
+    ]
+    assert "Argo CD or Flux object written in a Helm template" in unresolved(inventory)[0][1]
+
+
+def test_every_file_helm_renders_from_templates_is_read(run: Extract) -> None:
+    literal = f"          image: {IMAGE}-canary:9.9.9\n"
+    files = chart(
+        **{
+            # Helm renders any file name in templates/, not only *.yaml.
+            f"{CHART}/templates/canary": template(literal, "canary"),
+            f"{CHART}/templates/proxy.gotmpl": template(literal, "proxy"),
+            # NOTES.txt is printed to the user, never applied.
+            f"{CHART}/templates/NOTES.txt": f"Run it with image: {IMAGE}:0.0.1\n",
+        }
+    )
+    found = [
+        (loc, raw) for loc, _env, _container, raw in uses(run(files, policy=APPLICATIONS_POLICY))
+    ]
+    assert (f"{CHART}/templates/canary:10:18", f"{IMAGE}-canary:9.9.9") in found
+    assert (f"{CHART}/templates/proxy.gotmpl:10:18", f"{IMAGE}-canary:9.9.9") in found
+    assert not [loc for loc, _raw in found if "NOTES" in loc]
+
+
+def test_a_library_chart_s_templates_render_nothing_of_their_own(run: Extract) -> None:
+    library = f"{CHART}/charts/common"
+    helper = '{{- define "common.image" -}}\nimage: {{ $.registry }}/x\n{{- end }}\n'
+    files = chart(
+        **{
+            f"{library}/Chart.yaml": "apiVersion: v2\nname: common\nversion: 1.0.0\ntype: library\n",
+            f"{library}/templates/_images.tpl": helper,
+        }
+    )
+    assert unresolved(run(files, policy=APPLICATIONS_POLICY)) == []
+
+
+def test_subcharts_nested_too_deep_are_named(run: Extract) -> None:
+    files = chart()
+    folder = CHART
+    for depth in range(8):
+        folder = f"{folder}/charts/sub{depth}"
+        files[f"{folder}/Chart.yaml"] = f"apiVersion: v2\nname: sub{depth}\nversion: 1.0.0\n"
+    (problem,) = unresolved(run(files, policy=APPLICATIONS_POLICY))
+    assert problem[0].endswith("/charts/sub6/Chart.yaml:1:1")
+    assert "nested more than 6 charts deep" in problem[1]

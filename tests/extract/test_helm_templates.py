@@ -97,7 +97,7 @@ def test_helpers_are_followed_to_the_values_they_read() -> None:
                 ".Values looked up by a computed key",
             ],
         ),
-        ("{{ .Chart.AppVersion }}", set(), ["no value gitops-guard reads"]),
+        ("{{ .Chart.AppVersion }}", set(), [".Chart.AppVersion, which gitops-guard does not read"]),
         ("{{/* a comment */}}{{ .Values.image.repository }}", set(), []),
     ],
 )
@@ -135,3 +135,107 @@ def test_a_literal_reference_reads_back_as_written(reference: str, lead: str, fo
     (found,) = image_lines("t.yaml", f"x: 1\n{lead}image: {form.format(reference)}\n")
     assert found.literal == reference
     assert found.location == Location("t.yaml", 2, len(lead) + len("image: ") + 1)
+
+
+REF = "registry.example.com/team/api:2.0.0"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # In a flow mapping, in JSON, on the next line (plain or block scalar).
+        (f"      - {{name: api, image: {REF}}}\n", [(1, 28, REF)]),
+        (f'    {{"name": "api", "image": "{REF}"}},\n', [(1, 30, REF)]),
+        (f"  - name: api\n    image:\n      {REF}\n", [(3, 7, REF)]),
+        (f"  - name: api\n    image: >-\n      {REF}\n", [(3, 7, REF)]),
+        # A nested mapping under image: is not a reference.
+        ("    image:\n      repository: x\n", []),
+        # Template comments, on one line or several, are not read.
+        (f"    {{{{/* image: {REF} */}}}}\n", []),
+        (f"{{{{- /*\n    image: {REF}\n*/ -}}}}\n", []),
+        ("# image: registry.example.com/x:1\n", []),
+    ],
+)
+def test_image_values_are_found_wherever_yaml_puts_them(
+    text: str, expected: list[tuple[int, int, str]]
+) -> None:
+    found = image_lines("t.yaml", text)
+    assert [(f.location.line, f.location.column, f.literal) for f in found] == expected
+
+
+def test_a_key_written_by_an_action_beside_an_image_is_named() -> None:
+    text = f'  - name: api\n    {{{{ "image" }}}}: {REF}\n    {{{{ .Values.key }}}}: production\n'
+    (found,) = image_lines("t.yaml", text)
+    assert found.location == Location("t.yaml", 2, 20)
+    assert found.unknown == ("a key written by a template action",)
+
+
+@pytest.mark.parametrize(
+    ("expression", "helpers", "values_set", "reasons"),
+    [
+        # Literal text beside the actions renders too.
+        (
+            "{{ .Values.image.repository }}:2.0.0",
+            {},
+            set(),
+            ['the text ":2.0.0" written beside the template actions'],
+        ),
+        (
+            '{{ include "img" . }}',
+            {"img": "{{ .Values.image.repository }}:2.0.0"},
+            set(),
+            ['the text ":2.0.0" written beside the template actions'],
+        ),
+        # A key under the image mapping that is not an image field.
+        (
+            "{{ .Values.image.repository }}:{{ .Values.image.next }}",
+            {},
+            {"image.next"},
+            [".Values.image.next, which is not an image key of the values"],
+        ),
+        (
+            "{{ .Values.global.imageRegistry }}/{{ .Values.image.repository }}",
+            {},
+            {"global.imageRegistry"},
+            [".Values.global.imageRegistry, which is not an image key of the values"],
+        ),
+        # Fields that are not values.
+        (
+            "{{ .Values.image.repository }}:{{ .Chart.AppVersion }}",
+            {},
+            set(),
+            [".Chart.AppVersion, which gitops-guard does not read"],
+        ),
+        (
+            "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}",
+            {},
+            set(),
+            [],
+        ),
+        (
+            '{{ .Files.Get "image.txt" }}',
+            {},
+            set(),
+            ['the string "image.txt"', ".Files.Get, which gitops-guard does not read"],
+        ),
+        (
+            "{{ range .Values.sidecars }}{{ .image }}{{ end }}",
+            {},
+            set(),
+            [".image, which gitops-guard does not read"],
+        ),
+        # `with` and a helper called with a values mapping read that mapping.
+        ("{{ with .Values.image }}{{ .repository }}:{{ .tag }}{{ end }}", {}, set(), []),
+        ('{{ include "img" .Values.image }}', {"img": "{{ .repository }}:{{ .tag }}"}, set(), []),
+        (
+            '{{ include "img" .Values.image }}',
+            {"img": "{{ .repository }}:{{ .next }}"},
+            {"image.next"},
+            [".Values.image.next, which is not an image key of the values"],
+        ),
+    ],
+)
+def test_what_builds_an_image_beyond_values_is_named(
+    expression: str, helpers: dict[str, str], values_set: set[str], reasons: list[str]
+) -> None:
+    assert not_followed(built_from(expression, helpers), ["image"], values_set) == reasons

@@ -88,6 +88,10 @@ def test_events_of_the_sample_history(sample: Path) -> None:
         ("r.io/a:main", "r.io/a:dev", "tag"),
         ("r.io/a:v1.0", "r.io/a:1.0.0", "tag"),
         ("r.io/a:1.0.0", "r.io/b:1.0.0", "new"),
+        # The same repository spelt another way is the same image: a downgrade stays one.
+        ("R.io/a:2.0.0", "r.io/a:1.0.0", "downgrade"),
+        ("nginx:1.27.0", "registry-1.docker.io/library/nginx:1.26.0", "downgrade"),
+        ("docker.io/library/nginx:1.27.0", "registry-1.docker.io/nginx:1.26.0", "downgrade"),
     ],
 )
 def test_change_kinds(old: str | None, new: str | None, kind: str | None) -> None:

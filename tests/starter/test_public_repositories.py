@@ -88,6 +88,11 @@ REPOSITORIES = {
                 "cannot be read; and its patches entry is a bare path, which kustomize v5 "
                 "refuses",
             ),
+            ("GG003", "helm-dependency/Chart.yaml"): (
+                1,
+                "a dependency from a chart repository (https://charts.helm.sh/stable) that is "
+                "not vendored in charts/",
+            ),
             ("GG101", "sock-shop/base/carts-db-dep.yaml"): (1, UNTAGGED + " (mongo)"),
             ("GG101", "sock-shop/base/orders-db-dep.yaml"): (1, UNTAGGED + " (mongo)"),
             ("GG101", "sock-shop/base/rabbitmq-dep.yaml"): (1, UNTAGGED + " (rabbitmq-exporter)"),

@@ -96,7 +96,7 @@ def helm_images(
     images = ctx.remember(
         path, ("helm_images", offset), root, lambda: _helm_images(ctx, path, root, offset)
     )
-    return _copy(images)
+    return copy_images(images)
 
 
 def _helm_images(
@@ -211,48 +211,7 @@ def values_documents_root(ctx: Context, path: str) -> Node | None:
     return root
 
 
-def extract_values(
-    ctx: Context,
-    values_files: list[str],
-    fileset: set[str],
-    selected: set[str] | None,
-    deployed: set[str] | None = None,
-) -> None:
-    """Record the images of every values file, environment files over the chart default.
-
-    Files in ``deployed`` are rendered by an Argo CD Application, which records what
-    they deploy in its environment; the rest are placed by the layout.
-    """
-    by_directory: dict[str, list[str]] = {}
-    for path in values_files:
-        by_directory.setdefault(posixpath.dirname(path), []).append(path)
-    for directory, paths in by_directory.items():
-        if selected is not None and not any(p in selected for p in paths):
-            continue
-        base = next((p for p in paths if posixpath.basename(p) in BASE_VALUES), None)
-        overlays = [p for p in paths if p != base]
-        app_version = chart_app_version(ctx, directory, fileset)
-        base_images: dict[str, HelmImage] = {}
-        if base is not None:
-            base_root = values_documents_root(ctx, base)
-            if base_root is not None:
-                base_images = helm_images(ctx, base, base_root)
-        if not overlays:
-            if base is not None and base not in (deployed or ()):
-                emit_values(ctx, base_images, ctx.place(base), app_version)
-            continue
-        for overlay in overlays:
-            if overlay in (deployed or ()):
-                continue
-            root = values_documents_root(ctx, overlay)
-            overlay_images = helm_images(ctx, overlay, root) if root is not None else {}
-            merged = {k: v.over(None) for k, v in base_images.items()}
-            for keypath, image in overlay_images.items():
-                merged[keypath] = image.over(base_images.get(keypath))
-            emit_values(ctx, _copy(merged), ctx.place(overlay), app_version)
-
-
-def _copy(images: dict[str, HelmImage]) -> dict[str, HelmImage]:
+def copy_images(images: dict[str, HelmImage]) -> dict[str, HelmImage]:
     return {
         k: HelmImage(v.keypath, dict(v.fields), v.spec, v.anchor, set(v.latest))
         for k, v in images.items()

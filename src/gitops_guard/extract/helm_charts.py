@@ -16,6 +16,7 @@ emitted for the chart and for each subchart it carries in ``charts/``:
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from gitops_guard.extract.helm import (
     BASE_VALUES,
     HelmImage,
     chart_app_version,
+    copy_images,
     emit_values,
     helm_images,
     values_documents_root,
@@ -44,6 +46,8 @@ from gitops_guard.policy.layout import Placement
 
 FilesBelow = Callable[[str], list[str]]  # every file below a folder (any depth)
 _MAX_NESTING = 6
+# An Argo CD or Flux object in a template (an app-of-apps chart renders Applications).
+_OBJECT_API = re.compile(r"^[ \t-]*apiVersion:[ \t]*[\"']?[\w.-]*(?:argoproj|fluxcd)\.io/", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,86 @@ def chart_values(
                     root,
                 )
     return {}, chart_app_version(ctx, directory, fileset), None
+
+
+def extract_values(
+    ctx: Context,
+    values_files: list[str],
+    fileset: set[str],
+    selected: set[str] | None,
+    deployed: set[str] | None = None,
+    files_below: FilesBelow | None = None,
+) -> None:
+    """Record the images of every values file, environment files over the chart default.
+
+    Files in ``deployed`` are rendered by an Argo CD Application, which records what
+    they deploy in its environment; the rest are placed by the layout. In a chart folder
+    (a ``Chart.yaml`` beside them, and ``files_below`` given), each environment's values
+    render the chart: its subcharts and its templates' images too (:func:`render_chart`).
+    """
+    by_directory: dict[str, list[str]] = {}
+    for path in values_files:
+        by_directory.setdefault(posixpath.dirname(path), []).append(path)
+    for directory, paths in by_directory.items():
+        if selected is not None and not any(p in selected for p in paths):
+            continue
+        base = next((p for p in paths if posixpath.basename(p) in BASE_VALUES), None)
+        overlays = [p for p in paths if p != base]
+        app_version = chart_app_version(ctx, directory, fileset)
+        chart = posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml"
+        below = files_below if chart in fileset else None
+        base_images: dict[str, HelmImage] = {}
+        base_set: set[str] = set()
+        if base is not None:
+            base_root = values_documents_root(ctx, base)
+            if base_root is not None:
+                base_images = helm_images(ctx, base, base_root)
+                base_set = set_paths(base_root)
+        layered = _Layered(directory, app_version, fileset, below)
+        if not overlays:
+            if base is not None and base not in (deployed or ()):
+                layered.put(ctx, base_images, ctx.place(base), base_set)
+            continue
+        for overlay in overlays:
+            if overlay in (deployed or ()):
+                continue
+            root = values_documents_root(ctx, overlay)
+            overlay_images = helm_images(ctx, overlay, root) if root is not None else {}
+            merged = {k: v.over(None) for k, v in base_images.items()}
+            for keypath, image in overlay_images.items():
+                merged[keypath] = image.over(base_images.get(keypath))
+            layered.put(ctx, copy_images(merged), ctx.place(overlay), base_set | set_paths(root))
+
+
+@dataclass(frozen=True, slots=True)
+class _Layered:
+    """One folder of values files: a chart to render (``files_below`` set) or values alone."""
+
+    directory: str
+    app_version: tuple[str, Location] | None
+    fileset: set[str]
+    files_below: FilesBelow | None
+
+    def put(
+        self,
+        ctx: Context,
+        images: dict[str, HelmImage],
+        placement: Placement,
+        values_set: set[str],
+    ) -> None:
+        if self.files_below is None:
+            emit_values(ctx, images, placement, self.app_version)
+            return
+        render_chart(
+            ctx,
+            self.directory,
+            images,
+            values_set,
+            self.app_version,
+            Rendering(placement, None),
+            self.fileset,
+            self.files_below,
+        )
 
 
 def render_chart(
@@ -141,10 +225,22 @@ def _render(
         sources={f"{prefix}{k}": s for k, s in sources.items()},
     )
     templates = posixpath.join(directory, "templates") + "/"
+    # A library chart's templates render nothing of their own (its defines serve others).
+    library = _chart_type(ctx, directory, fileset) == "library"
     for path, text in sorted(texts.items()):
-        if path.startswith(templates):
-            _template_images(ctx, path, text, own, values_set, chart_defines, rendering, prefix)
+        if path.startswith(templates) and not library:
+            _template_images(
+                ctx, path, text, own, values_set, chart_defines, rendering, prefix, fileset
+            )
     if depth >= _MAX_NESTING:
+        for sub in subcharts:
+            ctx.unresolved(
+                Location(posixpath.join(sub.folder, "Chart.yaml"), 1, 1),
+                f"subchart {sub.folder} is nested more than {_MAX_NESTING} charts deep: "
+                "the images it deploys are not followed",
+                rendering.placement,
+                hint="flatten the chart's dependencies",
+            )
         return
     for sub in subcharts:
         sub_images, sub_version, sub_root = chart_values(ctx, sub.folder, fileset)
@@ -237,6 +333,17 @@ def _subcharts(
     return found
 
 
+def _chart_type(ctx: Context, directory: str, fileset: set[str]) -> str | None:
+    """``Chart.yaml``'s ``type`` (``application`` when unset, or ``library``)."""
+    chart = posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml"
+    if chart not in fileset:
+        return None
+    loaded = ctx.load(chart)
+    if not loaded.documents:
+        return None
+    return scalar_text(child(loaded.documents[0].root, "type"))
+
+
 def _dependencies(
     ctx: Context, directory: str, fileset: set[str]
 ) -> tuple[dict[str, tuple[str, ...]], list[tuple[str, Location]]]:
@@ -273,7 +380,21 @@ def _template_images(
     chart_defines: dict[str, str],
     rendering: Rendering,
     prefix: str,
+    fileset: set[str],
 ) -> None:
+    objects = _OBJECT_API.search(text)
+    if objects is not None and path not in fileset:
+        # A template that reads as YAML as it is was read as a manifest; this one has
+        # actions that only Helm can render, so what its Applications deploy is unknown.
+        number = text.count("\n", 0, objects.start()) + 1
+        ctx.unresolved(
+            Location(path, number, 1),
+            "an Argo CD or Flux object written in a Helm template with template actions: "
+            "what the chart renders is not followed",
+            rendering.placement,
+            hint="write the Applications as plain YAML (an app-of-apps folder), or keep the "
+            "template free of actions so gitops-guard reads it as it is",
+        )
     for index, line in enumerate(image_lines(path, text)):
         if line.literal is not None:
             ctx.add_use(
@@ -286,7 +407,9 @@ def _template_images(
                 application=rendering.application,
             )
             continue
-        reasons = not_followed(built_from(line.expression, chart_defines), images, values_set)
+        built = built_from(line.expression, chart_defines)
+        built.unknown[:0] = line.unknown
+        reasons = not_followed(built, images, values_set)
         if reasons:
             ctx.unresolved(
                 line.location,

@@ -28,11 +28,11 @@ from gitops_guard.extract.deployments import (
     may_hold_applications,
     source_urls,
 )
-from gitops_guard.extract.helm import extract_values, is_values_file
+from gitops_guard.extract.helm import is_values_file
 from gitops_guard.extract.kustomize import KustomizeGraph
 from gitops_guard.extract.workloads import kind_of, workload_images
 from gitops_guard.model import Finding, ImageUse, Location
-from gitops_guard.parse.loader import LoadedFile
+from gitops_guard.parse.loader import LoadedFile, load_yaml
 from gitops_guard.patterns.pathglob import matches_any
 from gitops_guard.policy.model import Policy
 from gitops_guard.repo.files import (
@@ -136,11 +136,11 @@ class Extraction:
         known = set(listing)
         listing += sorted(p for p in extra_files if p not in known)
         self.files: set[str] = set(candidate_files(listing, policy))
-        self.files |= self._object_json(listing)
+        self.all_paths: set[str] = set(listing)  # every file: generators match JSON too
+        self.files |= self._object_files(p for p in listing if p not in self.files)
         # With a focus (the files a hook was given), only kustomizations related to them
         # are read; the graph is then partial and must not be updated incrementally.
         self.graph = KustomizeGraph(self.ctx, sorted(self.files), self.files, focus)
-        self.all_paths: set[str] = set(listing)  # every file: generators match JSON too
         self.argo = ArgoExtractor(
             self.ctx, self.graph, self.files, self._view, self._files_of, self._files_below
         )
@@ -184,16 +184,29 @@ class Extraction:
             self.ctx.policy = self.policy
         return self.policy.repositories
 
-    def _object_json(self, paths: Iterable[str]) -> set[str]:
-        """The JSON files among ``paths`` that hold Argo CD or Flux objects.
+    def _in_a_chart_s_templates(self, path: str) -> bool:
+        """Whether a chart's ``templates/`` folder holds the path (Go templates, not YAML),
+        by the files listed now: a template added after its chart is no manifest either."""
+        parts = path.split("/")[:-1]
+        for index, part in enumerate(parts):
+            chart = posixpath.join("/".join(parts[:index]), "Chart.yaml")
+            if part == "templates" and chart in self.all_paths:
+                return True
+        return False
+
+    def _object_files(self, paths: Iterable[str]) -> set[str]:
+        """Files among ``paths`` that hold Argo CD or Flux objects, beyond the YAML read anyway.
 
         Argo CD applies a folder's ``*.json`` like its YAML, so an app-of-apps may keep
-        an Application in JSON; JSON is YAML to the loader. Other JSON (package files,
-        dashboards) is read only where a plain-folder source applies it.
+        an Application in JSON; JSON is YAML to the loader. An app-of-apps chart keeps its
+        Applications in ``templates/``: a template that holds them and reads as YAML as it
+        is (no action breaks its syntax) is read like a manifest. Other JSON (package
+        files, dashboards) is read only where a plain-folder source applies it.
         """
         found: set[str] = set()
         for path in paths:
-            if not path.endswith(".json") or path in self.files:
+            template = is_yaml_path(path) and self._in_a_chart_s_templates(path)
+            if not (path.endswith(".json") or template):
                 continue
             if self.policy.exclude and matches_any(self.policy.exclude, path):
                 continue
@@ -201,8 +214,11 @@ class Extraction:
                 data = self.ctx.source.read(path)
             except (OSError, ValueError):
                 continue  # unreadable: no object read from it (a plain source names it)
-            if may_hold_applications(data):
-                found.add(path)
+            if not may_hold_applications(data):
+                continue
+            if template and load_yaml(path, data, max_bytes=self.policy.max_file_size).problems:
+                continue  # a Go template proper: its image lines are read with its chart
+            found.add(path)
         return found
 
     # --- what the Applications deploy -----------------------------------------------------
@@ -454,11 +470,14 @@ class Extraction:
             in_directory = sorted(self._values_in(name))
             helm_sources = self._deployers_of(name)
             deployed = {path for d in helm_sources for path in listed_value_files(d)}
-            if self._in_deployed_chart(name):
-                # A subchart's values: the Application rendering the chart above reads them.
+            if self._is_subchart(name):
+                # A subchart's values: the chart above reads them as it renders (for its
+                # Application, or for the layout's environments).
                 deployed |= set(in_directory)
                 ctx.reads |= self._helm_deployers_above(name)
-            extract_values(self.ctx, in_directory, self.files, None, deployed)
+            from gitops_guard.extract.helm_charts import extract_values
+
+            extract_values(self.ctx, in_directory, self.files, None, deployed, self._files_below)
             ctx.reads |= set(in_directory) | {d.file for d in helm_sources}
         elif name in self.files:
             ctx.reads.add(name)
@@ -546,8 +565,17 @@ class Extraction:
             elif path in self.all_paths:
                 self.all_paths.discard(path)
                 listed = True
+        for path in sorted(paths):
+            if posixpath.basename(path) == "Chart.yaml":
+                # A chart that comes or goes makes its templates/ Go templates, or manifests.
+                self._files_by_directory = None
+                templates = posixpath.join(posixpath.dirname(path), "templates")
+                paths |= {p for p in self._files_below(templates) if is_yaml_path(p)}
+        for path in paths:
+            # Whether a chart's templates hold it is decided by every file now listed.
             exists = self.ctx.source.is_file(path) and bool(
-                candidate_files([path], self.policy) or self._object_json([path])
+                (candidate_files([path], self.policy) and not self._in_a_chart_s_templates(path))
+                or self._object_files([path])
             )
             if exists and path not in self.files:
                 self.files.add(path)
@@ -621,17 +649,30 @@ class Extraction:
                 # A template or a subchart that comes or goes changes what a chart renders.
                 for deployer in self._helm_deployers_above(path):
                     affected.add((FILE, deployer))
+                affected |= self._charts_above(path)
         return affected
 
-    def _in_deployed_chart(self, directory: str) -> bool:
-        """Whether a folder is a subchart (``…/charts/<name>``) of a chart an Application
-        deploys, at any depth."""
-        while "/charts/" in f"/{directory}":
-            parent, _sep, _name = f"/{directory}".rpartition("/charts/")
-            directory = parent.removeprefix("/")
-            if directory in self._deployed_helm:
-                return True
-        return False
+    def _is_subchart(self, directory: str) -> bool:
+        """Whether a folder is a subchart (``…/charts/<name>``) of a chart folder: one that
+        holds a ``Chart.yaml``, or that an Application deploys as a chart."""
+        if "/charts/" not in f"/{directory}":
+            return False
+        parent = f"/{directory}".rpartition("/charts/")[0].removeprefix("/")
+        chart = posixpath.join(parent, "Chart.yaml") if parent else "Chart.yaml"
+        return chart in self.files or parent in self._deployed_helm
+
+    def _charts_above(self, path: str) -> set[UnitKey]:
+        """The values units of the chart folders holding ``path`` (a template, a subchart)."""
+        found: set[UnitKey] = set()
+        folder = posixpath.dirname(path)
+        while True:
+            if posixpath.join(folder, "Chart.yaml") in self.files or (
+                not folder and "Chart.yaml" in self.files
+            ):
+                found.add((VALUES, folder))
+            if not folder:
+                return found
+            folder = posixpath.dirname(folder)
 
     def uses(self) -> list[ImageUse]:
         """Every use of the current state, sorted by location."""

@@ -94,7 +94,7 @@ def classify(old: ImageRef | None, new: ImageRef | None) -> str | None:
         return "removed"
     if str(old) == str(new):
         return None
-    if old.name != new.name:
+    if old.identity != new.identity:
         return "new"
     if old.tag == new.tag:
         return "digest"
@@ -278,7 +278,7 @@ def taken_over(
         if app == key[0]
         and environment == key[1]
         and use.reference is not None
-        and use.reference.name == ref.name
+        and use.reference.identity == ref.identity
         and use.raw != new.raw
     ]
     downgrades = [use for use in candidates if classify(use.reference, ref) == "downgrade"]

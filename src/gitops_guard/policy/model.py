@@ -110,8 +110,12 @@ def repository_url_key(url: str) -> str:
         text = text.split("://", 1)[1]
     elif re.match(r"[^/@]+@[^/:]+:", text):  # scp-like: git@host:org/repo
         text = text.replace(":", "/", 1)
-    host, _slash, path = text.partition("/")
-    host = host.rsplit("@", 1)[-1].split(":", 1)[0].lower()
+    # The authority ends at the first `/`, `?`, `#` or `\` (URL parsers and Git's helpers
+    # agree on that much): `https://evil.example?@git.example.com/acme/gitops` is evil's.
+    end = re.search(r"[/?#\\]", text)
+    authority, path = (text[: end.start()], text[end.start() :]) if end else (text, "")
+    host = authority.rsplit("@", 1)[-1].split(":", 1)[0].lower()
+    path = re.split(r"[?#]", path, maxsplit=1)[0].replace("\\", "/")
     path = path.strip("/").removesuffix(".git").strip("/")
     return f"{host}/{path}" if path else host
 
