@@ -179,6 +179,12 @@ def test_a_rollback_to_a_version_that_never_ran_there_or_forward_is_refused(
     assert "worker:0.7.0 never ran in prod" in err
     code, _out, err = run(promote(repo, "billing", "--to", "prod", "--rollback", "INC-9"), capsys)
     assert code == 2
+    assert "--rollback: no other version of registry.example.com/team/billing ran in prod" in err
+    code, _out, err = run(
+        promote(repo, "billing", "--to", "prod", "--version", "3.2.0", "--rollback", "INC-9"),
+        capsys,
+    )
+    assert code == 2
     assert "--rollback: 3.2.0 is not older than 3.1.0 (minor)" in err
     assert git(repo.path, "rev-parse", "HEAD").strip() == head
 
@@ -360,3 +366,19 @@ def test_an_app_with_an_up_to_date_sidecar_promotes_the_image_that_waits(
     assert code == 0, err
     assert '-    newTag: "2.3.0"\n' in out
     assert f'+    newTag: "2.4.0"\n+    digest: {digest}\n' in out
+
+
+def test_a_rollback_goes_back_to_what_ran_there_before(
+    repo: PlanRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, err = run(promote(repo, "billing", "--to", "prod"), capsys)
+    assert code == 0, err
+    promoted = git(repo.path, "rev-parse", "HEAD").strip()
+    code, out, err = run(promote(repo, "billing", "--to", "prod", "--rollback", "INC-5"), capsys)
+    assert code == 0, err
+    assert "Roll back billing 3.2.0 -> 3.1.0 in prod" in out
+    message = git(repo.path, "log", "-1", "--format=%B")
+    assert "Promoted-From" not in message  # staging does not run 3.1.0: nothing promoted it
+    assert message.rstrip().endswith("Rollback: INC-5")
+    assert (repo.path / overlay_path("billing", "prod")).read_text() == overlay("billing", "3.1.0")
+    assert check_rules(repo, promoted, "HEAD", capsys) == (0, [])

@@ -36,6 +36,7 @@ from gitops_guard.audit.plan import (
     open_judge,
 )
 from gitops_guard.errors import GitError, GuardError
+from gitops_guard.history.ledger import identities
 from gitops_guard.history.replay import FAST, ReplayMode
 from gitops_guard.history.steps import StateKey, version_of
 from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
@@ -319,6 +320,15 @@ def _new_reference(
             candidate = parse_reference(row.candidate_reference)
         except InvalidReference:
             candidate = None
+    if request.version is None and request.rollback is not None:
+        previous = _previous(judge, key, current)
+        if previous is None:
+            raise GuardError(
+                f"--rollback: no other version of {current.familiar_name} ran in {key[1]} "
+                f"before {version_of(current)}",
+                hint="name the version to go back to with --version",
+            )
+        return previous
     if request.version is None:
         if row.change == UP_TO_DATE or candidate is None:
             return None
@@ -368,6 +378,29 @@ def _pinned(
         return new
     notes.append(f"pinned {new.familiar()} to {descriptor.digest}, as the registry serves it")
     return replace(new, digest=descriptor.digest, raw=f"{_text(new)}@{descriptor.digest}")
+
+
+def _previous(judge: Judge, key: StateKey, current: ImageRef) -> ImageRef | None:
+    """What ran in the environment before what runs now (a rollback's default): the other
+    version whose latest arrival there is the latest, with the digest it ran with."""
+    seen = judge.ledger.arrivals.get((key[0], key[1], current.name), {})
+    now = set(identities(current))
+    best: tuple[datetime.datetime, str] | None = None
+    for identity, times in seen.items():
+        tag = identity.removesuffix("@")
+        if identity in now or identity.startswith("@") or tag == current.tag or not times:
+            continue
+        if best is None or times[-1] > best[0]:
+            best = (times[-1], identity)
+    if best is None:
+        return None
+    when, identity = best
+    digest = None
+    if identity.endswith("@"):  # it ran pinned: the digest that arrived with it
+        digest = next(
+            (i[1:] for i, times in seen.items() if i.startswith("@") and when in times), None
+        )
+    return replace(current, tag=identity.removesuffix("@"), digest=digest)
 
 
 def _text(ref: ImageRef) -> str:
