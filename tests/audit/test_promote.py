@@ -153,3 +153,16 @@ def test_one_override_that_sets_two_containers_is_changed_once(
                  "--now", NOW.isoformat()])  # fmt: skip
     capsys.readouterr()
     assert code == 0
+
+
+def test_the_source_commit_is_where_the_version_arrived_as_a_whole_token(tmp_path: Path) -> None:
+    root = fixture_repo(tmp_path, "kustomize")
+    dev = root / "apps/api/overlays/dev/kustomization.yaml"
+    dev.write_text(dev.read_text().replace('"1.1.0"', '"1.1"').split("    digest:")[0])
+    git(root, "commit", "-qam", "dev runs 1.1", env={"GIT_COMMITTER_DATE": "2026-01-01T13:00:00Z"})
+    arrived = git(root, "rev-parse", "HEAD").strip()
+    dev.write_text("# a comment\n" + dev.read_text())
+    git(root, "commit", "-qam", "A comment", env={"GIT_COMMITTER_DATE": "2026-01-01T14:00:00Z"})
+    promotion = prepare_promotion(root, PromoteRequest("api", "prod", now=NOW))
+    assert promotion.source_commit == arrived
+    assert f"Promoted-From: dev@{arrived}\n" in promotion.message

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -521,10 +522,12 @@ def _source_commit(judge: Judge, key: StateKey, source: str, new: ImageRef) -> s
         "--",
         file,
     ).decode()
+    # The version as a whole token: `1.0` is not in a file that says `1.0.1`.
+    token = re.compile(rb"(?<![\w.+-])" + re.escape(version.encode()) + rb"(?![\w.+-])")
     found = None
     for sha in out.split():
         data = judge.repo.file_at(sha, file)
-        if data is None or version.encode() not in data:
+        if data is None or token.search(data) is None:
             break
         found = sha
     return found
