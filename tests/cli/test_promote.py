@@ -100,6 +100,9 @@ def test_an_allowed_promotion_is_committed_passes_check_and_report_names_its_sou
     assert out.splitlines()[-1].endswith(f",staging@{staging.strip()}")
     _code, out, _ = run(["report", "--repo", str(repo.path)], capsys)
     assert f"{head[:12]} ← staging@{staging.strip()[:12]}" in out
+    page = repo.path.parent / "page"
+    run(["report", "--repo", str(repo.path), "--format", "html", "--out", str(page)], capsys)
+    assert f"promoted from staging@{staging.strip()}" in (page / "report.html").read_text()
 
 
 @pytest.mark.parametrize(
