@@ -85,7 +85,8 @@ def promote(
     blocked one is refused (exit 1) with the reasons, unless --override. The commit's
     message names app, environment, image, old -> new and the source environment's
     commit, with `Promoted-From: <env>@<sha>` and `Soaked: <hours>h` trailers.
-    Exit 0 committed (or nothing to do), 1 refused, 2 bad input.
+    Exit 0 committed (or printed, with --message-only), 1 refused, 2 bad input or nothing
+    to promote.
     """
     from gitops_guard.audit.promote import PromoteRequest, prepare_promotion, write_promotion
     from gitops_guard.cli.report import _progress
@@ -118,15 +119,20 @@ def promote(
         for reason in promotion.blockers:
             _reason(where, "error", reason)
         if override is None:
+            rules = sorted({r.rule for r in promotion.blockers})
             click.echo(
                 f"gitops-guard: refused: {app} {first.row.candidate} cannot be promoted to "
-                f"{environment} now ({', '.join(sorted({r.rule for r in promotion.blockers}))});"
-                " nothing was written",
+                f"{environment} now ({', '.join(rules)}); nothing was written",
                 err=True,
             )
+            rollback = (
+                "a rollback? add --rollback INCIDENT; "
+                if rules == ["GG302"] and not rollback
+                else ""
+            )
             click.echo(
-                "  hint: wait, fix what blocks it, or commit it anyway with --override REASON "
-                "(check will still judge it)",
+                f"  hint: {rollback}wait, fix what blocks it, or commit it anyway with "
+                "--override REASON (check will still judge it)",
                 err=True,
             )
             return EXIT_FINDINGS
