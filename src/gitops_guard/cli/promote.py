@@ -125,13 +125,10 @@ def promote(
                 f"{environment} now ({', '.join(rules)}); nothing was written",
                 err=True,
             )
-            rollback = (
-                "a rollback? add --rollback INCIDENT; "
-                if rules == ["GG302"] and not rollback
-                else ""
-            )
+            downgrade = rules == ["GG302"] and rollback is None
+            advice = "a rollback? add --rollback INCIDENT; " if downgrade else ""
             click.echo(
-                f"  hint: {rollback}wait, fix what blocks it, or commit it anyway with "
+                f"  hint: {advice}wait, fix what blocks it, or commit it anyway with "
                 "--override REASON (check will still judge it)",
                 err=True,
             )
