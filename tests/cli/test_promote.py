@@ -385,3 +385,15 @@ def test_a_rollback_goes_back_to_what_ran_there_before(
     assert message.rstrip().endswith("Rollback: INC-5")
     assert (repo.path / overlay_path("billing", "prod")).read_text() == overlay("billing", "3.1.0")
     assert check_rules(repo, promoted, "HEAD", capsys) == (0, [])
+
+
+def test_a_rollback_lands_in_a_freeze_and_a_promotion_does_not(
+    repo: PlanRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Staging is frozen (a load test) until Monday 08:00 in Berlin; search runs 1.2.0 there.
+    code, _out, err = run(promote(repo, "search", "--to", "staging"), capsys)
+    assert (code, refused_rules(err)) == (1, ["GG309"])
+    code, out, err = run(promote(repo, "search", "--to", "staging", "--rollback", "INC-8"), capsys)
+    assert code == 0, err
+    assert "Roll back search 1.2.0 -> 1.1.0 in staging" in out
+    assert check_rules(repo, "HEAD~1", "HEAD", capsys) == (0, [])
