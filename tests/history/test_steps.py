@@ -374,3 +374,35 @@ def test_a_container_that_appears_takes_over_what_a_vanished_one_ran(
     assert [(e.old.raw if e.old else None, e.change) for e in appeared] == [expected]
     # The container that went away is still reported as removed.
     assert [e.change for e in step.events if e.new is None] == ["removed"]
+
+
+@pytest.mark.parametrize(
+    ("added", "expected"),
+    [
+        # An older version beside the one that runs (which is then scaled to zero).
+        ("r.io/api:1.0.0", ("r.io/api:2.0.0", "downgrade")),
+        # A newer one, or the same, is new beside it.
+        ("r.io/api:2.1.0", (None, "new")),
+        ("r.io/api:2.0.0", (None, "new")),
+    ],
+)
+def test_a_second_deployment_of_an_older_version_is_a_downgrade(
+    make_repo: RepoFactory, added: str, expected: tuple[str | None, str]
+) -> None:
+    root = make_repo(
+        {
+            ".gitops-guard.yaml": "version: 1\nlayout: ['apps/{app}/{env}/**']\n"
+            "environments: {staging: {}, prod: {}}\n",
+            "apps/api/prod/deploy.yaml": _deployment("api", "r.io/api:2.0.0"),
+            "apps/api/staging/deploy.yaml": _deployment("api", "r.io/api:1.0.0"),
+        }
+    )
+    scaled = _deployment("api", "r.io/api:2.0.0").replace("spec:\n", "spec:\n  replicas: 0\n", 1)
+    (root / "apps/api/prod/deploy.yaml").write_text(scaled)
+    (root / "apps/api/prod/deploy-v1.yaml").write_text(_deployment("api", added, name="api-v1"))
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "second deployment")
+    repo = GitRepository(root)
+    history = History(repo, load_policy_file(root / ".gitops-guard.yaml"), start="HEAD~1")
+    (step,) = history.apply_all(repo.log(["--reverse", "HEAD~1..HEAD"]))
+    assert [(e.old.raw if e.old else None, e.change) for e in step.events] == [expected]

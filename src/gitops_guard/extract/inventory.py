@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import yaml
@@ -50,7 +50,7 @@ class Inventory:
     problems: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     parsed: dict[str, LoadedFile] = field(default_factory=dict)
-    # The Applications each file defines that deploy from this repository, by name.
+    # The Applications each file defines, and those they deploy in turn (app-of-apps).
     applications: dict[str, frozenset[str]] = field(default_factory=dict)
     # The repository URLs their sources name (see extract.deployments.source_urls).
     source_urls: frozenset[str] = frozenset()
@@ -66,6 +66,35 @@ def concerns(use: ImageUse, paths: set[str], applications: dict[str, frozenset[s
     return use.application is not None and any(
         use.application in applications.get(path, ()) for path in paths
     )
+
+
+def with_children(
+    applications: dict[str, frozenset[str]], deployments: Mapping[str, Sequence[Deployment]]
+) -> dict[str, frozenset[str]]:
+    """The Applications each file defines, with those they deploy in turn: an app-of-apps
+    root given to ``validate`` is judged by everything below it."""
+    folders: dict[str, set[str]] = {}
+    for found in deployments.values():
+        for deployment in found:
+            if deployment.application and deployment.directory is not None:
+                folders.setdefault(deployment.application, set()).add(deployment.directory)
+    paths = sorted(p for p, names in applications.items() if names)
+    closed: dict[str, frozenset[str]] = {}
+    for path, names in applications.items():
+        seen = set(names)
+        todo = list(names)
+        while todo:
+            for folder in folders.get(todo.pop(), ()):
+                prefix = f"{folder}/" if folder else ""
+                start = bisect.bisect_left(paths, prefix)
+                for child_path in paths[start:]:
+                    if not child_path.startswith(prefix):
+                        break
+                    fresh = applications[child_path] - seen
+                    todo.extend(fresh)
+                    seen |= fresh
+        closed[path] = frozenset(seen)
+    return closed
 
 
 def candidate_files(all_files: Iterable[str], policy: Policy) -> list[str]:
@@ -265,6 +294,23 @@ class Extraction:
         else:
             found = list(self._listing().get(deployment.directory or "", []))
         return [path for path in found if directory_selects(deployment, path)]
+
+    def deploys_applications(self, paths: Iterable[str]) -> bool:
+        """Whether an Application the paths define deploys a folder holding Applications
+        (an app-of-apps root)."""
+        for path in paths:
+            for deployment in self.deployments.get(path, ()):
+                if deployment.directory is None:
+                    continue
+                for below in self._files_below(deployment.directory):
+                    try:
+                        if below in self.files and may_hold_applications(
+                            self.ctx.source.read(below)
+                        ):
+                            return True
+                    except (OSError, ValueError):
+                        continue  # unreadable: named where it is read
+        return False
 
     def _helm_deployers_above(self, path: str) -> set[str]:
         """The Application files whose charts hold ``path`` (a template, a subchart)."""
@@ -700,13 +746,21 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
     keys = extraction.all_keys() if focus is None else extraction.keys_touching(selected or set())
     for key in keys:
         extraction.compute(key)
+    if focus is not None and extraction.deploys_applications(focus):
+        # An app-of-apps root given: what its children deploy is the repository's work.
+        extraction = Extraction(source, policy, selected or (), listing=listing)
+        for key in extraction.all_keys():
+            extraction.compute(key)
     ctx = extraction.ctx
     uses = extraction.uses()
     files = sorted(extraction.files)
-    applications = {
-        path: frozenset(d.application for d in found if d.application)
-        for path, found in extraction.deployments.items()
-    }
+    applications = with_children(
+        {
+            path: frozenset(d.application for d in found if d.application)
+            for path, found in extraction.deployments.items()
+        },
+        extraction.deployments,
+    )
     if selected is not None:
         uses = [u for u in uses if concerns(u, selected, applications)]
         # Files given but never reached above (e.g. a patch file) still get read.

@@ -286,6 +286,35 @@ def taken_over(
     return chosen[0] if chosen else None
 
 
+def _running_by_repository(
+    state: dict[StateKey, ImageUse],
+) -> dict[tuple[str | None, str | None, str], list[ImageUse]]:
+    grouped: dict[tuple[str | None, str | None, str], list[ImageUse]] = {}
+    for (app, environment, _resource, _container), use in state.items():
+        if use.reference is not None:
+            grouped.setdefault((app, environment, use.reference.identity), []).append(use)
+    return grouped
+
+
+def running_above(
+    key: StateKey,
+    new: ImageUse,
+    running: dict[tuple[str | None, str | None, str], list[ImageUse]],
+) -> ImageUse | None:
+    """A newer version of the same repository that the app already runs in the environment
+    beside a container that appears: a second Deployment running an older version (the
+    first one scaled to zero) is a downgrade of what runs there, not a new image."""
+    ref = new.reference
+    if ref is None:
+        return None
+    above = [
+        use
+        for use in running.get((key[0], key[1], ref.identity), [])
+        if use is not new and classify(use.reference, ref) == "downgrade"
+    ]
+    return above[0] if above else None
+
+
 def _winner(units: dict[UnitKey, list[ImageUse]]) -> ImageUse:
     """The use that decides a key's image when several units set it (see `effective`)."""
     uses = [use for unit in sorted(units) for use in units[unit]]
@@ -421,6 +450,7 @@ class History:
         order = {name: index for index, name in enumerate(self.policy.environments)}
         ordered = sorted(before.items(), key=_key_text)
         vanished = [(key, use) for key, use in ordered if key not in self.state]
+        running: dict[tuple[str | None, str | None, str], list[ImageUse]] | None = None
         for key in sorted(
             touched,
             key=lambda k: (order.get(k[1] or "", len(order)), tuple(str(p) for p in k)),
@@ -428,6 +458,10 @@ class History:
             old, new = before.get(key), self.state.get(key)
             if old is None and new is not None:
                 old = taken_over(key, new, vanished)
+                if old is None and before:
+                    if running is None:
+                        running = _running_by_repository(self.state)
+                    old = running_above(key, new, running)
             if old is not None and new is not None and old.raw == new.raw:
                 continue
             old_ref = old.reference if old else None
