@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_guard.extract.inventory import Extraction
+from gitops_guard.extract.inventory import UNKNOWN_REPOSITORY, Extraction
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import repository_url_key
 from gitops_guard.repo.files import DiskSource
@@ -404,6 +404,24 @@ def test_inline_parameters_win_over_value_files(run: Extract) -> None:
     ]
 
 
+def test_an_image_parameter_sets_a_string_image_whole(run: Extract) -> None:
+    chart = {
+        **CHART,
+        "charts/api/values.yaml": f"image: {IMAGE}:1.0.0\nsidecar:\n  image: {IMAGE}-side:1.0.0\n",
+    }
+    helm = (
+        "      parameters:\n"
+        f"        - {{name: image, value: '{IMAGE}:0.9.0'}}\n"
+        f"        - {{name: sidecar.image, value: '{IMAGE}-side:0.8.0'}}\n"
+    )
+    inventory = run({**chart, "argocd/api-prod.yaml": helm_application("api-prod", helm)})
+    found = sorted((u.raw, u.source.value) for u in inventory.uses if u.application == "api-prod")
+    assert found == [
+        (f"{IMAGE}-side:0.8.0", "application"),
+        (f"{IMAGE}:0.9.0", "application"),
+    ]
+
+
 def test_value_files_of_a_ref_source_of_this_repository(run: Extract) -> None:
     sources = (
         "  sources:\n"
@@ -507,9 +525,15 @@ def test_the_policy_s_repositories_are_not_replaced_by_anchoring(tmp_path: Path)
     assert extraction.anchor_repositories(["https://other.example.com/x.git"]) == (
         "git.example.com/acme/*",
     )
-    # Nothing known (no Application, no remote): any URL stays this repository.
+    # Nothing known (no Application, no remote: a server's bare repository): no URL is
+    # this repository, so the first Application, a fork's or not, is named (GG003).
     bare = Extraction(DiskSource(tmp_path), parse_policy(APPLICATIONS_POLICY.encode()))
-    assert bare.anchor_repositories() == ()
+    assert bare.anchor_repositories() == (UNKNOWN_REPOSITORY,)
+    fork = application("api-prod", "apps/api/overlays/prod", "name: prod")
+    write_files(tmp_path, {"argocd/api-prod.yaml": fork.replace("acme/gitops", "mallory/gitops")})
+    bare.update({"argocd/api-prod.yaml"})
+    kinds = {d.application: d.kind for found in bare.deployments.values() for d in found}
+    assert kinds == {"api-prod": "elsewhere"}
 
 
 def test_an_application_a_kustomization_patches_is_named_at_the_patch(

@@ -291,3 +291,30 @@ def test_subcharts_nested_too_deep_are_named(run: Extract) -> None:
     (problem,) = unresolved(run(files, policy=APPLICATIONS_POLICY))
     assert problem[0].endswith("/charts/sub6/Chart.yaml:1:1")
     assert "nested more than 6 charts deep" in problem[1]
+
+
+def test_a_subchart_its_condition_disables_is_not_rendered(run: Extract) -> None:
+    sub = f"{CHART}/charts/cache"
+    built = '          image: "{{ .Values.registry }}/cache:1"\n'
+    files = chart(
+        **{
+            f"{CHART}/Chart.yaml": (
+                "apiVersion: v2\nname: api\nversion: 0.1.0\ndependencies:\n"
+                "  - name: cache\n    version: 1.0.0\n    condition: cache.enabled,global.cache\n"
+            ),
+            f"{sub}/Chart.yaml": "apiVersion: v2\nname: cache\nversion: 1.0.0\n",
+            f"{sub}/values.yaml": "registry: registry.example.com/team\n",
+            f"{sub}/templates/deployment.yaml": template(built, "cache"),
+        }
+    )
+    enabled = unresolved(run(files, policy=APPLICATIONS_POLICY))
+    assert [location for location, _message in enabled] == [
+        f"{sub}/templates/deployment.yaml:10:18"
+    ]
+    files[f"{CHART}/values.yaml"] += "cache:\n  enabled: false\n"
+    assert unresolved(run(files, policy=APPLICATIONS_POLICY)) == []
+    # The Application's parameters are the last layer: they switch it on again.
+    files["argocd/api-prod.yaml"] = application(
+        helm="    helm:\n      parameters:\n        - {name: cache.enabled, value: 'true'}\n"
+    )
+    assert len(unresolved(run(files, policy=APPLICATIONS_POLICY))) == 1

@@ -554,22 +554,26 @@ class ArgoExtractor:
         its ``valueFiles`` in order, then ``values``, ``valuesObject`` and ``parameters``;
         its subcharts and its templates' images (see ``extract.helm_charts``)."""
         from gitops_guard.extract.helm_charts import Rendering, chart_values, render_chart
-        from gitops_guard.extract.helm_templates import set_paths
+        from gitops_guard.extract.helm_templates import scalar_leaves, set_paths
 
         ctx = self.ctx
         helm = child(deployment.source, "helm")
         chart, app_version, chart_root = chart_values(ctx, directory, self.fileset)
         merged = {keypath: image.over(None) for keypath, image in chart.items()}
         values_set = set_paths(chart_root)
+        switches = scalar_leaves(chart_root)
         for value_file in self._value_files(deployment, directory, helm):
             root = values_documents_root(ctx, value_file)
             if root is not None:
                 values_set |= set_paths(root)
+                switches.update(scalar_leaves(root))
                 for keypath, image in helm_images(ctx, value_file, root).items():
                     merged[keypath] = image.over(merged.get(keypath))
         sources: dict[str, Source] = {}
         if helm is not None:
-            values_set |= self._inline_set_paths(deployment.file, helm)
+            inline_set, inline_switches = self._inline_set_paths(deployment.file, helm)
+            values_set |= inline_set
+            switches.update(inline_switches)
         for layer in self._inline_layers(deployment.file, helm) if helm is not None else []:
             for keypath, image in layer.items():
                 merged[keypath] = image.over(merged.get(keypath))
@@ -580,28 +584,33 @@ class ArgoExtractor:
             merged,
             values_set,
             app_version,
-            Rendering(deployment.placement, deployment.application or None),
+            Rendering(deployment.placement, deployment.application or None, switches),
             self.fileset,
             self._files_below,
             sources,
         )
 
-    def _inline_set_paths(self, path: str, helm: Node) -> set[str]:
-        """The value paths ``values``, ``valuesObject`` and ``parameters`` set."""
-        from gitops_guard.extract.helm_templates import set_paths
+    def _inline_set_paths(self, path: str, helm: Node) -> tuple[set[str], dict[str, str]]:
+        """The value paths ``values``, ``valuesObject`` and ``parameters`` set, and their
+        scalar values (in the order Argo CD applies them)."""
+        from gitops_guard.extract.helm_templates import scalar_leaves, set_paths
 
         found: set[str] = set()
+        switches: dict[str, str] = {}
         values = child(helm, "values")
         if isinstance(values, ScalarNode) and values.value:
             loaded, _line, _column = load_embedded(self.ctx, path, values)
             if loaded.documents:
                 found |= set_paths(loaded.documents[0].root)
+                switches.update(scalar_leaves(loaded.documents[0].root))
         found |= set_paths(child(helm, "valuesObject"))
+        switches.update(scalar_leaves(child(helm, "valuesObject")))
         for parameter in sequence(child(helm, "parameters")):
             name = scalar_text(child(parameter, "name"))
             if name:
                 found.add(name)
-        return found
+                switches[name] = scalar_text(child(parameter, "value")) or ""
+        return found, switches
 
     def _value_files(self, deployment: Deployment, directory: str, helm: Node | None) -> list[str]:
         """The ``helm.valueFiles`` of a source, as files of this repository (in order)."""
@@ -703,10 +712,20 @@ class ArgoExtractor:
         for parameter in parameters:
             name = scalar_text(child(parameter, "name"))
             value_node = child(parameter, "value")
-            if not name or value_node is None or "." not in name:
+            if not name or value_node is None:
                 continue
             prefix, _dot, suffix = name.rpartition(".")
-            field_name = _PARAM_SUFFIXES.get(suffix)
+            if suffix == "image":
+                # `image=<reference>` sets a string image value whole (`--set image=...`).
+                value = self.ctx.text(path, value_node, f"Helm parameter {name}")
+                if value is not None:
+                    images[name] = HelmImage(
+                        name,
+                        spec=(value, location(path, value_node)),
+                        anchor=location(path, parameter),
+                    )
+                continue
+            field_name = _PARAM_SUFFIXES.get(suffix) if prefix else None
             if field_name is None:
                 continue
             value = self.ctx.text(path, value_node, f"Helm parameter {name}")

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from yaml.nodes import Node, ScalarNode
 
@@ -56,6 +56,8 @@ class Rendering:
 
     placement: Placement
     application: str | None
+    # The scalar values the layers set, by key path: a dependency's `condition` reads them.
+    switches: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +216,7 @@ def _render(
     depth: int,
 ) -> None:
     subcharts = _subcharts(ctx, directory, fileset, below, rendering)
+    disabled = _disabled(ctx, directory, fileset, rendering.switches)
     taken = {key for sub in subcharts for key in sub.keys}
     own = {k: v for k, v in merged.items() if k.split(".", 1)[0] not in taken}
     emit_values(
@@ -246,6 +249,8 @@ def _render(
         sub_images, sub_version, sub_root = chart_values(ctx, sub.folder, fileset)
         sub_below = [p for p in below if p.startswith(sub.folder + "/")]
         for key in sub.keys:
+            if key in disabled:
+                continue  # its `condition` is false in the values: Helm leaves it out
             layered = {k: v.over(None) for k, v in sub_images.items()}
             sub_sources: dict[str, Source] = {}
             for keypath, image in merged.items():
@@ -257,6 +262,11 @@ def _render(
             sub_set = set_paths(sub_root)
             sub_set |= {p[len(key) + 1 :] for p in values_set if p.startswith(key + ".")}
             sub_set |= {p for p in values_set if p.startswith("global.")}  # globals go down
+            below_switches = {
+                p[len(key) + 1 :]: v
+                for p, v in rendering.switches.items()
+                if p.startswith(key + ".")
+            }
             _render(
                 ctx,
                 sub.folder,
@@ -264,7 +274,7 @@ def _render(
                 layered,
                 sub_set,
                 sub_version,
-                rendering,
+                replace(rendering, switches=below_switches),
                 fileset,
                 sub_below,
                 texts,
@@ -330,6 +340,30 @@ def _subcharts(
                 rendering.placement,
                 hint="vendor it (`helm dependency update`, then commit charts/)",
             )
+    return found
+
+
+def _disabled(
+    ctx: Context, directory: str, fileset: set[str], switches: Mapping[str, str]
+) -> set[str]:
+    """The dependencies (by values key) whose ``condition`` the values set to false: the
+    first of its comma-separated paths that the values set decides, as Helm reads it."""
+    chart = posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml"
+    if chart not in fileset or not switches:
+        return set()
+    loaded = ctx.load(chart)
+    if not loaded.documents:
+        return set()
+    found: set[str] = set()
+    for item in sequence(child(loaded.documents[0].root, "dependencies")):
+        key = scalar_text(child(item, "alias")) or scalar_text(child(item, "name"))
+        condition = scalar_text(child(item, "condition")) or ""
+        for path in (p.strip() for p in condition.split(",") if p.strip()):
+            value = switches.get(path)
+            if value is not None and value.lower() in ("true", "false"):
+                if value.lower() == "false" and key:
+                    found.add(key)
+                break
     return found
 
 

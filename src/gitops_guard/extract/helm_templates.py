@@ -327,6 +327,26 @@ def set_paths(root: Node | None, prefix: str = "") -> set[str]:
     return found
 
 
+def scalar_leaves(root: Node | None) -> dict[str, str]:
+    """The scalar leaves of a values tree by key path (``a.b`` for ``a: {b: x}``), to read
+    switches such as a dependency's ``condition``."""
+    found: dict[str, str] = {}
+    stack: list[tuple[Node, str, int]] = [(root, "", 0)] if root is not None else []
+    while stack:
+        node, at, depth = stack.pop()
+        if not isinstance(node, MappingNode) or depth > _MAX_DEPTH_TREE:
+            continue
+        for key_node, value in node.value:
+            if not isinstance(key_node, ScalarNode):
+                continue
+            path = f"{at}.{key_node.value}" if at else str(key_node.value)
+            if isinstance(value, MappingNode):
+                stack.append((value, path, depth + 1))
+            elif isinstance(value, ScalarNode):
+                found[path] = str(value.value)
+    return found
+
+
 def _covers(key: str, ref: str) -> bool:
     """Whether reading ``ref`` reads the values image at ``key``: the image mapping itself,
     one of its fields, or a mapping holding it (passed whole to a helper or ``toYaml``)."""

@@ -125,6 +125,9 @@ def _in_chart_templates(path: str, charts: set[str]) -> bool:
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 UnitKey = tuple[str, str]
+# What `repositories` holds when nothing says which URLs are this repository: it matches no
+# URL (a URL key never starts with a space).
+UNKNOWN_REPOSITORY = " no URL is known to be this repository"
 ARGO_OBJECTS = {("argoproj.io", "Application"), ("argoproj.io", "ApplicationSet")}
 # A focus of more than this share of the repository's files is extracted whole, then
 # filtered (bench/paths_bench.py: where a focused run stops being the cheaper one).
@@ -208,9 +211,11 @@ class Extraction:
             return self.policy.repositories
         known = source_urls(d for found in self.deployments.values() for d in found)
         known |= set(remote_urls)
-        if known:
-            self.policy = replace(self.policy, repositories=tuple(sorted(known)))
-            self.ctx.policy = self.policy
+        # Nothing names this repository (a server's bare repository without Applications
+        # yet): no URL is known to be it, so the first Application's is named, not trusted.
+        anchored = tuple(sorted(known)) if known else (UNKNOWN_REPOSITORY,)
+        self.policy = replace(self.policy, repositories=anchored)
+        self.ctx.policy = self.policy
         return self.policy.repositories
 
     def _in_a_chart_s_templates(self, path: str) -> bool:

@@ -301,16 +301,22 @@ def running_above(
     new: ImageUse,
     running: dict[tuple[str | None, str | None, str], list[ImageUse]],
 ) -> ImageUse | None:
-    """A newer version of the same repository that the app already runs in the environment
-    beside a container that appears: a second Deployment running an older version (the
-    first one scaled to zero) is a downgrade of what runs there, not a new image."""
+    """A newer version of the same repository that the app already runs in the environment,
+    deployed the same way, beside a container that appears: a second Deployment running an
+    older version (the first one scaled to zero) is a downgrade of what runs there, not a
+    new image."""
     ref = new.reference
     if ref is None:
         return None
     above = [
         use
         for use in running.get((key[0], key[1], ref.identity), [])
-        if use is not new and classify(use.reference, ref) == "downgrade"
+        if use is not new
+        # Deployed the same way (the same Application and overlay): another deployer of
+        # the environment (a layout-placed folder an Application left) is another matter.
+        and use.application == new.application
+        and use.overlay == new.overlay
+        and classify(use.reference, ref) == "downgrade"
     ]
     return above[0] if above else None
 
