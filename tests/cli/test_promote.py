@@ -397,3 +397,17 @@ def test_a_rollback_lands_in_a_freeze_and_a_promotion_does_not(
     assert code == 0, err
     assert "Roll back search 1.2.0 -> 1.1.0 in staging" in out
     assert check_rules(repo, "HEAD~1", "HEAD", capsys) == (0, [])
+
+
+def test_no_commit_in_the_middle_of_a_merge(
+    repo: PlanRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.git("checkout", "-q", "-b", "side", "main~1")
+    repo.commit(WHEN, "Side", {"notes.txt": "side\n"})
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-commit", "--no-ff", "side")
+    code, _out, err = run(promote(repo, "search", "--to", "prod"), capsys)
+    assert code == 2
+    assert "a merge is in progress: promote does not commit in the middle of it" in err
+    code, _out, err = run(promote(repo, "search", "--to", "prod", "--branch", "p/search"), capsys)
+    assert code == 0, err

@@ -605,6 +605,11 @@ def write_promotion(root: Path, promotion: Promotion, branch: str | None = None)
                 f"--branch {branch!r}: the branch exists already",
                 hint="name a new branch, or delete that one first",
             )
+    elif (busy := _in_progress(root)) is not None:
+        raise GuardError(
+            f"a {busy} is in progress: promote does not commit in the middle of it",
+            hint="finish or abort it first, or use --branch NAME",
+        )
     elif dirty(root, promotion.path):
         raise GuardError(
             f"{promotion.path} has uncommitted changes: promote writes that file",
@@ -620,6 +625,26 @@ def write_promotion(root: Path, promotion: Promotion, branch: str | None = None)
     run_git(root, "update-index", "--cacheinfo", f"{mode},{blob},{promotion.path}")
     run_git(root, "checkout-index", "-f", "--", promotion.path)
     return sha
+
+
+# What Git leaves in the Git directory while an operation waits for the user.
+_IN_PROGRESS = (
+    ("MERGE_HEAD", "merge"),
+    ("CHERRY_PICK_HEAD", "cherry-pick"),
+    ("REVERT_HEAD", "revert"),
+    ("rebase-merge", "rebase"),
+    ("rebase-apply", "rebase"),
+    ("BISECT_LOG", "bisect"),
+)
+
+
+def _in_progress(root: Path) -> str | None:
+    """The Git operation under way in the work tree (a merge, a rebase...), if any."""
+    git_dir = Path(run_git(root, "rev-parse", "--absolute-git-dir").decode().strip())
+    for name, what in _IN_PROGRESS:
+        if (git_dir / name).exists():
+            return what
+    return None
 
 
 def _signs_by_default(root: Path) -> bool:
