@@ -1,9 +1,10 @@
 """The property of `promote`: whatever it writes passes `check`; what it refuses, `check`
 fails with the same rules.
 
-Hypothesis generates small histories of one app on dev → staging → prod (Kustomize
-overlays, people and a bot, versions going up and down, dates hours apart, a soak for
-prod) and a moment after them. For every environment with a `from:`, `promote` is run on
+Hypothesis generates small histories of one app on dev → staging → prod (the version set
+by Kustomize overlays, Helm values files or Argo CD Applications' `kustomize.images`;
+people and a bot, versions going up and down, dates hours apart, a soak for prod) and a
+moment after them. For every environment with a `from:`, `promote` is run on
 a branch: a commit it writes must pass `check --base main --head <branch> --now <moment>`;
 a refusal, committed anyway with `--override`, must fail `check` with exactly the rules the
 refusal named; a refusal for a downgrade alone, retried as `--rollback`, must pass when
@@ -32,16 +33,58 @@ VERSIONS = ["0.9.0", "1.0.0", "1.0.1", "1.1.0", "2.0.0"]
 ENVIRONMENTS = ["dev", "staging", "prod"]
 
 
-def policy(soak: int) -> str:
+KINDS = ["kustomize", "helm", "application"]
+REPOSITORY = "https://git.example.com/acme/gitops.git"
+LAYOUTS = {
+    "kustomize": 'layout: ["apps/{app}/overlays/{env}/**"]\n',
+    "helm": 'layout: ["charts/{app}/values-{env}.yaml"]\n',
+    "application": f'repositories: ["{REPOSITORY}"]\n',
+}
+
+
+def policy(soak: int, kind: str) -> str:
+    def place(env: str) -> str:
+        return f"    destinations: [{{name: {env}}}]\n" if kind == "application" else ""
+
     return (
         "version: 1\n"
-        'layout: ["apps/{app}/overlays/{env}/**"]\n'
-        "environments:\n"
-        "  dev:\n    automated: [patch, minor, major]\n"
-        "  staging:\n    from: dev\n    automated: [patch]\n"
-        f"  prod:\n    from: staging\n    soak: {soak}h\n    automated: []\n"
-        'bots: ["argocd-image-updater*"]\n'
+        + LAYOUTS[kind]
+        + "environments:\n"
+        + "  dev:\n    automated: [patch, minor, major]\n"
+        + place("dev")
+        + "  staging:\n    from: dev\n    automated: [patch]\n"
+        + place("staging")
+        + f"  prod:\n    from: staging\n    soak: {soak}h\n    automated: []\n"
+        + place("prod")
+        + 'bots: ["argocd-image-updater*"]\n'
     )
+
+
+def setting(kind: str, env: str, version: str) -> dict[str, str]:
+    """The file that sets the version of api in ``env``, for each source kind."""
+    if kind == "kustomize":
+        return {overlay_path("api", env): overlay("api", version)}
+    if kind == "helm":
+        return {
+            f"charts/api/values-{env}.yaml": (
+                f"image:\n  repository: registry.example.com/team/api\n  tag: {version}   # {env}\n"
+            )
+        }
+    return {
+        f"argocd/api-{env}.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+            f"metadata:\n  name: api-{env}\nspec:\n  project: default\n"
+            f"  destination: {{name: {env}, namespace: api}}\n  source:\n"
+            f"    repoURL: {REPOSITORY}\n    path: apps/api/base\n    kustomize:\n"
+            f"      images:\n        - registry.example.com/team/api:{version}\n"
+        )
+    }
+
+
+CHART = {
+    "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+    "charts/api/values.yaml": "image:\n  repository: registry.example.com/team/api\n  tag: 1.0.0\n",
+}
 
 
 BASE = """\
@@ -65,16 +108,18 @@ change = st.tuples(
 )
 
 
-def build(path: Path, soak: int, changes: list[tuple[str, str, int, bool]]) -> tuple[PlanRepo, datetime.datetime]:  # fmt: skip
+def build(path: Path, kind: str, soak: int, changes: list[tuple[str, str, int, bool]]) -> tuple[PlanRepo, datetime.datetime]:  # fmt: skip
     path.mkdir(parents=True)
     repo = PlanRepo(path, Signer(path / "unused", path / "unused"))
     repo.git("init", "-q", "-b", "main")
     files = {
-        ".gitops-guard.yaml": policy(soak),
+        ".gitops-guard.yaml": policy(soak, kind),
         "apps/api/base/deployment.yaml": BASE,
         "apps/api/base/kustomization.yaml": "resources: [deployment.yaml]\n",
-        **{overlay_path("api", env): overlay("api", "1.0.0") for env in ENVIRONMENTS},
+        **(CHART if kind == "helm" else {}),
     }
+    for env in ENVIRONMENTS:
+        files.update(setting(kind, env, "1.0.0"))
     when = START
     repo.commit(when.isoformat(), "Initial layout", files, author=HUMAN)
     running = dict.fromkeys(ENVIRONMENTS, "1.0.0")
@@ -89,10 +134,7 @@ def build(path: Path, soak: int, changes: list[tuple[str, str, int, bool]]) -> t
             if author == BOT
             else f"Set api {version} in {env}"
         )
-        repo.commit(
-            when.isoformat(), message, {overlay_path("api", env): overlay("api", version)},
-            author=author,
-        )  # fmt: skip
+        repo.commit(when.isoformat(), message, setting(kind, env, version), author=author)
         running[env] = version
     return repo, when
 
@@ -117,20 +159,23 @@ def check_rules(repo: PlanRepo, branch: str, now: str) -> tuple[int, list[str]]:
 
 
 @pytest.mark.slow
-@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
+    kind=st.sampled_from(KINDS),
     soak=st.sampled_from([0, 12, 24]),
     changes=st.lists(change, min_size=1, max_size=7),
     later=st.integers(min_value=0, max_value=40),
 )
 def test_what_promote_writes_passes_check(
     monkeypatch: pytest.MonkeyPatch,
+    kind: str,
     soak: int,
     changes: list[tuple[str, str, int, bool]],
     later: int,
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="promote-property-") as temp:
-        repo, last = build(Path(temp) / "repo", soak, changes)
+        repo, last = build(Path(temp) / "repo", kind, soak, changes)
+        event(f"kind: {kind}")
         now = (last + datetime.timedelta(hours=later)).isoformat()
         monkeypatch.setenv("GIT_AUTHOR_DATE", now)
         monkeypatch.setenv("GIT_COMMITTER_DATE", now)
