@@ -411,3 +411,24 @@ def test_no_commit_in_the_middle_of_a_merge(
     assert "a merge is in progress: promote does not commit in the middle of it" in err
     code, _out, err = run(promote(repo, "search", "--to", "prod", "--branch", "p/search"), capsys)
     assert code == 0, err
+
+
+def test_an_environment_that_requires_a_pull_request_is_not_committed_on_main(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, value in DATES.items():
+        monkeypatch.setenv(name, value)
+    text = PLAN_POLICY.replace("    soak: 24h\n", "    soak: 24h\n    require_pr: true\n")
+    repo = build_plan_history(tmp_path / "repo", text)
+    head = git(repo.path, "rev-parse", "HEAD").strip()
+    code, _out, err = run(promote(repo, "billing", "--to", "prod"), capsys)
+    assert code == 2
+    assert "prod requires a pull request, and the current branch is protected" in err
+    assert git(repo.path, "rev-parse", "HEAD").strip() == head
+    code, _out, err = run(promote(repo, "billing", "--to", "prod", "--branch", "p/billing"), capsys)
+    assert code == 0, err
+    assert check_rules(repo, "main", "p/billing", capsys) == (0, [])
+    git(repo.path, "checkout", "-q", "-b", "work")  # a branch of one's own: committed there
+    code, _out, err = run(promote(repo, "search", "--to", "prod"), capsys)
+    assert code == 0, err
+    assert git(repo.path, "rev-parse", "work~1").strip() == head

@@ -42,6 +42,8 @@ from gitops_guard.history.replay import FAST, ReplayMode
 from gitops_guard.history.steps import StateKey, version_of
 from gitops_guard.imageref import ImageRef, InvalidReference, parse_reference
 from gitops_guard.model import Commit, FileChange, ImageUse, Location, Person
+from gitops_guard.patterns.wildcard import glob_matches
+from gitops_guard.policy.model import DEFAULT_PROTECTED_REFS
 from gitops_guard.repo.git import run_git
 from gitops_guard.supply.pin import Change, Edit, set_references
 
@@ -94,6 +96,8 @@ class Promotion:
     source_commit: str | None
     soaked: datetime.timedelta | None
     notes: list[str] = field(default_factory=list)
+    # The refs a commit into an environment with `require_pr` must not land on directly.
+    review_refs: tuple[str, ...] = ()
 
     @property
     def blocked(self) -> bool:
@@ -214,7 +218,9 @@ def prepare_promotion(
     _check_rollback(request, targets)
     _replayed(judge, file, new_text, targets, message)
     notes = [*judge.notes, *notes]
+    review: tuple[str, ...] = ()
     if env.require_pr:
+        review = judge.policy.protected_refs or DEFAULT_PROTECTED_REFS
         notes.append(
             f"{env.name} requires a pull request: commit with --branch NAME and open one "
             "(check judges the range as a pull request; a direct push is GG305)"
@@ -231,6 +237,7 @@ def prepare_promotion(
         source_commit,
         soaked,
         notes,
+        review,
     )
 
 
@@ -605,6 +612,12 @@ def write_promotion(root: Path, promotion: Promotion, branch: str | None = None)
                 f"--branch {branch!r}: the branch exists already",
                 hint="name a new branch, or delete that one first",
             )
+    elif promotion.review_refs and _on_protected(root, promotion.review_refs):
+        raise GuardError(
+            f"{promotion.request.environment} requires a pull request, and the current "
+            "branch is protected: a commit there would be a direct push (GG305)",
+            hint="commit on a branch for the pull request: --branch NAME",
+        )
     elif (busy := _in_progress(root)) is not None:
         raise GuardError(
             f"a {busy} is in progress: promote does not commit in the middle of it",
@@ -636,6 +649,15 @@ _IN_PROGRESS = (
     ("rebase-apply", "rebase"),
     ("BISECT_LOG", "bisect"),
 )
+
+
+def _on_protected(root: Path, patterns: tuple[str, ...]) -> bool:
+    """Whether HEAD is on a protected ref (or detached: where it lands is not known)."""
+    try:
+        ref = run_git(root, "symbolic-ref", "-q", "HEAD").decode().strip()
+    except GitError:
+        return True
+    return any(glob_matches(pattern, ref) for pattern in patterns)
 
 
 def _in_progress(root: Path) -> str | None:
