@@ -19,7 +19,7 @@ from gitops_guard.audit.promote import PromoteRequest, prepare_promotion, write_
 from gitops_guard.cli.main import main
 from gitops_guard.errors import GuardError
 from gitops_guard.model import Source
-from tests.conftest import git
+from tests.conftest import GIT_ENV, git
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "promote"
 NOW = datetime.datetime(2026, 1, 2, 12, 0, tzinfo=datetime.UTC)
@@ -41,6 +41,18 @@ CASES = {
     "flux-setter": ("api", "clusters/prod/api/deployment.yaml", Source.CONTAINER),
     "flux-helmrelease": ("podinfo", "clusters/prod/podinfo/release.yaml", Source.HELM),
 }
+
+
+@pytest.fixture(autouse=True)
+def identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Git identity for the commits promote writes (CI machines have none configured)."""
+    for name in (
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+    ):
+        monkeypatch.setenv(name, GIT_ENV[name])
 
 
 def fixture_repo(tmp_path: Path, kind: str) -> Path:

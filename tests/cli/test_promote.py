@@ -16,12 +16,24 @@ import pytest
 
 from gitops_guard.cli.main import main
 from tests.audit.plan_repo import NOW, PlanRepo, build_plan_history, overlay, overlay_path
-from tests.conftest import git
-from tests.integration.promotion_repo import make_signer
+from tests.conftest import GIT_ENV, git
+from tests.integration.promotion_repo import BOT, make_signer
 from tests.policies import PLAN_POLICY
 
 WHEN = NOW.isoformat()
 DATES = {"GIT_AUTHOR_DATE": WHEN, "GIT_COMMITTER_DATE": WHEN}
+
+
+@pytest.fixture(autouse=True)
+def identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Git identity for the commits promote writes (CI machines have none configured)."""
+    for name in (
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+    ):
+        monkeypatch.setenv(name, GIT_ENV[name])
 
 
 @pytest.fixture
@@ -432,3 +444,21 @@ def test_an_environment_that_requires_a_pull_request_is_not_committed_on_main(
     code, _out, err = run(promote(repo, "search", "--to", "prod"), capsys)
     assert code == 0, err
     assert git(repo.path, "rev-parse", "work~1").strip() == head
+
+
+def test_promote_run_by_a_bot_is_judged_as_the_bot_s_change(
+    repo: PlanRepo, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        monkeypatch.setenv(variable, BOT[0])
+    for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.setenv(variable, BOT[1])
+    # prod allows bots nothing (automated: []): a person could, the bot may not.
+    code, _out, err = run(promote(repo, "billing", "--to", "prod"), capsys)
+    assert (code, refused_rules(err)) == (1, ["GG301"])
+    code, _out, err = run(
+        promote(repo, "billing", "--to", "prod", "--branch", "bot", "--override", "test"), capsys
+    )
+    assert code == 0, err
+    assert git(repo.path, "log", "-1", "--format=%an", "bot").strip() == BOT[0]
+    assert check_rules(repo, "main", "bot", capsys) == (1, ["GG301"])

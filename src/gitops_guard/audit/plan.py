@@ -33,6 +33,7 @@ from gitops_guard.history.steps import (
     StateKey,
     Step,
     classify,
+    is_bot,
     version_of,
 )
 from gitops_guard.imageref import ImageRef
@@ -194,10 +195,11 @@ class Judge:
         *,
         offline: bool,
         signed: bool = True,
+        who: tuple[str, str] = PLANNER,
     ) -> PlanRow:
         """The row of promoting ``key`` to ``new_ref`` with the commit message ``message``
-        (its trailers count: a rollback's) in a commit signed or not, judged as
-        :func:`plan_rows` judges a candidate; the ledger is put back."""
+        (its trailers count: a rollback's) in a commit signed or not, by ``who`` (name,
+        e-mail), judged as :func:`plan_rows` judges a candidate; the ledger is put back."""
         current = self.history.state[key]
         env = self.policy.environment(key[1])
         assert env is not None
@@ -215,7 +217,9 @@ class Judge:
         new = replace(current, raw=str(new_ref), reference=new_ref)
         ctx = PromotionContext(self.policy, self.ledger, direct=False, clock=Clock(now=self.now))
         rule_ctx = RuleContext(self.policy, self.now.date())
-        _judge(row, key, current, new, env, ctx, rule_ctx, self.head, self.now, message, signed)
+        _judge(
+            row, key, current, new, env, ctx, rule_ctx, self.head, self.now, message, signed, who
+        )
         _supply(self.policy, self.repo, self.history, [(row, new)], offline, self.now)
         row.verdict = BLOCKED if row.blockers else READY
         return row
@@ -407,7 +411,12 @@ def _upstream(
 
 
 def _event(
-    key: StateKey, old: ImageUse, new: ImageUse, change: str, commit: Commit | None
+    key: StateKey,
+    old: ImageUse,
+    new: ImageUse,
+    change: str,
+    commit: Commit | None,
+    bot: bool = False,
 ) -> PromotionEvent:
     return PromotionEvent(
         commit if commit is not None else _commit((), _moment()),
@@ -415,7 +424,7 @@ def _event(
         old,
         new,
         change,
-        bot=False,
+        bot=bot,
         pr=None,
         through_pr=True,
     )
@@ -426,10 +435,15 @@ def _moment() -> datetime.datetime:
 
 
 def _commit(
-    parents: tuple[str, ...], when: datetime.datetime, message: str = "", signed: bool = True
+    parents: tuple[str, ...],
+    when: datetime.datetime,
+    message: str = "",
+    signed: bool = True,
+    who: tuple[str, str] = PLANNER,
 ) -> Commit:
-    """The commit a promotion would be: a person's, signed (unless told), made now (no id)."""
-    person = Person(PLANNER[0], PLANNER[1], when)
+    """The commit a promotion would be: a person's (unless told whose), signed (unless
+    told), made now (no id yet)."""
+    person = Person(who[0], who[1], when)
     return Commit(
         "0" * 40, parents, person, person, message or "Promote", "ssh" if signed else None
     )
@@ -447,11 +461,13 @@ def _judge(
     now: datetime.datetime,
     message: str | None = None,
     signed: bool = True,
+    who: tuple[str, str] = PLANNER,
 ) -> None:
     """The findings of the promotion's commit, by the rules `check` runs, and the figures.
 
     ``message`` is the commit's message (default: a plain "Promote ..." without trailers);
-    ``signed`` whether the commit will be signed (the plan assumes it will).
+    ``signed`` whether the commit will be signed (the plan assumes it will); ``who`` its
+    author and committer (the plan's: a person; one the policy's bots match is a bot's).
     """
     assert new.reference is not None
     assert env.from_environment is not None
@@ -460,8 +476,8 @@ def _judge(
     strict = row.change == "digest"
     if message is None:
         message = f"Promote {row.app or row.image} {row.candidate} to {env.name}"
-    commit = _commit((head,), now, message, signed)
-    event = _event(key, current, new, row.change, commit)
+    commit = _commit((head,), now, message, signed, who)
+    event = _event(key, current, new, row.change, commit, is_bot(commit, ctx.policy.bots))
     row.first_ran = ledger.ran(key[0], env.from_environment, ref, strict=strict)
     row.residence_since = ledger.residence(event, env.from_environment, ref, strict=strict)
     when = ctx.moment(commit)

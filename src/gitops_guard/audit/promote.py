@@ -211,9 +211,16 @@ def prepare_promotion(
     message = promotion_message(request, source, targets, source_commit, soaked, judge)
     # Judged as it will be written: signed only where it will be (GG402 otherwise).
     signed = request.sign or _signs_by_default(judge.repo.root)
+    # And by whom: the Git identity that will write it (a CI bot's is a bot's change).
+    author = judge.repo.identity("GIT_AUTHOR_IDENT")
     for target in targets:
         target.row = judge.judge(
-            target.key, target.new, message, offline=request.offline, signed=signed
+            target.key,
+            target.new,
+            message,
+            offline=request.offline,
+            signed=signed,
+            who=(author.name, author.email),
         )
     _check_rollback(request, targets)
     _replayed(judge, file, new_text, targets, message)
