@@ -12,6 +12,7 @@ import pytest
 
 from gitops_guard import __version__
 from gitops_guard.cli.main import main
+from gitops_guard.demo.sample import API_IMAGE, digest_of
 from tests.conftest import RepoFactory
 
 POD = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: 'redis:7'}]}\n"
@@ -80,7 +81,7 @@ def test_images_json_lists_every_layout_with_app_environment_and_source(
         if i["environment"] == "prod" and i["reference"]["repository"] == "team/api"
     )
     assert (prod_api["line"], prod_api["column"]) == (8, 13)
-    assert prod_api["reference"]["digest"] == "sha256:" + "4f" * 32
+    assert prod_api["reference"]["digest"] == digest_of(API_IMAGE, "1.5.0")
 
 
 def test_images_with_paths_only_reports_those_files(
@@ -258,10 +259,30 @@ def test_demo_builds_the_sample_and_prints_the_inventory(
     if shutil.which("docker-registry"):
         assert "[GG503 signature-invalid]" in out
         assert "[GG501 tag-missing]" in out
+        # plan against that registry: unsigned and too young candidates wait.
+        supply = out.split("# a staging → prod history in that registry", 1)[1]
+        assert "1 ready, 2 blocked, 0 up to date" in supply
+        assert "GG503 signature-invalid: " in supply
+        assert "GG507 image-too-young: " in supply
+        assert "was built 2h ago (2026-02-14T07:00:00Z)" in supply
     else:
         assert "supply-chain gates: skipped" in out
     assert "selected  1.5.0" in out
     assert "apps/api/overlays/prod/kustomization.yaml:8:13" in out
+    # plan, on the waiting week, at the pinned Saturday morning: each reason a promotion
+    # waits (soak left in hours, frozen until Monday 08:00, a downgrade that needs a
+    # rollback, not in staging yet), and what is ready.
+    assert "$ gitops-guard plan --now 2026-02-14T09:00:00+00:00" in out
+    plan = out.split("$ gitops-guard plan", 1)[1].split("$ gitops-guard report", 1)[0]
+    assert "2 ready, 3 blocked, 7 up to date" in plan
+    assert "reaches prod after 14h in staging; prod requires 1d" in plan
+    assert "frozen (no weekend deploys) until Mon 2026-02-16T08:00+01:00 (Europe/Berlin)" in plan
+    assert "a downgrade lands only as a rollback" in plan
+    assert "next: dev runs 1.5.1@sha256:766e27e6…, not yet in staging" in plan
+    assert "image age and signatures: not checked offline" in plan
+    html = (reports / "report.html").read_text()
+    assert '<section id="waiting">' in html
+    assert "Waiting to be promoted" in html
     log = subprocess.run(
         ["git", "log", "--format=%an|%s"],
         cwd=tmp_path / "demo",
@@ -270,6 +291,14 @@ def test_demo_builds_the_sample_and_prints_the_inventory(
         check=True,
     ).stdout
     assert "argocd-image-updater|build: automatic update of api-dev" in log
+    # promote: a ready promotion becomes a commit the gate passes; a blocked one is refused.
+    promoted = out.split("$ gitops-guard promote worker --to staging", 1)[1]
+    assert "Promote worker 0.10.0 -> 0.11.0 in staging" in promoted
+    assert "Promoted-From: dev@" in promoted
+    assert promoted.split("$ gitops-guard check --base HEAD~1", 1)[1].split("$", 1)[0].strip()
+    assert "no problems in 1 file" in promoted
+    assert "refused: web cannot be promoted to prod now (GG304, GG309)" in promoted
+    assert log.startswith("Dana Developer|Promote worker 0.10.0 -> 0.11.0 in staging\n")
 
 
 def test_the_console_script_runs_end_to_end(sample: Path) -> None:
@@ -303,3 +332,23 @@ def test_written_files_get_the_usual_mode(tmp_path: Path) -> None:
     target.chmod(0o600)
     write_atomically(target, ["a", "b"])
     assert (stat.S_IMODE(target.stat().st_mode), target.read_text()) == (0o600, "ab")
+
+
+def test_an_output_that_is_not_a_regular_file_is_written_in_place(tmp_path: Path) -> None:
+    # `-o /dev/null` as root used to rename a temporary file over the device.
+    import os
+    import stat
+    import threading
+
+    from gitops_guard.repo.atomic import write_atomically
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    write_atomically(fifo, ["a", "b"])
+    reader.join(timeout=10)
+    assert received == ["ab"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]  # no temporary file left

@@ -318,3 +318,18 @@ def test_a_subchart_its_condition_disables_is_not_rendered(run: Extract) -> None
         helm="    helm:\n      parameters:\n        - {name: cache.enabled, value: 'true'}\n"
     )
     assert len(unresolved(run(files, policy=APPLICATIONS_POLICY))) == 1
+
+
+def test_a_rollout_in_a_template_is_a_workload_not_an_application(run: Extract) -> None:
+    rollout = (
+        template(COVERED)
+        .replace("apps/v1", "argoproj.io/v1alpha1")
+        .replace("kind: Deployment", "kind: Rollout")
+    )
+    rollout = rollout.replace("metadata:", "metadata:\n  labels: {{ toYaml .Values.labels }}\n ")
+    files = chart(**{f"{CHART}/templates/deployment.yaml": rollout})
+    assert unresolved(run(files, policy=APPLICATIONS_POLICY)) == []
+    # A kind an action writes may be an Application.
+    written = rollout.replace("kind: Rollout", 'kind: {{ "Application" }}')
+    files = chart(**{f"{CHART}/templates/deployment.yaml": written})
+    assert [m for _loc, m in unresolved(run(files, policy=APPLICATIONS_POLICY))] != []

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gitops_guard.cli.main import main
-from gitops_guard.demo.sample import build_sample_repository
+from gitops_guard.demo.sample import PLAN_NOW, build_sample_repository
 from gitops_guard.history import worker as replay_worker
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the worker forks: Linux only")
@@ -68,6 +68,21 @@ def test_the_sample_history_reports_the_same_on_every_path(
     monkeypatch.setattr(replay_worker, "PARALLEL_MIN", 2)  # the sample has a dozen commits
     simple, cold, warm, _ = three_paths(repo, tmp_path, monkeypatch)
     assert b'"events": [' in simple
+    assert cold == simple
+    assert warm == simple
+
+
+def test_what_waits_is_the_same_on_every_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a moment to plan at, the report's `waiting` (the plan of the head, from the
+    ledger each path rebuilt or read) is part of the same bytes."""
+    repo = build_sample_repository(tmp_path / "repo", waiting=True)
+    monkeypatch.setattr(replay_worker, "PARALLEL_MIN", 2)
+    monkeypatch.setenv("GITOPS_GUARD_NOW", PLAN_NOW)
+    simple, cold, warm, _ = three_paths(repo, tmp_path, monkeypatch)
+    assert b'"waiting": {' in simple
+    assert b'"blocked": 3' in simple
     assert cold == simple
     assert warm == simple
 

@@ -406,3 +406,25 @@ def test_a_second_deployment_of_an_older_version_is_a_downgrade(
     history = History(repo, load_policy_file(root / ".gitops-guard.yaml"), start="HEAD~1")
     (step,) = history.apply_all(repo.log(["--reverse", "HEAD~1..HEAD"]))
     assert [(e.old.raw if e.old else None, e.change) for e in step.events] == [expected]
+
+
+def test_a_renamed_app_takes_over_what_its_predecessor_ran(make_repo: RepoFactory) -> None:
+    root = make_repo(
+        {
+            ".gitops-guard.yaml": "version: 1\nlayout: ['apps/{app}/{env}/**']\n"
+            "environments: {staging: {}, prod: {}}\n",
+            "apps/api/prod/deploy.yaml": _deployment("api", "r.io/api:2.0.0"),
+            "apps/api/staging/deploy.yaml": _deployment("api", "r.io/api:1.0.0"),
+        }
+    )
+    # The app's name comes from its folder: moving prod's folder makes app "legacy".
+    git(root, "mv", "apps/api/prod", "apps/legacy-prod-tmp")
+    (root / "apps/legacy").mkdir()
+    git(root, "mv", "apps/legacy-prod-tmp", "apps/legacy/prod")
+    (root / "apps/legacy/prod/deploy.yaml").write_text(_deployment("api", "r.io/api:1.0.0"))
+    git(root, "commit", "-qam", "rename the app")
+    repo = GitRepository(root)
+    history = History(repo, load_policy_file(root / ".gitops-guard.yaml"), start="HEAD~1")
+    (step,) = history.apply_all(repo.log(["--reverse", "HEAD~1..HEAD"]))
+    appeared = [(e.app, e.old.raw if e.old else None, e.change) for e in step.events if e.new]
+    assert appeared == [("legacy", "r.io/api:2.0.0", "downgrade")]

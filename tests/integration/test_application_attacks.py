@@ -597,12 +597,6 @@ def test_control_a_plain_downgrade_of_prod_is_unmarked(tmp_path: Path) -> None:
     judge(tmp_path, change, {"GG302"}, STRICT, base=released_history())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "WRONG RULE (refused, not a pass-through): renaming api-prod to legacy-prod (app identity legacy) makes the 2.0.0 -> 1.0.0 downgrade a new app: GG303 '1.0.0 never ran in staging' (it did) instead of GG302"
-    ),
-)
 @pytest.mark.slow
 def test_a_downgrade_by_renaming_the_prod_application(tmp_path: Path) -> None:
     change: dict[str, str | None] = {

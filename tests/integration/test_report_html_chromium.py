@@ -36,7 +36,8 @@ from gitops_guard.audit.events import (
     AuditOptions,
 )
 from gitops_guard.audit.metrics import Metrics
-from gitops_guard.demo.sample import build_sample_repository
+from gitops_guard.audit.plan import Plan
+from gitops_guard.demo.sample import PLAN_NOW, build_sample_repository
 from gitops_guard.formats.report import html as report_html
 from gitops_guard.formats.report.render import render_report
 from tests.conftest import require_tool
@@ -359,12 +360,12 @@ def test_a_bar_lists_exactly_its_changes(tmp_path: Path) -> None:
 # --- 800 pixels wide ----------------------------------------------------------------------
 
 # Run after the page's own script, in the same page (its hash added to the CSP, as the
-# page's own is): every cell of the "what runs now" and drift tables shows its content
-# whole (nothing wider than its cell), those tables fit their section, the page does not
-# scroll sideways, and no chart label starts left of its chart.
+# page's own is): every cell of the "what runs now", drift and waiting tables shows its
+# content whole (nothing wider than its cell), those tables fit their section, the page
+# does not scroll sideways, and no chart label starts left of its chart.
 PROBE = """(() => {
   const problems = [];
-  document.querySelectorAll("table.state, table.drift").forEach((table) => {
+  document.querySelectorAll("table.state, table.drift, table.waiting").forEach((table) => {
     const box = table.parentElement;
     if (box.scrollWidth > box.clientWidth + 1) problems.push("table wider than its box");
     table.querySelectorAll("th, td").forEach((cell) => {
@@ -412,8 +413,54 @@ def long_named() -> tuple[Audit, Metrics]:
     return audit_of(events, state, [])
 
 
-def test_what_runs_now_is_usable_at_800_pixels(tmp_path: Path) -> None:
-    html = report_html.render(*long_named())
+@pytest.fixture(scope="module")
+def waiting(tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
+    """The sample with its waiting week, and the plan judged on the demo's Saturday."""
+    root = build_sample_repository(tmp_path_factory.mktemp("waiting") / "repo", waiting=True)
+    now = datetime.datetime.fromisoformat(PLAN_NOW)
+    return build_report(root, AuditOptions(), datetime.timedelta(days=7), plan_now=now)
+
+
+def long_plan(plan: Plan) -> Plan:
+    """The waiting plan with long app, environment and image names and long versions."""
+    app = "payments-reconciliation-service-03-backend"
+    env = "production-eu-central-1-primary-cluster"
+    image = f"registry.internal.example.com/platform/team-payments/{app}"
+    rows = [
+        dataclasses.replace(
+            row,
+            app=app,
+            container=f"{app}-sidecar",
+            environment=env,
+            image=image,
+            candidate_display="1.2.3-rc.1+build.20250106.sha.0f3c9a1b2c@sha256:0f3c9a1b…",
+        )
+        for row in plan.rows
+    ]
+    return dataclasses.replace(plan, rows=rows)
+
+
+def test_waiting_section_in_the_browser(tmp_path: Path, waiting: BuiltReport) -> None:
+    page = tmp_path / "waiting.html"
+    page.write_text("".join(render_report("html", waiting)), encoding="utf-8")
+    dom = dump_dom(tmp_path, page)
+    groups = [e for e in dom.find("tbody") if e.section == "waiting"]
+    assert [(g.attrs["data-app"], g.attrs["data-env"], g.attrs["data-rules"]) for g in groups] == [
+        ("api", "staging", ""),
+        ("worker", "staging", ""),
+        ("api", "prod", "GG105 GG302 GG309"),
+        ("web", "prod", "GG304 GG309"),
+        ("worker", "prod", "GG309"),
+    ]
+    text = dom.text("waiting")
+    assert "Frozen: no weekend deploys, until Mon 2026-02-16T08:00+01:00 (Europe/Berlin)" in text
+    assert "reaches prod after 14h in staging; prod requires 1d" in text
+    assert [a.attrs["href"] for a in dom.find("a") if a.attrs.get("href") == "#waiting"]
+
+
+def test_what_runs_now_is_usable_at_800_pixels(tmp_path: Path, waiting: BuiltReport) -> None:
+    assert waiting.plan is not None
+    html = report_html.render(*long_named(), long_plan(waiting.plan))
     csp = re.search(r"script-src &#39;sha256-[^&]+&#39;", html)  # in an attribute: escaped
     assert csp is not None
     probe = "sha256-" + base64.b64encode(hashlib.sha256(PROBE.encode()).digest()).decode()
@@ -426,14 +473,17 @@ def test_what_runs_now_is_usable_at_800_pixels(tmp_path: Path) -> None:
     root = dom.find("html")[0].attrs
     assert root["data-probe-width"] == "800"
     assert json.loads(root["data-probe"]) == []
+    # The waiting table was probed too: its rows are there.
+    assert len([e for e in dom.find("tbody") if e.section == "waiting"]) == 5
     # Cut labels keep their whole text in a tooltip.
     assert "payments-reconciliation-service-03-backend" in out
     assert "…" in dom.text("timelines") or "…" in out
 
 
-def test_screenshot_at_800_pixels(tmp_path: Path) -> None:
+def test_screenshot_at_800_pixels(tmp_path: Path, waiting: BuiltReport) -> None:
     page = tmp_path / "narrow.html"
-    page.write_text(report_html.render(*long_named()), encoding="utf-8")
+    assert waiting.plan is not None
+    page.write_text(report_html.render(*long_named(), long_plan(waiting.plan)), encoding="utf-8")
     shot = tmp_path / "narrow.png"
     chromium(tmp_path, f"--screenshot={shot}", "--window-size=800,2400", page.as_uri())
     data = shot.read_bytes()

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitops_guard.audit.events import (
     Audit,
@@ -30,6 +31,9 @@ from gitops_guard.policy.model import (
 from gitops_guard.repo.git import GitRepository
 from gitops_guard.repo.policy_source import policy_at
 
+if TYPE_CHECKING:  # audit.plan imports this module: the plan is imported where it is made
+    from gitops_guard.audit.plan import Plan
+
 
 @dataclass
 class BuiltReport:
@@ -39,6 +43,10 @@ class BuiltReport:
     metrics: Metrics
     root: Path
     notes: list[str] = field(default_factory=list)
+    # What waits to be promoted at the head (`plan`'s rows), when the report was asked for
+    # it; ``waiting_skipped`` says why a report that asked has none.
+    plan: Plan | None = None
+    waiting_skipped: str | None = None
 
 
 def today_policy(repo: GitRepository, head: str) -> tuple[Policy, bytes | None, list[str]]:
@@ -89,9 +97,15 @@ def build_report(
     failure_window: datetime.timedelta,
     progress: Callable[[int], None] | None = None,
     mode: ReplayMode = FAST,
+    plan_now: datetime.datetime | None = None,
 ) -> BuiltReport:
     """Replay the history and compute the metrics of the period, keeping every event
-    (Markdown and HTML list them all; JSON and CSV use :func:`stream_report`)."""
+    (Markdown and HTML list them all; JSON and CSV use :func:`stream_report`).
+
+    ``plan_now``: also what waits to be promoted at the head, judged at that moment (the
+    HTML report's "Waiting to be promoted"), by :func:`gitops_guard.audit.plan.build_plan`
+    itself — the rows `plan` prints, with the report's environment, app and image filters.
+    """
     streamed = stream_report(path, options, failure_window, progress, mode)
     events = []
     for event in streamed.events:
@@ -99,7 +113,39 @@ def build_report(
         events.append(event)
     audit = streamed.events.audit(events)
     metrics = streamed.metrics.finish(audit.state, audit.start, audit.end)
-    return BuiltReport(audit, metrics, streamed.root, streamed.all_notes())
+    built = BuiltReport(audit, metrics, streamed.root, streamed.all_notes())
+    if plan_now is not None:
+        built.plan, built.waiting_skipped = waiting_plan(path, options, plan_now, mode)
+    return built
+
+
+def waiting_plan(
+    path: Path, options: AuditOptions, now: datetime.datetime, mode: ReplayMode = FAST
+) -> tuple[Plan | None, str | None]:
+    """The plan of the report's head at ``now`` and, without one, why: a report that ends
+    before the head (``--until``) shows no plan, which is about the head alone."""
+    if options.until is not None or options.until_revision is not None:
+        return None, "the report ends before the head (--until); `gitops-guard plan` lists it"
+    from gitops_guard.audit.plan import PlanOptions, build_plan
+    from gitops_guard.patterns.wildcard import glob_matches
+
+    plan = build_plan(
+        path,
+        PlanOptions(
+            environments=options.environments,
+            apps=options.apps,
+            head=options.head,
+            now=now,
+            # The report sends no registry request: the supply-chain gates say "not
+            # checked", as `plan --offline` does (never "passed").
+            offline=True,
+        ),
+        mode=mode,
+    )
+    if options.image is not None:
+        pattern = options.image
+        plan.rows = [row for row in plan.rows if glob_matches(pattern, row.image)]
+    return plan, None
 
 
 @dataclass
@@ -111,6 +157,9 @@ class StreamedReport:
     metrics: MetricsBuilder
     root: Path
     notes: list[str] = field(default_factory=list)
+    # What waits to be promoted, planned when called (after the events: the cache is
+    # warm then), and why a report that asked has none; None: not asked.
+    waiting: Callable[[], tuple[Plan | None, str | None]] | None = None
 
     def all_notes(self) -> list[str]:
         """The notes, the replay's included (once its events have all come)."""
@@ -126,15 +175,21 @@ def stream_report(
     failure_window: datetime.timedelta,
     progress: Callable[[int], None] | None = None,
     mode: ReplayMode = FAST,
+    plan_now: datetime.datetime | None = None,
 ) -> StreamedReport:
-    """Prepare a report whose events are replayed while it is written."""
+    """Prepare a report whose events are replayed while it is written; ``plan_now``: with
+    what waits to be promoted at that moment (planned once the events are out)."""
     repo = GitRepository(path)
     policy, policy_bytes, notes = today_policy(repo, options.head)
     check_selection(repo, policy, options.head, options.environments, options.apps)
     events = stream_audit(repo, policy, options, progress, policy_bytes, mode)
     # The policy's environment order; without one, the builder ranks what it saw.
     metrics = MetricsBuilder(list(policy.environments), failure_window)
-    return StreamedReport(events, metrics, repo.root, notes)
+    streamed = StreamedReport(events, metrics, repo.root, notes)
+    if plan_now is not None:
+        moment = plan_now
+        streamed.waiting = lambda: waiting_plan(path, options, moment, mode)
+    return streamed
 
 
 def running_at(

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from gitops_guard.cli.options import console, replay_mode, repo_option
+from gitops_guard.cli.options import console, now_option, replay_mode, repo_option
 from gitops_guard.errors import EXIT_OK, GuardError
 
 
@@ -86,6 +86,7 @@ REPORT_FORMATS = {"markdown": "md", "md": "md", "html": "html", "json": "json", 
     help="A promotion followed by a rollback or downgrade within this time counts as failed.",
 )
 @click.option("--head", default="HEAD", show_default=True, help="The branch or revision to audit.")
+@now_option
 @repo_option()
 def report(
     since: str | None,
@@ -99,9 +100,16 @@ def report(
     replay_policy: str,
     failure_window: str,
     head: str,
+    now: Any,
     repo: Path | None,
 ) -> int:
-    """The audit report: every promotion of the history, judged, with delivery metrics."""
+    """The audit report: every promotion of the history, judged, with delivery metrics.
+
+    The HTML report also lists what waits to be promoted at the head, as `plan` judges it
+    at --now (default: now), and so does the JSON report when --now is given (under
+    `waiting`); the supply-chain gates are not checked: the report sends no registry
+    request.
+    """
     import datetime
 
     from gitops_guard.audit.build import (
@@ -141,12 +149,24 @@ def report(
     progress = None if to_stdout and sys.stdout.isatty() else _progress()
     window_delta = datetime.timedelta(seconds=window)
     mode = replay_mode()
+    # The HTML lists what waits to be promoted at the head (`plan`'s rows) at --now, by
+    # default now: a page for people. The JSON is the record, the same bytes for the same
+    # history: it lists them (`waiting`) when --now says at which moment.
+    plan_now = now
+    if extension == "html" and now is None:
+        plan_now = datetime.datetime.now(datetime.UTC)
+    elif extension not in ("html", "json"):
+        plan_now = None
     if extension in STREAMED_FORMATS:
-        streamed = stream_report(repo or Path.cwd(), options, window_delta, progress, mode)
+        streamed = stream_report(
+            repo or Path.cwd(), options, window_delta, progress, mode, plan_now=plan_now
+        )
         text, root = render_stream(extension, streamed), streamed.root
         notes = streamed.all_notes
     else:
-        built = build_report(repo or Path.cwd(), options, window_delta, progress, mode)
+        built = build_report(
+            repo or Path.cwd(), options, window_delta, progress, mode, plan_now=plan_now
+        )
         text, root = render_report(extension, built), built.root
         notes = built.notes.copy
     target = output or (None if to_stdout else (out or root / "reports") / f"report.{extension}")

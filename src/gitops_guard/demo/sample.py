@@ -6,10 +6,16 @@ after), ``web`` (Kustomize, with an nginx sidecar) and ``worker`` (a Helm chart 
 per-environment values files), Argo CD Applications carrying Image Updater
 annotations, a write-back file, and files that are not manifests (a CI workflow,
 a compose file). Every commit has pinned author and committer dates.
+
+:func:`waiting_history` is the week after (the demo adds it before it runs ``plan``):
+staging rolls api back and starts pinning digests, prod gets a weekend freeze, new
+versions reach dev and staging, so that at :data:`PLAN_NOW` each kind of waiting
+promotion is in the plan. It is kept apart from :func:`history`, which tests count on.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +32,13 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 API_IMAGE = "registry.example.com/team/api"
 WEB_IMAGE = "ghcr.io/acme/web"
 WORKER_IMAGE = "registry.example.com/team/worker"
-DIGEST = "sha256:" + "4f" * 32
+
+
+def digest_of(image: str, version: str) -> str:
+    """The sample's stand-in for the digest a registry gives ``image:version``: one per
+    version (a digest is what a cluster runs, so two versions never share one)."""
+    return "sha256:" + hashlib.sha256(f"{image}:{version}".encode()).hexdigest()
+
 
 POLICY = """\
 # gitops-guard policy for the sample repository
@@ -60,6 +72,25 @@ annotations:
 """
 
 
+# The weekend freeze the waiting week adds to prod: Saturday and Sunday, and Monday until
+# 08:00, Berlin time (windows that follow on are one freeze, ending Monday 08:00).
+FREEZE = """\
+    freeze:
+      - reason: no weekend deploys
+        days: [sat, sun]
+        timezone: Europe/Berlin
+      - reason: no weekend deploys
+        days: [mon]
+        end: "08:00"
+        timezone: Europe/Berlin
+"""
+POLICY_WITH_FREEZE = POLICY.replace(
+    "    allow_prerelease: false\n", "    allow_prerelease: false\n" + FREEZE, 1
+)
+# The moment the demo plans at: the Saturday morning after the waiting week (Berlin 10:00).
+PLAN_NOW = "2026-02-14T09:00:00+00:00"
+
+
 @dataclass
 class SampleState:
     """Versions per app and environment; files are rendered from it at every commit."""
@@ -74,6 +105,12 @@ class SampleState:
         default_factory=lambda: {"dev": "0.9.1", "staging": "0.9.1", "prod": "0.9.1"}
     )
     api_dev_write_back: str | None = None
+    # The (app, environment) pairs that pin digests: prod's, and in the waiting week dev's
+    # and staging's.
+    pinned: frozenset[tuple[str, str]] = frozenset(
+        (app, "prod") for app in ("api", "web", "worker")
+    )
+    policy: str = POLICY
 
 
 def _api_base() -> str:
@@ -186,7 +223,7 @@ def render(state: SampleState) -> dict[str, str]:
     """Every file of the sample repository for one state."""
     prefix = "argocd-image-updater.argoproj.io/"
     files: dict[str, str] = {
-        ".gitops-guard.yaml": POLICY,
+        ".gitops-guard.yaml": state.policy,
         "apps/api/base/deployment.yaml": _api_base(),
         "apps/api/base/kustomization.yaml": _base_kustomization(),
         "apps/web/base/deployment.yaml": _web_base(),
@@ -208,17 +245,16 @@ def render(state: SampleState) -> dict[str, str]:
         ),
     }
     for env in ENVIRONMENTS:
-        digest = DIGEST if env == "prod" else None
+        api, web, tag = state.api[env], state.web[env], state.worker[env]
         files[f"apps/api/overlays/{env}/kustomization.yaml"] = _overlay(
-            env, API_IMAGE, state.api[env], digest
+            env, API_IMAGE, api, digest_of(API_IMAGE, api) if ("api", env) in state.pinned else None
         )
         files[f"apps/web/overlays/{env}/kustomization.yaml"] = _overlay(
-            env, WEB_IMAGE, state.web[env], digest
+            env, WEB_IMAGE, web, digest_of(WEB_IMAGE, web) if ("web", env) in state.pinned else None
         )
-        tag = state.worker[env]
         worker_values = f'image:\n  tag: "{tag}"\n'
-        if env == "prod":
-            worker_values = f'image:\n  tag: "{tag}"\n  digest: {DIGEST}\n'
+        if ("worker", env) in state.pinned:
+            worker_values += f"  digest: {digest_of(WORKER_IMAGE, tag)}\n"
         files[f"charts/worker/values-{env}.yaml"] = worker_values
         api_annotations: dict[str, str] = {}
         if env == "dev":
@@ -232,8 +268,11 @@ def render(state: SampleState) -> dict[str, str]:
         )
         files[f"argocd/web-{env}.yaml"] = _application("web", env, f"apps/web/overlays/{env}", {})
     if state.api_dev_write_back:
+        version = state.api_dev_write_back
+        # Image Updater writes the digest beside the tag once dev pins digests.
+        pin = f"@{digest_of(API_IMAGE, version)}" if ("api", "dev") in state.pinned else ""
         files["apps/api/overlays/dev/.argocd-source-api-dev.yaml"] = (
-            f"kustomize:\n  images:\n    - {API_IMAGE}:{state.api_dev_write_back}\n"
+            f"kustomize:\n  images:\n    - {API_IMAGE}:{version}{pin}\n"
         )
     return files
 
@@ -247,6 +286,8 @@ class Step:
     message: str
     changes: Mapping[str, Mapping[str, str]]  # app -> env -> version
     write_back: str | None = None
+    pin: frozenset[tuple[str, str]] = frozenset()  # (app, env) pinning digests from here on
+    policy: str | None = None  # the policy file from this commit on
 
 
 def history() -> list[Step]:
@@ -319,24 +360,115 @@ def history() -> list[Step]:
     ]
 
 
+def waiting_history() -> list[Step]:
+    """The week after :func:`history`: what the plan at :data:`PLAN_NOW` waits for.
+
+    api: 1.5.0 went to prod too early and staging rolls it back, so prod's candidate is a
+    downgrade (a rollback is needed) while the fix 1.5.1 is only in dev (not in staging
+    yet). worker: 0.10.0 has soaked in staging for weeks (only the freeze holds it),
+    0.11.0 is in dev. web: 2.5.0 reached staging on Friday evening (soak left in hours).
+    """
+    return [
+        Step(
+            "2026-02-10T08:00:00+00:00",
+            "bob",
+            "Roll back api in staging to 1.4.1: 1.5.0 leaks memory under load\n\n"
+            "Rollback: INC-57\n",
+            {"api": {"staging": "1.4.1"}},
+        ),
+        # Digests are pinned where images are first deployed, then in staging, so what
+        # staging pins has run in dev (GG303 compares digests once they are pinned); api
+        # stays unpinned in staging until its next release (dev never ran 1.4.1 pinned).
+        Step(
+            "2026-02-10T08:30:00+00:00",
+            "alice",
+            "Pin image digests in dev, as in prod",
+            {},
+            pin=frozenset((app, "dev") for app in ("api", "web", "worker")),
+        ),
+        Step(
+            "2026-02-10T09:00:00+00:00",
+            "alice",
+            "Pin web and worker digests in staging (api with its next release)",
+            {},
+            pin=frozenset({("web", "staging"), ("worker", "staging")}),
+        ),
+        Step(
+            "2026-02-10T11:30:00+00:00",
+            "alice",
+            "Policy: no prod deploys over the weekend (until Monday 08:00)",
+            {},
+            policy=POLICY_WITH_FREEZE,
+        ),
+        Step(
+            "2026-02-12T10:00:00+00:00",
+            "bot",
+            "build: automatic update of api-dev\n\nupdates image team/api tag '1.5.0' to '1.5.1'\n",
+            {"api": {"dev": "1.5.1"}},
+            write_back="1.5.1",
+        ),
+        Step(
+            "2026-02-13T11:00:00+00:00",
+            "bob",
+            "worker 0.11.0 to dev",
+            {"worker": {"dev": "0.11.0"}},
+        ),
+        Step(
+            "2026-02-13T09:30:00+00:00",
+            "alice",
+            "web 2.5.0 to dev",
+            {"web": {"dev": "2.5.0"}},
+        ),
+        Step(
+            "2026-02-13T19:00:00+00:00",
+            "alice",
+            "Promote web 2.5.0 to staging",
+            {"web": {"staging": "2.5.0"}},
+        ),
+    ]
+
+
 def _git(directory: Path, *args: str, env: Mapping[str, str] | None = None) -> None:
     run_git(directory, *args, env=env)
 
 
-def build_sample_repository(directory: Path) -> Path:
-    """Create the sample repository with its history in ``directory`` (must be empty)."""
+def build_sample_repository(directory: Path, waiting: bool = False) -> Path:
+    """Create the sample repository with its history in ``directory`` (must be empty);
+    ``waiting``: with the week of :func:`waiting_history` after it."""
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.iterdir()):
         raise GuardError(f"{directory} is not empty", hint="choose an empty or new folder")
     _git(directory, "init", "-q", "-b", "main")
     _git(directory, "config", "commit.gpgsign", "false")
+    steps = history() + (waiting_history() if waiting else [])
+    _commit_steps(directory, SampleState(), {}, steps)
+    return directory
+
+
+def add_waiting_history(directory: Path) -> None:
+    """Commit the week of :func:`waiting_history` on top of a sample repository."""
     state = SampleState()
-    written: dict[str, str] = {}
     for step in history():
-        for app, environments in step.changes.items():
-            getattr(state, app).update(environments)
-        if step.write_back:
-            state.api_dev_write_back = step.write_back
+        _apply(state, step)
+    _commit_steps(directory, state, render(state), waiting_history())
+
+
+def _apply(state: SampleState, step: Step) -> None:
+    for app, environments in step.changes.items():
+        getattr(state, app).update(environments)
+    if step.write_back:
+        state.api_dev_write_back = step.write_back
+    state.pinned |= step.pin
+    if step.policy is not None:
+        state.policy = step.policy
+
+
+def _commit_steps(
+    directory: Path, state: SampleState, written: dict[str, str], steps: list[Step]
+) -> None:
+    """One commit per step, each writing only the files its state changes."""
+    for step in steps:
+        _apply(state, step)
         files = render(state)
         for path, text in files.items():
             if written.get(path) != text:
@@ -355,4 +487,3 @@ def build_sample_repository(directory: Path) -> Path:
         }
         _git(directory, "add", "-A")
         _git(directory, "commit", "-q", "--no-verify", "-m", step.message, env=env)
-    return directory

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from gitops_guard.demo.sample import build_sample_repository
+from gitops_guard.demo.sample import (
+    PLAN_NOW,
+    add_waiting_history,
+    build_sample_repository,
+    waiting_history,
+)
 from gitops_guard.policy.model import Policy
 
 
@@ -50,26 +56,49 @@ def run_demo(
     echo(plan.render_text(result.plan).rstrip("\n"))
     echo(text.render(result.report).rstrip("\n"))
 
-    from gitops_guard.demo.supply_demo import run_supply_demo
-
-    run_supply_demo(Path(tempfile.mkdtemp(prefix="gitops-guard-supply-")), echo)
-
     import datetime
 
     from gitops_guard.audit.build import build_report
     from gitops_guard.audit.events import AuditOptions
+    from gitops_guard.audit.plan import PlanOptions, build_plan
+    from gitops_guard.formats.plan.shared import shown
+    from gitops_guard.formats.plan.text import render_text
     from gitops_guard.formats.report.render import render_report
     from gitops_guard.repo.atomic import write_atomically
 
-    built = build_report(target, AuditOptions(), datetime.timedelta(days=7))
+    add_waiting_history(target)
     echo(
-        f"\n$ gitops-guard report --format html --out {reports}   "
-        f"# and --format md: {len(built.audit.events)} events, {built.audit.commits} commits"
+        "\nThe week after (git log --oneline HEAD~"
+        f"{len(waiting_history())}..HEAD): staging rolls api back (INC-57), digests are "
+        "pinned in dev, then staging\n(web, worker), prod gets a weekend freeze, new versions "
+        "reach dev and, on Friday evening, web 2.5.0 reaches staging."
+    )
+    now = datetime.datetime.fromisoformat(PLAN_NOW)
+    echo(f"\n$ gitops-guard plan --now {PLAN_NOW}   # Saturday morning: what may go where next")
+    planned = build_plan(target, PlanOptions(now=now))
+    echo(render_text(planned).rstrip("\n"))
+    echo(
+        "(image age and signatures: not checked offline — the sample's policy asks for no "
+        "registry; plan judges them where supply_chain or min_image_age asks, as below)"
+    )
+
+    from gitops_guard.demo.supply_demo import run_supply_demo
+
+    run_supply_demo(Path(tempfile.mkdtemp(prefix="gitops-guard-supply-")), echo)
+
+    built = build_report(target, AuditOptions(), datetime.timedelta(days=7), plan_now=now)
+    waiting = len(shown(built.plan.rows, False)) if built.plan is not None else 0
+    echo(
+        f"\n$ gitops-guard report --format html --out {reports} --now {PLAN_NOW}   "
+        f"# and --format md: {len(built.audit.events)} events, {built.audit.commits} commits; "
+        f"the HTML lists the {waiting} promotions waiting"
     )
     for extension in ("html", "md"):
         path = reports / f"report.{extension}"
         write_atomically(path, render_report(extension, built))
         echo(f"wrote {path.resolve()}")
+
+    _promote_step(target, now, echo)
 
     # The command as this environment can run it: the demo's own virtual environment
     # need not be on PATH.
@@ -95,3 +124,35 @@ def _explain_text(root: Path, policy: Policy) -> str:
     target = override(choose_target(targets, None), running_tag="1.4.0")
     tags = parse_tags_option("1.4.0,1.5.0,1.5.1-rc.1,2.0.0,latest")
     return explain_text.render(explain(target, tags)).rstrip("\n")
+
+
+def _promote_step(target: Path, now: datetime.datetime, echo: Callable[[str], None]) -> None:
+    """``promote`` of a ready promotion (a commit ``check`` passes) and of a blocked one."""
+    import subprocess
+
+    from gitops_guard.audit.promote import PromoteRequest, prepare_promotion, write_promotion
+    from gitops_guard.formats.findings import text
+    from gitops_guard.gate.check import run_check
+    from gitops_guard.repo.git import GitRepository
+
+    # The sample's commits name their authors; promote commits as the user, whom a fresh
+    # machine may not have configured: the sample repository gets a person of its own.
+    for key, value in (("user.name", "Dana Developer"), ("user.email", "dana@example.com")):
+        subprocess.run(["git", "-C", str(target), "config", key, value], check=True)
+    echo(f"\n$ gitops-guard promote worker --to staging --now {PLAN_NOW}   # ready")
+    ready = prepare_promotion(target, PromoteRequest("worker", "staging", now=now, offline=True))
+    sha = write_promotion(target, ready)
+    echo(f"committed {sha}:")
+    echo("\n".join(f"    {line}" for line in ready.message.rstrip("\n").splitlines()))
+    echo("\n$ gitops-guard check --base HEAD~1   # what promote wrote passes the gate")
+    checked = run_check(GitRepository(target), "HEAD~1", now=now)
+    echo(text.render(checked.report).rstrip("\n"))
+
+    echo(f"\n$ gitops-guard promote web --to prod --now {PLAN_NOW}   # blocked: refused")
+    blocked = prepare_promotion(target, PromoteRequest("web", "prod", now=now, offline=True))
+    for reason in blocked.blockers:
+        echo(f"error [{reason.rule} {reason.name}] {reason.message}")
+    rules = ", ".join(sorted({reason.rule for reason in blocked.blockers}))
+    echo(
+        f"gitops-guard: refused: web cannot be promoted to prod now ({rules}); nothing was written"
+    )

@@ -47,7 +47,11 @@ from gitops_guard.policy.layout import Placement
 FilesBelow = Callable[[str], list[str]]  # every file below a folder (any depth)
 _MAX_NESTING = 6
 # An Argo CD or Flux object in a template (an app-of-apps chart renders Applications).
+# A Rollout (argoproj.io too) is a workload: its image lines are read like a Deployment's.
 _OBJECT_API = re.compile(r"^[ \t-]*apiVersion:[ \t]*[\"']?[\w.-]*(?:argoproj|fluxcd)\.io/", re.M)
+_KIND_LINE = re.compile(r"^[ \t-]*kind:[ \t]*(.*?)[ \t]*(?:#.*)?$", re.M)
+_LITERAL_KIND = re.compile(r"[\"']?([A-Za-z][A-Za-z0-9]*)[\"']?")
+_OBJECT_KINDS = frozenset({"Application", "ApplicationSet", "Kustomization", "HelmRelease"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,6 +371,16 @@ def _disabled(
     return found
 
 
+def _may_be_an_object(text: str) -> bool:
+    """Whether a template's kinds may be an Argo CD or Flux object: unless every ``kind:``
+    is written out as another kind (a Rollout), an action may write one."""
+    for match in _KIND_LINE.finditer(text):
+        literal = _LITERAL_KIND.fullmatch(match.group(1))
+        if literal is None or literal.group(1) in _OBJECT_KINDS:
+            return True
+    return False
+
+
 def _chart_type(ctx: Context, directory: str, fileset: set[str]) -> str | None:
     """``Chart.yaml``'s ``type`` (``application`` when unset, or ``library``)."""
     chart = posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml"
@@ -417,6 +431,8 @@ def _template_images(
     fileset: set[str],
 ) -> None:
     objects = _OBJECT_API.search(text)
+    if objects is not None and path not in fileset and not _may_be_an_object(text):
+        objects = None
     if objects is not None and path not in fileset:
         # A template that reads as YAML as it is was read as a manifest; this one has
         # actions that only Helm can render, so what its Applications deploy is unknown.

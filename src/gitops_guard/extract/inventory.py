@@ -241,8 +241,8 @@ class Extraction:
 
         Argo CD applies a folder's ``*.json`` like its YAML, so an app-of-apps may keep
         an Application in JSON; JSON is YAML to the loader. An app-of-apps chart keeps its
-        Applications in ``templates/``: a template that holds them and reads as YAML as it
-        is (no action breaks its syntax) is read like a manifest. Other JSON (package
+        Applications in ``templates/``: a template that holds them and has no template
+        action is read like a manifest. Other JSON (package
         files, dashboards) is read only where a plain-folder source applies it.
         """
         found: set[str] = set()
@@ -258,8 +258,12 @@ class Extraction:
                 continue  # unreadable: no object read from it (a plain source names it)
             if not may_hold_applications(data):
                 continue
-            if template and load_yaml(path, data, max_bytes=self.policy.max_file_size).problems:
-                continue  # a Go template proper: its image lines are read with its chart
+            if template and (
+                b"{{" in data or load_yaml(path, data, max_bytes=self.policy.max_file_size).problems
+            ):
+                # A Go template proper (an action may even read as a YAML flow mapping):
+                # its chart names it (helm_charts) and reads its image lines.
+                continue
             found.add(path)
         return found
 

@@ -10,7 +10,7 @@ and parsed, through one persistent ``cat-file --batch``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from gitops_guard.extract.inventory import (
@@ -259,7 +259,10 @@ def _key_text(item: tuple[StateKey, ImageUse]) -> tuple[str, ...]:
 
 
 def taken_over(
-    key: StateKey, new: ImageUse, vanished: Sequence[tuple[StateKey, ImageUse]]
+    key: StateKey,
+    new: ImageUse,
+    vanished: Sequence[tuple[StateKey, ImageUse]],
+    present: Collection[tuple[str | None, str | None]] = (),
 ) -> ImageUse | None:
     """What a container that appears took over: the image of a container of the same
     app and environment that disappeared in the same change, of the same repository.
@@ -272,15 +275,22 @@ def taken_over(
     ref = new.reference
     if ref is None:
         return None
-    candidates = [
-        use
+    same_repository = [
+        (app, use)
         for (app, environment, _resource, _container), use in vanished
-        if app == key[0]
-        and environment == key[1]
+        if environment == key[1]
         and use.reference is not None
         and use.reference.identity == ref.identity
         and use.raw != new.raw
     ]
+    # Renaming the Application (or the folder the app's name comes from) makes another app:
+    # the same app's vanished container first, then one of an app that left the environment,
+    # then any (a folder the Application left may still be placed by the layout).
+    candidates = (
+        [use for app, use in same_repository if app == key[0]]
+        or [use for app, use in same_repository if (app, key[1]) not in present]
+        or [use for _app, use in same_repository]
+    )
     downgrades = [use for use in candidates if classify(use.reference, ref) == "downgrade"]
     chosen = downgrades or candidates
     return chosen[0] if chosen else None
@@ -457,13 +467,16 @@ class History:
         ordered = sorted(before.items(), key=_key_text)
         vanished = [(key, use) for key, use in ordered if key not in self.state]
         running: dict[tuple[str | None, str | None, str], list[ImageUse]] | None = None
+        present: set[tuple[str | None, str | None]] | None = None
         for key in sorted(
             touched,
             key=lambda k: (order.get(k[1] or "", len(order)), tuple(str(p) for p in k)),
         ):
             old, new = before.get(key), self.state.get(key)
             if old is None and new is not None:
-                old = taken_over(key, new, vanished)
+                if present is None:
+                    present = {(k[0], k[1]) for k in self.state}
+                old = taken_over(key, new, vanished, present)
                 if old is None and before:
                     if running is None:
                         running = _running_by_repository(self.state)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +16,18 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
 
     A reader never sees a half-written file, and a failed run leaves the old one.
     """
+    if _is_special(path):
+        # A device, a FIFO or a socket (`-o /dev/null`, `-o /dev/stdout`): renaming over it
+        # would replace it with a regular file, so it is written in place.
+        try:
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                if isinstance(text, str):
+                    handle.write(text)
+                else:
+                    handle.writelines(text)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write: {exc.strerror}") from None
+        return
     directory = path.parent if str(path.parent) else Path(".")
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -45,3 +58,12 @@ def write_atomically(path: Path, text: str | Iterable[str]) -> None:
         # stopped it, the old file stays and no temporary one is left behind.
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _is_special(path: Path) -> bool:
+    """Whether the path names something other than a regular file or nothing."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)

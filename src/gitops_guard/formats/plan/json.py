@@ -106,7 +106,12 @@ def row_json(row: PlanRow) -> dict[str, Any]:
 
 def render_json(plan: Plan, show_all: bool = False) -> str:
     """``{"tool", "head", "now", "offline", "summary", "promotions"}``."""
-    document = {
+    return json.dumps(document(plan, show_all), indent=2, ensure_ascii=False) + "\n"
+
+
+def document(plan: Plan, show_all: bool = False) -> dict[str, Any]:
+    """The plan as data: what ``render_json`` writes (and the JSON report's ``waiting``)."""
+    return {
         "tool": {"name": "gitops-guard", "version": __version__},
         "head": plan.head,
         "now": plan.now.isoformat(),
@@ -119,4 +124,3 @@ def render_json(plan: Plan, show_all: bool = False) -> str:
         },
         "promotions": [row_json(row) for row in shown(plan.rows, show_all)],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

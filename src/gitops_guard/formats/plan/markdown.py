@@ -6,6 +6,7 @@ from gitops_guard.audit.plan import BLOCKED, NO_CANDIDATE, READY, UP_TO_DATE, Pl
 from gitops_guard.formats.cells import escape_cell
 from gitops_guard.formats.plan.shared import (
     bot_limits,
+    frozen_until,
     gated,
     residence,
     shown,
@@ -84,7 +85,7 @@ def render_markdown(plan: Plan, show_all: bool = False) -> str:
         if row.frozen_until is not None:
             lines.append(
                 f"  - frozen ({escape_cell(row.frozen_reason or '')}) until "
-                f"{escape_cell(row.frozen_until)}"
+                f"{escape_cell(frozen_until(row))}"
             )
         if row.ready_at is not None and row.soak_left:
             lines.append(f"  - soak is over at {when(row.ready_at)}")

@@ -24,6 +24,18 @@ def when(moment: datetime.datetime) -> str:
     return moment.isoformat(timespec="minutes")
 
 
+# Weekday names spelled here: strftime("%a") follows the locale, and the output must not.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def frozen_until(row: PlanRow) -> str:
+    """When the freeze ends, with its weekday in the freeze's own zone (``Mon
+    2026-02-16T08:00+01:00 (Europe/Berlin)``): a person plans by the day."""
+    text = row.frozen_until or ""
+    moment = row.frozen_until_time
+    return f"{WEEKDAYS[moment.weekday()]} {text}" if moment is not None and text else text
+
+
 def versions(row: PlanRow) -> str:
     """``1.4.2 → 1.5.0``; the references when versions say nothing more (a digest)."""
     old = row.running_display or "∅"

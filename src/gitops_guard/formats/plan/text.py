@@ -5,6 +5,7 @@ from __future__ import annotations
 from gitops_guard.audit.plan import BLOCKED, NO_CANDIDATE, READY, UP_TO_DATE, Plan
 from gitops_guard.formats.plan.shared import (
     bot_limits,
+    frozen_until,
     gated,
     residence,
     shown,
@@ -64,7 +65,7 @@ def render_text(plan: Plan, show_all: bool = False) -> str:
             for reason in row.warnings:
                 lines.append(f"      warning {reason.rule} {reason.name}: {reason.message}")
             if row.frozen_until is not None:
-                lines.append(f"      frozen ({row.frozen_reason}) until {row.frozen_until}")
+                lines.append(f"      frozen ({row.frozen_reason}) until {frozen_until(row)}")
             if row.ready_at is not None and row.soak_left:
                 lines.append(f"      soak is over at {when(row.ready_at)}")
             for note in row.notes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_guard import __version__
 from gitops_guard.audit.events import (
@@ -10,6 +10,9 @@ from gitops_guard.audit.events import (
     Running,
 )
 from gitops_guard.audit.metrics import Metrics
+
+if TYPE_CHECKING:
+    from gitops_guard.audit.plan import Plan
 
 
 def running_to_dict(running: Running) -> dict[str, Any]:
@@ -55,3 +58,13 @@ def summary(audit: Audit, metrics: Metrics) -> dict[str, Any]:
         "drift": metrics.drift,
         "notes": audit.notes,
     }
+
+
+def waiting(plan: Plan | None) -> dict[str, Any] | None:
+    """The JSON report's ``waiting``: the plan of the head as `plan --format json` has it
+    (the same function writes both), or None when the report ends before the head."""
+    if plan is None:
+        return None
+    from gitops_guard.formats.plan.json import document
+
+    return document(plan)

@@ -16,8 +16,10 @@ figures in tooltips, so the page stays a few megabytes at 20,000 commits). Nothi
 fetched: a Content-Security-Policy forbids every request and lets only this page's own
 style and script run (pinned by hash), so even text that slipped past escaping could not
 execute. The output depends only on the audit — no clock, no randomness, sorted sets —
-so two runs over the same history give the same bytes. It is written in pieces as the
-template renders (``chunks``), never built as one string first.
+so two runs over the same history give the same bytes; the "Waiting to be promoted"
+section, when the report has a plan, depends on the plan's moment too (printed in it).
+It is written in pieces as the template renders (``chunks``), never built as one string
+first.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import jinja2
 import jinja2.ext
@@ -58,6 +60,9 @@ from gitops_guard.formats.report.markdown import (
 )
 from gitops_guard.model import Finding, Severity
 from gitops_guard.rules import registry
+
+if TYPE_CHECKING:  # the plan's modules are imported when a report has a plan
+    from gitops_guard.audit.plan import Plan, PlanRow, Reason
 
 # Change kinds in the order the legend lists them; anything else is drawn as "other".
 KINDS = ("new", "patch", "minor", "major", "digest", "tag", "downgrade", "removed")
@@ -342,6 +347,8 @@ def _marker(event: AuditEvent, x: float, y: float, label: _Text | None) -> _Mark
         f"{f' via PR #{event.pr}' if event.pr else ''}",
         f"commit {event.commit[:12]}: {event.subject}",
     ]
+    if event.promoted_from is not None:
+        lines.append(f"promoted from {event.promoted_from}")
     lines += [f"{f.rule}: {f.message}" for f in event.findings]
     shape: Literal["triangle", "square", "circle"]
     points = corner_x = corner_y = ""
@@ -1181,7 +1188,121 @@ def _events_table(audit: Audit) -> _EventsTable:
     )
 
 
-def _context(audit: Audit, metrics: Metrics) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class _WaitingRow:
+    """One promotion of the plan as the section lays it out: the words are `plan`'s own
+    (``formats.plan.shared``), the figures the plan's row."""
+
+    app: str
+    container: str  # empty when named like the app
+    environment: str
+    from_environment: str
+    image: str
+    running: str
+    running_reference: str
+    candidate: str
+    candidate_reference: str
+    change: str
+    in_from: str  # how long the candidate has run in the from environment, without a break
+    since: str  # since when
+    soak_left: str
+    soak_over: str  # when the soak is over (only while some is left)
+    verdict: str  # ready or blocked
+    supply: str  # the supply-chain gates' word (passed, not checked, failed); empty: none
+    rules: list[str]  # the rules that block it
+    blockers: list[Reason]
+    warnings: list[Reason]
+    frozen: str  # "reason, until …" while the environment is frozen
+    next: str  # the newer version further up the chain, and its verdict straight here
+    next_reasons: list[Reason]
+    notes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Waiting:
+    """The "Waiting to be promoted" section: the plan of the report's head."""
+
+    now: str
+    head: str
+    summary: str
+    offline: bool
+    bot_limits: str
+    rows: list[_WaitingRow]
+    skipped: str  # why the report has no plan (empty: it has one)
+    planned: bool = False  # some environment has a from: and deploys an image
+
+
+def _waiting_row(row: PlanRow) -> _WaitingRow:
+    from gitops_guard.formats.plan.shared import (
+        frozen_until,
+        residence,
+        soak_left,
+        supply_cell,
+        verdict,
+    )
+
+    up = row.upstream
+    frozen = ""
+    if row.frozen_until is not None:
+        frozen = f"{row.frozen_reason or 'frozen'}, until {frozen_until(row)}"
+    return _WaitingRow(
+        app=row.app or DASH,
+        container=row.container if row.container and row.container != row.app else "",
+        environment=row.environment,
+        from_environment=row.from_environment,
+        image=row.image,
+        running=row.running_display or "∅",
+        running_reference=row.running_reference or "",
+        candidate=row.candidate_display or row.candidate or "∅",
+        candidate_reference=row.candidate_reference or "",
+        change=row.change,
+        in_from=residence(row) or DASH,
+        since=_when(row.residence_since) if row.residence_since else "",
+        soak_left=soak_left(row) or DASH,
+        soak_over=_when(row.ready_at) if row.ready_at is not None and row.soak_left else "",
+        verdict=row.verdict,
+        supply="" if row.supply_chain == "not asked" else supply_cell(row),
+        rules=row.rules,
+        blockers=list(row.blockers),
+        warnings=list(row.warnings),
+        frozen=frozen,
+        next=(
+            f"{up.from_environment} runs {up.candidate_display or up.candidate}, not yet in "
+            f"{row.from_environment}; straight to {row.environment}: {verdict(up)}"
+            if up is not None
+            else ""
+        ),
+        next_reasons=list(up.blockers) if up is not None else [],
+        notes=list(row.notes),
+    )
+
+
+def _waiting(plan: Plan | None, skipped: str | None) -> _Waiting | None:
+    """The section's rows: what `plan` lists (up to date and no candidate are counted)."""
+    if plan is None:
+        return None if skipped is None else _Waiting("", "", "", False, "", [], skipped)
+    from gitops_guard.audit.plan import BLOCKED, NO_CANDIDATE, READY, UP_TO_DATE
+    from gitops_guard.formats.plan.shared import bot_limits, gated, shown, summary
+
+    rows = shown(plan.rows, False)
+    counts = (plan.count(READY), plan.count(BLOCKED), plan.count(UP_TO_DATE))
+    return _Waiting(
+        now=_when(plan.now),
+        head=plan.head,
+        # "--all" is the command's option; the page has no such switch.
+        summary=summary(*counts, plan.count(NO_CANDIDATE), True),
+        # Said where a gate applies to a row (elsewhere no gate was asked, as plan says).
+        offline=plan.offline and gated(rows),
+        bot_limits=bot_limits(rows) or "",
+        rows=[_waiting_row(row) for row in rows],
+        skipped="",
+        planned=bool(plan.rows),
+    )
+
+
+def _context(
+    audit: Audit, metrics: Metrics, plan: Plan | None = None, skipped: str | None = None
+) -> dict[str, Any]:
     """What the page template is given. The timelines and the rollbacks are generators:
     they are drawn when the rendering reaches them."""
     data = summary(audit, metrics)
@@ -1226,17 +1347,23 @@ def _context(audit: Audit, metrics: Metrics) -> dict[str, Any]:
         "labelled_lane_events": LABELLED_LANE_EVENTS,
         "undos": _undos(audit),
         "findings": _findings(audit, metrics),
+        "waiting": _waiting(plan, skipped),
     }
 
 
-def chunks(audit: Audit, metrics: Metrics) -> Iterator[str]:
-    """The HTML report in pieces (tens of kilobytes each), as the template renders."""
+def chunks(
+    audit: Audit, metrics: Metrics, plan: Plan | None = None, skipped: str | None = None
+) -> Iterator[str]:
+    """The HTML report in pieces (tens of kilobytes each), as the template renders; with
+    ``plan``, what waits to be promoted (``skipped``: why a report that asked has none)."""
     template = _environment().get_template("report.html.j2")
-    pieces = template.generate(_context(audit, metrics))
+    pieces = template.generate(_context(audit, metrics, plan, skipped))
     while batch := list(itertools.islice(pieces, PIECES)):
         yield "".join(batch)
 
 
-def render(audit: Audit, metrics: Metrics) -> str:
-    """The HTML report: one self-contained, deterministic page."""
-    return "".join(chunks(audit, metrics))
+def render(
+    audit: Audit, metrics: Metrics, plan: Plan | None = None, skipped: str | None = None
+) -> str:
+    """The HTML report: one self-contained page, deterministic for one plan moment."""
+    return "".join(chunks(audit, metrics, plan, skipped))

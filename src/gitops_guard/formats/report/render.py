@@ -18,6 +18,9 @@ def render_stream(extension: str, streamed: StreamedReport) -> Iterator[str]:
     import importlib
 
     module = importlib.import_module(f"gitops_guard.formats.report.{extension}")
+    if extension == "json" and streamed.waiting is not None:
+        with_plan: Callable[[AuditStream, MetricsBuilder, object], Iterator[str]] = module.stream
+        return with_plan(streamed.events, streamed.metrics, streamed.waiting)
     stream: Callable[[AuditStream, MetricsBuilder], Iterator[str]] = module.stream
     return stream(streamed.events, streamed.metrics)
 
@@ -28,7 +31,9 @@ def render_report(extension: str, built: BuiltReport) -> Iterator[str]:
 
     name = extension if extension in ("json", "csv", "html") else "markdown"
     module = importlib.import_module(f"gitops_guard.formats.report.{name}")
-    if hasattr(module, "chunks"):
+    if name in ("html", "json"):
+        yield from module.chunks(built.audit, built.metrics, built.plan, built.waiting_skipped)
+    elif hasattr(module, "chunks"):
         yield from module.chunks(built.audit, built.metrics)
     else:
         yield module.render(built.audit, built.metrics)
