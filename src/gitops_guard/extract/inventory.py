@@ -8,6 +8,7 @@ app and environment, plus the input problems (GG001) met on the way.
 from __future__ import annotations
 
 import bisect
+import gc
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -770,6 +771,10 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
         extraction.compute(key)
     if focus is not None and extraction.deploys_applications(focus):
         # An app-of-apps root given: what its children deploy is the repository's work.
+        # The focused extraction goes first (its trees would double the whole one's peak);
+        # it holds reference cycles (its extractors call back into it), so collect them.
+        del extraction
+        gc.collect()
         extraction = Extraction(source, policy, selected or (), listing=listing, keep=PARSED_KEPT)
         for key in extraction.all_keys():
             extraction.compute(key)
