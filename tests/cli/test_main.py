@@ -291,6 +291,14 @@ def test_demo_builds_the_sample_and_prints_the_inventory(
         check=True,
     ).stdout
     assert "argocd-image-updater|build: automatic update of api-dev" in log
+    # promote: a ready promotion becomes a commit the gate passes; a blocked one is refused.
+    promoted = out.split("$ gitops-guard promote worker --to staging", 1)[1]
+    assert "Promote worker 0.10.0 -> 0.11.0 in staging" in promoted
+    assert "Promoted-From: dev@" in promoted
+    assert promoted.split("$ gitops-guard check --base HEAD~1", 1)[1].split("$", 1)[0].strip()
+    assert "no problems in 1 file" in promoted
+    assert "refused: web cannot be promoted to prod now (GG304, GG309)" in promoted
+    assert log.startswith("Dana Developer|Promote worker 0.10.0 -> 0.11.0 in staging\n")
 
 
 def test_the_console_script_runs_end_to_end(sample: Path) -> None:

@@ -14,10 +14,11 @@ from click.testing import CliRunner
 from gitops_guard.cli.supply import pin
 from gitops_guard.errors import GuardError
 from gitops_guard.extract.inventory import extract
-from gitops_guard.imageref import ImageRef
+from gitops_guard.imageref import ImageRef, parse_reference
+from gitops_guard.model import ImageUse, Location, Source
 from gitops_guard.policy.model import default_policy
 from gitops_guard.repo.files import DiskSource
-from gitops_guard.supply.pin import pin_files
+from gitops_guard.supply.pin import Change, pin_files, set_references
 from tests.supply.helpers import LocalRegistry, Pusher
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "supply" / "pin"
@@ -221,3 +222,87 @@ def test_argo_cd_kustomize_image_strings(tmp_path: Path) -> None:
         f"        - registry.example.com/team/web:3.1.0@{web}  # plain\n"
         f'        - "web=registry.example.com/team/web2:3.2.0@{web2}"\n'
     )
+
+
+# --- the general edit promote makes (set_references) -----------------------------------------
+
+
+def use_at(line: int, column: int, raw: str, source: Source = Source.KUSTOMIZE) -> ImageUse:
+    return ImageUse(Location("f.yaml", line, column), source, raw, parse_reference(raw))
+
+
+IMAGES = """\
+images:
+  - {name: registry.example.com/team/a, newTag: '2.0.0'}   # flow
+  - name: registry.example.com/team/b
+    newTag: 1.0.0
+    digest: sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+"""
+A = "registry.example.com/team/a:2.0.0"
+B = "registry.example.com/team/b:1.0.0@sha256:" + "a" * 64
+DIGEST = "sha256:" + "d" * 64
+
+
+def test_a_flow_entry_gets_its_tag_and_digest_in_line() -> None:
+    text, (edit,) = set_references(IMAGES, [Change(use_at(2, 49, A), "2.1.0", DIGEST)])
+    assert edit.problem is None
+    assert text.splitlines()[1] == (
+        f"  - {{name: registry.example.com/team/a, newTag: '2.1.0', digest: {DIGEST}}}   # flow"
+    )
+    assert text.splitlines()[2:] == IMAGES.splitlines()[2:]
+
+
+def test_a_plain_tag_that_yaml_reads_as_another_type_is_quoted() -> None:
+    text, (edit,) = set_references(IMAGES, [Change(use_at(4, 13, B), "on", None)])
+    assert edit.problem is None
+    assert '    newTag: "on"\n' in text
+    assert "digest:" not in text  # the digest's line went with it
+
+
+def test_what_the_patcher_cannot_do_is_named_and_nothing_is_written() -> None:
+    cases = [
+        (Change(use_at(9, 1, A), "2.1.0", None), "the location is outside the file"),
+        (Change(use_at(3, 11, B), "2.1.0", None), "neither a tag nor a digest"),
+    ]
+    flow_digest = IMAGES.replace("newTag: '2.0.0'}", f"newTag: '2.0.0', digest: {DIGEST}}}")
+    text, (edit,) = set_references(
+        flow_digest, [Change(use_at(2, 49, A + "@" + DIGEST), "2.0.0", None)]
+    )
+    assert (text, edit.problem) == (
+        flow_digest,
+        "the digest cannot be taken out here; change it by hand",
+    )
+    for change, problem in cases:
+        text, (edit,) = set_references(IMAGES, [change])
+        assert text == IMAGES
+        assert problem in (edit.problem or "")
+    text, (edit,) = set_references("a: [\n", [Change(use_at(1, 1, A), "2.1.0", None)])
+    assert (edit.problem or "").startswith("cannot be edited: not valid YAML")
+    both = [Change(use_at(4, 13, B), "1.1.0", None), Change(use_at(4, 13, B), "1.2.0", None)]
+    text, edits = set_references(IMAGES, both)
+    assert text == IMAGES
+    assert [e.problem for e in edits] == ["two changes of one value"] * 2
+
+
+def test_a_parameter_takes_its_tag_but_not_a_digest() -> None:
+    parameters = "helm:\n  parameters:\n  - name: image.tag\n    value: '3.0.0'\n"
+    use = use_at(4, 12, "registry.example.com/team/web:3.0.0", Source.WRITE_BACK)
+    text, (edit,) = set_references(parameters, [Change(use, "3.1.0", None)])
+    assert (text, edit.problem) == (parameters.replace("'3.0.0'", "'3.1.0'"), None)
+    text, (edit,) = set_references(parameters, [Change(use, "3.1.0", DIGEST)])
+    assert text == parameters
+    assert edit.problem == "the digest of a parameter is another parameter; change it by hand"
+
+
+def test_a_container_image_string_keeps_its_name_as_written() -> None:
+    manifest = "containers:\n  - name: a\n    image: 'docker.io/library/nginx:1.25'  # web\n"
+    use = use_at(3, 12, "docker.io/library/nginx:1.25", Source.CONTAINER)
+    text, (edit,) = set_references(manifest, [Change(use, "1.27", DIGEST)])
+    assert edit.problem is None
+    assert text == manifest.replace("nginx:1.25", f"nginx:1.27@{DIGEST}")
+    assert (edit.before, edit.after) == (
+        "docker.io/library/nginx:1.25",
+        f"docker.io/library/nginx:1.27@{DIGEST}",
+    )
+    unchanged, (same,) = set_references(manifest, [Change(use, "1.25", None)])
+    assert (unchanged, same.problem, same.after) == (manifest, None, "")

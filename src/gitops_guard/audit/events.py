@@ -20,6 +20,10 @@ from gitops_guard.policy.model import (
     Policy,
 )
 
+# The trailer `gitops-guard promote` writes (audit.promote.PROMOTED_FROM), lower-cased as
+# commit trailers are read.
+PROMOTED_FROM_KEY = "promoted-from"
+
 # One encoder for every event line: json.dumps with options builds a new one per call.
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
@@ -98,7 +102,16 @@ class AuditEvent:
             "line": self.line,
             "initial": self.initial,
             "trailers": [list(pair) for pair in self.trailers],
+            "promoted_from": self.promoted_from,
         }
+
+    @property
+    def promoted_from(self) -> str | None:
+        """Where ``promote`` took the version from: ``staging@<sha>`` (its trailer), else None."""
+        for key, value in self.trailers:
+            if key.lower() == PROMOTED_FROM_KEY:
+                return value
+        return None
 
     def line_json(self) -> str:
         """The event as one line of JSON (what `report --format json` writes)."""

@@ -33,6 +33,7 @@ from gitops_guard.history.steps import (
     StateKey,
     Step,
     classify,
+    is_bot,
     version_of,
 )
 from gitops_guard.imageref import ImageRef
@@ -162,6 +163,96 @@ def build_plan(
     return Plan(rows, head, now, options.offline, policy, notes)
 
 
+@dataclass
+class Judge:
+    """What judging a promotion from the head needs: the ledger at the head (with what runs
+    there now), the head's state and the clock, as :func:`plan_rows` sets them up."""
+
+    repo: GitRepository
+    policy: Policy
+    history: History
+    ledger: Ledger
+    head: str
+    now: datetime.datetime
+    notes: list[str]
+
+    def state(self) -> dict[StateKey, ImageUse]:
+        """Which line sets each image at the head, by state key."""
+        return self.history.state
+
+    def candidate(self, key: StateKey) -> PlanRow:
+        """The plan's row of one state key (its ``from`` environment must be set)."""
+        current = self.history.state[key]
+        env = self.policy.environment(key[1])
+        assert env is not None
+        return _row(key, current, env, self.ledger)[0]
+
+    def judge(
+        self,
+        key: StateKey,
+        new_ref: ImageRef,
+        message: str,
+        *,
+        offline: bool,
+        signed: bool = True,
+        who: tuple[str, str] = PLANNER,
+    ) -> PlanRow:
+        """The row of promoting ``key`` to ``new_ref`` with the commit message ``message``
+        (its trailers count: a rollback's) in a commit signed or not, by ``who`` (name,
+        e-mail), judged as :func:`plan_rows` judges a candidate; the ledger is put back."""
+        current = self.history.state[key]
+        env = self.policy.environment(key[1])
+        assert env is not None
+        assert env.from_environment is not None
+        assert current.reference is not None
+        row, _new = _row(key, current, env, self.ledger)
+        row.candidate = version_of(new_ref)
+        row.candidate_reference = new_ref.familiar()
+        row.candidate_display = short_version(new_ref)
+        row.change = classify(current.reference, new_ref) or UP_TO_DATE
+        row.notes.clear()
+        if row.change == UP_TO_DATE:
+            row.verdict = UP_TO_DATE
+            return row
+        new = replace(current, raw=str(new_ref), reference=new_ref)
+        ctx = PromotionContext(self.policy, self.ledger, direct=False, clock=Clock(now=self.now))
+        rule_ctx = RuleContext(self.policy, self.now.date())
+        _judge(
+            row, key, current, new, env, ctx, rule_ctx, self.head, self.now, message, signed, who
+        )
+        _supply(self.policy, self.repo, self.history, [(row, new)], offline, self.now)
+        row.verdict = BLOCKED if row.blockers else READY
+        return row
+
+
+def open_judge(
+    path: Path,
+    head: str = "HEAD",
+    now: datetime.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+    mode: ReplayMode = FAST,
+) -> Judge:
+    """Open the repository at ``path`` for judging promotions from ``head`` (the ledger
+    is the history cache's, as the plan's)."""
+    repo = GitRepository(path)
+    policy, policy_bytes, notes = today_policy(repo, head)
+    sha = repo.resolve(head)
+    ledger = ledger_at(repo, policy, sha, policy_bytes, mode, progress)
+    history = History(repo, policy, start=sha)
+    moment = now if now is not None else datetime.datetime.now(datetime.UTC)
+    _set_running(ledger, history.state)
+    return Judge(repo, policy, history, ledger, sha, moment, notes)
+
+
+def _set_running(ledger: Ledger, state: dict[StateKey, ImageUse]) -> None:
+    # What runs at the head is the head's tree (as check sets it from its base).
+    ledger.running = {
+        key: str(use.reference) if use.reference is not None else use.raw
+        for key, use in state.items()
+    }
+    ledger.take_added()
+
+
 def plan_rows(
     repo: GitRepository,
     policy: Policy,
@@ -173,12 +264,7 @@ def plan_rows(
 ) -> list[PlanRow]:
     """Judge every candidate of the head's state against the ledger (put back after each)."""
     state = history.state
-    # What runs at the head is the head's tree (as check sets it from its base).
-    ledger.running = {
-        key: str(use.reference) if use.reference is not None else use.raw
-        for key, use in state.items()
-    }
-    ledger.take_added()
+    _set_running(ledger, state)
     ctx = PromotionContext(policy, ledger, direct=False, clock=Clock(now=now))
     rule_ctx = RuleContext(policy, now.date())
     order = {name: index for index, name in enumerate(policy.environments)}
@@ -325,7 +411,12 @@ def _upstream(
 
 
 def _event(
-    key: StateKey, old: ImageUse, new: ImageUse, change: str, commit: Commit | None
+    key: StateKey,
+    old: ImageUse,
+    new: ImageUse,
+    change: str,
+    commit: Commit | None,
+    bot: bool = False,
 ) -> PromotionEvent:
     return PromotionEvent(
         commit if commit is not None else _commit((), _moment()),
@@ -333,7 +424,7 @@ def _event(
         old,
         new,
         change,
-        bot=False,
+        bot=bot,
         pr=None,
         through_pr=True,
     )
@@ -343,10 +434,19 @@ def _moment() -> datetime.datetime:
     return datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
-def _commit(parents: tuple[str, ...], when: datetime.datetime, message: str = "") -> Commit:
-    """The commit a promotion would be: a person's, signed, made now (no id yet)."""
-    person = Person(PLANNER[0], PLANNER[1], when)
-    return Commit("0" * 40, parents, person, person, message or "Promote", "ssh")
+def _commit(
+    parents: tuple[str, ...],
+    when: datetime.datetime,
+    message: str = "",
+    signed: bool = True,
+    who: tuple[str, str] = PLANNER,
+) -> Commit:
+    """The commit a promotion would be: a person's (unless told whose), signed (unless
+    told), made now (no id yet)."""
+    person = Person(who[0], who[1], when)
+    return Commit(
+        "0" * 40, parents, person, person, message or "Promote", "ssh" if signed else None
+    )
 
 
 def _judge(
@@ -359,16 +459,25 @@ def _judge(
     rule_ctx: RuleContext,
     head: str,
     now: datetime.datetime,
+    message: str | None = None,
+    signed: bool = True,
+    who: tuple[str, str] = PLANNER,
 ) -> None:
-    """The findings of the promotion's commit, by the rules `check` runs, and the figures."""
+    """The findings of the promotion's commit, by the rules `check` runs, and the figures.
+
+    ``message`` is the commit's message (default: a plain "Promote ..." without trailers);
+    ``signed`` whether the commit will be signed (the plan assumes it will); ``who`` its
+    author and committer (the plan's: a person; one the policy's bots match is a bot's).
+    """
     assert new.reference is not None
     assert env.from_environment is not None
     ref = new.reference
     ledger = ctx.ledger
     strict = row.change == "digest"
-    message = f"Promote {row.app or row.image} {row.candidate} to {env.name}"
-    commit = _commit((head,), now, message)
-    event = _event(key, current, new, row.change, commit)
+    if message is None:
+        message = f"Promote {row.app or row.image} {row.candidate} to {env.name}"
+    commit = _commit((head,), now, message, signed, who)
+    event = _event(key, current, new, row.change, commit, is_bot(commit, ctx.policy.bots))
     row.first_ran = ledger.ran(key[0], env.from_environment, ref, strict=strict)
     row.residence_since = ledger.residence(event, env.from_environment, ref, strict=strict)
     when = ctx.moment(commit)

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from gitops_guard.audit.events import (
+    PROMOTED_FROM_KEY,
     Audit,
     AuditEnd,
     AuditEvent,
@@ -40,7 +41,7 @@ from gitops_guard.history.steps import (
     Step,
 )
 from gitops_guard.history.store import open_cache
-from gitops_guard.model import Commit, Finding
+from gitops_guard.model import Commit, Finding, Person
 from gitops_guard.policy.load import parse_policy
 from gitops_guard.policy.model import (
     POLICY_FILE,
@@ -306,6 +307,8 @@ def _replay_steps(
                 audit_event(event, findings[index], index in rollbacks)
                 for index, event in enumerate(step.events)
             ]
+            if len(commit.parents) > 1 and audited:
+                audited = merged_sources(runner, commit, audited)
             for event in audited:
                 if collected.take(event):
                     yield event
@@ -325,6 +328,70 @@ def _replay_steps(
         # warm run resumes judging.
         cache.save_judged(sequence, {"ledger": ledger.dump(), "policy": policies.blob})
     return False
+
+
+# How many commits of a merged branch are read for the `promote` trailers they carry.
+_MERGED_DEPTH = 50
+
+
+def merged_sources(runner: Any, commit: Commit, events: list[AuditEvent]) -> list[AuditEvent]:
+    """Events of a merge, given the ``Promoted-From`` trailer of the promotion it merges.
+
+    `promote --branch` writes the trailer in its commit, and a pull request merged with a
+    merge commit lands it on the second parent's side, which a first-parent replay does
+    not read. The merged commits (those of the second parents not on the first-parent
+    chain, newest first, at most ``_MERGED_DEPTH``) are read through one persistent
+    ``cat-file``; an event takes the trailer of the commit whose subject names its app and
+    environment as promote writes it (``Promote api 1.4.0 -> 1.5.0 in prod``), else of the
+    newest one that carries it. A merge that carries the trailer itself keeps its own.
+    """
+    if all(event.promoted_from is not None for event in events):
+        return events
+    found = _merged_promotions(runner, commit)
+    if not found:
+        return events
+    result = []
+    for event in events:
+        if event.promoted_from is None:
+            named = [
+                value
+                for subject, value in found
+                if f" {event.app} " in f" {subject} "
+                and subject.endswith(f" in {event.environment}")
+            ]
+            value = named[0] if named else found[0][1]
+            event = replace(event, trailers=(*event.trailers, (PROMOTED_FROM_KEY, value)))
+        result.append(event)
+    return result
+
+
+def _merged_promotions(runner: Any, commit: Commit) -> list[tuple[str, str]]:
+    """(subject, Promoted-From value) of each merged commit that carries the trailer."""
+    chain = runner.chain_set()
+    batch = runner.object_batch()
+    pending = list(commit.parents[1:])
+    seen: set[str] = set()
+    found: list[tuple[str, str]] = []
+    while pending and len(seen) < _MERGED_DEPTH:
+        sha = pending.pop(0)
+        if sha in seen or sha in chain:
+            continue
+        seen.add(sha)
+        data = batch.fetch([sha]).get(sha)
+        if data is None:
+            continue
+        header, _sep, message = data.decode("utf-8", "replace").partition("\n\n")
+        pending += [line.split()[1] for line in header.splitlines() if line.startswith("parent ")]
+        value = _trailer(message, PROMOTED_FROM_KEY)
+        if value is not None:
+            found.append((message.split("\n", 1)[0].strip(), value))
+    return found
+
+
+def _trailer(message: str, key: str) -> str | None:
+    """The last value of a trailer of a commit message (as `Commit.trailers` reads them)."""
+    person = Person("", "", datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
+    return Commit("", (), person, person, message, None).trailers().get(key)
 
 
 def _running(

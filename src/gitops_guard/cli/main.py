@@ -46,6 +46,7 @@ COMMANDS: Mapping[str, str] = {
     "install-hooks": "gitops_guard.cli.hooks:install_hooks",
     "pin": "gitops_guard.cli.supply:pin",
     "plan": "gitops_guard.cli.plan:plan",
+    "promote": "gitops_guard.cli.promote:promote",
     "report": "gitops_guard.cli.report:report",
     "rules": "gitops_guard.cli.policy:rules",
     "schema": "gitops_guard.cli.policy:schema",

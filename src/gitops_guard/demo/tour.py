@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import shutil
 import sys
 import tempfile
@@ -97,6 +98,8 @@ def run_demo(
         write_atomically(path, render_report(extension, built))
         echo(f"wrote {path.resolve()}")
 
+    _promote_step(target, now, echo)
+
     # The command as this environment can run it: the demo's own virtual environment
     # need not be on PATH.
     program = shutil.which("gitops-guard") or str(Path(sys.executable).parent / "gitops-guard")
@@ -121,3 +124,35 @@ def _explain_text(root: Path, policy: Policy) -> str:
     target = override(choose_target(targets, None), running_tag="1.4.0")
     tags = parse_tags_option("1.4.0,1.5.0,1.5.1-rc.1,2.0.0,latest")
     return explain_text.render(explain(target, tags)).rstrip("\n")
+
+
+def _promote_step(target: Path, now: datetime.datetime, echo: Callable[[str], None]) -> None:
+    """``promote`` of a ready promotion (a commit ``check`` passes) and of a blocked one."""
+    import subprocess
+
+    from gitops_guard.audit.promote import PromoteRequest, prepare_promotion, write_promotion
+    from gitops_guard.formats.findings import text
+    from gitops_guard.gate.check import run_check
+    from gitops_guard.repo.git import GitRepository
+
+    # The sample's commits name their authors; promote commits as the user, whom a fresh
+    # machine may not have configured: the sample repository gets a person of its own.
+    for key, value in (("user.name", "Dana Developer"), ("user.email", "dana@example.com")):
+        subprocess.run(["git", "-C", str(target), "config", key, value], check=True)
+    echo(f"\n$ gitops-guard promote worker --to staging --now {PLAN_NOW}   # ready")
+    ready = prepare_promotion(target, PromoteRequest("worker", "staging", now=now, offline=True))
+    sha = write_promotion(target, ready)
+    echo(f"committed {sha}:")
+    echo("\n".join(f"    {line}" for line in ready.message.rstrip("\n").splitlines()))
+    echo("\n$ gitops-guard check --base HEAD~1   # what promote wrote passes the gate")
+    checked = run_check(GitRepository(target), "HEAD~1", now=now)
+    echo(text.render(checked.report).rstrip("\n"))
+
+    echo(f"\n$ gitops-guard promote web --to prod --now {PLAN_NOW}   # blocked: refused")
+    blocked = prepare_promotion(target, PromoteRequest("web", "prod", now=now, offline=True))
+    for reason in blocked.blockers:
+        echo(f"error [{reason.rule} {reason.name}] {reason.message}")
+    rules = ", ".join(sorted({reason.rule for reason in blocked.blockers}))
+    echo(
+        f"gitops-guard: refused: web cannot be promoted to prod now ({rules}); nothing was written"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -24,11 +25,22 @@ from gitops_guard.repo.files import (
     FileSource,
     OutsideRepository,
 )
+from gitops_guard.updater.kinds import FLUX_SETTER, configuration_kind
 
 INPUT_RULE = "GG001"
 UNRESOLVED_RULE = "GG003"
 REVISION_RULE = "GG004"
 T = TypeVar("T")
+
+
+def retained(loaded: LoadedFile) -> bool:
+    """Whether the rules read a parsed file after the extraction: it holds a document
+    Image Updater reads (Application, ApplicationSet, ImageUpdater), an inline
+    suppression (``gitops-guard`` in its text) or a Flux setter comment."""
+    text = loaded.text
+    if "gitops-guard" in text or FLUX_SETTER in text:
+        return True
+    return any(configuration_kind(document.root) is not None for document in loaded.documents)
 
 
 @dataclass
@@ -55,7 +67,19 @@ class Context:
     # While set, every problem reported is also added here (see remember()).
     captured: list[Finding] | None = None
     reads: set[str] | None = None
+    # How many parsed files to keep that nothing after the extraction reads (None: all).
+    # A one-shot extraction bounds it (see keep_recent()); a replay keeps every tree,
+    # which the re-parser patches and ``derived`` matches by identity.
+    limit: int | None = None
     _reported: set[tuple[str, int, int, str]] = field(default_factory=set)
+    # With a limit: the evictable parsed files, least recently read first.
+    # (An OrderedDict: the oldest leaves and a read file moves to the end in constant time.)
+    _recent: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    # With a limit: the ``derived`` keys of each file, dropped with its tree.
+    _derived_keys: dict[str, list[tuple[str, object]]] = field(default_factory=dict)
+    _kept: set[str] = field(default_factory=set)  # with a limit: files retained() keeps
+    # Every file parsed in this run, evicted or not.
+    seen: set[str] = field(default_factory=set)
 
     def note_read(self, path: str) -> None:
         """Record that the unit being computed depends on ``path`` (read or looked for)."""
@@ -71,8 +95,39 @@ class Context:
         """Drop cached parses of files that changed (kept aside for the re-parser)."""
         for path in paths:
             loaded = self.parsed.pop(path, None)
+            self._recent.pop(path, None)
             if loaded is not None:
                 self.stale[path] = loaded
+
+    def keep_recent(self, limit: int) -> None:
+        """Keep at most ``limit`` parsed files besides those read after the extraction.
+
+        Parsed trees cost about 50 times their text; a repository's worth of them is what
+        bounded a whole-repository run's memory. What the rules read after extraction is
+        kept (see :func:`retained`); the rest is parsed again if a later unit reads it,
+        which gives the same tree, so only time is spent (a base read by an overlay is
+        read again by its own file unit, past the limit).
+        """
+        self.limit = limit
+        for path in list(self.parsed):
+            self._note_recent(path, self.parsed[path])
+
+    def _note_recent(self, path: str, loaded: LoadedFile) -> None:
+        if self.limit is None or path in self._kept:
+            return
+        recent = self._recent
+        if path in recent:
+            recent.move_to_end(path)
+            return
+        if retained(loaded):
+            self._kept.add(path)
+            return
+        recent[path] = None
+        while len(recent) > self.limit:
+            oldest, _ = recent.popitem(last=False)
+            del self.parsed[oldest]
+            for key in self._derived_keys.pop(oldest, ()):
+                self.derived.pop(key, None)
 
     def load(self, path: str) -> LoadedFile:
         """The parsed file at ``path`` (problems reported once, however often it is read)."""
@@ -80,6 +135,8 @@ class Context:
             self.reads.add(path)
         loaded = self.parsed.get(path)
         if loaded is not None:
+            if self.limit is not None:
+                self._note_recent(path, loaded)
             return loaded
         try:
             data = self.source.read(path)
@@ -97,6 +154,8 @@ class Context:
             for problem in loaded.problems:
                 self.report(problem)
         self.parsed[path] = loaded
+        self.seen.add(path)
+        self._note_recent(path, loaded)
         return loaded
 
     def reset_reported(self) -> None:
@@ -139,6 +198,8 @@ class Context:
         if outer is not None:
             outer.extend(problems)
         self.derived[key] = (tree, result, problems)
+        if self.limit is not None and path in self._recent:
+            self._derived_keys.setdefault(path, []).append(key)
         return result
 
     def problem(self, where: Location, message: str, hint: str | None = None) -> None:

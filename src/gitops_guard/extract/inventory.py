@@ -8,6 +8,7 @@ app and environment, plus the input problems (GG001) met on the way.
 from __future__ import annotations
 
 import bisect
+import gc
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -132,6 +133,9 @@ ARGO_OBJECTS = {("argoproj.io", "Application"), ("argoproj.io", "ApplicationSet"
 # A focus of more than this share of the repository's files is extracted whole, then
 # filtered (bench/paths_bench.py: where a focused run stops being the cheaper one).
 FOCUS_SHARE = 0.1
+# Parsed files an extraction keeps besides those the rules read after it (Context.limit):
+# enough for the overlays of an app to share their bases' trees.
+PARSED_KEPT = 256
 ROOT = "root"  # a kustomization no other kustomization includes
 FILE = "file"  # a manifest not reached from a root, its Applications, a write-back file
 VALUES = "values"  # the Helm values files of one directory
@@ -161,8 +165,13 @@ class Extraction:
         extra_files: Iterable[str] = (),
         focus: set[str] | None = None,
         listing: list[str] | None = None,
+        keep: int | None = None,
     ) -> None:
         self.ctx = Context(source, policy)
+        if keep is not None:
+            # One-shot (never updated): at most ``keep`` parsed trees beyond what the
+            # rules read after it, and no index of which unit read which file.
+            self.ctx.keep_recent(keep)
         self.policy = policy
         listing = list(source.list_files()) if listing is None else list(listing)
         known = set(listing)
@@ -332,8 +341,8 @@ class Extraction:
             folder = posixpath.dirname(folder)
 
     def _may_hold_applications(self, path: str) -> bool:
-        if path in self.ctx.parsed or not self._focused:
-            return True  # parsed anyway
+        if path in self.ctx.parsed or (not self._focused and self.ctx.limit is None):
+            return True  # parsed anyway (and kept)
         try:
             return may_hold_applications(self.ctx.source.read(path))
         except (OSError, ValueError):
@@ -561,8 +570,9 @@ class Extraction:
         unit = Unit(ctx.uses, ctx.reads)
         ctx.uses, ctx.reads = [], None
         self.units[key] = unit
-        for path in unit.reads:
-            self._readers.setdefault(path, set()).add(key)
+        if self.ctx.limit is None:  # a one-shot extraction is never updated
+            for path in unit.reads:
+                self._readers.setdefault(path, set()).add(key)
         return unit
 
     def _patched_applications(self, root: str) -> None:
@@ -606,6 +616,8 @@ class Extraction:
 
         Returns the units computed again or dropped; their uses are in ``units``.
         """
+        # A one-shot extraction (``keep``) indexes no readers and drops parsed trees.
+        assert self.ctx.limit is None, "a one-shot extraction cannot be updated"
         if source is not None:
             self.ctx.source = source
         paths = set(changed)
@@ -751,13 +763,19 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
     focus = selected
     if selected is not None and len(selected) > FOCUS_SHARE * max(len(listing), 1):
         focus = None
-    extraction = Extraction(source, policy, selected or (), focus=focus, listing=listing)
+    extraction = Extraction(
+        source, policy, selected or (), focus=focus, listing=listing, keep=PARSED_KEPT
+    )
     keys = extraction.all_keys() if focus is None else extraction.keys_touching(selected or set())
     for key in keys:
         extraction.compute(key)
     if focus is not None and extraction.deploys_applications(focus):
         # An app-of-apps root given: what its children deploy is the repository's work.
-        extraction = Extraction(source, policy, selected or (), listing=listing)
+        # The focused extraction goes first (its trees would double the whole one's peak);
+        # it holds reference cycles (its extractors call back into it), so collect them.
+        del extraction
+        gc.collect()
+        extraction = Extraction(source, policy, selected or (), listing=listing, keep=PARSED_KEPT)
         for key in extraction.all_keys():
             extraction.compute(key)
     ctx = extraction.ctx
@@ -773,7 +791,7 @@ def extract(source: FileSource, policy: Policy, paths: Iterable[str] | None = No
     if selected is not None:
         uses = [u for u in uses if concerns(u, selected, applications)]
         # Files given but never reached above (e.g. a patch file) still get read.
-        for path in sorted(selected - set(ctx.parsed)):
+        for path in sorted(selected - ctx.seen):
             if path in extraction.files:
                 ctx.load(path)
         files = [p for p in files if p in selected]

@@ -18,7 +18,7 @@ from gitops_guard.policy.model import (
     POLICY_FILES,
     Policy,
 )
-from gitops_guard.repo.git import GitRepository, run_git
+from gitops_guard.repo.git import BlobBatch, GitRepository, run_git
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,8 @@ class Replay:
         self.replayed = 0
         self.chain: list[str] = []
         self.count = 0  # leading commits of the chain the cache holds
+        self._chain_set: set[str] | None = None
+        self._objects: BlobBatch | None = None
 
     def prepare(self) -> None:
         """List the first-parent chain and find how much of it the cache holds."""
@@ -156,6 +158,21 @@ class Replay:
             if cache is not None:
                 cache.flush()
 
+    def chain_set(self) -> set[str]:
+        """The first-parent chain as a set (what a merge's other side is told apart from)."""
+        if self._chain_set is None:
+            self._chain_set = set(self.chain)
+        return self._chain_set
+
+    def object_batch(self) -> BlobBatch:
+        """One ``cat-file --batch`` for the objects the audit reads besides the replay's
+        (the commits a merge brings), started when first asked for."""
+        if self._objects is None:
+            self._objects = self.repo.blob_batch()
+        return self._objects
+
     def close(self) -> None:
+        if self._objects is not None:
+            self._objects.close()
         if self.cache is not None:
             self.cache.close()

@@ -32,6 +32,8 @@ _SCALAR_SOURCES = frozenset(
         Source.WRITE_BACK,
     )
 )
+# Sources that may also be a `helm.parameters` entry (an Application, a write-back file).
+_PARAMETER_SOURCES = frozenset((Source.APPLICATION, Source.WRITE_BACK))
 _PLAIN_END = re.compile(r"\s+#|\s*$")
 _FLOW_PLAIN_END = re.compile(r"\s+#|\s*[,}\]]|\s*$")
 
@@ -65,7 +67,67 @@ def candidates(uses: Iterable[ImageUse]) -> list[ImageUse]:
 
 
 def pin_text(text: str, items: Sequence[tuple[ImageUse, str]]) -> tuple[str, list[Pin]]:
-    """Apply the pins of one file to its text; returns the new text and what happened."""
+    """Apply the pins of one file to its text; returns the new text and what happened.
+
+    A pin is the general edit (:func:`set_references`) that keeps the tag and adds the
+    digest, so ``pin`` and ``promote`` share one patcher.
+    """
+    changes = [
+        Change(use, use.reference.tag if use.reference is not None else None, digest)
+        for use, digest in items
+    ]
+    new_text, done = set_references(text, changes)
+    pins = [
+        Pin(
+            edit.location,
+            edit.image,
+            change.digest,
+            edit.inserted,
+            f"not pinned: {edit.problem}" if edit.problem else None,
+        )
+        for change, edit in zip(changes, done, strict=True)
+    ]
+    return new_text, pins
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one use must reference after the edit: its tag and digest (None: none)."""
+
+    use: ImageUse
+    tag: str | None
+    digest: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """What happened to one :class:`Change`: the text before and after (``problem``: why
+    nothing was written), and what a pure insertion added (``@sha256:…``, ``digest: …``)."""
+
+    location: Location
+    image: str
+    before: str | None = None
+    after: str | None = None
+    inserted: str | None = None
+    problem: str | None = None
+
+
+# (start offset, end offset, replacement): a splice of the original text.
+_Splice = tuple[int, int, str]
+
+
+def set_references(text: str, changes: Sequence[Change]) -> tuple[str, list[Edit]]:
+    """Make each change's use reference its tag and digest, changing only those bytes.
+
+    Where the reference is one string (a container's ``image:``, a Helm ``image:`` string,
+    an Application's or write-back file's Kustomize image) its tag and digest part is
+    rewritten, the name kept as written; where tag and digest are keys of a mapping
+    (Kustomize ``newTag``/``digest``, Helm ``tag``/``digest``, an Application's or
+    write-back file's ``helm.parameters`` value) the tag's scalar is replaced (its quoting
+    kept) and the ``digest`` key replaced, added after the tag's line, or its line
+    removed. The new text must parse into as many documents, else nothing is written.
+    Returns the new text and one :class:`Edit` per change, in order.
+    """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -74,32 +136,49 @@ def pin_text(text: str, items: Sequence[tuple[ImageUse, str]]) -> tuple[str, lis
         documents = list(yaml.load_all(text))
     except YAMLError as exc:
         problem = f"cannot be edited: not valid YAML ({str(exc).splitlines()[0]})"
-        return text, [Pin(u.location, _shown(u), d, None, problem) for u, d in items]
+        return text, [Edit(c.use.location, _shown(c.use), problem=problem) for c in changes]
     lines = text.splitlines(keepends=True)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
     newline = "\r\n" if "\r\n" in text else "\n"
-    edits: list[tuple[int, str, Pin]] = []
-    results: list[Pin] = []
-    for use, digest in items:
+    planned: list[tuple[Change, list[_Splice]]] = []
+    results: dict[int, Edit] = {}
+    for index, change in enumerate(changes):
         try:
-            offset, insert = _edit(lines, starts, documents, use, digest, newline)
+            splices = _splices(lines, starts, documents, change, newline)
         except _CannotPin as exc:
-            results.append(Pin(use.location, _shown(use), digest, None, str(exc)))
+            results[index] = Edit(change.use.location, _shown(change.use), problem=str(exc))
             continue
-        edits.append((offset, insert, Pin(use.location, _shown(use), digest, insert.strip())))
-    new_text: str = text
-    # Bottom to top, so earlier offsets stay valid.
-    for offset, insert, _pin in sorted(edits, key=lambda e: e[0], reverse=True):
-        new_text = new_text[:offset] + insert + new_text[offset:]
-    if edits:
-        invalid = _validate(yaml, new_text, len(documents))
-        if invalid is not None:
-            return text, results + [
-                Pin(p.location, p.image, p.digest, None, invalid) for _o, _i, p in edits
+        planned.append((change, splices))
+    every = sorted((s for _c, splices in planned for s in splices), reverse=True)
+    for (_start, end, _r), (next_start, _e, _n) in zip(every[1:], every, strict=False):
+        if end > next_start:  # two changes of one value: refuse rather than guess
+            return text, [
+                Edit(c.use.location, _shown(c.use), problem="two changes of one value")
+                for c in changes
             ]
-    return new_text, results + [p for _o, _i, p in edits]
+    new_text = text
+    # Bottom to top, so earlier offsets stay valid.
+    for start, end, replacement in every:
+        new_text = new_text[:start] + replacement + new_text[end:]
+    invalid = _validate(yaml, new_text, len(documents)) if every else None
+    index = 0
+    for number, change in enumerate(changes):
+        if number in results:
+            continue
+        _change, splices = planned[index]
+        index += 1
+        if invalid is not None:
+            results[number] = Edit(change.use.location, _shown(change.use), problem=invalid)
+            continue
+        before = "".join(text[s:e] for s, e, _r in sorted(splices))
+        after = "".join(r for _s, _e, r in sorted(splices))
+        inserted = after.strip() if splices and all(s == e for s, e, _r in splices) else None
+        results[number] = Edit(change.use.location, _shown(change.use), before, after, inserted)
+    if invalid is not None:
+        return text, [results[n] for n in range(len(changes))]
+    return new_text, [results[n] for n in range(len(changes))]
 
 
 def _shown(use: ImageUse) -> str:
@@ -115,56 +194,168 @@ def _validate(yaml: Any, text: str, count: int) -> str | None:
 
     try:
         if len(list(yaml.load_all(text))) != count:
-            return "not pinned: the edit would change the document structure"
+            return "the edit would change the document structure"
     except YAMLError:
-        return "not pinned: the edit would not parse"
+        return "the edit would not parse"
     return None
 
 
-def _edit(
+# Keys whose value is the tag beside a ``digest`` key (Kustomize, Helm values), and the
+# parameter value of an Argo CD ``helm.parameters`` entry.
+_TAG_KEYS = ("newTag", "tag")
+_PLAIN_SAFE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:+-]*")
+
+
+def _reads_as_string(value: str) -> bool:
+    """Whether a plain scalar reads back as this string (``1.10`` is a float, ``on`` a
+    boolean in the YAML 1.1 the manifests are read with)."""
+    import yaml
+
+    if not _PLAIN_SAFE.fullmatch(value):
+        return False
+    try:
+        return bool(yaml.safe_load(f"k: {value}\n") == {"k": value})
+    except yaml.YAMLError:
+        return False
+
+
+def _splices(
     lines: list[str],
     starts: list[int],
     documents: list[Any],
-    use: ImageUse,
-    digest: str,
+    change: Change,
     newline: str,
-) -> tuple[int, str]:
-    """Where to insert what for one use: ``@digest`` in a string, or a ``digest`` key."""
+) -> list[_Splice]:
+    """The splices that make one use reference the change's tag and digest."""
+    use = change.use
+    old = use.reference
+    if old is None:
+        raise _CannotPin("the reference written here is not valid")
     line, column = use.location.line - 1, use.location.column - 1
     if line >= len(lines):
-        raise _CannotPin("not pinned: the location is outside the file")
-    found = _find(documents, line, column)
+        raise _CannotPin("the location is outside the file")
+    if (change.tag, change.digest) == (old.tag, old.digest):
+        return []
     scalar = use.source in _SCALAR_SOURCES
-    if use.source is Source.HELM and _raw_at(lines[line], column, use.raw) is not None:
+    at = _raw_at(lines[line], column, use.raw)
+    if use.source is Source.HELM and at is not None:
         scalar = True  # a Helm `image: name:tag` string, not an image mapping
+    if use.source in _PARAMETER_SOURCES and at is None:
+        scalar = False  # a `helm.parameters` value: the tag alone, beside the repository's
     if scalar:
-        at = _raw_at(lines[line], column, use.raw)
         if at is None:
-            raise _CannotPin(
-                "not pinned: the reference is not written as one string here; "
-                "add the digest by hand"
-            )
-        return starts[line] + at + len(use.raw), f"@{digest}"
+            raise _CannotPin("the reference is not written as one string here; change it by hand")
+        name = _name_part(use.raw, old)
+        if name is None:
+            raise _CannotPin(f"cannot tell the name from the version in {use.raw!r}")
+        written = (
+            name
+            + (f":{change.tag}" if change.tag else "")
+            + (f"@{change.digest}" if change.digest else "")
+        )
+        begin = starts[line] + at
+        if written.startswith(use.raw):  # a pin: only an insertion
+            return [(begin + len(use.raw), begin + len(use.raw), written[len(use.raw) :])]
+        return [(begin, begin + len(use.raw), written)]
+    found = _find(documents, line, column)
     if found is None:
-        raise _CannotPin("not pinned: the value is inside an embedded document or a block string")
+        raise _CannotPin("the value is inside an embedded document or a block string")
     container, key = found
-    if "digest" in container:
-        raise _CannotPin("not pinned: a digest key is already set here")
+    if str(key) == "digest":
+        tag_key = next((k for k in _TAG_KEYS if k in container), None)
+    elif str(key) in (*_TAG_KEYS, "value") or change.tag == old.tag:
+        tag_key = key  # (a pin of an images entry without newTag: the digest goes after it)
+    else:
+        raise _CannotPin(f"`{key}` here is neither a tag nor a digest; change it by hand")
+    splices: list[_Splice] = []
+    if change.tag != old.tag:
+        if tag_key is None or change.tag is None:
+            raise _CannotPin("no tag is written here to change; change it by hand")
+        if str(container[tag_key]) != old.tag:
+            raise _CannotPin(f"`{tag_key}` here is not the tag {old.tag}; change it by hand")
+        splices.append(_replace_scalar(lines, starts, container, tag_key, change.tag))
+    if change.digest != old.digest:
+        splices += _digest_splices(lines, starts, container, tag_key, change, newline)
+    return splices
+
+
+def _name_part(raw: str, old: ImageRef) -> str | None:
+    """``raw`` without its ``:tag`` and ``@digest`` (as written)."""
+    rest = raw
+    if old.digest:
+        if not rest.endswith(f"@{old.digest}"):
+            return None
+        rest = rest[: -len(old.digest) - 1]
+    if old.tag:
+        if not rest.endswith(f":{old.tag}"):
+            return None
+        rest = rest[: -len(old.tag) - 1]
+    return rest
+
+
+def _replace_scalar(
+    lines: list[str], starts: list[int], container: Any, key: Any, value: str
+) -> _Splice:
+    """Replace the scalar value of ``key``, keeping its quoting (a plain scalar that YAML
+    would read as another type is double-quoted)."""
     positions = container.lc.data.get(key)
     if positions is None:
-        raise _CannotPin("not pinned: cannot locate the key")
-    _key_line, key_column, value_line, value_column = positions
-    if container.fa.flow_style():
+        raise _CannotPin("cannot locate the key")
+    _kl, _kc, value_line, value_column = positions
+    end = _scalar_end(lines[value_line], value_column, flow=bool(container.fa.flow_style()))
+    if end is None:
+        raise _CannotPin("cannot find the end of the value")
+    written = lines[value_line][value_column:end]
+    if written[:1] in ("|", ">") or written.strip("'\"") != str(container[key]):
+        raise _CannotPin(f"`{key}` is not written on one line here; change it by hand")
+    if written[:1] == "'":
+        text = "'" + value.replace("'", "''") + "'"
+    elif written[:1] == '"' or not _reads_as_string(value):
+        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    else:
+        text = value
+    begin = starts[value_line]
+    return (begin + value_column, begin + end, text)
+
+
+def _digest_splices(
+    lines: list[str],
+    starts: list[int],
+    container: Any,
+    tag_key: Any,
+    change: Change,
+    newline: str,
+) -> list[_Splice]:
+    """Set, add or remove the ``digest`` key beside the tag."""
+    flow = bool(container.fa.flow_style())
+    if "digest" in container:
+        if change.digest is not None:
+            return [_replace_scalar(lines, starts, container, "digest", change.digest)]
+        key_line, key_column, value_line, _vc = container.lc.data["digest"]
+        keys = list(container.keys())
+        if flow or key_line != value_line or keys[0] == "digest":
+            raise _CannotPin("the digest cannot be taken out here; change it by hand")
+        own = lines[key_line]
+        if own[:key_column].strip():
+            raise _CannotPin("the digest shares its line; change it by hand")
+        return [(starts[key_line], starts[key_line] + len(own), "")]
+    if change.digest is None:
+        return []
+    if tag_key is None:
+        raise _CannotPin("no tag is written here to add the digest to; change it by hand")
+    if str(tag_key) == "value":
+        raise _CannotPin("the digest of a parameter is another parameter; change it by hand")
+    _key_line, key_column, value_line, value_column = container.lc.data[tag_key]
+    if flow:
         end = _scalar_end(lines[value_line], value_column, flow=True)
         if end is None:
-            raise _CannotPin("not pinned: cannot find the end of the value")
-        return starts[value_line] + end, f", digest: {digest}"
+            raise _CannotPin("cannot find the end of the value")
+        at = starts[value_line] + end
+        return [(at, at, f", digest: {change.digest}")]
     end_of_line = starts[value_line] + len(lines[value_line])
     prefix = "" if lines[value_line].endswith(("\n", "\r")) else newline
-    return (
-        end_of_line,
-        f"{prefix}{' ' * key_column}digest: {digest}{newline if prefix == '' else ''}",
-    )
+    insert = f"{prefix}{' ' * key_column}digest: {change.digest}{newline if prefix == '' else ''}"
+    return [(end_of_line, end_of_line, insert)]
 
 
 def _raw_at(line: str, column: int, raw: str) -> int | None:

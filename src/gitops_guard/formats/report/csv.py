@@ -19,7 +19,7 @@ from gitops_guard.audit.metrics import (
 COLUMNS = (
     "time", "commit", "author", "committer", "bot", "signed", "pr", "app", "environment",
     "container", "image", "from", "to", "change", "rollback", "findings", "rules", "path",
-    "line", "subject",
+    "line", "subject", "promoted_from",
 )  # fmt: skip
 
 
@@ -30,6 +30,7 @@ def _row(e: AuditEvent) -> list[object]:
         e.environment or "", e.container or "", e.image, e.from_version or "",
         e.to_version or "", e.change, str(e.rollback).lower(), len(e.findings),
         " ".join(sorted({f.rule for f in e.findings})), e.path, e.line, e.subject,
+        e.promoted_from or "",
     ]  # fmt: skip
 
 

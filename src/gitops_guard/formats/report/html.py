@@ -347,6 +347,8 @@ def _marker(event: AuditEvent, x: float, y: float, label: _Text | None) -> _Mark
         f"{f' via PR #{event.pr}' if event.pr else ''}",
         f"commit {event.commit[:12]}: {event.subject}",
     ]
+    if event.promoted_from is not None:
+        lines.append(f"promoted from {event.promoted_from}")
     lines += [f"{f.rule}: {f.message}" for f in event.findings]
     shape: Literal["triangle", "square", "circle"]
     points = corner_x = corner_y = ""

@@ -73,9 +73,19 @@ def _event_row(event: AuditEvent) -> list[str]:
         change,
         who,
         f"#{event.pr}" if event.pr else "–",
-        event.commit[:12],
+        _commit(event),
         rules,
     ]
+
+
+def _commit(event: AuditEvent) -> str:
+    """The commit, and for a `promote` commit the source commit it names
+    (``1a2b3c4d5e6f ← staging@9f8e7d6c5b4a``)."""
+    source = event.promoted_from
+    if source is None:
+        return event.commit[:12]
+    env, _at, sha = source.rpartition("@")
+    return f"{event.commit[:12]} ← {env}@{sha[:12]}" if env else f"{event.commit[:12]} ← {source}"
 
 
 EVENT_HEADER = ["Time", "App", "Image", "From → To", "Change", "By", "PR", "Commit", "Findings"]
