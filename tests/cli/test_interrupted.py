@@ -110,7 +110,10 @@ def interrupted(cwd: Path, *args: str, after: float) -> tuple[int, str, str]:
 
 def whole_or_nothing(code: int, out: str, err: str) -> None:
     if code == EXIT_INTERRUPTED:
-        assert out == "", out[:200]
+        # Interrupted while working: nothing; while the document was copied out: the
+        # signal waited for it, so it is whole.
+        if out:
+            json.loads(out)
         assert "interrupted" in err
         assert "Traceback" not in err
     else:  # finished before the signal came: then the document is whole
@@ -126,9 +129,10 @@ def test_an_interrupted_report_leaves_no_truncated_json(history: Path, after: fl
 
 
 def test_an_interrupted_csv_report_leaves_nothing(history: Path) -> None:
-    code, out, err = interrupted(history, "report", "--format", "csv", after=1.5)
+    code, out, err = interrupted(history, "report", "--format", "csv", after=0.8)
     assert code == EXIT_INTERRUPTED
-    assert out == ""
+    # Nothing, or (interrupted while it was copied out) every row.
+    assert out == "" or len(out.splitlines()) == COMMITS + 1, out[-200:]
     assert "interrupted" in err
 
 
