@@ -29,7 +29,7 @@ from gitops_guard.history.steps import (
     Step,
 )
 
-SCHEMA = 9  # the cache layout and what it stores; a change starts new caches
+SCHEMA = 10  # the cache layout and what it stores; a change starts new caches
 
 
 def cache_key(policy_bytes: bytes | None) -> str:
