@@ -29,6 +29,18 @@ GIT_ENV = {
 }
 
 
+@pytest.fixture
+def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pinned Git identity in the environment, for commits the tool itself writes."""
+    for name in (
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+    ):
+        monkeypatch.setenv(name, GIT_ENV[name])
+
+
 def git(repo: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
     """Run git in ``repo`` with pinned identity and dates; returns stdout."""
     result = subprocess.run(

@@ -19,7 +19,7 @@ from gitops_guard.audit.promote import PromoteRequest, prepare_promotion, write_
 from gitops_guard.cli.main import main
 from gitops_guard.errors import GuardError
 from gitops_guard.model import Source
-from tests.conftest import GIT_ENV, git
+from tests.conftest import git
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "promote"
 NOW = datetime.datetime(2026, 1, 2, 12, 0, tzinfo=datetime.UTC)
@@ -43,16 +43,8 @@ CASES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A Git identity for the commits promote writes (CI machines have none configured)."""
-    for name in (
-        "GIT_AUTHOR_NAME",
-        "GIT_AUTHOR_EMAIL",
-        "GIT_COMMITTER_NAME",
-        "GIT_COMMITTER_EMAIL",
-    ):
-        monkeypatch.setenv(name, GIT_ENV[name])
+# The commits promote writes need a Git identity (CI machines have none configured).
+pytestmark = pytest.mark.usefixtures("git_identity")
 
 
 def fixture_repo(tmp_path: Path, kind: str) -> Path:

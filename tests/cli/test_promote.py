@@ -16,7 +16,7 @@ import pytest
 
 from gitops_guard.cli.main import main
 from tests.audit.plan_repo import NOW, PlanRepo, build_plan_history, overlay, overlay_path
-from tests.conftest import GIT_ENV, git
+from tests.conftest import git
 from tests.integration.promotion_repo import BOT, make_signer
 from tests.policies import PLAN_POLICY
 
@@ -24,16 +24,8 @@ WHEN = NOW.isoformat()
 DATES = {"GIT_AUTHOR_DATE": WHEN, "GIT_COMMITTER_DATE": WHEN}
 
 
-@pytest.fixture(autouse=True)
-def identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A Git identity for the commits promote writes (CI machines have none configured)."""
-    for name in (
-        "GIT_AUTHOR_NAME",
-        "GIT_AUTHOR_EMAIL",
-        "GIT_COMMITTER_NAME",
-        "GIT_COMMITTER_EMAIL",
-    ):
-        monkeypatch.setenv(name, GIT_ENV[name])
+# The commits promote writes need a Git identity (CI machines have none configured).
+pytestmark = pytest.mark.usefixtures("git_identity")
 
 
 @pytest.fixture

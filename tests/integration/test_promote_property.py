@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from gitops_guard.cli.main import main
 from tests.audit.plan_repo import PlanRepo, overlay, overlay_path
-from tests.conftest import GIT_ENV, git
+from tests.conftest import git
 from tests.integration.promotion_repo import BOT, HUMAN, Signer
 
 START = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)
@@ -42,16 +42,8 @@ LAYOUTS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A Git identity for the commits promote writes (CI machines have none configured)."""
-    for name in (
-        "GIT_AUTHOR_NAME",
-        "GIT_AUTHOR_EMAIL",
-        "GIT_COMMITTER_NAME",
-        "GIT_COMMITTER_EMAIL",
-    ):
-        monkeypatch.setenv(name, GIT_ENV[name])
+# The commits promote writes need a Git identity (CI machines have none configured).
+pytestmark = pytest.mark.usefixtures("git_identity")
 
 
 def policy(soak: int, kind: str) -> str:

@@ -9,22 +9,14 @@ from pathlib import Path
 import pytest
 
 from gitops_guard.cli.main import main
-from tests.conftest import GIT_ENV, git
+from tests.conftest import git
 from tests.supply.helpers import LocalRegistry, Pusher
 
 NOW = "2026-01-02T12:00:00+00:00"
 
 
-@pytest.fixture(autouse=True)
-def identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A Git identity for the commits promote writes (CI machines have none configured)."""
-    for name in (
-        "GIT_AUTHOR_NAME",
-        "GIT_AUTHOR_EMAIL",
-        "GIT_COMMITTER_NAME",
-        "GIT_COMMITTER_EMAIL",
-    ):
-        monkeypatch.setenv(name, GIT_ENV[name])
+# The commits promote writes need a Git identity (CI machines have none configured).
+pytestmark = pytest.mark.usefixtures("git_identity")
 
 
 def overlay(image: str, tag: str, digest: str | None = None) -> str:

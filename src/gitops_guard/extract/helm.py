@@ -154,18 +154,23 @@ def _image_at(
     return image if image.fields else None
 
 
+def chart_root(ctx: Context, directory: str, fileset: set[str]) -> tuple[str, Node | None]:
+    """The path of the ``Chart.yaml`` in ``directory`` and its root (None when absent or
+    unreadable); noted as read, so that a chart that comes later recomputes the reader."""
+    chart = f"{directory}/Chart.yaml" if directory else "Chart.yaml"
+    ctx.note_read(chart)
+    if chart not in fileset:
+        return chart, None
+    loaded = ctx.load(chart)
+    return chart, (loaded.documents[0].root if loaded.documents else None)
+
+
 def chart_app_version(
     ctx: Context, directory: str, fileset: set[str]
 ) -> tuple[str, Location] | None:
     """``appVersion`` of the chart in ``directory``: the tag most charts default to."""
-    chart = f"{directory}/Chart.yaml" if directory else "Chart.yaml"
-    ctx.note_read(chart)
-    if chart not in fileset:
-        return None
-    loaded = ctx.load(chart)
-    if not loaded.documents:
-        return None
-    node = child(loaded.documents[0].root, "appVersion")
+    chart, root = chart_root(ctx, directory, fileset)
+    node = child(root, "appVersion")
     if not isinstance(node, ScalarNode) or not node.value:
         return None
     return str(node.value), location(chart, node)

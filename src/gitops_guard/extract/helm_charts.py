@@ -27,6 +27,7 @@ from gitops_guard.extract.helm import (
     BASE_VALUES,
     HelmImage,
     chart_app_version,
+    chart_root,
     copy_images,
     emit_values,
     helm_images,
@@ -352,14 +353,11 @@ def _disabled(
 ) -> set[str]:
     """The dependencies (by values key) whose ``condition`` the values set to false: the
     first of its comma-separated paths that the values set decides, as Helm reads it."""
-    chart = posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml"
-    if chart not in fileset or not switches:
+    if not switches:
         return set()
-    loaded = ctx.load(chart)
-    if not loaded.documents:
-        return set()
+    _chart, root = chart_root(ctx, directory, fileset)
     found: set[str] = set()
-    for item in sequence(child(loaded.documents[0].root, "dependencies")):
+    for item in sequence(child(root, "dependencies")):
         key = scalar_text(child(item, "alias")) or scalar_text(child(item, "name"))
         condition = scalar_text(child(item, "condition")) or ""
         for path in (p.strip() for p in condition.split(",") if p.strip()):
@@ -383,28 +381,20 @@ def _may_be_an_object(text: str) -> bool:
 
 def _chart_type(ctx: Context, directory: str, fileset: set[str]) -> str | None:
     """``Chart.yaml``'s ``type`` (``application`` when unset, or ``library``)."""
-    chart = posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml"
-    if chart not in fileset:
-        return None
-    loaded = ctx.load(chart)
-    if not loaded.documents:
-        return None
-    return scalar_text(child(loaded.documents[0].root, "type"))
+    _chart, root = chart_root(ctx, directory, fileset)
+    return scalar_text(child(root, "type"))
 
 
 def _dependencies(
     ctx: Context, directory: str, fileset: set[str]
 ) -> tuple[dict[str, tuple[str, ...]], list[tuple[str, Location]]]:
     """``Chart.yaml`` dependencies: the aliases of each, and those fetched from a repository."""
-    chart = posixpath.join(directory, "Chart.yaml") if directory else "Chart.yaml"
-    if chart not in fileset:
-        return {}, []
-    loaded = ctx.load(chart)
-    if not loaded.documents:
+    chart, root = chart_root(ctx, directory, fileset)
+    if root is None:
         return {}, []
     aliases: dict[str, list[str]] = {}
     remote: list[tuple[str, Location]] = []
-    for item in sequence(child(loaded.documents[0].root, "dependencies")):
+    for item in sequence(child(root, "dependencies")):
         name = scalar_text(child(item, "name"))
         if not name:
             continue

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -310,7 +310,19 @@ def _fields(rest: str, scope: str | None, built: Built) -> None:
 def set_paths(root: Node | None, prefix: str = "") -> set[str]:
     """The leaf key paths a values tree sets (``a.b`` for ``a: {b: x}``), empty ones left
     out; a mapping is set when a path below it is."""
-    found: set[str] = set()
+    return {path for path, value in _leaves(root, prefix) if _is_set(value)}
+
+
+def scalar_leaves(root: Node | None) -> dict[str, str]:
+    """The scalar leaves of a values tree by key path (``a.b`` for ``a: {b: x}``), to read
+    switches such as a dependency's ``condition``."""
+    return {
+        path: str(value.value) for path, value in _leaves(root) if isinstance(value, ScalarNode)
+    }
+
+
+def _leaves(root: Node | None, prefix: str = "") -> Iterator[tuple[str, Node]]:
+    """Every value of a values tree that is not a mapping, with its key path."""
     stack: list[tuple[Node, str, int]] = [(root, prefix, 0)] if root is not None else []
     while stack:
         node, at, depth = stack.pop()
@@ -322,29 +334,8 @@ def set_paths(root: Node | None, prefix: str = "") -> set[str]:
             path = f"{at}.{key_node.value}" if at else str(key_node.value)
             if isinstance(value, MappingNode):
                 stack.append((value, path, depth + 1))  # set when a value below it is
-            elif _is_set(value):
-                found.add(path)
-    return found
-
-
-def scalar_leaves(root: Node | None) -> dict[str, str]:
-    """The scalar leaves of a values tree by key path (``a.b`` for ``a: {b: x}``), to read
-    switches such as a dependency's ``condition``."""
-    found: dict[str, str] = {}
-    stack: list[tuple[Node, str, int]] = [(root, "", 0)] if root is not None else []
-    while stack:
-        node, at, depth = stack.pop()
-        if not isinstance(node, MappingNode) or depth > _MAX_DEPTH_TREE:
-            continue
-        for key_node, value in node.value:
-            if not isinstance(key_node, ScalarNode):
-                continue
-            path = f"{at}.{key_node.value}" if at else str(key_node.value)
-            if isinstance(value, MappingNode):
-                stack.append((value, path, depth + 1))
-            elif isinstance(value, ScalarNode):
-                found[path] = str(value.value)
-    return found
+            else:
+                yield path, value
 
 
 def _covers(key: str, ref: str) -> bool:
