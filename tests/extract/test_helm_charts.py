@@ -333,3 +333,7 @@ def test_a_rollout_in_a_template_is_a_workload_not_an_application(run: Extract) 
     written = rollout.replace("kind: Rollout", 'kind: {{ "Application" }}')
     files = chart(**{f"{CHART}/templates/deployment.yaml": written})
     assert [m for _loc, m in unresolved(run(files, policy=APPLICATIONS_POLICY))] != []
+    # ... and so may a helper that prints the whole kind line.
+    printed = rollout.replace("kind: Rollout", '{{ include "chart.kind" . }}')
+    files = chart(**{f"{CHART}/templates/deployment.yaml": printed})
+    assert [m for _loc, m in unresolved(run(files, policy=APPLICATIONS_POLICY))] != []

@@ -371,12 +371,10 @@ def _disabled(
 
 def _may_be_an_object(text: str) -> bool:
     """Whether a template's kinds may be an Argo CD or Flux object: unless every ``kind:``
-    is written out as another kind (a Rollout), an action may write one."""
-    for match in _KIND_LINE.finditer(text):
-        literal = _LITERAL_KIND.fullmatch(match.group(1))
-        if literal is None or literal.group(1) in _OBJECT_KINDS:
-            return True
-    return False
+    is written out as another kind (a Rollout), an action may write one — also when no
+    ``kind:`` line is written at all (a helper may print it)."""
+    kinds = [_LITERAL_KIND.fullmatch(m.group(1)) for m in _KIND_LINE.finditer(text)]
+    return not kinds or any(k is None or k.group(1) in _OBJECT_KINDS for k in kinds)
 
 
 def _chart_type(ctx: Context, directory: str, fileset: set[str]) -> str | None:
